@@ -1,0 +1,40 @@
+# luatrace — build, test, benchmark.
+#
+#   make            build ./luatrace (no clang needed: BPF objects are committed)
+#   make test       unit + privileged integration tests (what CI runs)
+#   make generate   rebuild the BPF objects with bpf2go (needs clang)
+#   make bench      overhead benchmark against the empty-program floor and bpftrace
+
+GO      ?= go
+BIN     ?= luatrace
+GOFLAGS ?=
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+
+.PHONY: all build test unit generate check-generate bench clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build $(GOFLAGS) -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/luatrace
+
+# Privileged tests need root; with CI=true they fail instead of skipping.
+test:
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+unit:
+	$(GO) test -race -count=1 -short ./...
+
+generate:
+	$(GO) generate ./bpf/...
+
+# CI: the committed BPF objects must match what clang builds from source.
+check-generate: generate
+	git diff --exit-code -- bpf/ || (echo "generated BPF files are stale: run make generate and commit" >&2; exit 1)
+
+bench: build
+	$(GO) run ./test/bench -luatrace ./$(BIN)
+
+clean:
+	rm -f $(BIN)

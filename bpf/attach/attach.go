@@ -1,0 +1,211 @@
+// Package attach turns parsed probe specs into attached collector programs:
+// it resolves targets (expanding wildcards), picks the entry program,
+// writes the probe's spec and creates the BPF links.
+//
+// Every attachment is a BPF link or a perf event owned by a file
+// descriptor, so the kernel detaches everything when the process exits,
+// even on kill -9.
+package attach
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/btf"
+	"github.com/cilium/ebpf/link"
+
+	"github.com/luatrace/luatrace/bpf/collector"
+	"github.com/luatrace/luatrace/bpf/probespec"
+	"github.com/luatrace/luatrace/bpf/tracefs"
+)
+
+// Env is what attaching needs from the host.
+type Env struct {
+	Collector *collector.Collector
+	// PID scopes uprobes to one process when non-zero.
+	PID int
+	// Verbose receives a line per attachment when non-nil.
+	Verbose io.Writer
+
+	tracefsOnce sync.Once
+	tracefsDir  string
+	tracefsErr  error
+
+	btfOnce sync.Once
+	btfSpec *btf.Spec
+	btfErr  error
+}
+
+// Tracefs returns the tracefs directory, mounting tracefs if needed.
+func (e *Env) Tracefs() (string, error) {
+	e.tracefsOnce.Do(func() { e.tracefsDir, e.tracefsErr = tracefs.Mount() })
+	return e.tracefsDir, e.tracefsErr
+}
+
+// KernelBTF returns the running kernel's BTF.
+func (e *Env) KernelBTF() (*btf.Spec, error) {
+	e.btfOnce.Do(func() {
+		e.btfSpec, e.btfErr = btf.LoadKernelSpec()
+		if e.btfErr != nil {
+			e.btfErr = fmt.Errorf("this kernel has no usable BTF (/sys/kernel/btf/vmlinux): %w", e.btfErr)
+		}
+	})
+	return e.btfSpec, e.btfErr
+}
+
+// Target is one concrete attachment point a spec resolved to.
+type Target struct {
+	// Spec is the spec as the script wrote it (possibly a wildcard).
+	Spec probespec.Spec
+	// Name is the concrete probe, e.g. "kprobe:vfs_read".
+	Name string
+	// Func is the function, symbol or tracepoint name (e.func).
+	Func string
+	// Path is the resolved binary for uprobes.
+	Path string
+	// Group is the tracepoint group.
+	Group string
+	// Format describes the raw record of a tracepoint.
+	Format *tracefs.Format
+	// Params names the function's parameters when BTF knows them.
+	Params []string
+	// Args is how many arguments the collector copies.
+	Args int
+	// TracepointData is how many raw record bytes the collector copies.
+	TracepointData int
+	// Program is the entry program that serves this target.
+	Program collector.Program
+}
+
+// Attachment is an attached target; Close detaches it.
+type Attachment struct {
+	ID     uint32
+	Target Target
+
+	links []link.Link
+	progs []*ebpf.Program
+	files []io.Closer
+}
+
+// Close detaches the probe and releases what it loaded.
+func (a *Attachment) Close() error {
+	var errs []error
+	for _, l := range a.links {
+		errs = append(errs, l.Close())
+	}
+	for _, f := range a.files {
+		errs = append(errs, f.Close())
+	}
+	for _, p := range a.progs {
+		errs = append(errs, p.Close())
+	}
+	a.links, a.files, a.progs = nil, nil, nil
+	return errors.Join(errs...)
+}
+
+// Attach writes the spec for id and attaches the target's program. On
+// failure nothing stays attached and the spec is cleared.
+func (e *Env) Attach(t Target, id uint32, spec collector.Spec) (*Attachment, error) {
+	spec.Args = t.Args
+	spec.TracepointData = t.TracepointData
+	if err := e.Collector.SetSpec(id, spec); err != nil {
+		return nil, fmt.Errorf("%s: %w", t.Name, err)
+	}
+	a := &Attachment{ID: id, Target: t}
+	if err := e.attach(a); err != nil {
+		a.Close()
+		e.Collector.Deactivate(id)
+		return nil, err
+	}
+	if e.Verbose != nil {
+		fmt.Fprintf(e.Verbose, "luatrace: attached %s (probe id %d, program %s)\n", t.Name, id, t.Program)
+	}
+	return a, nil
+}
+
+func (e *Env) attach(a *Attachment) error {
+	t := a.Target
+	cookie := uint64(a.ID)
+	switch t.Spec.Kind {
+	case probespec.Kprobe, probespec.Kretprobe:
+		prog, err := e.Collector.Shared(t.Program)
+		if err != nil {
+			return loadError(t, err)
+		}
+		opts := &link.KprobeOptions{Cookie: cookie, Offset: t.Spec.Offset}
+		var l link.Link
+		if t.Spec.Kind == probespec.Kprobe {
+			l, err = link.Kprobe(t.Func, prog, opts)
+		} else {
+			l, err = link.Kretprobe(t.Func, prog, opts)
+		}
+		if err != nil {
+			return kprobeError(e, t, err)
+		}
+		a.links = append(a.links, l)
+	case probespec.Uprobe, probespec.Uretprobe:
+		return e.attachUprobe(a)
+	case probespec.Tracepoint:
+		prog, err := e.Collector.Shared(t.Program)
+		if err != nil {
+			return loadError(t, err)
+		}
+		l, err := link.Tracepoint(t.Group, t.Func, prog, &link.TracepointOptions{Cookie: cookie})
+		if err != nil {
+			return fmt.Errorf("cannot attach %s: %w", t.Name, err)
+		}
+		a.links = append(a.links, l)
+	case probespec.RawTracepoint:
+		prog, err := e.Collector.Dedicated(t.Program, a.ID, attachToFor(t))
+		if err != nil {
+			return loadError(t, err)
+		}
+		a.progs = append(a.progs, prog)
+		var l link.Link
+		if t.Program == collector.TPBTF {
+			l, err = link.AttachTracing(link.TracingOptions{Program: prog, AttachType: ebpf.AttachTraceRawTp})
+		} else {
+			l, err = link.AttachRawTracepoint(link.RawTracepointOptions{Name: t.Func, Program: prog})
+		}
+		if err != nil {
+			return fmt.Errorf("cannot attach %s: %w", t.Name, err)
+		}
+		a.links = append(a.links, l)
+	case probespec.Fentry, probespec.Fexit:
+		prog, err := e.Collector.Dedicated(t.Program, a.ID, t.Func)
+		if err != nil {
+			return fentryError(e, t, err)
+		}
+		a.progs = append(a.progs, prog)
+		at := ebpf.AttachTraceFEntry
+		if t.Spec.Kind == probespec.Fexit {
+			at = ebpf.AttachTraceFExit
+		}
+		l, err := link.AttachTracing(link.TracingOptions{Program: prog, AttachType: at})
+		if err != nil {
+			return fentryError(e, t, err)
+		}
+		a.links = append(a.links, l)
+	case probespec.Profile:
+		return e.attachProfile(a)
+	default:
+		return fmt.Errorf("probe %q is not a kernel-side probe", t.Spec.Raw)
+	}
+	return nil
+}
+
+func attachToFor(t Target) string {
+	if t.Program == collector.TPBTF {
+		return t.Func
+	}
+	return ""
+}
+
+// loadError keeps the verifier log reachable for -v while saying in one
+// sentence what failed.
+func loadError(t Target, err error) error {
+	return fmt.Errorf("the kernel refused the collector program for %s: %w", t.Name, err)
+}

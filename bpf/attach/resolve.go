@@ -1,0 +1,258 @@
+package attach
+
+import (
+	"fmt"
+	"path"
+
+	"github.com/cilium/ebpf/btf"
+
+	"github.com/luatrace/luatrace/bpf/collector"
+	"github.com/luatrace/luatrace/bpf/ksym"
+	"github.com/luatrace/luatrace/bpf/probespec"
+	"github.com/luatrace/luatrace/bpf/suggest"
+	"github.com/luatrace/luatrace/bpf/tracefs"
+	"github.com/luatrace/luatrace/bpf/usym"
+)
+
+// dataLocSlack is how many bytes past a tracepoint's fixed fields are copied
+// so __data_loc strings come along; longer dynamic data is cut there.
+const dataLocSlack = 1024
+
+// Resolve expands a kernel-side spec into the concrete targets it names,
+// checking that each exists. A wildcard that matches nothing is an error.
+func (e *Env) Resolve(s probespec.Spec) ([]Target, error) {
+	switch s.Kind {
+	case probespec.Kprobe, probespec.Kretprobe, probespec.Fentry, probespec.Fexit:
+		return e.resolveKernelFunc(s)
+	case probespec.Uprobe, probespec.Uretprobe:
+		return e.resolveUprobe(s)
+	case probespec.Tracepoint:
+		return e.resolveTracepoint(s)
+	case probespec.RawTracepoint:
+		return e.resolveRawTracepoint(s)
+	case probespec.Profile:
+		return []Target{{Spec: s, Name: s.String(), Func: "profile", Program: collector.PerfEvent}}, nil
+	case probespec.USDT:
+		return nil, fmt.Errorf("probe %q: usdt probes are not available in this build yet; use a uprobe on the function instead", s.Raw)
+	}
+	return nil, fmt.Errorf("probe %q is not a kernel-side probe", s.Raw)
+}
+
+func (e *Env) resolveKernelFunc(s probespec.Spec) ([]Target, error) {
+	dir, err := e.Tracefs()
+	if err != nil {
+		return nil, err
+	}
+	fns, err := ksym.Functions(dir)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	if s.Wildcard() {
+		for _, f := range ksym.Match(fns, s.Func) {
+			names = append(names, f.Name)
+		}
+		if len(names) == 0 {
+			return nil, fmt.Errorf("no kernel function matches %q in probe %q", s.Func, s.Raw)
+		}
+	} else {
+		if err := ksym.Lookup(fns, s.Func); err != nil {
+			return nil, err
+		}
+		names = []string{s.Func}
+	}
+
+	program := map[probespec.Kind]collector.Program{
+		probespec.Kprobe: collector.Kprobe, probespec.Kretprobe: collector.Kretprobe,
+		probespec.Fentry: collector.Fentry, probespec.Fexit: collector.Fexit,
+	}[s.Kind]
+	kernelBTF, btfErr := e.KernelBTF()
+	targets := make([]Target, 0, len(names))
+	for _, name := range names {
+		t := Target{Spec: s, Name: s.Kind.String() + ":" + name, Func: name, Program: program, Args: collector.MaxRegisterArgs}
+		if btfErr == nil {
+			t.Params, err = funcParams(kernelBTF, name)
+		}
+		if s.Kind == probespec.Fentry || s.Kind == probespec.Fexit {
+			if btfErr != nil {
+				return nil, fmt.Errorf("probe %q needs kernel BTF: %w", s.Raw, btfErr)
+			}
+			if err != nil {
+				if s.Wildcard() {
+					continue // not every traceable function has BTF
+				}
+				return nil, fmt.Errorf("kernel function %q has no BTF description, so %s cannot attach to it; use kprobe:%s", name, s.Kind, name)
+			}
+			if len(t.Params) > collector.MaxArgs {
+				return nil, fmt.Errorf("kernel function %q has %d parameters, more than the %d %s can carry; use kprobe:%s", name, len(t.Params), collector.MaxArgs, s.Kind, name)
+			}
+			t.Args = len(t.Params)
+		}
+		targets = append(targets, t)
+	}
+	if len(targets) == 0 {
+		return nil, fmt.Errorf("no kernel function matching %q has BTF, so %s cannot attach; use kprobe:%s", s.Func, s.Kind, s.Func)
+	}
+	return targets, nil
+}
+
+// funcParams names a kernel function's parameters from BTF.
+func funcParams(spec *btf.Spec, name string) ([]string, error) {
+	var fn *btf.Func
+	if err := spec.TypeByName(name, &fn); err != nil {
+		return nil, err
+	}
+	proto, ok := fn.Type.(*btf.FuncProto)
+	if !ok {
+		return nil, fmt.Errorf("BTF of %s is not a function prototype", name)
+	}
+	params := make([]string, len(proto.Params))
+	for i, p := range proto.Params {
+		params[i] = p.Name
+	}
+	return params, nil
+}
+
+func (e *Env) resolveUprobe(s probespec.Spec) ([]Target, error) {
+	bin, err := usym.ResolveBinary(s.Path, e.PID)
+	if err != nil {
+		return nil, err
+	}
+	if s.Kind == probespec.Uretprobe && usym.IsGoBinary(bin) {
+		return nil, fmt.Errorf("probe %q: a uretprobe would corrupt the stack of Go program %s (goroutine stacks move); trace its callers or use uprobe on the function instead", s.Raw, bin)
+	}
+	program := collector.Uprobe
+	if s.Kind == probespec.Uretprobe {
+		program = collector.Uretprobe
+	}
+	mk := func(sym string) Target {
+		return Target{Spec: s, Name: s.Kind.String() + ":" + bin + ":" + sym, Func: sym, Path: bin,
+			Program: program, Args: collector.MaxRegisterArgs}
+	}
+	if s.Address != 0 {
+		return []Target{mk(fmt.Sprintf("0x%x", s.Address))}, nil
+	}
+	if !s.Wildcard() {
+		if _, err := usym.LookupFunc(bin, s.Func); err != nil {
+			return nil, err
+		}
+		return []Target{mk(s.Func)}, nil
+	}
+	syms, err := usym.MatchFuncs(bin, s.Func)
+	if err != nil {
+		return nil, err
+	}
+	if len(syms) == 0 {
+		return nil, fmt.Errorf("no function in %s matches %q", bin, s.Func)
+	}
+	targets := make([]Target, 0, len(syms))
+	for _, sym := range syms {
+		targets = append(targets, mk(sym.Name))
+	}
+	return targets, nil
+}
+
+func (e *Env) resolveTracepoint(s probespec.Spec) ([]Target, error) {
+	dir, err := e.Tracefs()
+	if err != nil {
+		return nil, err
+	}
+	events, err := tracefs.Match(dir, s.Group+":"+s.Name)
+	if err != nil {
+		return nil, err
+	}
+	targets := make([]Target, 0, len(events))
+	for _, ev := range events {
+		format, err := tracefs.ReadFormat(dir, ev)
+		if err != nil {
+			return nil, err
+		}
+		targets = append(targets, Target{Spec: s, Name: "tracepoint:" + ev.Group + ":" + ev.Name,
+			Func: ev.Name, Group: ev.Group, Format: format, Program: collector.Tracepoint,
+			TracepointData: recordBytes(format)})
+	}
+	return targets, nil
+}
+
+// recordBytes is how much of a tracepoint's raw record to copy: its fixed
+// fields, plus room for __data_loc payloads.
+func recordBytes(f *tracefs.Format) int {
+	n, dyn := 0, false
+	for _, fld := range f.Fields {
+		n = max(n, fld.Offset+fld.Size)
+		dyn = dyn || fld.DataLoc
+	}
+	if dyn {
+		n += dataLocSlack
+	}
+	return min(n, collector.MaxTracepointData)
+}
+
+func (e *Env) resolveRawTracepoint(s probespec.Spec) ([]Target, error) {
+	dir, err := e.Tracefs()
+	if err != nil {
+		return nil, err
+	}
+	all, err := tracefs.Events(dir)
+	if err != nil {
+		return nil, err
+	}
+	var events []tracefs.Event
+	names := make([]string, 0, len(all))
+	for _, ev := range all {
+		names = append(names, ev.Name)
+		if ok, _ := path.Match(s.Func, ev.Name); ok {
+			events = append(events, ev)
+		}
+	}
+	if len(events) == 0 {
+		if s.Wildcard() {
+			return nil, fmt.Errorf("no raw tracepoint matches %q", s.Func)
+		}
+		return nil, fmt.Errorf("no raw tracepoint %q%s", s.Func, suggest.Phrase(s.Func, names))
+	}
+	kernelBTF, btfErr := e.KernelBTF()
+	seen := map[string]bool{}
+	var targets []Target
+	for _, ev := range events {
+		if seen[ev.Name] {
+			continue
+		}
+		seen[ev.Name] = true
+		t := Target{Spec: s, Name: "rawtracepoint:" + ev.Name, Func: ev.Name, Program: collector.RawTP, Args: collector.MaxRegisterArgs}
+		// With BTF the tracepoint's real prototype is known: tp_btf gives
+		// typed, exact arguments. Without it raw_tp copies six words.
+		if btfErr == nil {
+			if params, err := rawTracepointParams(kernelBTF, ev.Name); err == nil {
+				t.Program, t.Params, t.Args = collector.TPBTF, params, len(params)
+			}
+		}
+		targets = append(targets, t)
+	}
+	return targets, nil
+}
+
+// rawTracepointParams reads btf_trace_NAME, a typedef of a pointer to the
+// probe's prototype whose first parameter is the tracepoint's data pointer.
+func rawTracepointParams(spec *btf.Spec, name string) ([]string, error) {
+	var td *btf.Typedef
+	if err := spec.TypeByName("btf_trace_"+name, &td); err != nil {
+		return nil, err
+	}
+	ptr, ok := td.Type.(*btf.Pointer)
+	if !ok {
+		return nil, fmt.Errorf("btf_trace_%s is not a pointer", name)
+	}
+	proto, ok := ptr.Target.(*btf.FuncProto)
+	if !ok || len(proto.Params) == 0 {
+		return nil, fmt.Errorf("btf_trace_%s is not a probe prototype", name)
+	}
+	params := make([]string, 0, len(proto.Params)-1)
+	for _, p := range proto.Params[1:] {
+		params = append(params, p.Name)
+	}
+	if len(params) > collector.MaxArgs {
+		return nil, fmt.Errorf("raw tracepoint %s has %d arguments", name, len(params))
+	}
+	return params, nil
+}

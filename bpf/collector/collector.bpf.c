@@ -1,0 +1,297 @@
+//go:build ignore
+
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The generic collector. One entry program per context type normalises its
+ * context (registers, tracepoint record, BTF argument array, perf sample) and
+ * calls lt_collect(), which looks up the probe's spec, applies the tier-1
+ * filters, builds the record in a per-CPU scratch slot and sends it with one
+ * exact-size ring-buffer write. Nothing here is specific to a probe: what to
+ * capture arrives as data in the specs map.
+ */
+#include <linux/bpf.h>
+#include <linux/ptrace.h>
+#include <linux/bpf_perf_event.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "collector.h"
+
+/* Debian 12's libbpf predates PT_REGS_PARM6. */
+#ifndef PT_REGS_PARM6
+#if defined(__TARGET_ARCH_x86)
+#define PT_REGS_PARM6(x) ((x)->r9)
+#elif defined(__TARGET_ARCH_arm64)
+#define PT_REGS_PARM6(x) (((const struct user_pt_regs *)(x))->regs[5])
+#endif
+#endif
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/*
+ * Programs attached through perf events (kprobe, uprobe, tracepoint,
+ * perf_event) share one loaded program and find their spec through the attach
+ * cookie. Programs that are loaded per target anyway (fentry, fexit, tp_btf,
+ * raw_tp) get their probe id baked in here at load time; the verifier prunes
+ * the cookie branch then, so kernels without cookies for them still load.
+ */
+const volatile __u32 lt_fixed_probe_id = 0;
+/* Wake the reader only once this much is queued; it also polls on a timer. */
+const volatile __u64 lt_wakeup_bytes = 256 * 1024;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LT_MAX_PROBES);
+	__type(key, __u32);
+	__type(value, struct lt_spec);
+} probe_specs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LT_MAX_PROBES);
+	__type(key, __u32);
+	__type(value, struct lt_stats);
+} probe_stats SEC(".maps");
+
+/*
+ * Records are built here rather than on the 512-byte stack. A plain array
+ * indexed by CPU (max_entries set to the number of possible CPUs at load)
+ * because per-CPU values are capped at 32 KiB and records reach 64 KiB.
+ */
+struct lt_scratch {
+	__u32 busy; /* nesting guard: a probe firing inside another on this CPU */
+	__u32 _pad;
+	__u8 buf[LT_MAX_RECORD];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lt_scratch);
+} scratch SEC(".maps");
+
+/* Where an entry program found its arguments. */
+struct lt_source {
+	__u32 kind;
+	struct pt_regs *regs; /* kprobe, uprobe, perf_event */
+	const __u64 *argv;    /* fentry, fexit, tp_btf, raw_tp */
+	const void *tp;       /* tracepoint record */
+	__u64 retval;
+	__u64 ip;
+};
+
+static __always_inline __u32 lt_probe_id(void *ctx)
+{
+	if (lt_fixed_probe_id)
+		return lt_fixed_probe_id;
+	return (__u32)bpf_get_attach_cookie(ctx);
+}
+
+static __always_inline int lt_comm_equal(const char *a, const char *b)
+{
+#pragma unroll
+	for (int i = 0; i < 16; i++) {
+		if (a[i] != b[i])
+			return 0;
+		if (a[i] == 0)
+			return 1;
+	}
+	return 1;
+}
+
+/* Copies up to six register arguments; the rest live on the stack. */
+static __always_inline __u32 lt_regs_args(__u64 *dst, struct pt_regs *regs, __u32 n)
+{
+	if (n > 6)
+		n = 6;
+	if (n > 0)
+		dst[0] = PT_REGS_PARM1(regs);
+	if (n > 1)
+		dst[1] = PT_REGS_PARM2(regs);
+	if (n > 2)
+		dst[2] = PT_REGS_PARM3(regs);
+	if (n > 3)
+		dst[3] = PT_REGS_PARM4(regs);
+	if (n > 4)
+		dst[4] = PT_REGS_PARM5(regs);
+	if (n > 5)
+		dst[5] = PT_REGS_PARM6(regs);
+	return n;
+}
+
+static __always_inline int lt_collect(void *ctx, struct lt_source *src)
+{
+	__u32 id = lt_probe_id(ctx);
+	if (id == 0 || id >= LT_MAX_PROBES)
+		return 0;
+
+	struct lt_spec *spec = bpf_map_lookup_elem(&probe_specs, &id);
+	struct lt_stats *st = bpf_map_lookup_elem(&probe_stats, &id);
+	if (!spec || !st || !(spec->flags & LT_SPEC_ACTIVE))
+		return 0;
+	st->hits++;
+
+	/* Tier 1: cheap identity filters before any memory is read. */
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	if ((spec->flags & LT_SPEC_FILTER_TGID) && (__u32)(pid_tgid >> 32) != spec->filter_tgid) {
+		st->filtered++;
+		return 0;
+	}
+	char comm[16] = {};
+	bpf_get_current_comm(comm, sizeof(comm));
+	if ((spec->flags & LT_SPEC_FILTER_COMM) && !lt_comm_equal(comm, spec->filter_comm)) {
+		st->filtered++;
+		return 0;
+	}
+	if (!(spec->flags & LT_SPEC_EMIT))
+		return 0;
+
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct lt_scratch *slot = bpf_map_lookup_elem(&scratch, &cpu);
+	if (!slot)
+		return 0;
+	if (__sync_fetch_and_add(&slot->busy, 1) != 0) {
+		__sync_fetch_and_add(&slot->busy, -1);
+		st->nested++;
+		return 0;
+	}
+
+	struct lt_header *hdr = (struct lt_header *)slot->buf;
+	__u64 *args = (__u64 *)(slot->buf + sizeof(*hdr));
+	__u64 uid_gid = bpf_get_current_uid_gid();
+
+	hdr->probe_id = id;
+	hdr->ts = bpf_ktime_get_ns();
+	hdr->pid = pid_tgid >> 32;
+	hdr->tid = (__u32)pid_tgid;
+	hdr->uid = (__u32)uid_gid;
+	hdr->gid = uid_gid >> 32;
+	hdr->cpu = cpu;
+	hdr->retval = src->retval;
+	hdr->ip = src->ip;
+	__builtin_memcpy(hdr->comm, comm, sizeof(comm));
+
+	__u32 nargs = spec->nargs;
+	if (nargs > LT_MAX_ARGS)
+		nargs = LT_MAX_ARGS;
+	if (src->regs) {
+		nargs = lt_regs_args(args, src->regs, nargs);
+	} else if (src->argv && nargs > 0) {
+		if (bpf_probe_read_kernel(args, nargs * sizeof(__u64), src->argv))
+			nargs = 0;
+	} else {
+		nargs = 0;
+	}
+	hdr->nargs = nargs;
+
+	__u32 size = sizeof(*hdr) + nargs * sizeof(__u64);
+	__u32 payload = 0;
+	if (src->tp) {
+		payload = spec->tp_data;
+		if (payload > LT_MAX_TP_DATA)
+			payload = LT_MAX_TP_DATA;
+		if (payload > 0 && bpf_probe_read_kernel(slot->buf + size, payload, src->tp))
+			payload = 0;
+	}
+	hdr->payload = payload;
+	size += payload;
+	hdr->size = size;
+
+	/* Batched wakeups: the reader polls on a timer, so a wakeup is only
+	 * forced when enough is queued to be worth a context switch. */
+	__u64 flags = BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + size >= lt_wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	if (size <= LT_MAX_RECORD && bpf_ringbuf_output(&events, slot->buf, size, flags))
+		st->lost++;
+
+	__sync_fetch_and_add(&slot->busy, -1);
+	return 0;
+}
+
+SEC("kprobe")
+int lt_kprobe(struct pt_regs *ctx)
+{
+	struct lt_source src = {.kind = LT_KIND_KPROBE, .regs = ctx};
+	return lt_collect(ctx, &src);
+}
+
+SEC("kretprobe")
+int lt_kretprobe(struct pt_regs *ctx)
+{
+	struct lt_source src = {.kind = LT_KIND_KRETPROBE, .retval = PT_REGS_RC(ctx)};
+	return lt_collect(ctx, &src);
+}
+
+SEC("uprobe")
+int lt_uprobe(struct pt_regs *ctx)
+{
+	struct lt_source src = {.kind = LT_KIND_UPROBE, .regs = ctx};
+	return lt_collect(ctx, &src);
+}
+
+SEC("uretprobe")
+int lt_uretprobe(struct pt_regs *ctx)
+{
+	struct lt_source src = {.kind = LT_KIND_URETPROBE, .retval = PT_REGS_RC(ctx)};
+	return lt_collect(ctx, &src);
+}
+
+SEC("tracepoint")
+int lt_tracepoint(void *ctx)
+{
+	struct lt_source src = {.kind = LT_KIND_TRACEPOINT, .tp = ctx};
+	return lt_collect(ctx, &src);
+}
+
+SEC("raw_tracepoint")
+int lt_raw_tp(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct lt_source src = {.kind = LT_KIND_RAW_TP, .argv = ctx->args};
+	return lt_collect(ctx, &src);
+}
+
+SEC("tp_btf")
+int lt_tp_btf(__u64 *ctx)
+{
+	struct lt_source src = {.kind = LT_KIND_TP_BTF, .argv = ctx};
+	return lt_collect(ctx, &src);
+}
+
+SEC("fentry")
+int lt_fentry(__u64 *ctx)
+{
+	struct lt_source src = {.kind = LT_KIND_FENTRY, .argv = ctx};
+	return lt_collect(ctx, &src);
+}
+
+/* nargs is the function's full parameter count here: the return value
+ * sits right after the parameters in the trampoline's argument array. */
+SEC("fexit")
+int lt_fexit(__u64 *ctx)
+{
+	__u32 id = lt_probe_id(ctx);
+	struct lt_spec *spec = bpf_map_lookup_elem(&probe_specs, &id);
+	__u64 ret = 0;
+	if (spec) {
+		__u32 n = spec->nargs;
+		if (n > LT_MAX_ARGS)
+			n = LT_MAX_ARGS;
+		bpf_probe_read_kernel(&ret, sizeof(ret), ctx + n);
+	}
+	struct lt_source src = {.kind = LT_KIND_FEXIT, .argv = ctx, .retval = ret};
+	return lt_collect(ctx, &src);
+}
+
+SEC("perf_event")
+int lt_perf_event(struct bpf_perf_event_data *ctx)
+{
+	struct lt_source src = {.kind = LT_KIND_PERF_EVENT, .ip = PT_REGS_IP(&ctx->regs)};
+	return lt_collect(ctx, &src);
+}

@@ -1,0 +1,220 @@
+// Package collector loads luatrace's generic eBPF collector and feeds it
+// per-probe specs.
+//
+// The collector is one compiled object (collector.bpf.c) with an entry
+// program per context type. Programs attached through perf events share one
+// loaded instance and find their spec by attach cookie; programs that must be
+// loaded per target (fentry, fexit, tp_btf, raw_tp, perf_event) carry their
+// probe id as a load-time constant. Either way adding a probe is a map write
+// plus an attach, never a recompile.
+package collector
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/cilium/ebpf"
+)
+
+// Limits shared with collector.h.
+const (
+	// MaxProbes bounds probe ids; id 0 is reserved.
+	MaxProbes = 8192
+	// MaxArgs is the most arguments a record carries.
+	MaxArgs = 12
+	// MaxRegisterArgs is how many arguments kprobe/uprobe read from registers.
+	MaxRegisterArgs = 6
+	// MaxTracepointData is the most raw tracepoint bytes a record carries.
+	MaxTracepointData = 4096
+	// MaxRecord is the largest record the collector builds.
+	MaxRecord = 1 << 16
+)
+
+// Program names an entry program of the collector.
+type Program string
+
+// The entry programs, one per context type.
+const (
+	Kprobe     Program = "lt_kprobe"
+	Kretprobe  Program = "lt_kretprobe"
+	Uprobe     Program = "lt_uprobe"
+	Uretprobe  Program = "lt_uretprobe"
+	Tracepoint Program = "lt_tracepoint"
+	RawTP      Program = "lt_raw_tp"
+	TPBTF      Program = "lt_tp_btf"
+	Fentry     Program = "lt_fentry"
+	Fexit      Program = "lt_fexit"
+	PerfEvent  Program = "lt_perf_event"
+)
+
+// Options tune the collector at load time.
+type Options struct {
+	// RingBytes is the ring buffer size, a power of two (default 16 MiB).
+	RingBytes uint32
+	// WakeupBytes is how much must be queued before the reader is woken
+	// early; below it the reader's poll timer collects records.
+	WakeupBytes uint64
+}
+
+// Collector owns the shared maps and the loaded entry programs.
+type Collector struct {
+	spec    *ebpf.CollectionSpec
+	events  *ebpf.Map
+	specs   *ebpf.Map
+	stats   *ebpf.Map
+	scratch *ebpf.Map
+
+	mu     sync.Mutex
+	shared map[Program]*ebpf.Program
+	owned  []*ebpf.Program
+}
+
+// Load creates the collector's maps. Programs load lazily on first use, so a
+// script that never traces a kind never pays for its verification.
+func Load(opts Options) (*Collector, error) {
+	spec, err := loadCollector()
+	if err != nil {
+		return nil, fmt.Errorf("read embedded collector: %w", err)
+	}
+	if opts.RingBytes == 0 {
+		opts.RingBytes = 16 << 20
+	}
+	if opts.RingBytes&(opts.RingBytes-1) != 0 {
+		return nil, fmt.Errorf("ring buffer size %d is not a power of two", opts.RingBytes)
+	}
+	spec.Maps[collectorMapEvents].MaxEntries = opts.RingBytes
+	cpus, err := ebpf.PossibleCPU()
+	if err != nil {
+		return nil, fmt.Errorf("count possible CPUs: %w", err)
+	}
+	spec.Maps[collectorMapScratch].MaxEntries = uint32(cpus)
+	if opts.WakeupBytes != 0 {
+		if err := spec.Variables[collectorVarLtWakeupBytes].Set(opts.WakeupBytes); err != nil {
+			return nil, fmt.Errorf("set wakeup threshold: %w", err)
+		}
+	}
+
+	c := &Collector{spec: spec, shared: map[Program]*ebpf.Program{}}
+	for _, m := range []struct {
+		name string
+		dst  **ebpf.Map
+	}{
+		{collectorMapEvents, &c.events},
+		{collectorMapProbeSpecs, &c.specs},
+		{collectorMapProbeStats, &c.stats},
+		{collectorMapScratch, &c.scratch},
+	} {
+		*m.dst, err = ebpf.NewMap(spec.Maps[m.name])
+		if err != nil {
+			c.Close()
+			return nil, fmt.Errorf("create map %s: %w", m.name, err)
+		}
+	}
+	return c, nil
+}
+
+// Close releases the maps and every program the collector loaded. Links
+// attached to those programs must be closed first by their owners.
+func (c *Collector) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var errs []error
+	for _, p := range c.shared {
+		errs = append(errs, p.Close())
+	}
+	for _, p := range c.owned {
+		errs = append(errs, p.Close())
+	}
+	c.shared, c.owned = map[Program]*ebpf.Program{}, nil
+	for _, m := range []*ebpf.Map{c.events, c.specs, c.stats, c.scratch} {
+		if m != nil {
+			errs = append(errs, m.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Shared returns the cookie-selected instance of an entry program, loading it
+// on first use. Attach it with the probe id as the cookie.
+func (c *Collector) Shared(p Program) (*ebpf.Program, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if prog, ok := c.shared[p]; ok {
+		return prog, nil
+	}
+	prog, err := c.load(p, 0, "")
+	if err != nil {
+		return nil, err
+	}
+	c.shared[p] = prog
+	return prog, nil
+}
+
+// Dedicated loads an instance of an entry program bound to one probe id, for
+// program types that are loaded per target (attachTo names the kernel
+// function or BTF tracepoint for fentry, fexit and tp_btf). The caller owns
+// the program and closes it after detaching.
+func (c *Collector) Dedicated(p Program, id uint32, attachTo string) (*ebpf.Program, error) {
+	if id == 0 || id >= MaxProbes {
+		return nil, fmt.Errorf("probe id %d out of range 1..%d", id, MaxProbes-1)
+	}
+	return c.load(p, id, attachTo)
+}
+
+func (c *Collector) load(p Program, id uint32, attachTo string) (*ebpf.Program, error) {
+	spec := c.spec.Copy()
+	ps, ok := spec.Programs[string(p)]
+	if !ok {
+		return nil, fmt.Errorf("collector has no program %s", p)
+	}
+	for name := range spec.Programs {
+		if name != string(p) {
+			delete(spec.Programs, name)
+		}
+	}
+	ps.AttachTo = attachTo
+	if err := spec.Variables[collectorVarLtFixedProbeId].Set(id); err != nil {
+		return nil, fmt.Errorf("set probe id: %w", err)
+	}
+	coll, err := ebpf.NewCollectionWithOptions(spec, ebpf.CollectionOptions{
+		MapReplacements: map[string]*ebpf.Map{
+			collectorMapEvents:  c.events,
+			collectorMapProbeSpecs:   c.specs,
+			collectorMapProbeStats:   c.stats,
+			collectorMapScratch: c.scratch,
+		},
+	})
+	if err != nil {
+		return nil, &LoadError{Program: p, Target: attachTo, Err: err}
+	}
+	defer coll.Close()
+	return coll.DetachProgram(string(p)), nil
+}
+
+// LoadError reports a program the kernel refused, keeping the verifier log
+// for -v.
+type LoadError struct {
+	Program Program
+	Target  string
+	Err     error
+}
+
+func (e *LoadError) Error() string {
+	if e.Target != "" {
+		return fmt.Sprintf("load %s for %s: %v", e.Program, e.Target, e.Err)
+	}
+	return fmt.Sprintf("load %s: %v", e.Program, e.Err)
+}
+
+func (e *LoadError) Unwrap() error { return e.Err }
+
+// VerifierLog returns the full verifier log when the kernel rejected the
+// program in verification, else "".
+func (e *LoadError) VerifierLog() string {
+	var ve *ebpf.VerifierError
+	if errors.As(e.Err, &ve) {
+		return fmt.Sprintf("%+v", ve)
+	}
+	return ""
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Shared layout between the collector BPF program and its Go loader.
+ * Every struct here is mirrored in Go (layout.go); keep them in sync and
+ * keep sizes multiples of 8 so both sides agree on padding.
+ */
+#ifndef LUATRACE_COLLECTOR_H
+#define LUATRACE_COLLECTOR_H
+
+/* Probe ids index the spec and stats arrays; id 0 is never used. */
+#define LT_MAX_PROBES 8192
+/* Arguments carried in every record of a probe that asks for them. */
+#define LT_MAX_ARGS 12
+/* Largest record the collector builds (header + args + payload). */
+#define LT_MAX_RECORD (1 << 16)
+/* Raw tracepoint record bytes copied for args.NAME decoding. */
+#define LT_MAX_TP_DATA 4096
+
+/* Probe kinds, as the entry program that fired saw them. */
+enum lt_kind {
+	LT_KIND_NONE = 0,
+	LT_KIND_KPROBE = 1,
+	LT_KIND_KRETPROBE = 2,
+	LT_KIND_UPROBE = 3,
+	LT_KIND_URETPROBE = 4,
+	LT_KIND_TRACEPOINT = 5,
+	LT_KIND_RAW_TP = 6,
+	LT_KIND_TP_BTF = 7,
+	LT_KIND_FENTRY = 8,
+	LT_KIND_FEXIT = 9,
+	LT_KIND_PERF_EVENT = 10,
+};
+
+/* lt_spec.flags */
+#define LT_SPEC_ACTIVE (1u << 0)      /* probe is live; inactive specs drop silently */
+#define LT_SPEC_EMIT (1u << 1)        /* send a record to user space */
+#define LT_SPEC_FILTER_TGID (1u << 2) /* tier 1: only filter_tgid */
+#define LT_SPEC_FILTER_COMM (1u << 3) /* tier 1: only filter_comm */
+
+/*
+ * Per-probe configuration, written by Go into the specs array at the probe's
+ * id before it is attached. The capture engine extends it after the tier-1
+ * filter block with fetch programs and tier-2 clauses; aggregation targets
+ * follow those. Fields are only ever appended.
+ */
+struct lt_spec {
+	__u32 flags;
+	__u16 nargs;   /* arguments copied into the record, <= LT_MAX_ARGS */
+	__u16 tp_data; /* tracepoint: raw record bytes copied, <= LT_MAX_TP_DATA */
+	__u32 filter_tgid;
+	__u32 _pad0;
+	char filter_comm[16];
+};
+
+/* Per-probe counters, one slot per CPU; Go sums them. */
+struct lt_stats {
+	__u64 hits;     /* probe fired with an active spec */
+	__u64 filtered; /* rejected by a filter: cost no ring space */
+	__u64 lost;     /* ring buffer full: record dropped */
+	__u64 nested;   /* scratch slot busy on this CPU: record dropped */
+};
+
+/*
+ * Record header. The record is the header, nargs u64 arguments and then the
+ * payload (raw tracepoint bytes for tracepoints). size covers all of it.
+ */
+struct lt_header {
+	__u32 probe_id;
+	__u32 size;
+	__u64 ts;
+	__u32 pid; /* tgid */
+	__u32 tid;
+	__u32 uid;
+	__u32 gid;
+	__u32 cpu;
+	__u16 nargs;
+	__u16 payload; /* payload bytes after the args */
+	__u64 retval;
+	__u64 ip; /* sample or function address where known, else 0 */
+	char comm[16];
+};
+
+/* The Go decoder reads the header at fixed offsets (record.go). */
+_Static_assert(sizeof(struct lt_header) == 72, "lt_header layout changed: update record.go");
+_Static_assert(sizeof(struct lt_spec) == 32, "lt_spec layout changed: regenerate");
+
+#endif

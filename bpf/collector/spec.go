@@ -1,0 +1,125 @@
+package collector
+
+import (
+	"fmt"
+
+	"github.com/cilium/ebpf"
+)
+
+// Spec flags, as in collector.h.
+const (
+	specActive     = 1 << 0
+	specEmit       = 1 << 1
+	specFilterTgid = 1 << 2
+	specFilterComm = 1 << 3
+)
+
+// Spec is what one probe asks of the collector.
+type Spec struct {
+	// Emit sends a record to user space for every event that passes the
+	// filters. Without it the probe only counts hits.
+	Emit bool
+	// Args is how many arguments to copy: register arguments for kprobes and
+	// uprobes (at most MaxRegisterArgs), the full parameter count for
+	// fentry/fexit/tp_btf/raw_tp (fexit finds the return value after them).
+	Args int
+	// TracepointData is how many bytes of the raw tracepoint record to copy.
+	TracepointData int
+	// PID keeps only events of this process (thread group) when non-zero.
+	PID uint32
+	// Comm keeps only events whose task command equals it when non-empty.
+	Comm string
+}
+
+func (s *Spec) encode() (collectorLtSpec, error) {
+	var out collectorLtSpec
+	if s.Args < 0 || s.Args > MaxArgs {
+		return out, fmt.Errorf("%d arguments requested, the collector carries at most %d", s.Args, MaxArgs)
+	}
+	if s.TracepointData < 0 || s.TracepointData > MaxTracepointData {
+		return out, fmt.Errorf("%d tracepoint bytes requested, the collector copies at most %d", s.TracepointData, MaxTracepointData)
+	}
+	if len(s.Comm) > 15 {
+		return out, fmt.Errorf("comm filter %q is longer than the kernel's 15-character task name", s.Comm)
+	}
+	out.Flags = specActive
+	if s.Emit {
+		out.Flags |= specEmit
+	}
+	out.Nargs = uint16(s.Args)
+	out.TpData = uint16(s.TracepointData)
+	if s.PID != 0 {
+		out.Flags |= specFilterTgid
+		out.FilterTgid = s.PID
+	}
+	if s.Comm != "" {
+		out.Flags |= specFilterComm
+		for i := 0; i < len(s.Comm); i++ {
+			out.FilterComm[i] = int8(s.Comm[i])
+		}
+	}
+	return out, nil
+}
+
+// SetSpec activates probe id with spec. Call it before attaching so the
+// first event already sees it.
+func (c *Collector) SetSpec(id uint32, s Spec) error {
+	if id == 0 || id >= MaxProbes {
+		return fmt.Errorf("probe id %d out of range 1..%d", id, MaxProbes-1)
+	}
+	enc, err := s.encode()
+	if err != nil {
+		return err
+	}
+	if err := c.specs.Put(id, &enc); err != nil {
+		return fmt.Errorf("write spec of probe %d: %w", id, err)
+	}
+	// A reused id must not inherit the previous probe's counters.
+	return c.resetStats(id)
+}
+
+// Deactivate stops probe id from producing events; records already in the
+// ring buffer are still delivered and should be ignored by the caller.
+func (c *Collector) Deactivate(id uint32) error {
+	var zero collectorLtSpec
+	if err := c.specs.Put(id, &zero); err != nil {
+		return fmt.Errorf("clear spec of probe %d: %w", id, err)
+	}
+	return nil
+}
+
+// Stats are a probe's kernel-side counters, summed over CPUs.
+type Stats struct {
+	Hits     uint64 // events seen with an active spec
+	Filtered uint64 // rejected by a tier-1 filter, at no ring-buffer cost
+	Lost     uint64 // dropped because the ring buffer was full
+	Nested   uint64 // dropped because the CPU's scratch slot was busy
+}
+
+// Stats reads probe id's counters.
+func (c *Collector) Stats(id uint32) (Stats, error) {
+	var per []collectorLtStats
+	if err := c.stats.Lookup(id, &per); err != nil {
+		return Stats{}, fmt.Errorf("read counters of probe %d: %w", id, err)
+	}
+	var s Stats
+	for _, p := range per {
+		s.Hits += p.Hits
+		s.Filtered += p.Filtered
+		s.Lost += p.Lost
+		s.Nested += p.Nested
+	}
+	return s, nil
+}
+
+func (c *Collector) resetStats(id uint32) error {
+	cpus, err := ebpf.PossibleCPU()
+	if err != nil {
+		return err
+	}
+	zero := make([]collectorLtStats, cpus)
+	if err := c.stats.Put(id, zero); err != nil {
+		return fmt.Errorf("reset counters of probe %d: %w", id, err)
+	}
+	return nil
+}

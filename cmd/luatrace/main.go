@@ -1,0 +1,160 @@
+// Command luatrace runs Lua trace scripts on eBPF probes.
+//
+//	luatrace [options] SCRIPT.lua [args...]
+//	luatrace [options] -e 'CODE'
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/luatrace/luatrace/luaapi"
+	"github.com/luatrace/luatrace/luaapi/output"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+// Exit statuses.
+const (
+	exitOK      = 0
+	exitRuntime = 1
+	exitUsage   = 2
+)
+
+func main() {
+	if isExecChild() {
+		execChild()
+		return
+	}
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+type config struct {
+	code    string
+	pid     int
+	command string
+	outFile string
+	format  string
+	verbose bool
+	version bool
+}
+
+func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
+	fs := flag.NewFlagSet("luatrace", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := &config{}
+	fs.StringVar(&c.code, "e", "", "run `CODE` instead of a script file")
+	fs.IntVar(&c.pid, "p", 0, "trace only process `PID`; stop when it exits")
+	fs.StringVar(&c.command, "c", "", "run `CMD`, trace only it, stop when it exits")
+	fs.StringVar(&c.outFile, "o", "", "write output to `FILE`")
+	fs.StringVar(&c.format, "f", "text", "output format: text or json")
+	fs.BoolVar(&c.verbose, "v", false, "report attachments and verifier logs")
+	fs.BoolVar(&c.version, "version", false, "print the version and exit")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: luatrace [options] SCRIPT.lua [args...]\n       luatrace [options] -e 'CODE' [args...]\n\noptions:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	if c.format != "text" && c.format != "json" {
+		return nil, nil, usageError(fmt.Sprintf("unknown output format %q for -f (use text or json)", c.format))
+	}
+	if c.pid != 0 && c.command != "" {
+		return nil, nil, usageError("-p and -c both name the traced process; give one of them")
+	}
+	if c.pid < 0 {
+		return nil, nil, usageError(fmt.Sprintf("-p %d is not a process id", c.pid))
+	}
+	return c, fs.Args(), nil
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	c, rest, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		// The flag package has already printed its own errors.
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(stderr, "luatrace: %v\n", err)
+		}
+		return exitUsage
+	}
+	if c.version {
+		fmt.Fprintf(stdout, "luatrace %s\n", version)
+		return exitOK
+	}
+
+	name, code := "-e", c.code
+	if c.code == "" {
+		if len(rest) == 0 {
+			fmt.Fprintf(stderr, "luatrace: no script given; run luatrace SCRIPT.lua or luatrace -e 'CODE' (see luatrace -h)\n")
+			return exitUsage
+		}
+		name, rest = rest[0], rest[1:]
+		b, err := os.ReadFile(name)
+		if err != nil {
+			fmt.Fprintf(stderr, "luatrace: cannot read script %s: %v\n", name, errors.Unwrap(err))
+			return exitUsage
+		}
+		code = string(b)
+	}
+
+	out := stdout
+	if c.outFile != "" {
+		f, err := os.Create(c.outFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "luatrace: cannot write output file %s: %v\n", c.outFile, errors.Unwrap(err))
+			return exitUsage
+		}
+		defer f.Close()
+		out = f
+	}
+	mode := output.Text
+	if c.format == "json" {
+		mode = output.JSON
+	}
+
+	stops := newStopper()
+	defer stops.close()
+	opts := luaapi.Options{
+		Out: out, Mode: mode, Stderr: stderr, Verbose: c.verbose,
+		ScriptName: filepath.Clean(name), Args: rest, Stop: stops.ch, PID: c.pid,
+	}
+	if c.pid != 0 {
+		if err := stops.watchPID(c.pid); err != nil {
+			fmt.Fprintf(stderr, "luatrace: %v\n", err)
+			return exitUsage
+		}
+	}
+	if c.command != "" {
+		child, err := startPaused(c.command, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "luatrace: %v\n", err)
+			return exitUsage
+		}
+		defer child.kill()
+		opts.PID = child.pid
+		opts.Started = child.release
+		stops.watchChild(child)
+	}
+	stops.watchSignals()
+
+	status, err := luaapi.New(opts).RunScript(name, code)
+	if err != nil {
+		fmt.Fprintf(stderr, "luatrace: %v\n", err)
+	}
+	return status
+}
+
+// usageError is a bad command line found after flag parsing.
+type usageError string
+
+func (e usageError) Error() string { return string(e) }

@@ -1,0 +1,121 @@
+package luaapi
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/parse"
+)
+
+// maxShownErrors is how many distinct callback errors are printed in full;
+// later ones, and every repeat, are only counted.
+const maxShownErrors = 5
+
+// errorLog reports callback errors without flooding: the first occurrence
+// of each message is shown with its traceback, repeats are summarised at
+// exit.
+type errorLog struct {
+	w      io.Writer
+	counts map[string]int
+	order  []string
+	hidden int
+}
+
+func (l *errorLog) record(where string, err error) {
+	msg, trace := splitError(err)
+	if l.counts == nil {
+		l.counts = map[string]int{}
+	}
+	key := where + "\x00" + msg
+	l.counts[key]++
+	if l.counts[key] > 1 {
+		return
+	}
+	l.order = append(l.order, key)
+	if len(l.order) > maxShownErrors {
+		l.hidden++
+		if l.hidden == 1 {
+			fmt.Fprintf(l.w, "luatrace: more callback errors; they are counted and summarised at exit\n")
+		}
+		return
+	}
+	fmt.Fprintf(l.w, "luatrace: error in %s: %s\n", where, msg)
+	if trace != "" {
+		fmt.Fprintf(l.w, "%s\n", indent(trace))
+	}
+}
+
+// summary prints how often each error happened, when more than once or
+// when it was not shown.
+func (l *errorLog) summary() {
+	keys := append([]string(nil), l.order...)
+	sort.SliceStable(keys, func(i, j int) bool { return l.counts[keys[i]] > l.counts[keys[j]] })
+	for i, key := range keys {
+		n := l.counts[key]
+		shown := indexOf(l.order, key) < maxShownErrors
+		if n == 1 && shown {
+			continue
+		}
+		where, msg, _ := strings.Cut(key, "\x00")
+		fmt.Fprintf(l.w, "luatrace: error in %s happened %d times: %s\n", where, n, msg)
+		if i >= 20 {
+			fmt.Fprintf(l.w, "luatrace: ... and %d more kinds of error\n", len(keys)-i-1)
+			return
+		}
+	}
+}
+
+func indexOf(list []string, s string) int {
+	for i, v := range list {
+		if v == s {
+			return i
+		}
+	}
+	return -1
+}
+
+func indent(s string) string {
+	return "  " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n  ")
+}
+
+// splitError separates a Lua error's message from its traceback.
+func splitError(err error) (msg, trace string) {
+	var api *lua.ApiError
+	if errors.As(err, &api) {
+		if api.Object != nil {
+			msg = api.Object.String()
+		}
+		return msg, api.StackTrace
+	}
+	return err.Error(), ""
+}
+
+// errorMessage is the one-line form of an error raised at top level.
+func errorMessage(err error) string {
+	msg, _ := splitError(err)
+	return msg
+}
+
+// syntaxMessage turns gopher-lua's parse error into "file:line:col: ...".
+func syntaxMessage(name string, err error) string {
+	var api *lua.ApiError
+	if errors.As(err, &api) {
+		var perr *parse.Error
+		if errors.As(api.Cause, &perr) {
+			near := ""
+			if perr.Token != "" {
+				near = fmt.Sprintf(" near '%s'", perr.Token)
+			}
+			return fmt.Sprintf("%s:%d:%d: %s%s", name, perr.Pos.Line, perr.Pos.Column, perr.Message, near)
+		}
+		if api.Cause != nil {
+			return fmt.Sprintf("%s: %v", name, api.Cause)
+		}
+		return fmt.Sprintf("%s: %s", name, api.Object.String())
+	}
+	return fmt.Sprintf("%s: %v", name, err)
+}

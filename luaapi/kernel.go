@@ -1,0 +1,167 @@
+package luaapi
+
+import (
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+
+	"github.com/cilium/ebpf/rlimit"
+	"golang.org/x/sys/unix"
+
+	"github.com/luatrace/luatrace/bpf/attach"
+	"github.com/luatrace/luatrace/bpf/collector"
+)
+
+// kernel is the runtime's kernel side, created on the first kernel probe
+// so that scripts which only compute never need privileges.
+type kernel struct {
+	col    *collector.Collector
+	env    *attach.Env
+	reader *collector.Reader
+	done   chan struct{}
+
+	ids      idPool
+	byID     [collector.MaxProbes]binding // owner goroutine only
+	queued   atomic.Int64
+	dropped  [collector.MaxProbes]atomic.Uint64 // queue overflow, per probe
+	stopping atomic.Bool
+	stopOnce sync.Once
+}
+
+// binding is what a probe id stands for.
+type binding struct {
+	probe  *Probe
+	target *attach.Target
+}
+
+// ErrPrivileges is the one sentence shown without BPF privileges.
+var errPrivileges = fmt.Errorf("luatrace needs root (or CAP_BPF and CAP_PERFMON) to attach kernel probes; run it with sudo")
+
+func (r *Runtime) kernelSide() (*kernel, error) {
+	if r.kernel != nil {
+		return r.kernel, nil
+	}
+	if !privileged() {
+		r.unprivileged = true
+		return nil, errPrivileges
+	}
+	// Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK.
+	if err := rlimit.RemoveMemlock(); err != nil {
+		return nil, fmt.Errorf("raise the locked-memory limit for BPF maps: %w", err)
+	}
+	col, err := collector.Load(collector.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("load the collector: %w", err)
+	}
+	rd, err := col.NewReader()
+	if err != nil {
+		col.Close()
+		return nil, err
+	}
+	k := &kernel{col: col, reader: rd, done: make(chan struct{})}
+	k.env = &attach.Env{Collector: col, PID: r.opts.PID}
+	if r.opts.Verbose {
+		k.env.Verbose = r.stderr
+	}
+	go k.read(r)
+	r.kernel = k
+	return k, nil
+}
+
+// privileged checks for root or the BPF capabilities.
+func privileged() bool {
+	if os.Geteuid() == 0 {
+		return true
+	}
+	var hdr = unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return false
+	}
+	has := func(c uint) bool { return data[c/32].Effective&(1<<(c%32)) != 0 }
+	return (has(unix.CAP_BPF) && has(unix.CAP_PERFMON)) || has(unix.CAP_SYS_ADMIN)
+}
+
+// read runs on its own goroutine: it never touches Lua, only forwards
+// batches, dropping (and counting) what would exceed QueueLimit.
+func (k *kernel) read(r *Runtime) {
+	defer close(k.done)
+	err := k.reader.Run(func(batch []collector.Record) {
+		n := int64(len(batch))
+		if k.stopping.Load() {
+			// Final drain: the owner goroutine is receiving, so wait.
+			k.queued.Add(n)
+			r.mail <- message{batch: batch}
+			return
+		}
+		if k.queued.Load()+n <= QueueLimit {
+			k.queued.Add(n)
+			select {
+			case r.mail <- message{batch: batch}:
+				return
+			default:
+				k.queued.Add(-n)
+			}
+		}
+		for _, rec := range batch {
+			if id := rec.ProbeID(); id < collector.MaxProbes {
+				k.dropped[id].Add(1)
+			}
+		}
+	})
+	if err != nil {
+		fmt.Fprintf(r.stderr, "luatrace: %v\n", err)
+	}
+}
+
+// stopReader delivers what is still in the ring buffer, then stops the
+// reader. Probes must already be detached.
+func (k *kernel) stopReader(r *Runtime) {
+	k.stopOnce.Do(func() {
+		k.stopping.Store(true)
+		k.reader.Stop()
+		for {
+			select {
+			case m := <-r.mail:
+				if m.batch != nil {
+					r.dispatch(m.batch)
+				}
+			case <-k.done:
+				for {
+					select {
+					case m := <-r.mail:
+						if m.batch != nil {
+							r.dispatch(m.batch)
+						}
+					default:
+						return
+					}
+				}
+			}
+		}
+	})
+}
+
+func (k *kernel) close() {
+	k.reader.Close()
+	k.col.Close()
+}
+
+// idPool hands out probe ids. Ids are never reused within a run: a record
+// of a detached probe may still be queued, and must not be mistaken for a
+// later probe's.
+type idPool struct{ next uint32 }
+
+func (p *idPool) get() (uint32, error) {
+	if p.next == 0 {
+		p.next = 1
+	}
+	// The top id is kept for feature probes (attach.fentrySupported).
+	if p.next >= collector.MaxProbes-1 {
+		return 0, fmt.Errorf("too many probes: luatrace attaches at most %d per run; narrow the wildcard", collector.MaxProbes-2)
+	}
+	id := p.next
+	p.next++
+	return id, nil
+}

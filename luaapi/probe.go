@@ -1,0 +1,310 @@
+package luaapi
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/luatrace/luatrace/bpf/attach"
+	"github.com/luatrace/luatrace/bpf/collector"
+	"github.com/luatrace/luatrace/bpf/probespec"
+)
+
+const probeTypeName = "luatrace.probe"
+
+// Probe is what probe() returns: one spec, attached to one or more targets
+// (wildcards), or a timer, or a BEGIN/END hook.
+type Probe struct {
+	Spec     probespec.Spec
+	fn       *lua.LFunction
+	fatal    bool // on_error = "exit"
+	targets  []*attach.Attachment
+	ticker   *time.Ticker
+	tickStop chan struct{}
+	detached bool // by the script: later events are ignored
+	unlinked bool // kernel side and timers released
+	final    collector.Stats
+}
+
+// probeOptions are the keys probe()'s option table accepts.
+var probeOptions = map[string]string{
+	"optional": "boolean: warn and return nil instead of raising when the probe cannot attach",
+	"pid":      "number: only events of this process",
+	"comm":     "string: only events of tasks with this command name",
+	"on_error": `"continue" (default) or "exit": what a callback error does`,
+}
+
+// Options the capture and aggregation engines will add; named here so the
+// error says what is missing rather than calling them typos.
+var laterOptions = map[string]bool{"fields": true, "filter": true, "into": true, "stack": true}
+
+func (r *Runtime) installProbe() {
+	mt := r.L.NewTypeMetatable(probeTypeName)
+	r.L.SetField(mt, "__index", r.L.SetFuncs(r.L.NewTable(), map[string]lua.LGFunction{
+		"detach": r.probeDetach,
+		"stats":  r.probeStats,
+	}))
+	r.L.SetField(mt, "__tostring", r.L.NewFunction(func(L *lua.LState) int {
+		p := checkProbe(L, 1)
+		L.Push(lua.LString(fmt.Sprintf("probe(%s, %d attachments)", p.Spec.Raw, len(p.targets))))
+		return 1
+	}))
+	r.L.SetGlobal("probe", r.L.NewFunction(r.luaProbe))
+}
+
+func checkProbe(L *lua.LState, n int) *Probe {
+	ud := L.CheckUserData(n)
+	if p, ok := ud.Value.(*Probe); ok {
+		return p
+	}
+	L.ArgError(n, "probe handle expected")
+	return nil
+}
+
+// luaProbe implements probe(spec [, opts] [, fn]).
+func (r *Runtime) luaProbe(L *lua.LState) int {
+	raw := L.CheckString(1)
+	var opts *lua.LTable
+	var fn *lua.LFunction
+	switch v := L.Get(2).(type) {
+	case *lua.LTable:
+		opts = v
+		if L.GetTop() >= 3 {
+			fn = L.CheckFunction(3)
+		}
+	case *lua.LFunction:
+		fn = v
+	case *lua.LNilType:
+		if L.GetTop() >= 3 {
+			fn = L.CheckFunction(3)
+		}
+	default:
+		L.ArgError(2, "options table or callback function expected, got "+v.Type().String())
+	}
+
+	spec, err := probespec.Parse(raw)
+	if err != nil {
+		L.RaiseError("%s", err.Error())
+	}
+	p := &Probe{Spec: spec, fn: fn}
+	po, err := parseProbeOptions(opts)
+	if err != nil {
+		L.RaiseError("probe %q: %s", raw, err.Error())
+	}
+	p.fatal = po.fatal
+
+	switch spec.Kind {
+	case probespec.Begin:
+		r.begin = append(r.begin, requireFn(L, raw, fn))
+	case probespec.End:
+		r.end = append(r.end, requireFn(L, raw, fn))
+	case probespec.Interval:
+		p.fn = requireFn(L, raw, fn)
+		r.startTicker(p)
+		r.probes = append(r.probes, p)
+	default:
+		if err := r.attachKernel(p, po); err != nil {
+			if po.optional {
+				fmt.Fprintf(r.stderr, "luatrace: warning: skipping optional probe: %v\n", err)
+				L.Push(lua.LNil)
+				return 1
+			}
+			L.RaiseError("%s", err.Error())
+		}
+		r.probes = append(r.probes, p)
+	}
+	ud := L.NewUserData()
+	ud.Value = p
+	L.SetMetatable(ud, L.GetTypeMetatable(probeTypeName))
+	L.Push(ud)
+	return 1
+}
+
+func requireFn(L *lua.LState, raw string, fn *lua.LFunction) *lua.LFunction {
+	if fn == nil {
+		L.RaiseError("probe %q needs a callback function, e.g. probe(%q, function() ... end)", raw, raw)
+	}
+	return fn
+}
+
+type parsedOptions struct {
+	optional bool
+	fatal    bool
+	spec     collector.Spec
+}
+
+func parseProbeOptions(t *lua.LTable) (parsedOptions, error) {
+	var po parsedOptions
+	if t == nil {
+		return po, nil
+	}
+	var err error
+	t.ForEach(func(k, v lua.LValue) {
+		if err != nil {
+			return
+		}
+		key, ok := k.(lua.LString)
+		if !ok {
+			err = fmt.Errorf("option keys must be names, got %s", k.Type())
+			return
+		}
+		switch string(key) {
+		case "optional":
+			po.optional = lua.LVAsBool(v)
+		case "pid":
+			n, ok := v.(lua.LNumber)
+			if !ok || n <= 0 || float64(n) != float64(uint32(n)) {
+				err = fmt.Errorf("option pid must be a process id, got %s", v.String())
+				return
+			}
+			po.spec.PID = uint32(n)
+		case "comm":
+			s, ok := v.(lua.LString)
+			if !ok || len(s) == 0 || len(s) > 15 {
+				err = fmt.Errorf("option comm must be a command name of 1 to 15 characters, got %s", v.String())
+				return
+			}
+			po.spec.Comm = string(s)
+		case "on_error":
+			switch v.String() {
+			case "exit":
+				po.fatal = true
+			case "continue":
+			default:
+				err = fmt.Errorf(`option on_error must be "continue" or "exit", got %s`, v.String())
+			}
+		default:
+			if laterOptions[string(key)] {
+				err = fmt.Errorf("option %q needs the capture engine, which this build does not include yet", string(key))
+				return
+			}
+			err = fmt.Errorf("unknown option %q (known: %s)", string(key), knownOptions())
+		}
+	})
+	return po, err
+}
+
+func knownOptions() string {
+	names := make([]string, 0, len(probeOptions))
+	for k := range probeOptions {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// attachKernel resolves and attaches every target of p; on any failure the
+// ones already attached are released, so nothing stays behind.
+func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
+	k, err := r.kernelSide()
+	if err != nil {
+		return err
+	}
+	targets, err := k.env.Resolve(p.Spec)
+	if err != nil {
+		return err
+	}
+	spec := po.spec
+	spec.Emit = p.fn != nil
+	if r.opts.PID != 0 && spec.PID == 0 {
+		spec.PID = uint32(r.opts.PID)
+	}
+	for _, t := range targets {
+		id, err := k.ids.get()
+		if err != nil {
+			r.unlink(p)
+			return err
+		}
+		a, err := k.env.Attach(t, id, spec)
+		if err != nil {
+			r.unlink(p)
+			return err
+		}
+		k.byID[id] = binding{probe: p, target: &a.Target}
+		p.targets = append(p.targets, a)
+	}
+	return nil
+}
+
+// unlink releases p's kernel attachments and timer, keeping its final
+// counters for the drop report.
+func (r *Runtime) unlink(p *Probe) {
+	if p.unlinked {
+		return
+	}
+	p.unlinked = true
+	if p.ticker != nil {
+		p.ticker.Stop()
+		close(p.tickStop)
+	}
+	for _, a := range p.targets {
+		a.Close()
+		if r.kernel != nil {
+			st, err := r.kernel.col.Stats(a.ID)
+			if err == nil {
+				p.final.Hits += st.Hits
+				p.final.Filtered += st.Filtered
+				p.final.Lost += st.Lost
+				p.final.Nested += st.Nested
+			}
+			r.kernel.col.Deactivate(a.ID)
+		}
+	}
+}
+
+// detach is the script's :detach(): stop and ignore events still queued.
+func (p *Probe) detach(r *Runtime) {
+	r.unlink(p)
+	p.detached = true
+}
+
+func (r *Runtime) probeDetach(L *lua.LState) int {
+	checkProbe(L, 1).detach(r)
+	return 0
+}
+
+// stats returns kernel counters plus user-side queue drops, live while
+// attached and final afterwards.
+func (r *Runtime) stats(p *Probe) collector.Stats {
+	s := p.final
+	if r.kernel == nil {
+		return s
+	}
+	if !p.unlinked {
+		for _, a := range p.targets {
+			if st, err := r.kernel.col.Stats(a.ID); err == nil {
+				s.Hits += st.Hits
+				s.Filtered += st.Filtered
+				s.Lost += st.Lost
+				s.Nested += st.Nested
+			}
+		}
+	}
+	return s
+}
+
+func (r *Runtime) queueDrops(p *Probe) uint64 {
+	if r.kernel == nil {
+		return 0
+	}
+	var n uint64
+	for _, a := range p.targets {
+		n += r.kernel.dropped[a.ID].Load()
+	}
+	return n
+}
+
+func (r *Runtime) probeStats(L *lua.LState) int {
+	p := checkProbe(L, 1)
+	s := r.stats(p)
+	t := L.NewTable()
+	L.SetField(t, "hits", lua.LNumber(s.Hits))
+	L.SetField(t, "filtered", lua.LNumber(s.Filtered))
+	L.SetField(t, "lost", lua.LNumber(s.Lost+s.Nested))
+	L.SetField(t, "dropped", lua.LNumber(r.queueDrops(p)))
+	L.Push(t)
+	return 1
+}

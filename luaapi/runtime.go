@@ -1,0 +1,280 @@
+// Package luaapi is everything a luatrace script sees: the globals, the
+// probe and event objects, and the one goroutine that owns the Lua state.
+//
+// Events, timer ticks, signals and the end of a traced command all arrive as
+// messages on one channel; the owner goroutine runs the matching Lua code.
+// No other goroutine touches the Lua state.
+package luaapi
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync/atomic"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/luatrace/luatrace/bpf/attach"
+	"github.com/luatrace/luatrace/bpf/collector"
+	"github.com/luatrace/luatrace/luaapi/output"
+	"github.com/luatrace/luatrace/luaapi/value"
+)
+
+// QueueLimit is how many events may wait between the ring-buffer reader and
+// the Lua callbacks; past it, events are dropped and counted per probe.
+const QueueLimit = 1 << 16
+
+// mailSlots bounds the message channel; each slot holds a batch of events.
+const mailSlots = 1024
+
+// Options configure a Runtime.
+type Options struct {
+	// Out receives script output; Mode selects text or JSON lines.
+	Out  io.Writer
+	Mode output.Mode
+	// Stderr receives diagnostics: errors, drop reports, -v lines.
+	Stderr io.Writer
+	// PID limits every kernel probe to one process (-p, -c).
+	PID int
+	// Verbose reports each attachment and verifier logs.
+	Verbose bool
+	// ScriptName is arg[0] and the chunk name of the script.
+	ScriptName string
+	// Args are the script's arguments (arg[1..]).
+	Args []string
+	// Started runs after the script and its BEGIN probes, before events
+	// are awaited; -c releases its command here.
+	Started func()
+	// Stop ends the trace when it yields a reason (signal, command exit).
+	Stop <-chan string
+}
+
+// ScriptError is a problem with the script itself (syntax, a bad probe
+// spec, an error at top level): the CLI exits with status 2.
+type ScriptError struct{ Msg string }
+
+func (e *ScriptError) Error() string { return e.Msg }
+
+// Runtime owns one Lua state and everything attached on its behalf.
+type Runtime struct {
+	L      *lua.LState
+	opts   Options
+	out    *output.Writer
+	stderr io.Writer
+
+	kernel   *kernel // nil until the first kernel probe
+	probes   []*Probe
+	begin    []*lua.LFunction
+	end      []*lua.LFunction
+	mail     chan message
+	errs     errorLog
+	stopping bool
+	exitCode int
+	exited   bool
+	started  bool
+	// unprivileged is set when a probe failed for lack of privileges.
+	unprivileged bool
+	ticks    atomic.Uint64 // interval ticks missed because mail was full
+}
+
+// message is anything the owner goroutine must act on.
+type message struct {
+	batch []collector.Record
+	tick  *Probe
+	stop  string
+}
+
+// New creates a runtime with luatrace's globals installed.
+func New(opts Options) *Runtime {
+	if opts.Stderr == nil {
+		opts.Stderr = os.Stderr
+	}
+	if opts.Out == nil {
+		opts.Out = os.Stdout
+	}
+	r := &Runtime{
+		L:      lua.NewState(),
+		opts:   opts,
+		out:    output.New(opts.Out, opts.Mode),
+		stderr: opts.Stderr,
+		mail:   make(chan message, mailSlots),
+	}
+	r.errs.w = r.stderr
+	value.Open(r.L)
+	r.installGlobals()
+	r.installEvent()
+	r.installProbe()
+	return r
+}
+
+// exitSignal is raised (as a Lua error value) by exit() to unwind the
+// running chunk or callback.
+type exitSignal struct{ code int }
+
+// RunScript runs a script file (or code with name) to completion: the main
+// chunk, BEGIN probes, events until exit() or a stop, then END probes. It
+// returns the exit status; errors with the script are *ScriptError.
+func (r *Runtime) RunScript(name, code string) (int, error) {
+	defer r.L.Close()
+	fn, err := r.L.Load(strings.NewReader(code), name)
+	if err != nil {
+		return 2, &ScriptError{Msg: syntaxMessage(name, err)}
+	}
+	args := r.L.NewTable()
+	args.RawSetInt(0, lua.LString(r.opts.ScriptName))
+	for i, a := range r.opts.Args {
+		args.RawSetInt(i+1, lua.LString(a))
+	}
+	r.L.SetGlobal("arg", args)
+
+	r.L.Push(fn)
+	for _, a := range r.opts.Args {
+		r.L.Push(lua.LString(a))
+	}
+	if err := r.L.PCall(len(r.opts.Args), 0, nil); err != nil && !r.isExit(err) {
+		r.shutdown()
+		if r.unprivileged {
+			// Not the script's fault: the environment lacks privileges.
+			return 1, errors.New(errorMessage(err))
+		}
+		return 2, &ScriptError{Msg: errorMessage(err)}
+	}
+	if !r.exited {
+		r.runAll(r.begin, "BEGIN")
+	}
+	r.started = true
+	if !r.exited && r.opts.Started != nil {
+		r.opts.Started()
+	}
+	if !r.exited && r.live() {
+		r.loop()
+	}
+	r.shutdown()
+	r.runAll(r.end, "END")
+	r.report()
+	if err := r.out.Flush(); err != nil {
+		return 1, fmt.Errorf("write output: %w", err)
+	}
+	return r.exitCode, nil
+}
+
+// live reports whether anything can still produce events: without kernel
+// probes, timers or a stop source the script is done after BEGIN.
+func (r *Runtime) live() bool {
+	for _, p := range r.probes {
+		if !p.detached {
+			return true
+		}
+	}
+	return r.opts.Stop != nil && r.opts.PID != 0
+}
+
+func (r *Runtime) loop() {
+	stop := r.opts.Stop
+	go func() {
+		if stop == nil {
+			return
+		}
+		if reason, ok := <-stop; ok {
+			r.mail <- message{stop: reason}
+		}
+	}()
+	for !r.exited && !r.stopping {
+		var m message
+		select {
+		case m = <-r.mail:
+		default:
+			r.out.Flush()
+			m = <-r.mail
+		}
+		r.handle(m)
+	}
+}
+
+func (r *Runtime) handle(m message) {
+	switch {
+	case m.batch != nil:
+		r.dispatch(m.batch)
+	case m.tick != nil:
+		r.fireTick(m.tick)
+	case m.stop != "":
+		if m.stop != "signal" {
+			fmt.Fprintf(r.stderr, "luatrace: %s\n", m.stop)
+		}
+		r.stopping = true
+	}
+}
+
+// runAll runs BEGIN or END callbacks in order; an error in one is reported
+// and the rest still run.
+func (r *Runtime) runAll(fns []*lua.LFunction, what string) {
+	for _, fn := range fns {
+		if r.exited && what == "BEGIN" {
+			return
+		}
+		r.call(fn, what, nil, false)
+	}
+}
+
+// call runs fn(args...) protected. Errors are logged (summarised when they
+// repeat); fatal makes the first one end the trace with status 1.
+func (r *Runtime) call(fn *lua.LFunction, where string, arg lua.LValue, fatal bool) {
+	r.L.Push(fn)
+	n := 0
+	if arg != nil {
+		r.L.Push(arg)
+		n = 1
+	}
+	err := r.L.PCall(n, 0, nil)
+	if err == nil || r.isExit(err) {
+		return
+	}
+	r.errs.record(where, err)
+	if fatal {
+		r.exitCode = 1
+		r.exited = true
+	}
+}
+
+// isExit recognises the value exit() raised and records the request.
+func (r *Runtime) isExit(err error) bool {
+	var api *lua.ApiError
+	if !errors.As(err, &api) {
+		return false
+	}
+	ud, ok := api.Object.(*lua.LUserData)
+	if !ok {
+		return false
+	}
+	sig, ok := ud.Value.(exitSignal)
+	if !ok {
+		return false
+	}
+	r.exitCode, r.exited = sig.code, true
+	return true
+}
+
+// shutdown detaches every probe, then delivers events already on their
+// way so that END sees a complete picture.
+func (r *Runtime) shutdown() {
+	for _, p := range r.probes {
+		p.detach(r)
+	}
+	if r.kernel != nil {
+		r.kernel.stopReader(r)
+	}
+}
+
+// report prints drops and repeated errors to stderr: never silent.
+func (r *Runtime) report() {
+	r.errs.summary()
+	if r.kernel != nil {
+		r.kernel.reportDrops(r)
+		r.kernel.close()
+	}
+	if n := r.ticks.Load(); n > 0 {
+		fmt.Fprintf(r.stderr, "luatrace: %d interval ticks were skipped because callbacks fell behind\n", n)
+	}
+}

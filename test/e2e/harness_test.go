@@ -1,0 +1,126 @@
+// Package e2e runs the luatrace binary as a user would: scripts, workloads
+// built by the tests, real probes on the running kernel.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var (
+	buildOnce sync.Once
+	buildDir  string
+	buildErr  error
+)
+
+// repoRoot is two levels above this package.
+func repoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// build compiles luatrace and the C workloads once per test binary.
+func build(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "luatrace-e2e-")
+		if buildErr != nil {
+			return
+		}
+		cmd := exec.Command("go", "build", "-o", filepath.Join(buildDir, "luatrace"), "./cmd/luatrace")
+		cmd.Dir = repoRoot()
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+			return
+		}
+		srcs, _ := filepath.Glob(filepath.Join(repoRoot(), "test", "workloads", "*.c"))
+		for _, src := range srcs {
+			name := strings.TrimSuffix(filepath.Base(src), ".c")
+			out, err := exec.Command("gcc", "-O1", "-g", "-fno-omit-frame-pointer", "-o", filepath.Join(buildDir, name), src).CombinedOutput()
+			if err != nil {
+				buildErr = fmt.Errorf("gcc %s: %v\n%s", src, err, out)
+				return
+			}
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return buildDir
+}
+
+// bin is the path of luatrace or of a workload.
+func bin(t *testing.T, name string) string {
+	t.Helper()
+	return filepath.Join(build(t), name)
+}
+
+// requireRoot skips privileged tests as a normal user, but fails them in CI,
+// where they must run.
+func requireRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() == 0 {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("privileged test cannot run: CI must run the tests as root")
+	}
+	t.Skip("needs root to attach probes")
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// luatrace runs the binary to completion (bounded by a minute).
+func luatrace(t *testing.T, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin(t, "luatrace"), args...)
+	cmd.Dir = build(t)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("luatrace %q did not finish within a minute\nstdout:\n%s\nstderr:\n%s", args, out.String(), errb.String())
+	}
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run luatrace: %v", err)
+	}
+	return result{stdout: out.String(), stderr: errb.String(), code: code}
+}
+
+// expectOK fails unless luatrace exited 0.
+func (r result) expectOK(t *testing.T) result {
+	t.Helper()
+	if r.code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	return r
+}
+
+// lines splits stdout into non-empty lines.
+func (r result) lines() []string {
+	var out []string
+	for _, l := range strings.Split(r.stdout, "\n") {
+		if l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}

@@ -1,0 +1,241 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
+)
+
+func TestBeginIntervalEndOrder(t *testing.T) {
+	script := `probe("BEGIN", function() print("begin 1") end)
+probe("BEGIN", function() print("begin 2") end)
+local n = 0
+probe("interval:ms:20", function()
+  n = n + 1
+  printf("tick %d\n", n)
+  if n == 3 then exit() end
+end)
+probe("END", function() print("end") end)`
+	r := luatrace(t, "-e", script).expectOK(t)
+	want := "begin 1\nbegin 2\ntick 1\ntick 2\ntick 3\nend\n"
+	if r.stdout != want {
+		t.Errorf("stdout %q, want %q", r.stdout, want)
+	}
+}
+
+func TestExitCodeAndArgs(t *testing.T) {
+	dir := t.TempDir()
+	script := dir + "/args.lua"
+	if err := os.WriteFile(script, []byte(`print(arg[0], arg[1], arg[2], select("#", ...)) exit(tonumber(arg[2]))`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := luatrace(t, script, "first", "3")
+	if r.code != 3 || r.stdout != script+"\tfirst\t3\t2\n" {
+		t.Errorf("exit %d stdout %q", r.code, r.stdout)
+	}
+}
+
+func TestProfileSamplesBusyWorkload(t *testing.T) {
+	requireRoot(t)
+	script := `local n, other = 0, 0
+probe("profile:hz:99", function(e) if e.comm == "busy" then n = n + 1 else other = other + 1 end end)
+probe("END", function() printf("%d %d\n", n, other) end)`
+	r := luatrace(t, "-c", bin(t, "busy")+" 1500", "-e", script).expectOK(t)
+	var n, other int
+	if _, err := fmt.Sscanf(r.stdout, "%d %d", &n, &other); err != nil {
+		t.Fatalf("output %q: %v", r.stdout, err)
+	}
+	// 1.5 s at 99 Hz is about 148 samples on the busy CPU; leave room for
+	// a loaded machine, but -c must have kept every other task out.
+	if n < 50 || other != 0 {
+		t.Errorf("samples of busy = %d (want >= 50), of other tasks = %d (want 0)\nstderr:\n%s", n, other, r.stderr)
+	}
+}
+
+// TestCommandScoping checks -c: only the command's events, while this test
+// process makes the same syscall concurrently.
+func TestCommandScoping(t *testing.T) {
+	requireRoot(t)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				syscall.Getppid()
+			}
+		}
+	}()
+	script := `local pids = {}
+probe("tracepoint:syscalls:sys_enter_getppid", function(e) pids[e.pid] = (pids[e.pid] or 0) + 1 end)
+probe("END", function() for pid, n in pairs(pids) do printf("%d %d\n", pid, n) end end)`
+	r := luatrace(t, "-c", bin(t, "syscalls")+" 300", "-e", script).expectOK(t)
+	lines := r.lines()
+	if len(lines) != 1 || !strings.HasSuffix(lines[0], " 300") || strings.HasPrefix(lines[0], strconv.Itoa(os.Getpid())+" ") {
+		t.Errorf("want one pid (the command's) with 300 calls, got:\n%s", r.stdout)
+	}
+}
+
+// startWaiting starts the syscalls workload held at a prompt and returns
+// its pid and a function that releases it.
+func startWaiting(t *testing.T, n int) (*exec.Cmd, int, func()) {
+	t.Helper()
+	cmd := exec.Command(bin(t, "syscalls"), strconv.Itoa(n), "wait")
+	in, _ := cmd.StdinPipe()
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(line))
+	return cmd, pid, func() { io.WriteString(in, "go\n") }
+}
+
+// runUntilReady starts luatrace, waits for the line "ready" that the
+// script prints from BEGIN, and returns the running command and its output.
+func runUntilReady(t *testing.T, args ...string) (*exec.Cmd, *bufio.Reader, *strings.Builder) {
+	t.Helper()
+	cmd := exec.Command(bin(t, "luatrace"), args...)
+	out, _ := cmd.StdoutPipe()
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	rd := bufio.NewReader(out)
+	line, err := rd.ReadString('\n')
+	if err != nil || line != "ready\n" {
+		t.Fatalf("luatrace did not become ready: %q %v\nstderr:\n%s", line, err, stderr.String())
+	}
+	return cmd, rd, &stderr
+}
+
+func TestPIDScoping(t *testing.T) {
+	requireRoot(t)
+	_, pid, release := startWaiting(t, 200)
+	script := `local n, others = 0, 0
+probe("tracepoint:syscalls:sys_enter_getppid", function(e) if e.pid == ` + strconv.Itoa(pid) + ` then n = n + 1 else others = others + 1 end end)
+probe("BEGIN", function() print("ready") end)
+probe("END", function() printf("%d %d\n", n, others) end)`
+	cmd, rd, stderr := runUntilReady(t, "-p", strconv.Itoa(pid), "-e", script)
+	syscall.Getppid() // this process is not the target
+	release()
+	rest, _ := io.ReadAll(rd)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("luatrace: %v\nstderr:\n%s", err, stderr)
+	}
+	if string(rest) != "200 0\n" {
+		t.Errorf("target/other events %q, want \"200 0\"\nstderr:\n%s", rest, stderr)
+	}
+	if !strings.Contains(stderr.String(), fmt.Sprintf("process %d exited", pid)) {
+		t.Errorf("luatrace did not stop when the process exited:\n%s", stderr)
+	}
+}
+
+func TestDetachOneProbe(t *testing.T) {
+	requireRoot(t)
+	script := `local a, b = 0, 0
+local pa
+pa = probe("tracepoint:syscalls:sys_enter_getppid", function(e)
+  a = a + 1
+  if a == 10 then pa:detach() end
+end)
+probe("tracepoint:syscalls:sys_enter_getpid", function(e) b = b + 1 end)
+probe("END", function() printf("a=%d b=%d hits>=%s\n", a, b, tostring(pa:stats().hits >= 10)) end)`
+	r := luatrace(t, "-c", bin(t, "syscalls")+" 500", "-e", script).expectOK(t)
+	if r.stdout != "a=10 b=500 hits>=true\n" {
+		t.Errorf("stdout %q, want a=10 b=500 hits>=true\nstderr:\n%s", r.stdout, r.stderr)
+	}
+}
+
+var fdinfoID = regexp.MustCompile(`(?m)^(prog_id|link_id):\s+(\d+)$`)
+
+// bpfObjects lists the BPF program and link ids a process holds, from
+// /proc/PID/fdinfo.
+func bpfObjects(t *testing.T, pid int) (progs, links []uint32) {
+	t.Helper()
+	dir := fmt.Sprintf("/proc/%d/fdinfo", pid)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(dir + "/" + e.Name())
+		if err != nil {
+			continue
+		}
+		for _, m := range fdinfoID.FindAllStringSubmatch(string(b), -1) {
+			id, _ := strconv.ParseUint(m[2], 10, 32)
+			if m[1] == "prog_id" {
+				progs = append(progs, uint32(id))
+			} else {
+				links = append(links, uint32(id))
+			}
+		}
+	}
+	return progs, links
+}
+
+func TestKill9LeavesNothingAttached(t *testing.T) {
+	requireRoot(t)
+	exe := bin(t, "ufuncs")
+	script := `probe("tracepoint:syscalls:sys_enter_getppid", function() end)
+probe("uprobe:` + exe + `:lt_add", function() end)
+probe("rawtracepoint:sched_switch", function() end)
+probe("profile:hz:49", function() end)
+probe("BEGIN", function() print("ready") end)`
+	cmd, _, _ := runUntilReady(t, "-e", script)
+	progs, links := bpfObjects(t, cmd.Process.Pid)
+	if len(progs) == 0 || len(links) < 4 {
+		t.Fatalf("luatrace holds %d programs and %d links, want some of each", len(progs), len(links))
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+
+	// The kernel frees programs and links asynchronously after the last
+	// reference goes; poll for it with a deadline.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for {
+		alive := 0
+		for _, id := range progs {
+			if p, err := ebpf.NewProgramFromID(ebpf.ProgramID(id)); err == nil {
+				p.Close()
+				alive++
+			}
+		}
+		for _, id := range links {
+			if l, err := link.NewFromID(link.ID(id)); err == nil {
+				l.Close()
+				alive++
+			}
+		}
+		if alive == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%d BPF programs or links still exist 20 s after kill -9", alive)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,36 @@
+// ufuncs: known functions for uprobe/uretprobe tests.
+// usage: ufuncs N   calls each function N times, then exits 0.
+#include <stdio.h>
+#include <stdlib.h>
+
+__attribute__((noinline)) int lt_add(int a, int b)
+{
+	__asm__ volatile("" ::: "memory");
+	return a + b;
+}
+
+// Returns a value wider than 2^53 to check that 64-bit values keep every bit.
+__attribute__((noinline)) unsigned long lt_wide(unsigned long a, long b, long c, long d, long e, long f)
+{
+	__asm__ volatile("" ::: "memory");
+	return a ^ (unsigned long)(b + c + d + e + f);
+}
+
+__attribute__((noinline)) long lt_neg(long a)
+{
+	__asm__ volatile("" ::: "memory");
+	return -a;
+}
+
+int main(int argc, char **argv)
+{
+	int n = argc > 1 ? atoi(argv[1]) : 1;
+	unsigned long acc = 0;
+	for (int i = 0; i < n; i++) {
+		acc += lt_add(3, 4);
+		acc += lt_wide(0xdeadbeefcafebab0UL, 1, 2, 3, 4, 5);
+		acc += lt_neg(42);
+	}
+	printf("%lu\n", acc);
+	return 0;
+}
