@@ -142,11 +142,16 @@ func eventTable(L *lua.LState) int {
 	for i := 0; i < ev.rec.NArgs(); i++ {
 		t.RawSetString("arg"+strconv.Itoa(i), ev.field(L, "arg"+strconv.Itoa(i)))
 	}
-	if args := ev.argsTable(L).(*lua.LTable); args.Len() > 0 || args.Next(lua.LNil) != nil {
+	if args := ev.argsTable(L).(*lua.LTable); nonEmpty(args) {
 		t.RawSetString("args", args)
 	}
 	L.Push(t)
 	return 1
+}
+
+func nonEmpty(t *lua.LTable) bool {
+	k, _ := t.Next(lua.LNil)
+	return k != lua.LNil
 }
 
 // dispatch runs the callbacks of a batch of records.

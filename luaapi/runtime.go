@@ -16,7 +16,6 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
-	"github.com/luatrace/luatrace/bpf/attach"
 	"github.com/luatrace/luatrace/bpf/collector"
 	"github.com/luatrace/luatrace/luaapi/output"
 	"github.com/luatrace/luatrace/luaapi/value"
@@ -76,7 +75,7 @@ type Runtime struct {
 	started  bool
 	// unprivileged is set when a probe failed for lack of privileges.
 	unprivileged bool
-	ticks    atomic.Uint64 // interval ticks missed because mail was full
+	ticks        atomic.Uint64 // interval ticks missed because mail was full
 }
 
 // message is anything the owner goroutine must act on.
@@ -106,6 +105,7 @@ func New(opts Options) *Runtime {
 	r.installGlobals()
 	r.installEvent()
 	r.installProbe()
+	r.installStdlib()
 	return r
 }
 
@@ -260,7 +260,7 @@ func (r *Runtime) isExit(err error) bool {
 // way so that END sees a complete picture.
 func (r *Runtime) shutdown() {
 	for _, p := range r.probes {
-		p.detach(r)
+		r.unlink(p) // not detach: events already queued must still be delivered
 	}
 	if r.kernel != nil {
 		r.kernel.stopReader(r)

@@ -1,6 +1,6 @@
 //go:build ignore
 
-// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * The generic collector. One entry program per context type normalises its
  * context (registers, tracepoint record, BTF argument array, perf sample) and

@@ -179,10 +179,10 @@ func (c *Collector) load(p Program, id uint32, attachTo string) (*ebpf.Program, 
 	}
 	coll, err := ebpf.NewCollectionWithOptions(spec, ebpf.CollectionOptions{
 		MapReplacements: map[string]*ebpf.Map{
-			collectorMapEvents:  c.events,
-			collectorMapProbeSpecs:   c.specs,
-			collectorMapProbeStats:   c.stats,
-			collectorMapScratch: c.scratch,
+			collectorMapEvents:     c.events,
+			collectorMapProbeSpecs: c.specs,
+			collectorMapProbeStats: c.stats,
+			collectorMapScratch:    c.scratch,
 		},
 	})
 	if err != nil {

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * Shared layout between the collector BPF program and its Go loader.
  * Every struct here is mirrored in Go (layout.go); keep them in sync and

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/luatrace/luatrace/test/testenv"
 )
 
 var (
@@ -65,17 +67,10 @@ func bin(t *testing.T, name string) string {
 	return filepath.Join(build(t), name)
 }
 
-// requireRoot skips privileged tests as a normal user, but fails them in CI,
-// where they must run.
+// requireRoot: privileged tests skip as a normal user and fail in CI.
 func requireRoot(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() == 0 {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("privileged test cannot run: CI must run the tests as root")
-	}
-	t.Skip("needs root to attach probes")
+	testenv.RequireRoot(t)
 }
 
 type result struct {

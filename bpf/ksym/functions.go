@@ -1,0 +1,152 @@
+// Package ksym knows the kernel's functions: which can be probed (from
+// tracefs) and where symbols are (from /proc/kallsyms).
+package ksym
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/luatrace/luatrace/bpf/suggest"
+)
+
+// Function is a kernel function that kprobes and fentry can attach to.
+type Function struct {
+	Name   string
+	Module string // "" for the kernel image
+}
+
+// cache holds the parsed function list per tracefs directory: the file has
+// tens of thousands of lines and every kernel probe consults it.
+var cache struct {
+	sync.Mutex
+	byDir map[string][]Function
+}
+
+// kallsymsPath is the fallback source of function names.
+var kallsymsPath = "/proc/kallsyms"
+
+// Functions lists the traceable kernel functions from
+// available_filter_functions in the tracefs directory, sorted by name with
+// duplicates (static functions of the same name) removed. Where that file
+// cannot be read (kernels without the function tracer, or locked down),
+// the text symbols of /proc/kallsyms stand in: a superset that may name
+// functions a probe then fails to attach to.
+func Functions(tracefsDir string) ([]Function, error) {
+	cache.Lock()
+	defer cache.Unlock()
+	if fns, ok := cache.byDir[tracefsDir]; ok {
+		return fns, nil
+	}
+	file := filepath.Join(tracefsDir, "available_filter_functions")
+	fns, err := readFunctions(file)
+	if err != nil {
+		var fallbackErr error
+		if fns, fallbackErr = kallsymsFunctions(); fallbackErr != nil {
+			return nil, fmt.Errorf("cannot list kernel functions from %s: %w", file, err)
+		}
+	}
+	if cache.byDir == nil {
+		cache.byDir = map[string][]Function{}
+	}
+	cache.byDir[tracefsDir] = fns
+	return fns, nil
+}
+
+func readFunctions(file string) ([]Function, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return parseFunctions(f)
+}
+
+// kallsymsFunctions lists the text symbols of /proc/kallsyms.
+func kallsymsFunctions() ([]Function, error) {
+	f, err := os.Open(kallsymsPath)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	syms, err := LoadKallsyms(f)
+	if err != nil {
+		return nil, err
+	}
+	var fns []Function
+	for _, s := range syms {
+		if s.Type == 'T' || s.Type == 't' {
+			fns = append(fns, Function{Name: s.Name, Module: s.Module})
+		}
+	}
+	if len(fns) == 0 {
+		return nil, fmt.Errorf("%s lists no functions", kallsymsPath)
+	}
+	return sortUnique(fns), nil
+}
+
+func parseFunctions(r io.Reader) ([]Function, error) {
+	var fns []Function
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		name, rest, _ := strings.Cut(sc.Text(), " ")
+		if name == "" || strings.HasPrefix(name, "__ftrace_invalid_address__") {
+			continue
+		}
+		fns = append(fns, Function{Name: name, Module: strings.Trim(strings.TrimSpace(rest), "[]")})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	return sortUnique(fns), nil
+}
+
+// sortUnique sorts by name and keeps the first of each name.
+func sortUnique(fns []Function) []Function {
+	sort.SliceStable(fns, func(i, j int) bool { return fns[i].Name < fns[j].Name })
+	out := fns[:0]
+	for i, fn := range fns {
+		if i == 0 || fn.Name != fns[i-1].Name {
+			out = append(out, fn)
+		}
+	}
+	return out
+}
+
+// Match returns the functions whose names match the shell glob pattern.
+func Match(fns []Function, pattern string) []Function {
+	var out []Function
+	for _, fn := range fns {
+		if ok, _ := path.Match(pattern, fn.Name); ok {
+			out = append(out, fn)
+		}
+	}
+	return out
+}
+
+// Lookup checks that name is a traceable function, suggesting the closest
+// one when it is not.
+func Lookup(fns []Function, name string) error {
+	i := sort.Search(len(fns), func(i int) bool { return fns[i].Name >= name })
+	if i < len(fns) && fns[i].Name == name {
+		return nil
+	}
+	names := make([]string, 0, len(fns))
+	for _, fn := range fns {
+		names = append(names, fn.Name)
+	}
+	return fmt.Errorf("no kernel function %q%s", name, phraseOrHint(name, names))
+}
+
+func phraseOrHint(name string, names []string) string {
+	if p := suggest.Phrase(name, names); p != "" {
+		return p
+	}
+	return " that can be traced (list them in /sys/kernel/tracing/available_filter_functions)"
+}

@@ -1,0 +1,141 @@
+// Package probespec parses probe specifications such as
+// "kprobe:vfs_read", "uprobe:libc:malloc" or "profile:hz:99", using
+// bpftrace's spelling and short aliases.
+package probespec
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Kind is the type of probe a spec names.
+type Kind int
+
+// The probe kinds, in the order the design card lists them.
+const (
+	Kprobe Kind = iota + 1
+	Kretprobe
+	Fentry
+	Fexit
+	Uprobe
+	Uretprobe
+	USDT
+	Tracepoint
+	RawTracepoint
+	Profile
+	Interval
+	Begin
+	End
+)
+
+var kindNames = map[Kind]string{
+	Kprobe: "kprobe", Kretprobe: "kretprobe", Fentry: "fentry", Fexit: "fexit",
+	Uprobe: "uprobe", Uretprobe: "uretprobe", USDT: "usdt", Tracepoint: "tracepoint",
+	RawTracepoint: "rawtracepoint", Profile: "profile", Interval: "interval",
+	Begin: "BEGIN", End: "END",
+}
+
+// String returns the kind's canonical (long) name.
+func (k Kind) String() string {
+	if s, ok := kindNames[k]; ok {
+		return s
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
+}
+
+// Kernel reports whether probes of this kind are attached in the kernel,
+// as opposed to BEGIN, END and interval, which run in user space.
+func (k Kind) Kernel() bool {
+	return k != Begin && k != End && k != Interval && k != 0
+}
+
+// Return reports whether the kind fires on function return.
+func (k Kind) Return() bool {
+	return k == Kretprobe || k == Fexit || k == Uretprobe
+}
+
+// aliases maps every accepted spelling of a probe type to its kind.
+var aliases = map[string]Kind{
+	"kprobe": Kprobe, "k": Kprobe,
+	"kretprobe": Kretprobe, "kr": Kretprobe,
+	"fentry": Fentry, "kfunc": Fentry, "f": Fentry,
+	"fexit": Fexit, "kretfunc": Fexit, "fr": Fexit,
+	"uprobe": Uprobe, "u": Uprobe,
+	"uretprobe": Uretprobe, "ur": Uretprobe,
+	"usdt": USDT, "U": USDT,
+	"tracepoint": Tracepoint, "t": Tracepoint,
+	"rawtracepoint": RawTracepoint, "rt": RawTracepoint,
+	"profile": Profile, "p": Profile,
+	"interval": Interval, "i": Interval,
+	"BEGIN": Begin, "END": End,
+}
+
+// Spec is a parsed probe specification. Which fields are set depends on
+// Kind; Raw always holds the text as written.
+type Spec struct {
+	Kind Kind
+	Raw  string
+
+	Module string // kernel module of a kprobe/fentry target, if given
+	Func   string // kernel function, user symbol, or raw tracepoint name (may be a glob)
+	Offset uint64 // byte offset into Func (kprobe:FN+OFF, uprobe:PATH:SYM+OFF)
+
+	Path    string // binary or library of a uprobe/usdt, as written
+	Address uint64 // uprobe:PATH:0xADDR, the address instead of a symbol
+
+	Provider string // usdt provider
+	Group    string // tracepoint group (may be a glob)
+	Name     string // tracepoint or usdt probe name (may be a glob)
+
+	Hz     uint64        // profile:hz:N
+	Period time.Duration // interval:UNIT:N and profile:UNIT:N
+}
+
+// Wildcard reports whether the spec names several targets with glob
+// characters.
+func (s Spec) Wildcard() bool {
+	return strings.ContainsAny(s.Func+s.Group+s.Name+s.Provider, "*?[")
+}
+
+// String returns the spec in canonical form: the long kind name and the
+// parsed parts, so aliases print the same way ("k:vfs_read" → "kprobe:vfs_read").
+func (s Spec) String() string {
+	k := s.Kind.String()
+	switch s.Kind {
+	case Kprobe, Kretprobe, Fentry, Fexit:
+		fn := s.Func
+		if s.Module != "" {
+			fn = s.Module + ":" + fn
+		}
+		if s.Offset != 0 {
+			fn += fmt.Sprintf("+%d", s.Offset)
+		}
+		return k + ":" + fn
+	case Uprobe, Uretprobe:
+		sym := s.Func
+		if s.Address != 0 {
+			sym = fmt.Sprintf("0x%x", s.Address)
+		} else if s.Offset != 0 {
+			sym += fmt.Sprintf("+%d", s.Offset)
+		}
+		return k + ":" + s.Path + ":" + sym
+	case USDT:
+		if s.Provider == "" {
+			return k + ":" + s.Path + ":" + s.Name
+		}
+		return k + ":" + s.Path + ":" + s.Provider + ":" + s.Name
+	case Tracepoint:
+		return k + ":" + s.Group + ":" + s.Name
+	case RawTracepoint:
+		return k + ":" + s.Func
+	case Profile:
+		if s.Hz != 0 {
+			return fmt.Sprintf("%s:hz:%d", k, s.Hz)
+		}
+		return k + ":" + periodString(s.Period)
+	case Interval:
+		return k + ":" + periodString(s.Period)
+	}
+	return k
+}

@@ -1,0 +1,236 @@
+// Package cfmt formats Lua values with C printf conversions, in Go.
+//
+// Supported: %d %i %u %x %X %o %c %s %q %f %F %e %E %g %G %p %%, the flags
+// - 0 + space #, width and precision (either may be *), and the C length
+// modifiers hh h l ll L j z t, which are accepted and ignored because
+// every integer is handled as 64 bits. Integer arguments follow the 64-bit
+// rule of package value: numbers or "0x..." strings, exact to the last bit.
+package cfmt
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/luatrace/luatrace/luaapi/value"
+)
+
+// spec is one parsed conversion.
+type spec struct {
+	minus, plus, space, zero, alt bool
+	width, prec                   int // prec < 0: not given
+	verb                          byte
+}
+
+// Append formats args according to format and appends the result to dst.
+// L is used for __tostring metamethods of %s arguments. Errors use Lua's
+// wording, counting the format string as argument #1.
+func Append(L *lua.LState, dst []byte, format string, args []lua.LValue) ([]byte, error) {
+	next := 0
+	arg := func() (lua.LValue, int, error) {
+		if next >= len(args) {
+			return nil, next + 2, argError(next+2, "no value")
+		}
+		next++
+		return args[next-1], next + 1, nil
+	}
+	for i := 0; i < len(format); {
+		c := format[i]
+		if c != '%' {
+			// Copy the literal run in one append.
+			j := i + 1
+			for j < len(format) && format[j] != '%' {
+				j++
+			}
+			dst = append(dst, format[i:j]...)
+			i = j
+			continue
+		}
+		start := i
+		i++
+		var s spec
+		s.prec = -1
+	flags:
+		for ; i < len(format); i++ {
+			switch format[i] {
+			case '-':
+				s.minus = true
+			case '+':
+				s.plus = true
+			case ' ':
+				s.space = true
+			case '0':
+				s.zero = true
+			case '#':
+				s.alt = true
+			default:
+				break flags
+			}
+		}
+		if i < len(format) && format[i] == '*' {
+			v, n, err := arg()
+			if err != nil {
+				return dst, err
+			}
+			w, ok := value.ToInt64(v)
+			if !ok {
+				return dst, argError(n, "number expected, got "+typeName(v))
+			}
+			if w < 0 {
+				s.minus, w = true, -w
+			}
+			s.width = int(min(w, 4096))
+			i++
+		} else {
+			for ; i < len(format) && isDigit(format[i]); i++ {
+				s.width = min(s.width*10+int(format[i]-'0'), 4096)
+			}
+		}
+		if i < len(format) && format[i] == '.' {
+			i++
+			s.prec = 0
+			if i < len(format) && format[i] == '*' {
+				v, n, err := arg()
+				if err != nil {
+					return dst, err
+				}
+				p, ok := value.ToInt64(v)
+				if !ok {
+					return dst, argError(n, "number expected, got "+typeName(v))
+				}
+				s.prec = int(min(p, 4096))
+				if p < 0 {
+					s.prec = -1
+				}
+				i++
+			} else {
+				for ; i < len(format) && isDigit(format[i]); i++ {
+					s.prec = min(s.prec*10+int(format[i]-'0'), 4096)
+				}
+			}
+		}
+		for i < len(format) && isLength(format[i]) {
+			i++
+		}
+		if i >= len(format) {
+			return dst, fmt.Errorf("invalid conversion '%s' to 'printf' (incomplete at the end of the format)", format[start:])
+		}
+		s.verb = format[i]
+		i++
+		if s.verb == '%' {
+			dst = append(dst, '%')
+			continue
+		}
+		if !isVerb(s.verb) {
+			return dst, fmt.Errorf("invalid conversion '%s' to 'printf'", format[start:i])
+		}
+		v, n, err := arg()
+		if err != nil {
+			return dst, err
+		}
+		if dst, err = s.format(L, dst, v, n); err != nil {
+			return dst, err
+		}
+	}
+	return dst, nil
+}
+
+func (s *spec) format(L *lua.LState, dst []byte, v lua.LValue, n int) ([]byte, error) {
+	switch s.verb {
+	case 'd', 'i', 'u', 'x', 'X', 'o', 'p', 'c':
+		u, err := integer(v, n)
+		if err != nil {
+			return dst, err
+		}
+		if s.verb == 'c' {
+			var b [4]byte
+			r := b[:0]
+			if u < 0x80 || u > math.MaxInt32 {
+				r = append(r, byte(u))
+			} else {
+				r = append(r, string(rune(u))...)
+			}
+			return pad(s, dst, r), nil
+		}
+		return s.integer(dst, u), nil
+	case 'f', 'F', 'e', 'E', 'g', 'G':
+		f, ok := v.(lua.LNumber)
+		if !ok {
+			if str, isStr := v.(lua.LString); isStr {
+				if x, err := strconv.ParseFloat(string(str), 64); err == nil {
+					return s.float(dst, x), nil
+				}
+			}
+			return dst, argError(n, "number expected, got "+typeName(v))
+		}
+		return s.float(dst, float64(f)), nil
+	case 's':
+		var str string
+		switch x := v.(type) {
+		case lua.LString:
+			str = string(x)
+		default:
+			str = L.ToStringMeta(v).String()
+		}
+		if s.prec >= 0 && s.prec < len(str) {
+			str = str[:s.prec]
+		}
+		return pad(s, dst, str), nil
+	case 'q':
+		var tmp [64]byte
+		q := quote(tmp[:0], lua.LVAsString(L.ToStringMeta(v)))
+		return pad(s, dst, q), nil
+	}
+	return dst, nil
+}
+
+// integer extracts a 64-bit integer argument or explains why it is not one.
+func integer(v lua.LValue, n int) (uint64, error) {
+	if u, ok := value.ToUint64(v); ok {
+		return u, nil
+	}
+	if _, isNum := v.(lua.LNumber); isNum {
+		return 0, argError(n, "number has no integer representation")
+	}
+	if str, isStr := v.(lua.LString); isStr {
+		// Lua coerces numeric strings; "1.5" still has no integer form.
+		if f, err := strconv.ParseFloat(string(str), 64); err == nil {
+			if u, ok := value.ToUint64(lua.LNumber(f)); ok {
+				return u, nil
+			}
+			return 0, argError(n, "number has no integer representation")
+		}
+	}
+	return 0, argError(n, "number expected, got "+typeName(v))
+}
+
+func argError(n int, msg string) error {
+	return fmt.Errorf("bad argument #%d to 'printf' (%s)", n, msg)
+}
+
+func typeName(v lua.LValue) string {
+	if v == nil {
+		return "no value"
+	}
+	return v.Type().String()
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func isLength(c byte) bool {
+	switch c {
+	case 'h', 'l', 'L', 'j', 'z', 't':
+		return true
+	}
+	return false
+}
+
+func isVerb(c byte) bool {
+	switch c {
+	case 'd', 'i', 'u', 'x', 'X', 'o', 'p', 'c', 'f', 'F', 'e', 'E', 'g', 'G', 's', 'q':
+		return true
+	}
+	return false
+}

@@ -1,0 +1,205 @@
+// Command bench measures what tracing costs the traced process: a tight
+// getppid() loop, untraced and under each tracer, in one run so that the
+// ratios are comparable. It reports; it never passes or fails on timings.
+//
+//	go run ./test/bench -luatrace ./luatrace
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
+	"github.com/cilium/ebpf/link"
+	"github.com/cilium/ebpf/rlimit"
+)
+
+const tracepoint = "tracepoint:syscalls:sys_enter_getppid"
+
+func main() {
+	luatrace := flag.String("luatrace", "./luatrace", "luatrace binary")
+	calls := flag.Int("n", 2_000_000, "getppid calls per measurement")
+	rounds := flag.Int("rounds", 3, "measurements per configuration (median reported)")
+	rate := flag.Int("rate", 200_000, "events per second for the delivery check")
+	flag.Parse()
+	log.SetFlags(0)
+	if os.Geteuid() != 0 {
+		log.Fatal("bench: needs root to attach probes")
+	}
+	if err := rlimit.RemoveMemlock(); err != nil {
+		log.Fatal(err)
+	}
+	dir, err := os.MkdirTemp("", "luatrace-bench-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	workload := filepath.Join(dir, "getppid_loop")
+	if out, err := exec.Command("gcc", "-O2", "-o", workload, "test/workloads/getppid_loop.c").CombinedOutput(); err != nil {
+		log.Fatalf("gcc: %v\n%s", err, out)
+	}
+	lt, _ := filepath.Abs(*luatrace)
+
+	configs := []config{
+		{name: "untraced"},
+		{name: "empty BPF program (floor)", start: startFloor},
+		{name: "luatrace, Lua callback per event", start: startCommand(lt, "-e",
+			`local n = 0
+probe("`+tracepoint+`", function(e) n = n + 1 end)
+probe("BEGIN", function() io.stderr:write("ready\n") end)`)},
+		{name: "luatrace, printf per event", start: startCommand(lt, "-e",
+			`probe("`+tracepoint+`", function(e) printf("%d %s\n", e.pid, e.comm) end)
+probe("BEGIN", function() io.stderr:write("ready\n") end)`)},
+	}
+	if bt, err := exec.LookPath("bpftrace"); err == nil {
+		configs = append(configs, config{name: "bpftrace 0.17, printf per event", start: startCommand(bt, "-e",
+			`BEGIN { printf("ready\n"); } `+tracepoint+` { printf("%d %s\n", pid, comm); }`)})
+	} else {
+		log.Printf("bpftrace not installed (apt-get install bpftrace): its row is left out")
+	}
+
+	results := make([][]float64, len(configs))
+	for r := 0; r < *rounds; r++ {
+		for i, c := range configs {
+			ns, err := measure(c, workload, *calls)
+			if err != nil {
+				log.Fatalf("%s: %v", c.name, err)
+			}
+			results[i] = append(results[i], ns)
+		}
+	}
+	base := median(results[0])
+	floor := median(results[1]) - base
+	fmt.Printf("getppid() x %d, median of %d rounds\n\n", *calls, *rounds)
+	fmt.Printf("%-36s %12s %14s %12s\n", "configuration", "ns/call", "overhead ns", "x floor")
+	for i, c := range configs {
+		ns := median(results[i])
+		over := ns - base
+		ratio := "-"
+		if i > 0 && floor > 0 {
+			ratio = fmt.Sprintf("%.2f", over/floor)
+		}
+		fmt.Printf("%-36s %12.1f %14.1f %12s\n", c.name, ns, over, ratio)
+	}
+
+	seen, sent, err := delivery(lt, workload, *rate)
+	if err != nil {
+		log.Fatalf("delivery check: %v", err)
+	}
+	fmt.Printf("\ndelivery at %d events/s: the Lua callback saw %d of %d events (%.2f%%)\n",
+		*rate, seen, sent, 100*float64(seen)/float64(sent))
+}
+
+type config struct {
+	name  string
+	start func() (stop func() error, err error)
+}
+
+func measure(c config, workload string, calls int) (float64, error) {
+	if c.start != nil {
+		stop, err := c.start()
+		if err != nil {
+			return 0, err
+		}
+		defer stop()
+	}
+	out, err := exec.Command(workload, strconv.Itoa(calls)).Output()
+	if err != nil {
+		return 0, fmt.Errorf("workload: %w", err)
+	}
+	return strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+}
+
+// startFloor attaches an empty program: the cost of any BPF tracer at all.
+func startFloor() (func() error, error) {
+	prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
+		Type:         ebpf.TracePoint,
+		License:      "GPL",
+		Instructions: asm.Instructions{asm.Mov.Imm(asm.R0, 0), asm.Return()},
+	})
+	if err != nil {
+		return nil, err
+	}
+	l, err := link.Tracepoint("syscalls", "sys_enter_getppid", prog, nil)
+	if err != nil {
+		prog.Close()
+		return nil, err
+	}
+	return func() error { l.Close(); return prog.Close() }, nil
+}
+
+// startCommand runs a tracer until stopped; it is ready once it prints a
+// line "ready" on stdout or stderr. Its output is drained and discarded.
+func startCommand(path string, args ...string) func() (func() error, error) {
+	return func() (func() error, error) {
+		cmd := exec.Command(path, args...)
+		stdout, _ := cmd.StdoutPipe()
+		stderr, _ := cmd.StderrPipe()
+		if err := cmd.Start(); err != nil {
+			return nil, err
+		}
+		ready := make(chan struct{}, 2)
+		watch := func(r io.Reader) {
+			br := bufio.NewReader(r)
+			for {
+				line, err := br.ReadString('\n')
+				if line == "ready\n" {
+					ready <- struct{}{}
+					io.Copy(io.Discard, br)
+					return
+				}
+				if err != nil {
+					return
+				}
+			}
+		}
+		go watch(stdout)
+		go watch(stderr)
+		select {
+		case <-ready:
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			return nil, fmt.Errorf("%s did not get ready", path)
+		}
+		return func() error {
+			cmd.Process.Signal(syscall.SIGINT)
+			return cmd.Wait()
+		}, nil
+	}
+}
+
+// delivery paces the workload at rate calls/s for one second and asks
+// luatrace how many events its callback saw.
+func delivery(lt, workload string, rate int) (seen, sent int, err error) {
+	script := `local n = 0
+probe("` + tracepoint + `", function(e) n = n + 1 end)
+probe("BEGIN", function() io.stderr:write("ready\n") end)
+probe("END", function() print(n) end)`
+	cmd := exec.Command(lt, "-c", workload+" "+strconv.Itoa(rate)+" "+strconv.Itoa(rate), "-e", script)
+	out, err := cmd.Output()
+	if err != nil {
+		return 0, 0, err
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	// The workload prints its ns/call first, then END prints the count.
+	seen, err = strconv.Atoi(lines[len(lines)-1])
+	return seen, rate, err
+}
+
+func median(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	return s[len(s)/2]
+}
