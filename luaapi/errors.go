@@ -101,7 +101,7 @@ func errorMessage(err error) string {
 }
 
 // syntaxMessage turns gopher-lua's parse error into "file:line:col: ...".
-func syntaxMessage(name string, err error) string {
+func syntaxMessage(name, code string, err error) string {
 	var api *lua.ApiError
 	if errors.As(err, &api) {
 		var perr *parse.Error
@@ -109,6 +109,11 @@ func syntaxMessage(name string, err error) string {
 			near := ""
 			if perr.Token != "" {
 				near = fmt.Sprintf(" near '%s'", perr.Token)
+			}
+			if perr.Pos.Line <= 0 {
+				// The parser ran off the end: point at the last line.
+				lines := strings.Count(strings.TrimRight(code, "\n"), "\n") + 1
+				return fmt.Sprintf("%s:%d: %s at the end of the script (unclosed bracket or missing 'end'?)", name, lines, perr.Message)
 			}
 			return fmt.Sprintf("%s:%d:%d: %s%s", name, perr.Pos.Line, perr.Pos.Column, perr.Message, near)
 		}

@@ -120,7 +120,7 @@ func (r *Runtime) RunScript(name, code string) (int, error) {
 	defer r.L.Close()
 	fn, err := r.L.Load(strings.NewReader(code), name)
 	if err != nil {
-		return 2, &ScriptError{Msg: syntaxMessage(name, err)}
+		return 2, &ScriptError{Msg: syntaxMessage(name, code, err)}
 	}
 	args := r.L.NewTable()
 	args.RawSetInt(0, lua.LString(r.opts.ScriptName))

@@ -56,7 +56,8 @@ func decodeField(L *lua.LState, fld tracefs.Field, data []byte) lua.LValue {
 		}
 		return arr
 	default:
-		return decodeInt(raw, fld.Signed)
+		size, signed := intLayout(fld)
+		return decodeInt(raw[:size], signed)
 	}
 }
 
@@ -88,7 +89,46 @@ func decodeInt(b []byte, signed bool) lua.LValue {
 }
 
 func isCharType(t string) bool {
-	return strings.HasPrefix(t, "char ") || strings.HasPrefix(t, "const char ") || strings.HasPrefix(t, "unsigned char ")
+	switch strings.TrimPrefix(t, "const ") {
+	case "char", "unsigned char", "signed char":
+		return true
+	}
+	return false
+}
+
+// intWidths gives the size and signedness of the C integer types that
+// tracepoints declare. Syscall tracepoints store every argument in an
+// 8-byte slot whatever its type, so "int dfd" must be read as the low 4
+// bytes, sign-extended, for AT_FDCWD to come out as -100 (as bpftrace
+// prints it) rather than 4294967196.
+var intWidths = map[string]struct {
+	size   int
+	signed bool
+}{
+	"char": {1, true}, "signed char": {1, true}, "short": {2, true}, "int": {4, true},
+	"long": {8, true}, "long long": {8, true}, "long int": {8, true},
+	"s8": {1, true}, "s16": {2, true}, "s32": {4, true}, "s64": {8, true},
+	"__s8": {1, true}, "__s16": {2, true}, "__s32": {4, true}, "__s64": {8, true},
+	"pid_t": {4, true}, "ssize_t": {8, true}, "loff_t": {8, true}, "off_t": {8, true}, "clockid_t": {4, true},
+	"unsigned char": {1, false}, "unsigned short": {2, false}, "unsigned int": {4, false}, "unsigned": {4, false},
+	"unsigned long": {8, false}, "unsigned long long": {8, false}, "bool": {1, false},
+	"u8": {1, false}, "u16": {2, false}, "u32": {4, false}, "u64": {8, false},
+	"__u8": {1, false}, "__u16": {2, false}, "__u32": {4, false}, "__u64": {8, false},
+	"size_t": {8, false}, "umode_t": {2, false}, "uid_t": {4, false}, "gid_t": {4, false},
+	"qid_t": {4, false}, "key_serial_t": {4, true}, "rwf_t": {4, true}, "aio_context_t": {8, false},
+}
+
+// intLayout is how many bytes of a field hold its value, and whether it
+// is signed: the declared C type decides where it is known.
+func intLayout(fld tracefs.Field) (int, bool) {
+	t := strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(fld.Type, "const "), "volatile "))
+	if strings.HasSuffix(t, "*") {
+		return fld.Size, false
+	}
+	if w, ok := intWidths[t]; ok && w.size <= fld.Size {
+		return w.size, w.signed
+	}
+	return fld.Size, fld.Signed
 }
 
 // cString cuts b at its first NUL.

@@ -3,6 +3,7 @@ package attach
 import (
 	"fmt"
 	"path"
+	"strings"
 
 	"github.com/cilium/ebpf/btf"
 
@@ -232,8 +233,12 @@ func (e *Env) resolveRawTracepoint(s probespec.Spec) ([]Target, error) {
 	return targets, nil
 }
 
-// rawTracepointParams reads btf_trace_NAME, a typedef of a pointer to the
-// probe's prototype whose first parameter is the tracepoint's data pointer.
+// rawTracepointParams names a raw tracepoint's arguments. btf_trace_NAME,
+// a typedef of a pointer to the probe prototype, fixes their number and
+// types, but function-pointer BTF carries no parameter names; those come
+// from the __bpf_trace_CLASS function generated for the tracepoint's event
+// class, whose first parameter is the data pointer. Where the class cannot
+// be found, arguments stay unnamed (arg0..argN still work).
 func rawTracepointParams(spec *btf.Spec, name string) ([]string, error) {
 	var td *btf.Typedef
 	if err := spec.TypeByName("btf_trace_"+name, &td); err != nil {
@@ -247,12 +252,49 @@ func rawTracepointParams(spec *btf.Spec, name string) ([]string, error) {
 	if !ok || len(proto.Params) == 0 {
 		return nil, fmt.Errorf("btf_trace_%s is not a probe prototype", name)
 	}
-	params := make([]string, 0, len(proto.Params)-1)
-	for _, p := range proto.Params[1:] {
-		params = append(params, p.Name)
+	if len(proto.Params)-1 > collector.MaxArgs {
+		return nil, fmt.Errorf("raw tracepoint %s has %d arguments", name, len(proto.Params)-1)
 	}
-	if len(params) > collector.MaxArgs {
-		return nil, fmt.Errorf("raw tracepoint %s has %d arguments", name, len(params))
+	params := make([]string, len(proto.Params)-1)
+	if class := tracepointClass(spec, name, proto); class != nil {
+		for i, p := range class.Params[1:] {
+			params[i] = p.Name
+		}
 	}
 	return params, nil
+}
+
+// tracepointClass finds the __bpf_trace_* function whose prototype matches
+// the tracepoint's: by name first (TRACE_EVENT), else by identical
+// parameter types among all classes (DEFINE_EVENT).
+func tracepointClass(spec *btf.Spec, name string, proto *btf.FuncProto) *btf.FuncProto {
+	matches := func(fn *btf.Func) *btf.FuncProto {
+		fp, ok := fn.Type.(*btf.FuncProto)
+		if !ok || len(fp.Params) != len(proto.Params) {
+			return nil
+		}
+		for i := 1; i < len(fp.Params); i++ {
+			if fp.Params[i].Type != proto.Params[i].Type {
+				return nil
+			}
+		}
+		return fp
+	}
+	var fn *btf.Func
+	if err := spec.TypeByName("__bpf_trace_"+name, &fn); err == nil {
+		if fp := matches(fn); fp != nil {
+			return fp
+		}
+	}
+	for typ, err := range spec.All() {
+		if err != nil {
+			return nil
+		}
+		if f, ok := typ.(*btf.Func); ok && strings.HasPrefix(f.Name, "__bpf_trace_") {
+			if fp := matches(f); fp != nil {
+				return fp
+			}
+		}
+	}
+	return nil
 }

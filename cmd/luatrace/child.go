@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strings"
 	"syscall"
 )
 
@@ -25,7 +26,7 @@ func execChild() {
 		os.Exit(exitRuntime) // luatrace went away before starting us
 	}
 	gate.Close()
-	os.Unsetenv(execChildEnv)
+	restoreEnv()
 	argv := os.Args[1:]
 	path, err := exec.LookPath(argv[0])
 	if err != nil {
@@ -35,6 +36,44 @@ func execChild() {
 	err = syscall.Exec(path, argv, os.Environ())
 	fmt.Fprintf(os.Stderr, "luatrace: cannot run %s: %v\n", argv[0], err)
 	os.Exit(126)
+}
+
+// savedGodebugEnv carries the user's GODEBUG (with a leading "=" when it
+// was set) across the paused child, which runs with async preemption off:
+// the Go runtime's preemption signals are sent with getpid+tgkill, and
+// those syscalls would show up as the traced command's own.
+const savedGodebugEnv = "LUATRACE_EXEC_GODEBUG"
+
+// childEnv is the paused child's environment.
+func childEnv(env []string) []string {
+	godebug, set := os.LookupEnv("GODEBUG")
+	saved := ""
+	if set {
+		saved = "=" + godebug
+	}
+	out := make([]string, 0, len(env)+3)
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "GODEBUG=") {
+			out = append(out, kv)
+		}
+	}
+	pre := "asyncpreemptoff=1"
+	if godebug != "" {
+		pre = godebug + "," + pre
+	}
+	return append(out, execChildEnv+"=1", savedGodebugEnv+"="+saved, "GODEBUG="+pre)
+}
+
+// restoreEnv gives the command the environment luatrace was started with.
+func restoreEnv() {
+	saved := os.Getenv(savedGodebugEnv)
+	os.Unsetenv(execChildEnv)
+	os.Unsetenv(savedGodebugEnv)
+	if v, ok := strings.CutPrefix(saved, "="); ok {
+		os.Setenv("GODEBUG", v)
+	} else {
+		os.Unsetenv("GODEBUG")
+	}
 }
 
 type child struct {
@@ -61,7 +100,7 @@ func startPaused(command string, stderr io.Writer) (*child, error) {
 		return nil, fmt.Errorf("start -c command: %w", err)
 	}
 	cmd := exec.Command(self, argv...)
-	cmd.Env = append(os.Environ(), execChildEnv+"=1")
+	cmd.Env = childEnv(os.Environ())
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, stderr
 	cmd.ExtraFiles = []*os.File{r}
 	// If luatrace dies, the command must not linger paused.

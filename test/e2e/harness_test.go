@@ -38,6 +38,10 @@ func build(t *testing.T) string {
 		if buildErr != nil {
 			return
 		}
+		// Readable by all: some tests run the binaries as an unprivileged user.
+		if buildErr = os.Chmod(buildDir, 0o755); buildErr != nil {
+			return
+		}
 		cmd := exec.Command("go", "build", "-o", filepath.Join(buildDir, "luatrace"), "./cmd/luatrace")
 		cmd.Dir = repoRoot()
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")

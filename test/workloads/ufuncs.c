@@ -1,6 +1,5 @@
 // ufuncs: known functions for uprobe/uretprobe tests.
 // usage: ufuncs N   calls each function N times, then exits 0.
-#include <stdio.h>
 #include <stdlib.h>
 
 __attribute__((noinline)) int lt_add(int a, int b)
@@ -31,6 +30,6 @@ int main(int argc, char **argv)
 		acc += lt_wide(0xdeadbeefcafebab0UL, 1, 2, 3, 4, 5);
 		acc += lt_neg(42);
 	}
-	printf("%lu\n", acc);
-	return 0;
+	// Use the results without printing: the tracer's stdout is shared.
+	return acc == 0;
 }
