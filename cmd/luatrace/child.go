@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"syscall"
 )
@@ -16,6 +17,17 @@ import (
 const execChildEnv = "LUATRACE_EXEC_CHILD"
 
 func isExecChild() bool { return os.Getenv(execChildEnv) == "1" }
+
+// The paused child must exec from its main thread. Exec from another
+// thread makes that thread take over the pid while the original leader
+// task dies, and perf events opened on the leader (uprobes filtered to
+// the pid) would be left watching a dead task. Locking in init keeps main
+// on the main thread.
+func init() {
+	if isExecChild() {
+		runtime.LockOSThread()
+	}
+}
 
 // execChild runs in the paused child: wait for the go-ahead, then become
 // the command.
