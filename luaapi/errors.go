@@ -61,7 +61,11 @@ func (l *errorLog) summary() {
 			continue
 		}
 		where, msg, _ := strings.Cut(key, "\x00")
-		fmt.Fprintf(l.w, "luatrace: error in %s happened %d times: %s\n", where, n, msg)
+		times := fmt.Sprintf("%d times", n)
+		if n == 1 {
+			times = "once"
+		}
+		fmt.Fprintf(l.w, "luatrace: error in %s happened %s: %s\n", where, times, msg)
 		if i >= 20 {
 			fmt.Fprintf(l.w, "luatrace: ... and %d more kinds of error\n", len(keys)-i-1)
 			return
