@@ -4,6 +4,7 @@ package ksym
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -23,10 +24,13 @@ type Function struct {
 }
 
 // cache holds the parsed function list per tracefs directory: the file has
-// tens of thousands of lines and every kernel probe consults it.
+// tens of thousands of lines and every kernel probe consults it. names
+// keeps each list's names, built on the first failed Lookup, so repeated
+// typo suggestions do not copy 50k strings each time.
 var cache struct {
 	sync.Mutex
 	byDir map[string][]Function
+	names map[*Function][]string
 }
 
 // kallsymsPath is the fallback source of function names.
@@ -49,7 +53,7 @@ func Functions(tracefsDir string) ([]Function, error) {
 	if err != nil {
 		var fallbackErr error
 		if fns, fallbackErr = kallsymsFunctions(); fallbackErr != nil {
-			return nil, fmt.Errorf("cannot list kernel functions from %s: %w", file, err)
+			return nil, fmt.Errorf("cannot list kernel functions from %s: %v; mount tracefs (mount -t tracefs nodev /sys/kernel/tracing) and run as root", file, unwrapPath(err))
 		}
 	}
 	if cache.byDir == nil {
@@ -137,11 +141,46 @@ func Lookup(fns []Function, name string) error {
 	if i < len(fns) && fns[i].Name == name {
 		return nil
 	}
-	names := make([]string, 0, len(fns))
-	for _, fn := range fns {
-		names = append(names, fn.Name)
+	return fmt.Errorf("no kernel function %q%s", name, phraseOrHint(name, namesOf(fns)))
+}
+
+// namesOf returns the names of fns. For lists that Functions handed out
+// they are built once and kept; other slices (the caller's own) are not
+// cached, since they may change or be many.
+func namesOf(fns []Function) []string {
+	if len(fns) == 0 {
+		return nil
 	}
-	return fmt.Errorf("no kernel function %q%s", name, phraseOrHint(name, names))
+	cache.Lock()
+	defer cache.Unlock()
+	key := &fns[0]
+	if names, ok := cache.names[key]; ok && len(names) == len(fns) {
+		return names
+	}
+	names := make([]string, len(fns))
+	for i, fn := range fns {
+		names[i] = fn.Name
+	}
+	for _, cached := range cache.byDir {
+		if len(cached) == len(fns) && &cached[0] == key {
+			if cache.names == nil {
+				cache.names = map[*Function][]string{}
+			}
+			cache.names[key] = names
+			break
+		}
+	}
+	return names
+}
+
+// unwrapPath drops the path an *os.PathError repeats, since the message
+// around it already names the file.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 func phraseOrHint(name string, names []string) string {

@@ -41,7 +41,7 @@ func (f *Format) Field(name string) (Field, bool) {
 func ReadFormat(dir string, ev Event) (*Format, error) {
 	b, err := os.ReadFile(filepath.Join(dir, "events", ev.Group, ev.Name, "format"))
 	if err != nil {
-		return nil, fmt.Errorf("cannot read the format of tracepoint %s: %w", ev, err)
+		return nil, fmt.Errorf("cannot read the format of tracepoint %s: %v; check that it exists (list them with: ls %s)", ev, pathErr(err), filepath.Join(dir, "events", ev.Group))
 	}
 	f, err := ParseFormat(string(b))
 	if err != nil {

@@ -52,7 +52,7 @@ var skipGroups = map[string]bool{"ftrace": true}
 func Events(dir string) ([]Event, error) {
 	groups, err := os.ReadDir(filepath.Join(dir, "events"))
 	if err != nil {
-		return nil, fmt.Errorf("cannot list tracepoints: %w", err)
+		return nil, fmt.Errorf("cannot list tracepoints in %s: %v; check that tracefs is mounted there", filepath.Join(dir, "events"), pathErr(err))
 	}
 	var events []Event
 	for _, g := range groups {
@@ -86,16 +86,20 @@ func Match(dir, pattern string) ([]Event, error) {
 	if !ok || group == "" || name == "" {
 		return nil, fmt.Errorf("tracepoint %q needs GROUP:NAME, e.g. syscalls:sys_enter_openat", pattern)
 	}
+	// Check both globs up front: path.Match only reports a bad pattern
+	// when it gets far enough to notice.
+	for _, glob := range []string{group, name} {
+		if _, err := path.Match(glob, ""); err != nil {
+			return nil, fmt.Errorf("tracepoint pattern %q is not a valid glob; close any [ and escape a literal * ? [ with \\", pattern)
+		}
+	}
 	all, err := Events(dir)
 	if err != nil {
 		return nil, err
 	}
 	var out []Event
 	for _, e := range all {
-		gm, err := path.Match(group, e.Group)
-		if err != nil {
-			return nil, fmt.Errorf("bad pattern %q: %w", pattern, err)
-		}
+		gm, _ := path.Match(group, e.Group)
 		if nm, _ := path.Match(name, e.Name); gm && nm {
 			out = append(out, e)
 		}
@@ -111,4 +115,14 @@ func Match(dir, pattern string) ([]Event, error) {
 		names[i] = e.String()
 	}
 	return nil, fmt.Errorf("no tracepoint %q%s", pattern, suggest.Phrase(pattern, names))
+}
+
+// pathErr drops the path an *os.PathError repeats, since the messages here
+// already name the file.
+func pathErr(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

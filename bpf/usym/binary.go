@@ -6,7 +6,9 @@ import (
 	"bufio"
 	"bytes"
 	"debug/elf"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -42,19 +44,38 @@ func ResolveBinary(name string, pid int) (string, error) {
 	return "", fmt.Errorf("no binary or library %q (give a path, or a name on $PATH or in the library directories)", name)
 }
 
+// checkFile makes p absolute and symlink-free, so probes on one file
+// under different names are recognised as the same, and checks it is a
+// regular file uprobes can attach to.
 func checkFile(p string) (string, error) {
 	abs, err := filepath.Abs(p)
 	if err == nil {
 		abs, err = filepath.EvalSymlinks(abs)
 	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("cannot use binary %q: no such file; check the path", p)
+	}
 	if err != nil {
-		return "", fmt.Errorf("cannot use binary %q: no such file", p)
+		return "", fmt.Errorf("cannot use binary %q: %v; check the path and its permissions", p, unwrapPath(err))
 	}
 	st, err := os.Stat(abs)
-	if err != nil || !st.Mode().IsRegular() {
-		return "", fmt.Errorf("cannot use binary %q: not a regular file", p)
+	if err != nil {
+		return "", fmt.Errorf("cannot use binary %q: %v; check the path and its permissions", p, unwrapPath(err))
+	}
+	if !st.Mode().IsRegular() {
+		return "", fmt.Errorf("cannot use binary %q: not a regular file; give an executable or shared library", p)
 	}
 	return abs, nil
+}
+
+// unwrapPath drops the path an *os.PathError repeats, since the message
+// around it already names the file.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // libraryMatch reports whether file (a base name) is the library name
@@ -118,12 +139,17 @@ func isELF(p string) bool {
 }
 
 // IsGoBinary reports whether path is a Go program, whose goroutine stacks
-// move and so cannot take uretprobes.
+// move and so cannot take uretprobes. The Go sections decide cheaply; the
+// runtime.main symbol catches binaries whose sections were renamed.
 func IsGoBinary(path string) bool {
 	f, err := elf.Open(path)
 	if err != nil {
 		return false
 	}
 	defer f.Close()
-	return f.Section(".go.buildinfo") != nil || f.Section(".gopclntab") != nil
+	if f.Section(".go.buildinfo") != nil || f.Section(".gopclntab") != nil {
+		return true
+	}
+	_, err = LookupFunc(path, "runtime.main")
+	return err == nil
 }

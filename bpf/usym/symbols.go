@@ -6,6 +6,7 @@ import (
 	"os"
 	"path"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,7 +39,7 @@ var cache struct {
 func Funcs(p string) ([]Symbol, error) {
 	st, err := os.Stat(p)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read symbols of %s: %w", p, err)
+		return nil, fmt.Errorf("cannot read symbols of %s: %v; check the path and its permissions", p, unwrapPath(err))
 	}
 	key := cacheKey{p, st.Size(), st.ModTime()}
 	cache.Lock()
@@ -60,7 +61,7 @@ func Funcs(p string) ([]Symbol, error) {
 func readFuncs(p string) ([]Symbol, error) {
 	f, err := elf.Open(p)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read symbols of %s: not an ELF file (%v)", p, err)
+		return nil, fmt.Errorf("cannot read symbols of %s: not an ELF file (%v); give an executable or shared library", p, err)
 	}
 	defer f.Close()
 	var all []elf.Symbol
@@ -74,11 +75,17 @@ func readFuncs(p string) ([]Symbol, error) {
 	var syms []Symbol
 	for _, s := range all {
 		typ := elf.ST_TYPE(s.Info)
-		if (typ != elf.STT_FUNC && typ != elf.STT_GNU_IFUNC) || s.Value == 0 || s.Section == elf.SHN_UNDEF || seen[s.Name] {
+		if (typ != elf.STT_FUNC && typ != elf.STT_GNU_IFUNC) || s.Value == 0 || s.Section == elf.SHN_UNDEF {
 			continue
 		}
-		seen[s.Name] = true
-		syms = append(syms, Symbol{Name: s.Name, Value: s.Value, Size: s.Size, Type: typ})
+		// Some toolchains leave "name@@VERSION" in .symtab; probes use the
+		// bare name, as .dynsym (already version-free) does.
+		name, _, _ := strings.Cut(s.Name, "@")
+		if name == "" || seen[name] {
+			continue
+		}
+		seen[name] = true
+		syms = append(syms, Symbol{Name: name, Value: s.Value, Size: s.Size, Type: typ})
 	}
 	sort.Slice(syms, func(i, j int) bool { return syms[i].Name < syms[j].Name })
 	return syms, nil
@@ -91,7 +98,7 @@ func LookupFunc(p, name string) (Symbol, error) {
 		return Symbol{}, err
 	}
 	if len(syms) == 0 {
-		return Symbol{}, fmt.Errorf("binary %s has no symbol table; give an address instead (uprobe:%s:0xADDR)", p, p)
+		return Symbol{}, noSymbols(p)
 	}
 	i := sort.Search(len(syms), func(i int) bool { return syms[i].Name >= name })
 	if i < len(syms) && syms[i].Name == name {
@@ -111,6 +118,9 @@ func MatchFuncs(p, pattern string) ([]Symbol, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(syms) == 0 {
+		return nil, noSymbols(p)
+	}
 	var out []Symbol
 	for _, s := range syms {
 		if ok, _ := path.Match(pattern, s.Name); ok {
@@ -118,4 +128,10 @@ func MatchFuncs(p, pattern string) ([]Symbol, error) {
 		}
 	}
 	return out, nil
+}
+
+// noSymbols is the error for a stripped binary: only addresses can name
+// its functions.
+func noSymbols(p string) error {
+	return fmt.Errorf("binary %s has no symbol table; give an address (uprobe:%s:0xADDR)", p, p)
 }

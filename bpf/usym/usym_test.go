@@ -101,3 +101,13 @@ func TestResolveBinary(t *testing.T) {
 		}
 	}
 }
+
+func TestStrippedMatch(t *testing.T) {
+	exe := cProgram(t)
+	if out, err := exec.Command("strip", "-s", exe).CombinedOutput(); err != nil {
+		t.Skipf("strip: %v %s", err, out)
+	}
+	if _, err := MatchFuncs(exe, "lt_*"); err == nil || !strings.Contains(err.Error(), "has no symbol table; give an address (uprobe:") {
+		t.Errorf("stripped: %v", err)
+	}
+}
