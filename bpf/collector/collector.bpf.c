@@ -36,8 +36,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  * the cookie branch then, so kernels without cookies for them still load.
  */
 const volatile __u32 lt_fixed_probe_id = 0;
-/* Wake the reader only once this much is queued; it also polls on a timer. */
-const volatile __u64 lt_wakeup_bytes = 256 * 1024;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -207,15 +205,10 @@ static __always_inline int lt_collect(void *ctx, struct lt_source *src)
 	size += payload;
 	hdr->size = size;
 
-	/* Batched wakeups: the reader polls on a timer, and a wakeup is forced
-	 * each time the producer crosses a lt_wakeup_bytes boundary. The
-	 * producer position is a cache line the producers own; asking for
-	 * the data available would read the consumer's, which the reader
-	 * keeps writing from another CPU (measured: ~100 ns per event). */
+	/* Never wake the reader: it drains on a timer (see reader.go), and a
+	 * wakeup decision would cost a read of ring positions another CPU
+	 * keeps writing (measured: ~100 ns per event). */
 	__u64 flags = BPF_RB_NO_WAKEUP;
-	__u64 prod = bpf_ringbuf_query(&events, BPF_RB_PROD_POS);
-	if ((prod + size + 8) / lt_wakeup_bytes != prod / lt_wakeup_bytes)
-		flags = BPF_RB_FORCE_WAKEUP;
 	if (size <= LT_MAX_RECORD && bpf_ringbuf_output(&events, slot->buf, size, flags))
 		st->lost++;
 

@@ -51,10 +51,9 @@ const (
 // Options tune the collector at load time.
 type Options struct {
 	// RingBytes is the ring buffer size, a power of two (default 16 MiB).
+	// The reader drains it every 10 ms, so it absorbs bursts of up to
+	// RingBytes per 10 ms (1.6 GB/s by default) without losses.
 	RingBytes uint32
-	// WakeupBytes is how much must be queued before the reader is woken
-	// early; below it the reader's poll timer collects records.
-	WakeupBytes uint64
 }
 
 // Collector owns the shared maps and the loaded entry programs.
@@ -89,11 +88,6 @@ func Load(opts Options) (*Collector, error) {
 		return nil, fmt.Errorf("count possible CPUs: %w", err)
 	}
 	spec.Maps[collectorMapScratch].MaxEntries = uint32(cpus)
-	if opts.WakeupBytes != 0 {
-		if err := spec.Variables[collectorVarLtWakeupBytes].Set(opts.WakeupBytes); err != nil {
-			return nil, fmt.Errorf("set wakeup threshold: %w", err)
-		}
-	}
 
 	c := &Collector{spec: spec, shared: map[Program]*ebpf.Program{}}
 	for _, m := range []struct {

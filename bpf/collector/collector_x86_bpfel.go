@@ -57,7 +57,6 @@ const (
 	collectorProgLtUprobe      = "lt_uprobe"
 	collectorProgLtUretprobe   = "lt_uretprobe"
 	collectorVarLtFixedProbeId = "lt_fixed_probe_id"
-	collectorVarLtWakeupBytes  = "lt_wakeup_bytes"
 )
 
 // loadCollector returns the embedded CollectionSpec for collector.
@@ -129,7 +128,6 @@ type collectorMapSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type collectorVariableSpecs struct {
 	LtFixedProbeId *ebpf.VariableSpec `ebpf:"lt_fixed_probe_id"`
-	LtWakeupBytes  *ebpf.VariableSpec `ebpf:"lt_wakeup_bytes"`
 }
 
 // collectorObjects contains all objects after they have been loaded into the kernel.
@@ -172,7 +170,6 @@ func (m *collectorMaps) Close() error {
 // It can be passed to loadCollectorObjects or ebpf.CollectionSpec.LoadAndAssign.
 type collectorVariables struct {
 	LtFixedProbeId *ebpf.Variable `ebpf:"lt_fixed_probe_id"`
-	LtWakeupBytes  *ebpf.Variable `ebpf:"lt_wakeup_bytes"`
 }
 
 // collectorPrograms contains all programs after they have been loaded into the kernel.
