@@ -85,7 +85,7 @@ func kallsymsFunctions() ([]Function, error) {
 	}
 	var fns []Function
 	for _, s := range syms {
-		if s.Type == 'T' || s.Type == 't' {
+		if (s.Type == 'T' || s.Type == 't') && probeable(s.Name) {
 			fns = append(fns, Function{Name: s.Name, Module: s.Module})
 		}
 	}
@@ -188,4 +188,11 @@ func phraseOrHint(name string, names []string) string {
 		return p
 	}
 	return " that can be traced (list them in /sys/kernel/tracing/available_filter_functions)"
+}
+
+// probeable filters out kallsyms text symbols that are not functions one
+// can attach to: padding before functions (__pfx_), static-call
+// trampolines (__SCT__) and cold split-off blocks.
+func probeable(name string) bool {
+	return !strings.HasPrefix(name, "__pfx_") && !strings.HasPrefix(name, "__SCT__") && !strings.HasSuffix(name, ".cold")
 }

@@ -42,6 +42,7 @@ type config struct {
 	format  string
 	verbose bool
 	version bool
+	list    bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
@@ -55,8 +56,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 	fs.StringVar(&c.format, "f", "text", "output format: text or json")
 	fs.BoolVar(&c.verbose, "v", false, "report attachments and verifier logs")
 	fs.BoolVar(&c.version, "version", false, "print the version and exit")
+	fs.BoolVar(&c.list, "l", false, "list probe points matching the `PATTERN` given as argument (e.g. 'tracepoint:syscalls:*', 'uprobe:libc:mal*')")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: luatrace [options] SCRIPT.lua [args...]\n       luatrace [options] -e 'CODE' [args...]\n\noptions:\n")
+		fmt.Fprintf(stderr, "usage: luatrace [options] SCRIPT.lua [args...]\n       luatrace [options] -e 'CODE' [args...]\n       luatrace -l [PATTERN]\n\noptions:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -89,6 +91,27 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if c.version {
 		fmt.Fprintf(stdout, "luatrace %s\n", version)
+		return exitOK
+	}
+
+	if c.list {
+		if len(rest) > 1 {
+			fmt.Fprintf(stderr, "luatrace: -l takes one pattern; quote it so the shell does not expand it\n")
+			return exitUsage
+		}
+		pattern := ""
+		if len(rest) == 1 {
+			pattern = rest[0]
+		}
+		n, err := listProbes(stdout, pattern)
+		if err != nil {
+			fmt.Fprintf(stderr, "luatrace: %v\n", err)
+			return exitUsage
+		}
+		if n == 0 {
+			fmt.Fprintf(stderr, "luatrace: no probe point matches %q\n", pattern)
+			return exitUsage
+		}
 		return exitOK
 	}
 
