@@ -94,17 +94,24 @@ func (s *Spec) parseKernelFunc(parts []string) error {
 	if s.Func == "" || (len(parts) == 2 && s.Module == "") {
 		return fmt.Errorf("%s", example)
 	}
-	fn, off, hasOff := strings.Cut(s.Func, "+")
-	if hasOff {
-		if s.Kind != Kprobe {
-			return fmt.Errorf("only kprobe takes an offset (FUNCTION+OFFSET)")
-		}
-		n, err := strconv.ParseUint(off, 0, 64)
-		if err != nil {
-			return fmt.Errorf("offset %q is not a number", off)
-		}
-		s.Func, s.Offset = fn, n
+	return s.splitOffset("only kprobe takes an offset (FUNCTION+OFFSET)", s.Kind == Kprobe)
+}
+
+// splitOffset splits FUNC+OFFSET in s.Func; refusal is the error when the
+// kind takes no offset.
+func (s *Spec) splitOffset(refusal string, allowed bool) error {
+	fn, off, ok := strings.Cut(s.Func, "+")
+	if !ok {
+		return nil
 	}
+	if !allowed {
+		return fmt.Errorf("%s", refusal)
+	}
+	n, err := strconv.ParseUint(off, 0, 64)
+	if err != nil {
+		return fmt.Errorf("offset %q is not a number", off)
+	}
+	s.Func, s.Offset = fn, n
 	return nil
 }
 
@@ -124,17 +131,7 @@ func (s *Spec) parseUprobe(rest string) error {
 		s.Address, s.Func = n, ""
 		return nil
 	}
-	if fn, off, ok := strings.Cut(s.Func, "+"); ok {
-		if s.Kind == Uretprobe {
-			return fmt.Errorf("uretprobe takes no offset")
-		}
-		n, err := strconv.ParseUint(off, 0, 64)
-		if err != nil {
-			return fmt.Errorf("offset %q is not a number", off)
-		}
-		s.Func, s.Offset = fn, n
-	}
-	return nil
+	return s.splitOffset("uretprobe takes no offset", s.Kind != Uretprobe)
 }
 
 // parseUSDT handles PATH:PROVIDER:NAME and PATH:NAME.

@@ -69,14 +69,22 @@ func Append(L *lua.LState, dst []byte, format string, args []lua.LValue) ([]byte
 				break flags
 			}
 		}
-		if i < len(format) && format[i] == '*' {
+		// star takes a width or precision from the arguments.
+		star := func() (int64, error) {
 			v, n, err := arg()
 			if err != nil {
-				return dst, err
+				return 0, err
 			}
-			w, ok := value.ToInt64(v)
+			x, ok := value.ToInt64(v)
 			if !ok {
-				return dst, argError(n, "number expected, got "+typeName(v))
+				return 0, argError(n, "number expected, got "+typeName(v))
+			}
+			return x, nil
+		}
+		if i < len(format) && format[i] == '*' {
+			w, err := star()
+			if err != nil {
+				return dst, err
 			}
 			if w < 0 {
 				s.minus, w = true, -w
@@ -92,13 +100,9 @@ func Append(L *lua.LState, dst []byte, format string, args []lua.LValue) ([]byte
 			i++
 			s.prec = 0
 			if i < len(format) && format[i] == '*' {
-				v, n, err := arg()
+				p, err := star()
 				if err != nil {
 					return dst, err
-				}
-				p, ok := value.ToInt64(v)
-				if !ok {
-					return dst, argError(n, "number expected, got "+typeName(v))
 				}
 				s.prec = int(min(p, 4096))
 				if p < 0 {

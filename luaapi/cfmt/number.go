@@ -58,7 +58,13 @@ func (s *spec) integer(dst []byte, u uint64) []byte {
 	} else if s.zero && !s.minus && s.prec < 0 {
 		zeros = max(0, s.width-len(sign)-len(prefix)-len(digits))
 	}
-	total := len(sign) + len(prefix) + zeros + len(digits)
+	return s.assemble(dst, sign, prefix, zeros, digits)
+}
+
+// assemble writes sign, prefix, zero padding and body, padded with spaces
+// to the field width on the side the - flag chooses.
+func (s *spec) assemble(dst []byte, sign, prefix string, zeros int, body []byte) []byte {
+	total := len(sign) + len(prefix) + zeros + len(body)
 	if !s.minus {
 		dst = spaces(dst, s.width-total)
 	}
@@ -67,7 +73,7 @@ func (s *spec) integer(dst []byte, u uint64) []byte {
 	for range zeros {
 		dst = append(dst, '0')
 	}
-	dst = append(dst, digits...)
+	dst = append(dst, body...)
 	if s.minus {
 		dst = spaces(dst, s.width-total)
 	}
@@ -121,19 +127,7 @@ func (s *spec) float(dst []byte, f float64) []byte {
 	if s.zero && !s.minus && finite {
 		zeros = max(0, s.width-len(sign)-len(body))
 	}
-	total := len(sign) + zeros + len(body)
-	if !s.minus {
-		dst = spaces(dst, s.width-total)
-	}
-	dst = append(dst, sign...)
-	for range zeros {
-		dst = append(dst, '0')
-	}
-	dst = append(dst, body...)
-	if s.minus {
-		dst = spaces(dst, s.width-total)
-	}
-	return dst
+	return s.assemble(dst, sign, "", zeros, body)
 }
 
 // gformat is C's %g: %e when the exponent is < -4 or >= precision, else
