@@ -210,9 +210,14 @@ probe("BEGIN", function() print("ready") end)`
 	}
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
+	waitGone(t, "kill -9", progs, links)
+}
 
-	// The kernel frees programs and links asynchronously after the last
-	// reference goes; poll for it with a deadline.
+// waitGone fails unless the BPF programs and links disappear. The kernel
+// frees them asynchronously after the last reference goes, so it polls
+// with a deadline.
+func waitGone(t *testing.T, after string, progs, links []uint32) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	for {
@@ -234,8 +239,32 @@ probe("BEGIN", function() print("ready") end)`
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("%d BPF programs or links still exist 20 s after kill -9", alive)
+			t.Fatalf("%d BPF programs or links still exist 20 s after %s", alive, after)
 		case <-time.After(50 * time.Millisecond):
 		}
+	}
+}
+
+// SIGINT and SIGTERM end the trace as exit() does: END runs, everything is
+// detached, the status is 0.
+func TestSignalsRunEndAndDetach(t *testing.T) {
+	requireRoot(t)
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			script := `probe("tracepoint:syscalls:sys_enter_getppid", function() end)
+probe("BEGIN", function() print("ready") end)
+probe("END", function() print("end ran") end)`
+			cmd, rd, stderr := runUntilReady(t, "-e", script)
+			progs, links := bpfObjects(t, cmd.Process.Pid)
+			cmd.Process.Signal(sig)
+			rest, _ := io.ReadAll(rd)
+			if err := cmd.Wait(); err != nil {
+				t.Fatalf("exit: %v\nstderr:\n%s", err, stderr)
+			}
+			if string(rest) != "end ran\n" {
+				t.Errorf("stdout after the signal %q, want END's output", rest)
+			}
+			waitGone(t, sig.String(), progs, links)
+		})
 	}
 }
