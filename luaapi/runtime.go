@@ -76,6 +76,7 @@ type Runtime struct {
 	// unprivileged is set when a probe failed for lack of privileges.
 	unprivileged bool
 	ticks        atomic.Uint64 // interval ticks missed because mail was full
+	repl         *repl         // set in an interactive session
 }
 
 // message is anything the owner goroutine must act on.

@@ -58,7 +58,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 	fs.BoolVar(&c.version, "version", false, "print the version and exit")
 	fs.BoolVar(&c.list, "l", false, "list probe points matching the `PATTERN` given as argument (e.g. 'tracepoint:syscalls:*', 'uprobe:libc:mal*')")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: luatrace [options] SCRIPT.lua [args...]\n       luatrace [options] -e 'CODE' [args...]\n       luatrace -l [PATTERN]\n\noptions:\n")
+		fmt.Fprintf(stderr, "usage: luatrace [options] SCRIPT.lua [args...]\n       luatrace [options] -e 'CODE' [args...]\n       luatrace -l [PATTERN]\n       luatrace [options] [repl]     interactive session (the default on a terminal)\n\noptions:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -115,8 +115,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 
+	interactive := c.code == "" && ((len(rest) == 1 && rest[0] == "repl") || (len(rest) == 0 && isTerminal(0)))
+	if interactive && c.command != "" {
+		fmt.Fprintf(stderr, "luatrace: -c is for scripts; in the REPL, start the command yourself and use -p\n")
+		return exitUsage
+	}
 	name, code := "-e", c.code
-	if c.code == "" {
+	if c.code == "" && !interactive {
 		if len(rest) == 0 {
 			fmt.Fprintf(stderr, "luatrace: no script given; run luatrace SCRIPT.lua or luatrace -e 'CODE' (see luatrace -h)\n")
 			return exitUsage
@@ -143,6 +148,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	mode := output.Text
 	if c.format == "json" {
 		mode = output.JSON
+	}
+
+	if interactive {
+		opts := luaapi.Options{Out: out, Mode: mode, Stderr: stderr, Verbose: c.verbose, ScriptName: "repl", PID: c.pid}
+		return runREPL(opts, os.Stdin)
 	}
 
 	stops := newStopper()

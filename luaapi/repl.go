@@ -1,0 +1,384 @@
+package luaapi
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/luatrace/luatrace/luaapi/output"
+)
+
+// Console connects the REPL to a user: a line editor on a terminal, or
+// plain lines from a pipe. The runtime's goroutine answers on these
+// channels; the console never touches the Lua state.
+type Console struct {
+	// Lines carries what the user typed, one line per message; closing it
+	// (Ctrl-D, end of input) ends the session.
+	Lines <-chan Line
+	// Ready asks the console to read the next line with this prompt; it
+	// is sent once the previous line's output is complete.
+	Ready chan<- Prompt
+	// Complete asks for completions of Lua names (globals and fields).
+	Complete <-chan Completion
+}
+
+// Line is one line of input. Aborted is Ctrl-C at the prompt: drop any
+// unfinished multi-line chunk.
+type Line struct {
+	Text    string
+	Aborted bool
+}
+
+// Prompt tells the console what to show; Continue marks a continuation of
+// a multi-line chunk.
+type Prompt struct {
+	Text     string
+	Continue bool
+}
+
+// Completion is a request for the names that complete Word (e.g.
+// "string.fo"); the runtime sends them on Reply.
+type Completion struct {
+	Word  string
+	Reply chan []string
+}
+
+// repl is the session state the owner goroutine keeps.
+type repl struct {
+	console   Console
+	sink      *replSink
+	pending   strings.Builder // an unfinished multi-line chunk
+	following bool
+	cancel    atomic.Pointer[context.CancelFunc]
+	interrupt chan struct{}
+}
+
+// Interrupt is Ctrl-C outside the prompt: it cancels the running line or
+// ends follow mode. Safe to call from any goroutine.
+func (r *Runtime) Interrupt() {
+	if r.repl == nil {
+		return
+	}
+	if c := r.repl.cancel.Load(); c != nil {
+		(*c)()
+	}
+	select {
+	case r.repl.interrupt <- struct{}{}:
+	default:
+	}
+}
+
+// PrepareREPL makes r ready for RunREPL; call it before starting the
+// console's goroutines, which may call Interrupt.
+func (r *Runtime) PrepareREPL(c Console) {
+	sink := &replSink{w: r.opts.Out}
+	r.out = output.New(sink, r.opts.Mode)
+	r.repl = &repl{console: c, sink: sink, interrupt: make(chan struct{}, 1)}
+}
+
+// RunREPL runs an interactive session until the console closes its lines,
+// exit() is called or a stop arrives. Probes attached at the prompt run in
+// the background; their output is shown before the next prompt. At the end
+// everything is detached and END probes run. It returns the exit status.
+func (r *Runtime) RunREPL() int {
+	defer r.L.Close()
+	stop := r.opts.Stop
+	s := r.repl
+	r.started = true
+	r.L.SetGlobal("arg", r.L.NewTable())
+	r.prompt()
+	for !r.exited && !r.stopping {
+		select {
+		case m := <-r.mail:
+			r.handle(m)
+			if s.following {
+				r.out.Flush()
+			}
+		case line, ok := <-s.console.Lines:
+			if !ok {
+				r.stopping = true
+				break
+			}
+			r.replInput(line)
+			if !r.exited && !s.following {
+				r.prompt()
+			}
+		case req := <-s.console.Complete:
+			req.Reply <- r.completeName(req.Word)
+		case <-s.interrupt:
+			if s.following {
+				s.following = false
+				fmt.Fprintln(r.stderr, "(stopped following)")
+				r.prompt()
+			}
+		case reason, ok := <-stop:
+			if !ok {
+				stop = nil
+				continue
+			}
+			if reason != "signal" {
+				fmt.Fprintf(r.stderr, "luatrace: %s\n", reason)
+			}
+			r.stopping = true
+		}
+	}
+	s.sink.setQueuing(false)
+	r.shutdown()
+	r.runAll(r.end, "END")
+	r.report()
+	r.out.Flush()
+	s.sink.drain()
+	return r.exitCode
+}
+
+// prompt shows queued output, then hands the terminal to the console.
+func (r *Runtime) prompt() {
+	s := r.repl
+	r.out.Flush()
+	s.sink.drain()
+	text, cont := "lua> ", s.pending.Len() > 0
+	if cont {
+		text = "  >> "
+	}
+	s.sink.setQueuing(true)
+	s.console.Ready <- Prompt{Text: text, Continue: cont}
+}
+
+// replInput evaluates one line: a meta command, or Lua.
+func (r *Runtime) replInput(line Line) {
+	s := r.repl
+	r.out.Flush() // output of callbacks that ran while the prompt was open
+	s.sink.drain()
+	s.sink.setQueuing(false)
+	if line.Aborted {
+		s.pending.Reset()
+		return
+	}
+	if s.pending.Len() == 0 && strings.HasPrefix(strings.TrimSpace(line.Text), ":") {
+		r.meta(strings.Fields(strings.TrimSpace(line.Text)[1:]))
+		r.out.Flush()
+		return
+	}
+	if s.pending.Len() > 0 {
+		s.pending.WriteByte('\n')
+	}
+	s.pending.WriteString(line.Text)
+	src := s.pending.String()
+	if strings.TrimSpace(src) == "" {
+		s.pending.Reset()
+		return
+	}
+	fn, incomplete, err := compileLine(r.L, src)
+	if incomplete {
+		return
+	}
+	s.pending.Reset()
+	if err != nil {
+		fmt.Fprintf(r.stderr, "%s\n", syntaxMessage("stdin", src, err))
+		return
+	}
+	r.evalChunk(fn)
+}
+
+// evalChunk runs a compiled line, printing its results; Ctrl-C cancels it.
+func (r *Runtime) evalChunk(fn *lua.LFunction) {
+	s := r.repl
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel.Store(&cancel)
+	r.L.SetContext(ctx)
+	top := r.L.GetTop()
+	r.L.Push(fn)
+	err := r.L.PCall(0, lua.MultRet, nil)
+	r.L.RemoveContext()
+	s.cancel.Store(nil)
+	interrupted := ctx.Err() != nil
+	cancel()
+	if err != nil {
+		if r.isExit(err) {
+			return
+		}
+		if interrupted {
+			fmt.Fprintln(r.stderr, "interrupted")
+		} else {
+			fmt.Fprintln(r.stderr, errorMessage(err))
+		}
+		r.L.SetTop(top)
+		return
+	}
+	results := make([]string, 0, r.L.GetTop()-top)
+	for i := top + 1; i <= r.L.GetTop(); i++ {
+		results = append(results, pretty(r.L, r.L.Get(i)))
+	}
+	r.L.SetTop(top)
+	// BEGIN probes registered at the prompt run at once: the session has
+	// already begun.
+	begin := r.begin
+	r.begin = nil
+	r.runAll(begin, "BEGIN")
+	if len(results) > 0 {
+		r.out.Print([]byte(strings.Join(results, "\t") + "\n"))
+	}
+	r.out.Flush()
+}
+
+const replHelp = `Type Lua: expressions print their value (=expr works too), statements run,
+incomplete input continues on the next line. Probes attached here run in the
+background; their output is shown before the next prompt.
+  :probes          list probes with hits, filtered, lost and dropped counts
+  :detach N|all    detach probe N (from :probes) or every probe
+  :follow          stream probe output until Ctrl-C
+  :wait SECONDS    stream probe output for a while (for scripted sessions)
+  :load FILE       run a script file in this session
+  :help            this text
+Ctrl-C clears the line (or stops :follow), Ctrl-D leaves (END probes run).
+`
+
+// meta runs a ":command".
+func (r *Runtime) meta(args []string) {
+	if len(args) == 0 {
+		args = []string{"help"}
+	}
+	switch args[0] {
+	case "help", "h", "?":
+		fmt.Fprint(r.stderr, replHelp)
+	case "probes", "p":
+		r.listProbes()
+	case "detach", "d":
+		r.metaDetach(args[1:])
+	case "follow", "f":
+		r.repl.following = true
+		fmt.Fprintln(r.stderr, "(following probe output; Ctrl-C to stop)")
+	case "wait", "w":
+		r.metaWait(args[1:])
+	case "load", "l":
+		if len(args) != 2 {
+			fmt.Fprintln(r.stderr, "usage: :load FILE")
+			return
+		}
+		r.metaLoad(args[1])
+	case "quit", "q", "exit":
+		r.stopping = true
+	default:
+		fmt.Fprintf(r.stderr, "unknown command :%s (try :help)\n", args[0])
+	}
+}
+
+func (r *Runtime) listProbes() {
+	if len(r.probes) == 0 {
+		fmt.Fprintln(r.stderr, "no probes attached")
+		return
+	}
+	fmt.Fprintf(r.stderr, "%-3s %-44s %10s %10s %8s %8s\n", "#", "PROBE", "HITS", "FILTERED", "LOST", "DROPPED")
+	for i, p := range r.probes {
+		if p.detached {
+			continue
+		}
+		st := r.stats(p)
+		fmt.Fprintf(r.stderr, "%-3d %-44s %10d %10d %8d %8d\n", i+1, p.Spec.Raw, st.Hits, st.Filtered, st.Lost+st.Nested, r.queueDrops(p))
+	}
+}
+
+func (r *Runtime) metaDetach(args []string) {
+	if len(args) != 1 {
+		fmt.Fprintln(r.stderr, "usage: :detach N|all")
+		return
+	}
+	if args[0] == "all" {
+		for _, p := range r.probes {
+			p.detach(r)
+		}
+		fmt.Fprintln(r.stderr, "detached all probes")
+		return
+	}
+	n, err := strconv.Atoi(args[0])
+	if err != nil || n < 1 || n > len(r.probes) || r.probes[n-1].detached {
+		fmt.Fprintf(r.stderr, "no probe %s (see :probes)\n", args[0])
+		return
+	}
+	r.probes[n-1].detach(r)
+	fmt.Fprintf(r.stderr, "detached %s\n", r.probes[n-1].Spec.Raw)
+}
+
+// metaWait handles events for a while with output streamed, so a piped
+// session can attach a probe, let it run, and read the result.
+func (r *Runtime) metaWait(args []string) {
+	secs := 1.0
+	if len(args) == 1 {
+		v, err := strconv.ParseFloat(args[0], 64)
+		if err != nil || v < 0 || v > 3600 {
+			fmt.Fprintln(r.stderr, "usage: :wait SECONDS (0 to 3600)")
+			return
+		}
+		secs = v
+	}
+	timer := time.NewTimer(time.Duration(secs * float64(time.Second)))
+	defer timer.Stop()
+	for !r.exited {
+		select {
+		case m := <-r.mail:
+			r.handle(m)
+			r.out.Flush()
+		case <-timer.C:
+			return
+		case <-r.repl.interrupt:
+			return
+		}
+	}
+}
+
+func (r *Runtime) metaLoad(path string) {
+	code, err := os.ReadFile(path)
+	if err != nil {
+		fmt.Fprintf(r.stderr, "cannot read %s: %v\n", path, err)
+		return
+	}
+	fn, err := r.L.Load(strings.NewReader(string(code)), path)
+	if err != nil {
+		fmt.Fprintln(r.stderr, syntaxMessage(path, string(code), err))
+		return
+	}
+	r.evalChunk(fn)
+}
+
+// completeName lists the global names, or fields of a global table, that
+// start with word ("str" → string, "string.fo" → string.format).
+func (r *Runtime) completeName(word string) []string {
+	parts := strings.Split(word, ".")
+	var t *lua.LTable = r.L.G.Global
+	for _, p := range parts[:len(parts)-1] {
+		next, ok := r.L.GetField(t, p).(*lua.LTable)
+		if !ok {
+			return nil
+		}
+		t = next
+	}
+	prefix := strings.Join(parts[:len(parts)-1], ".")
+	if prefix != "" {
+		prefix += "."
+	}
+	last := parts[len(parts)-1]
+	var out []string
+	t.ForEach(func(k, v lua.LValue) {
+		name, ok := k.(lua.LString)
+		if !ok || !strings.HasPrefix(string(name), last) || !identifier.MatchString(string(name)) {
+			return
+		}
+		full := prefix + string(name)
+		switch v.(type) {
+		case *lua.LFunction:
+			full += "("
+		case *lua.LTable:
+			full += "."
+		}
+		out = append(out, full)
+	})
+	sort.Strings(out)
+	return out
+}
