@@ -117,9 +117,13 @@ func (ev *event) argsTable(L *lua.LState) lua.LValue {
 	if ev.target.Format != nil {
 		decodeTracepoint(L, t, ev.target.Format, ev.rec.Payload())
 	} else {
-		for i, name := range ev.target.Params {
-			if v, ok := ev.rec.Arg(i); ok && name != "" {
-				t.RawSetString(name, value.Int(int64(v)))
+		for i, p := range ev.target.Params {
+			if raw, ok := ev.rec.Arg(i); ok && p.Name != "" {
+				if v, signed := p.Decode(raw); signed {
+					t.RawSetString(p.Name, value.Int(int64(v)))
+				} else {
+					t.RawSetString(p.Name, value.Uint(v))
+				}
 			}
 		}
 	}

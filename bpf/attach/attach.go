@@ -70,8 +70,8 @@ type Target struct {
 	Group string
 	// Format describes the raw record of a tracepoint.
 	Format *tracefs.Format
-	// Params names the function's parameters when BTF knows them.
-	Params []string
+	// Params describes the function's parameters when BTF knows them.
+	Params []Param
 	// Args is how many arguments the collector copies.
 	Args int
 	// TracepointData is how many raw record bytes the collector copies.

@@ -97,8 +97,8 @@ func (e *Env) resolveKernelFunc(s probespec.Spec) ([]Target, error) {
 	return targets, nil
 }
 
-// funcParams names a kernel function's parameters from BTF.
-func funcParams(spec *btf.Spec, name string) ([]string, error) {
+// funcParams describes a kernel function's parameters from BTF.
+func funcParams(spec *btf.Spec, name string) ([]Param, error) {
 	var fn *btf.Func
 	if err := spec.TypeByName(name, &fn); err != nil {
 		return nil, err
@@ -107,9 +107,9 @@ func funcParams(spec *btf.Spec, name string) ([]string, error) {
 	if !ok {
 		return nil, fmt.Errorf("BTF of %s is not a function prototype", name)
 	}
-	params := make([]string, len(proto.Params))
+	params := make([]Param, len(proto.Params))
 	for i, p := range proto.Params {
-		params[i] = p.Name
+		params[i] = paramOf(p)
 	}
 	return params, nil
 }
@@ -239,7 +239,7 @@ func (e *Env) resolveRawTracepoint(s probespec.Spec) ([]Target, error) {
 // from the __bpf_trace_CLASS function generated for the tracepoint's event
 // class, whose first parameter is the data pointer. Where the class cannot
 // be found, arguments stay unnamed (arg0..argN still work).
-func rawTracepointParams(spec *btf.Spec, name string) ([]string, error) {
+func rawTracepointParams(spec *btf.Spec, name string) ([]Param, error) {
 	var td *btf.Typedef
 	if err := spec.TypeByName("btf_trace_"+name, &td); err != nil {
 		return nil, err
@@ -255,10 +255,13 @@ func rawTracepointParams(spec *btf.Spec, name string) ([]string, error) {
 	if len(proto.Params)-1 > collector.MaxArgs {
 		return nil, fmt.Errorf("raw tracepoint %s has %d arguments", name, len(proto.Params)-1)
 	}
-	params := make([]string, len(proto.Params)-1)
+	params := make([]Param, len(proto.Params)-1)
+	for i, p := range proto.Params[1:] {
+		params[i] = paramOf(p)
+	}
 	if class := tracepointClass(spec, name, proto); class != nil {
 		for i, p := range class.Params[1:] {
-			params[i] = p.Name
+			params[i].Name = p.Name
 		}
 	}
 	return params, nil
