@@ -3,6 +3,7 @@
 #   make            build ./luatrace (no clang needed: BPF objects are committed)
 #   make test       unit + privileged integration tests (what CI runs)
 #   make generate   rebuild the BPF objects with bpf2go (needs clang)
+#   make vmtest     guest tests under QEMU on Debian's kernel (kprobe, fentry, modules)
 #   make bench      overhead benchmark against the empty-program floor and bpftrace
 
 GO      ?= go
@@ -11,7 +12,7 @@ GOFLAGS ?=
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: all build test unit generate check-generate bench clean
+.PHONY: all build test unit vmtest generate check-generate bench clean
 
 all: build
 
@@ -22,6 +23,12 @@ build:
 test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 20m ./...
+
+# Boots Debian's kernel under QEMU (TCG) and runs test/vm/guest/tests there:
+# kprobes, fentry and module probes this machine's kernel cannot attach.
+# Needs qemu-system-x86, busybox-static, gcc and apt (to fetch the kernel).
+vmtest:
+	$(GO) run ./test/vm
 
 unit:
 	$(GO) test -race -count=1 -short ./...

@@ -1,0 +1,9 @@
+# uprobe/uretprobe on a static binary: exact args and 64-bit return values.
+. /lib.sh
+out=$(luatrace -c "ufuncs 2" -e '
+probe("uprobe:/w/ufuncs:lt_add", function(e) printf("add %d %d\n", e.arg0, e.arg1) end)
+probe("uretprobe:/w/ufuncs:lt_wide", function(e) printf("wide= %s\n", e.retval) end)')
+expect_eq "uprobes" "$out" "add 3 4
+wide= 0xdeadbeefcafebabf
+add 3 4
+wide= 0xdeadbeefcafebabf"
