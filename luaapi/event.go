@@ -7,6 +7,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/luatrace/luatrace/bpf/attach"
+	"github.com/luatrace/luatrace/bpf/capture"
 	"github.com/luatrace/luatrace/bpf/collector"
 	"github.com/luatrace/luatrace/luaapi/value"
 )
@@ -16,9 +17,11 @@ const eventTypeName = "luatrace.event"
 // event is the userdata a callback receives. Fields decode from the raw
 // record on access, so an event costs one allocation until it is read.
 type event struct {
-	rec    collector.Record
-	target *attach.Target
-	args   *lua.LTable // decoded args view, built on first use
+	rec       collector.Record
+	target    *attach.Target
+	args      *lua.LTable // decoded args view, built on first use
+	capture   *capture.Program
+	fieldData []collector.FieldData // split on first use
 }
 
 func (r *Runtime) installEvent() {
@@ -86,6 +89,11 @@ func (ev *event) field(L *lua.LState, key string) lua.LValue {
 		return ev.argsTable(L)
 	case "table":
 		return L.NewFunction(eventTable)
+	case "status":
+		return L.NewFunction(eventStatus)
+	}
+	if v, ok := ev.captured(key); ok {
+		return luaValue(v)
 	}
 	if n, ok := strings.CutPrefix(key, "arg"); ok {
 		i, err := strconv.Atoi(n)
@@ -146,6 +154,12 @@ func eventTable(L *lua.LState) int {
 	for i := 0; i < ev.rec.NArgs(); i++ {
 		t.RawSetString("arg"+strconv.Itoa(i), ev.field(L, "arg"+strconv.Itoa(i)))
 	}
+	if ev.capture != nil {
+		for _, f := range ev.capture.Fields {
+			v, _ := ev.captured(f.Name)
+			t.RawSetString(f.Name, luaValue(v))
+		}
+	}
 	if args := ev.argsTable(L).(*lua.LTable); nonEmpty(args) {
 		t.RawSetString("args", args)
 	}
@@ -180,7 +194,7 @@ func (r *Runtime) dispatch(batch []collector.Record) {
 			continue
 		}
 		ud := r.L.NewUserData()
-		ud.Value = &event{rec: rec, target: b.target}
+		ud.Value = &event{rec: rec, target: b.target, capture: b.capture}
 		ud.Metatable = mt
 		r.call(p.fn, p.Spec.Raw, ud, p.fatal)
 	}

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/luatrace/luatrace/bpf/attach"
+	"github.com/luatrace/luatrace/bpf/capture"
 	"github.com/luatrace/luatrace/bpf/collector"
 )
 
@@ -31,8 +32,9 @@ type kernel struct {
 
 // binding is what a probe id stands for.
 type binding struct {
-	probe  *Probe
-	target *attach.Target
+	probe   *Probe
+	target  *attach.Target
+	capture *capture.Program // compiled fields, nil without any
 }
 
 // ErrPrivileges is the one sentence shown without BPF privileges.

@@ -9,6 +9,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/luatrace/luatrace/bpf/attach"
+	"github.com/luatrace/luatrace/bpf/capture"
 	"github.com/luatrace/luatrace/bpf/collector"
 	"github.com/luatrace/luatrace/bpf/probespec"
 )
@@ -39,7 +40,7 @@ var probeOptions = map[string]string{
 
 // Options the capture and aggregation engines will add; named here so the
 // error says what is missing rather than calling them typos.
-var laterOptions = map[string]bool{"fields": true, "filter": true, "into": true, "stack": true}
+var laterOptions = map[string]bool{"filter": true, "into": true, "stack": true}
 
 func (r *Runtime) installProbe() {
 	mt := r.L.NewTypeMetatable(probeTypeName)
@@ -134,6 +135,7 @@ type parsedOptions struct {
 	optional bool
 	fatal    bool
 	spec     collector.Spec
+	fields   map[string]string
 }
 
 func parseProbeOptions(t *lua.LTable) (parsedOptions, error) {
@@ -168,6 +170,8 @@ func parseProbeOptions(t *lua.LTable) (parsedOptions, error) {
 				return
 			}
 			po.spec.Comm = string(s)
+		case "fields":
+			po.fields, err = parseFields(v)
 		case "on_error":
 			switch v.String() {
 			case "exit":
@@ -213,17 +217,31 @@ func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
 		spec.PID = uint32(r.opts.PID)
 	}
 	for _, t := range targets {
+		tspec := spec
+		var prog *capture.Program
+		if len(po.fields) > 0 {
+			if prog, err = compileCapture(&t, k.env, po.fields); err != nil {
+				r.unlink(p)
+				return fmt.Errorf("probe %q: %w", p.Spec.Raw, err)
+			}
+			tspec.Fields = prog.Fetches
+			if r.opts.Verbose {
+				for _, line := range describeCapture(prog) {
+					fmt.Fprintf(r.stderr, "luatrace: %s: %s\n", t.Name, line)
+				}
+			}
+		}
 		id, err := k.ids.get()
 		if err != nil {
 			r.unlink(p)
 			return err
 		}
-		a, err := k.env.Attach(t, id, spec)
+		a, err := k.env.Attach(t, id, tspec)
 		if err != nil {
 			r.unlink(p)
 			return err
 		}
-		k.byID[id] = binding{probe: p, target: &a.Target}
+		k.byID[id] = binding{probe: p, target: &a.Target, capture: prog}
 		p.targets = append(p.targets, a)
 	}
 	return nil

@@ -72,6 +72,8 @@ type Target struct {
 	Format *tracefs.Format
 	// Params describes the function's parameters when BTF knows them.
 	Params []Param
+	// Return is the function's return type when BTF knows it.
+	Return btf.Type
 	// Args is how many arguments the collector copies.
 	Args int
 	// TracepointData is how many raw record bytes the collector copies.

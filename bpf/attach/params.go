@@ -10,11 +10,12 @@ type Param struct {
 	Name   string
 	Size   int // bytes of the C type; 8 for pointers and unknown types
 	Signed bool
+	Type   btf.Type // for the capture compiler
 }
 
 // paramOf reads a parameter's name and integer layout from BTF.
 func paramOf(p btf.FuncParam) Param {
-	param := Param{Name: p.Name, Size: 8}
+	param := Param{Name: p.Name, Size: 8, Type: p.Type}
 	switch t := btf.UnderlyingType(p.Type).(type) {
 	case *btf.Int:
 		param.Size, param.Signed = int(t.Size), t.Encoding&btf.Signed != 0

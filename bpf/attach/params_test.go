@@ -43,15 +43,16 @@ func TestFuncParamsFromKernelBTF(t *testing.T) {
 		}
 		t.Skipf("no kernel BTF: %v", err)
 	}
-	params, err := funcParams(spec, "do_sys_openat2")
+	params, _, err := funcParams(spec, "do_sys_openat2")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Param{{"dfd", 4, true}, {"filename", 8, false}, {"how", 8, false}}
+	want := []Param{{"dfd", 4, true, nil}, {"filename", 8, false, nil}, {"how", 8, false, nil}}
 	if len(params) != len(want) {
 		t.Fatalf("params %+v", params)
 	}
 	for i := range want {
+		params[i].Type = nil
 		if params[i] != want[i] {
 			t.Errorf("param %d = %+v, want %+v", i, params[i], want[i])
 		}

@@ -72,7 +72,7 @@ func (e *Env) resolveKernelFunc(s probespec.Spec) ([]Target, error) {
 	for _, name := range names {
 		t := Target{Spec: s, Name: s.Kind.String() + ":" + name, Func: name, Program: program, Args: collector.MaxRegisterArgs}
 		if btfErr == nil {
-			t.Params, err = funcParams(kernelBTF, name)
+			t.Params, t.Return, err = funcParams(kernelBTF, name)
 		}
 		if s.Kind == probespec.Fentry || s.Kind == probespec.Fexit {
 			if btfErr != nil {
@@ -97,21 +97,22 @@ func (e *Env) resolveKernelFunc(s probespec.Spec) ([]Target, error) {
 	return targets, nil
 }
 
-// funcParams describes a kernel function's parameters from BTF.
-func funcParams(spec *btf.Spec, name string) ([]Param, error) {
+// funcParams describes a kernel function's parameters and return type
+// from BTF.
+func funcParams(spec *btf.Spec, name string) ([]Param, btf.Type, error) {
 	var fn *btf.Func
 	if err := spec.TypeByName(name, &fn); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	proto, ok := fn.Type.(*btf.FuncProto)
 	if !ok {
-		return nil, fmt.Errorf("BTF of %s is not a function prototype", name)
+		return nil, nil, fmt.Errorf("BTF of %s is not a function prototype", name)
 	}
 	params := make([]Param, len(proto.Params))
 	for i, p := range proto.Params {
 		params[i] = paramOf(p)
 	}
-	return params, nil
+	return params, proto.Return, nil
 }
 
 func (e *Env) resolveUprobe(s probespec.Spec) ([]Target, error) {

@@ -123,6 +123,144 @@ static __always_inline __u32 lt_regs_args(__u64 *dst, struct pt_regs *regs, __u3
 	return n;
 }
 
+static __always_inline long lt_read(void *dst, __u32 len, __u64 addr, int user)
+{
+	if (user)
+		return bpf_probe_read_user(dst, len, (const void *)addr);
+	return bpf_probe_read_kernel(dst, len, (const void *)addr);
+}
+
+static __always_inline long lt_read_str(void *dst, __u32 len, __u64 addr, int user)
+{
+	if (user)
+		return bpf_probe_read_user_str(dst, len, (const void *)addr);
+	return bpf_probe_read_kernel_str(dst, len, (const void *)addr);
+}
+
+/*
+ * Runs the spec's fetch programs and appends each field to the record at
+ * cursor; returns the new record size. Every write goes to
+ * buf[cursor & LT_FIELD_CURSOR_MASK] with a length <= LT_MAX_FIELD_BYTES,
+ * which the verifier can bound; a cursor past the mask means the record is
+ * full and the remaining fields come out empty and truncated.
+ */
+static __always_inline __u32 lt_fetch_fields(struct lt_scratch *slot, struct lt_spec *spec,
+					     const __u64 *args, __u32 nargs, struct lt_source *src,
+					     __u32 cursor)
+{
+	__u64 vals[LT_MAX_FIELDS] = {};
+	__u32 nfields = spec->nfields;
+
+	for (__u32 i = 0; i < LT_MAX_FIELDS; i++) {
+		if (i >= nfields)
+			break;
+		struct lt_fetch *f = &spec->fields[i];
+		__u32 at = cursor & LT_FIELD_CURSOR_MASK;
+		struct lt_field_header *fh = (struct lt_field_header *)(slot->buf + at);
+		__u8 *data = slot->buf + at + sizeof(*fh);
+		if (cursor > LT_FIELD_CURSOR_MASK) {
+			/* No room left: the field is present but empty. */
+			break;
+		}
+		long err = 0;
+		__u64 v = 0;
+		__u32 a = f->index;
+		switch (f->source) {
+		case LT_SRC_ARG:
+			if (a < nargs && a < LT_MAX_ARGS)
+				v = args[a];
+			else
+				err = -1;
+			break;
+		case LT_SRC_RETVAL:
+			v = src->retval;
+			break;
+		case LT_SRC_TP:
+			if (src->tp)
+				err = bpf_probe_read_kernel(&v, sizeof(v), src->tp + f->tp_offset);
+			else
+				err = -1;
+			if (f->size < 8)
+				v &= (1ULL << (f->size * 8)) - 1;
+			break;
+		case LT_SRC_FIELD:
+			v = vals[a & (LT_MAX_FIELDS - 1)];
+			break;
+		}
+		__u32 nderef = f->nderef;
+		if (nderef > LT_MAX_DEREFS)
+			nderef = LT_MAX_DEREFS;
+		for (__u32 d = 0; d < LT_MAX_DEREFS; d++) {
+			if (d >= nderef || err)
+				break;
+			__u64 addr = v + (__s64)f->offsets[d];
+			v = 0;
+			err = lt_read(&v, sizeof(v), addr, f->user & (1u << d));
+		}
+		__u64 addr = v + (__s64)f->offsets[nderef];
+		__u8 status = LT_FIELD_OK;
+		__u32 len = 0;
+		if (err) {
+			status = LT_FIELD_FAULT;
+		} else if (f->op == LT_OP_VALUE || f->op == LT_OP_READ) {
+			__u64 val = addr;
+			if (f->op == LT_OP_READ) {
+				__u32 sz = f->size;
+				if (sz > 8)
+					sz = 8;
+				val = 0;
+				if (sz == 0 || lt_read(&val, sz, addr, f->user & (1u << nderef)))
+					status = LT_FIELD_FAULT;
+			}
+			vals[i] = val;
+			__builtin_memcpy(data, &val, sizeof(val));
+			len = sizeof(val);
+		} else {
+			__u32 max = f->max_len;
+			if (max > LT_MAX_FIELD_BYTES)
+				max = LT_MAX_FIELD_BYTES;
+			__u32 room = LT_MAX_RECORD - sizeof(*fh) - LT_FIELD_CURSOR_MASK - 1;
+			if (max > room)
+				max = room;
+			if (f->op == LT_OP_STR) {
+				long n = lt_read_str(data, max, addr, f->user & (1u << nderef));
+				if (n < 0) {
+					status = LT_FIELD_FAULT;
+				} else if (n > 0) {
+					len = n - 1; /* without the NUL */
+					if ((__u32)n >= max)
+						status = LT_FIELD_TRUNCATED;
+				}
+			} else {
+				__u64 want = max;
+				if (f->len_field != LT_LEN_MAX)
+					want = vals[f->len_field & (LT_MAX_FIELDS - 1)];
+				if ((__s64)want < 0)
+					want = 0;
+				if (want > max) {
+					want = max;
+					status = LT_FIELD_TRUNCATED;
+				}
+				len = want;
+				if (len > LT_MAX_FIELD_BYTES)
+					len = LT_MAX_FIELD_BYTES;
+				if (len > 0 && lt_read(data, len, addr, f->user & (1u << nderef))) {
+					status = LT_FIELD_FAULT;
+					len = 0;
+				}
+				vals[i] = len;
+			}
+		}
+		if (len > LT_MAX_FIELD_BYTES)
+			len = LT_MAX_FIELD_BYTES;
+		fh->len = len;
+		fh->status = status;
+		fh->_pad = 0;
+		cursor += sizeof(*fh) + ((len + 3) & ~3u);
+	}
+	return cursor;
+}
+
 static __always_inline int lt_collect(void *ctx, struct lt_source *src)
 {
 	__u32 id = lt_probe_id(ctx);
@@ -203,6 +341,8 @@ static __always_inline int lt_collect(void *ctx, struct lt_source *src)
 	}
 	hdr->payload = payload;
 	size += payload;
+	if (spec->nfields)
+		size = lt_fetch_fields(slot, spec, args, nargs, src, size);
 	hdr->size = size;
 
 	/* Never wake the reader: it drains on a timer (see reader.go), and a

@@ -15,6 +15,68 @@
 #define LT_MAX_RECORD (1 << 16)
 /* Raw tracepoint record bytes copied for args.NAME decoding. */
 #define LT_MAX_TP_DATA 4096
+/* Captured fields per probe, and pointer loads per field. */
+#define LT_MAX_FIELDS 8
+#define LT_MAX_DEREFS 4
+/* Largest string or buffer one field captures. Two of these and their
+ * headers fit the record, which keeps every scratch write provably in
+ * bounds for the verifier (offset masked to 15 bits + length <= this). */
+#define LT_MAX_FIELD_BYTES 0x7ff0
+#define LT_FIELD_CURSOR_MASK 0x7fff
+
+/* Where a field's starting value comes from. */
+enum lt_fetch_source {
+	LT_SRC_ARG = 0,    /* args[index] */
+	LT_SRC_RETVAL = 1, /* the return value */
+	LT_SRC_TP = 2,     /* size bytes at tp_offset in the tracepoint record */
+	LT_SRC_FIELD = 3,  /* the value of an earlier field, index */
+};
+
+/* What a field does at the address its derefs reached. */
+enum lt_op {
+	LT_OP_VALUE = 0, /* the value itself (plus the final offset): no read */
+	LT_OP_READ = 1,  /* read size (1..8) bytes */
+	LT_OP_STR = 2,   /* read a NUL-terminated string, up to max_len bytes */
+	LT_OP_BUF = 3,   /* read len bytes: len_field's value, capped at max_len */
+};
+
+/* Per-field status in the record. */
+enum lt_field_status {
+	LT_FIELD_OK = 0,
+	LT_FIELD_FAULT = 1,     /* a read failed: bad pointer or page not present */
+	LT_FIELD_TRUNCATED = 2, /* hit max_len or the record's room */
+};
+
+/* LT_OP_BUF without a length field. */
+#define LT_LEN_MAX 0xff
+
+/*
+ * A fetch program for one field: take the source value, then nderef times
+ * load a pointer at value + offsets[i], then apply op at value +
+ * offsets[nderef]. Bit i of user selects user memory for load i, bit
+ * nderef for the final read.
+ */
+struct lt_fetch {
+	__u8 source;
+	__u8 index;
+	__u8 nderef;
+	__u8 op;
+	__u8 user;
+	__u8 size;
+	__u8 len_field;
+	__u8 _pad;
+	__u16 tp_offset;
+	__u16 max_len;
+	__s32 offsets[LT_MAX_DEREFS + 1];
+};
+
+/* A field in the record: this header, then len bytes, then padding to 4.
+ * VALUE and READ fields carry 8 bytes (the value, zero-extended). */
+struct lt_field_header {
+	__u16 len;
+	__u8 status;
+	__u8 _pad;
+};
 
 /* Probe kinds, as the entry program that fired saw them. */
 enum lt_kind {
@@ -50,6 +112,10 @@ struct lt_spec {
 	__u32 filter_tgid;
 	__u32 _pad0;
 	char filter_comm[16];
+	/* Capture: fields appended to the record after the payload. */
+	__u8 nfields;
+	__u8 _pad1[7];
+	struct lt_fetch fields[LT_MAX_FIELDS];
 };
 
 /* Per-probe counters, one slot per CPU; Go sums them. */
@@ -61,8 +127,9 @@ struct lt_stats {
 };
 
 /*
- * Record header. The record is the header, nargs u64 arguments and then the
- * payload (raw tracepoint bytes for tracepoints). size covers all of it.
+ * Record header. The record is the header, nargs u64 arguments, the payload
+ * (raw tracepoint bytes for tracepoints) and then the captured fields, each
+ * an lt_field_header and its bytes. size covers all of it.
  */
 struct lt_header {
 	__u32 probe_id;
@@ -82,6 +149,8 @@ struct lt_header {
 
 /* The Go decoder reads the header at fixed offsets (record.go). */
 _Static_assert(sizeof(struct lt_header) == 72, "lt_header layout changed: update record.go");
-_Static_assert(sizeof(struct lt_spec) == 32, "lt_spec layout changed: regenerate");
+_Static_assert(sizeof(struct lt_fetch) == 32, "lt_fetch layout changed: update spec.go");
+_Static_assert(sizeof(struct lt_spec) == 40 + 32 * LT_MAX_FIELDS, "lt_spec layout changed: regenerate");
+_Static_assert(2 * (LT_MAX_FIELD_BYTES + 4) + 0x10 < LT_MAX_RECORD, "field bounds no longer fit the scratch buffer");
 
 #endif

@@ -28,6 +28,22 @@ type collectorLtSpec struct {
 	FilterTgid uint32
 	Pad0       uint32
 	FilterComm [16]int8
+	Nfields    uint8
+	Pad1       [7]uint8
+	Fields     [8]struct {
+		_        structs.HostLayout
+		Source   uint8
+		Index    uint8
+		Nderef   uint8
+		Op       uint8
+		User     uint8
+		Size     uint8
+		LenField uint8
+		Pad      uint8
+		TpOffset uint16
+		MaxLen   uint16
+		Offsets  [5]int32
+	}
 }
 
 type collectorLtStats struct {

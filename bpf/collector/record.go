@@ -38,8 +38,9 @@ func (r Record) Check() error {
 	if len(r) < HeaderSize {
 		return fmt.Errorf("record of %d bytes is shorter than its %d-byte header", len(r), HeaderSize)
 	}
-	want := HeaderSize + 8*int(r.NArgs()) + int(le.Uint16(r[offPayload:]))
-	if int(le.Uint32(r[offSize:])) != len(r) || want != len(r) {
+	// Captured fields follow the payload, so the layout is a lower bound.
+	want := HeaderSize + 8*int(r.NArgs()) + r.payloadLen()
+	if int(le.Uint32(r[offSize:])) != len(r) || want > len(r) {
 		return fmt.Errorf("record of %d bytes claims size %d and layout %d", len(r), le.Uint32(r[offSize:]), want)
 	}
 	return nil
@@ -93,4 +94,9 @@ func (r Record) Comm() string {
 }
 
 // Payload is what follows the arguments (the raw tracepoint record).
-func (r Record) Payload() []byte { return r[HeaderSize+8*r.NArgs():] }
+func (r Record) Payload() []byte {
+	start := HeaderSize + 8*r.NArgs()
+	return r[start : start+r.payloadLen()]
+}
+
+func (r Record) payloadLen() int { return int(le.Uint16(r[offPayload:])) }

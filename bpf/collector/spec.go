@@ -29,6 +29,8 @@ type Spec struct {
 	PID uint32
 	// Comm keeps only events whose task command equals it when non-empty.
 	Comm string
+	// Fields are fetch programs whose results follow the payload.
+	Fields []Fetch
 }
 
 func (s *Spec) encode() (collectorLtSpec, error) {
@@ -56,6 +58,28 @@ func (s *Spec) encode() (collectorLtSpec, error) {
 		out.Flags |= specFilterComm
 		for i := 0; i < len(s.Comm); i++ {
 			out.FilterComm[i] = int8(s.Comm[i])
+		}
+	}
+	if len(s.Fields) > MaxFields {
+		return out, fmt.Errorf("%d fields requested, the collector captures at most %d per probe", len(s.Fields), MaxFields)
+	}
+	out.Nfields = uint8(len(s.Fields))
+	for i := range s.Fields {
+		f := &s.Fields[i]
+		if err := f.validate(i); err != nil {
+			return out, err
+		}
+		o := &out.Fields[i]
+		o.Source, o.Index, o.Nderef, o.Op = uint8(f.Source), f.Index, uint8(f.Derefs), uint8(f.Op)
+		o.Size, o.TpOffset, o.MaxLen, o.LenField = f.Size, f.TracepointOffset, uint16(f.MaxLen), f.LenField
+		if f.Op != OpBuf {
+			o.LenField = NoLenField
+		}
+		o.Offsets = f.Offsets
+		for d := 0; d <= f.Derefs; d++ {
+			if f.User[d] {
+				o.User |= 1 << d
+			}
 		}
 	}
 	return out, nil

@@ -1,0 +1,56 @@
+package capture
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/luatrace/luatrace/bpf/collector"
+)
+
+// describeFetch renders fetch i as "arg0 +16 *k +8 *u str(256)": the
+// source, each offset and pointer load (k/u for the address space) and
+// the final operation.
+func describeFetch(fetches []collector.Fetch, i int) string {
+	f := fetches[i]
+	var b strings.Builder
+	switch f.Source {
+	case collector.FromArg:
+		fmt.Fprintf(&b, "arg%d", f.Index)
+	case collector.FromRetval:
+		b.WriteString("retval")
+	case collector.FromTracepoint:
+		fmt.Fprintf(&b, "tp[%d:%d]", f.TracepointOffset, f.Size)
+	case collector.FromField:
+		fmt.Fprintf(&b, "field%d", f.Index)
+	}
+	space := func(user bool) string {
+		if user {
+			return "u"
+		}
+		return "k"
+	}
+	for d := 0; d < f.Derefs; d++ {
+		if f.Offsets[d] != 0 {
+			fmt.Fprintf(&b, " %+d", f.Offsets[d])
+		}
+		fmt.Fprintf(&b, " *%s", space(f.User[d]))
+	}
+	if off := f.Offsets[f.Derefs]; off != 0 {
+		fmt.Fprintf(&b, " %+d", off)
+	}
+	switch f.Op {
+	case collector.OpValue:
+		b.WriteString(" value")
+	case collector.OpRead:
+		fmt.Fprintf(&b, " read%s(%d)", space(f.User[f.Derefs]), f.Size)
+	case collector.OpStr:
+		fmt.Fprintf(&b, " str%s(%d)", space(f.User[f.Derefs]), f.MaxLen)
+	case collector.OpBuf:
+		if f.LenField != collector.NoLenField {
+			fmt.Fprintf(&b, " buf%s(len=[%s], max %d)", space(f.User[f.Derefs]), describeFetch(fetches, int(f.LenField)), f.MaxLen)
+		} else {
+			fmt.Fprintf(&b, " buf%s(%d)", space(f.User[f.Derefs]), f.MaxLen)
+		}
+	}
+	return b.String()
+}
