@@ -119,4 +119,3 @@ func describeCapture(prog *capture.Program) []string {
 	}
 	return prog.Describe()
 }
-

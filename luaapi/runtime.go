@@ -95,7 +95,7 @@ func New(opts Options) *Runtime {
 		opts.Out = os.Stdout
 	}
 	r := &Runtime{
-		L:      lua.NewState(),
+		L:      newState(),
 		opts:   opts,
 		out:    output.New(opts.Out, opts.Mode),
 		stderr: opts.Stderr,
@@ -108,6 +108,13 @@ func New(opts Options) *Runtime {
 	r.installProbe()
 	r.installStdlib()
 	return r
+}
+
+// newState makes a Lua state whose registry (gopher-lua's value stack)
+// grows on demand: the fixed default overflows on table.concat of a few
+// thousand strings, which is ordinary when rebuilding captured buffers.
+func newState() *lua.LState {
+	return lua.NewState(lua.Options{RegistrySize: 1024 * 20, RegistryMaxSize: 1024 * 1024 * 4, RegistryGrowStep: 1024})
 }
 
 // exitSignal is raised (as a Lua error value) by exit() to unwind the

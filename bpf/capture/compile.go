@@ -598,7 +598,8 @@ func (c *compiler) capture(x call, op collector.Op) (val, error) {
 	switch underlying(v.typ).(type) {
 	case *btf.Pointer:
 	case *btf.Int:
-		if size, _ := typeSize(v.typ); size != 8 {
+		// Untyped registers (and explicit u64/s64 casts) may hold addresses.
+		if !addressLike(v.typ) {
 			return v, c.errorf(x.args[0], "%s() needs a pointer, not a %s", x.name, typeName(v.typ))
 		}
 	default:
@@ -639,4 +640,10 @@ func (c *compiler) capture(x call, op collector.Op) (val, error) {
 	v.f.MaxLen = maxLen
 	v.typ = nil
 	return v, nil
+}
+
+// addressLike reports whether an integer type may stand for an address:
+// the untyped 64-bit registers and the u64/s64 cast types.
+func addressLike(t btf.Type) bool {
+	return t == u64Type || t == s64Type || t == baseTypes["u64"] || t == baseTypes["s64"]
 }

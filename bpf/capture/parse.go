@@ -193,6 +193,9 @@ func (p *parser) typeName() (string, error) {
 			if len(words) == 0 {
 				return "", p.errAt(t, "expected a type")
 			}
+			if last := words[len(words)-1]; last == "struct" || last == "union" || last == "enum" {
+				return "", p.errAt(t, "expected a type name after "+last)
+			}
 			return strings.Join(words, " "), nil
 		}
 	}

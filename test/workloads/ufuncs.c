@@ -21,14 +21,37 @@ __attribute__((noinline)) long lt_neg(long a)
 	return -a;
 }
 
+struct lt_inner {
+	int id;
+	char name[16];
+};
+
+struct lt_outer {
+	long pad;
+	struct lt_inner *inner;
+	const char *label;
+};
+
+// Reached through pointers for the capture tests: label and inner->name.
+__attribute__((noinline)) int lt_chain(struct lt_outer *o)
+{
+	__asm__ volatile("" ::: "memory");
+	return o->inner->id;
+}
+
 int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 1;
 	unsigned long acc = 0;
+	struct lt_inner inner = {.id = 7, .name = "inner-name"};
+	struct lt_outer outer = {.pad = 1, .inner = &inner, .label = "outer-label"};
+	// Touch the label so its page is present: a probe cannot fault it in.
+	acc += *(volatile const char *)outer.label;
 	for (int i = 0; i < n; i++) {
 		acc += lt_add(3, 4);
 		acc += lt_wide(0xdeadbeefcafebab0UL, 1, 2, 3, 4, 5);
 		acc += lt_neg(42);
+		acc += lt_chain(&outer);
 	}
 	// Use the results without printing: the tracer's stdout is shared.
 	return acc == 0;

@@ -1,0 +1,180 @@
+package capture
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/cilium/ebpf/btf"
+
+	"github.com/luatrace/luatrace/bpf/tracefs"
+)
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct{ expr, want string }{
+		{"arg0 +", `unexpected end at column 7 of "arg0 +"`},
+		{"str(arg0", `expected "," or ")" in the arguments of str at column 9`},
+		{"a $ b", `unexpected character '$' at column 3`},
+		{"(struct)arg0", `expected a type`},
+		{"x.", `expected a member name after "." at column 3`},
+		{"arg0[1", `expected "]", found "" at column 7`},
+	}
+	for _, tc := range tests {
+		_, err := parse(tc.expr)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("parse(%q) = %v, want %q", tc.expr, err, tc.want)
+		}
+	}
+}
+
+// kernelProbe is a kprobe-like probe on fn with this kernel's BTF.
+func kernelProbe(t *testing.T, fn string) Probe {
+	t.Helper()
+	spec, err := btf.LoadKernelSpec()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI kernels have BTF: %v", err)
+		}
+		t.Skipf("no kernel BTF: %v", err)
+	}
+	var f *btf.Func
+	if err := spec.TypeByName(fn, &f); err != nil {
+		t.Fatalf("%s: %v", fn, err)
+	}
+	proto := f.Type.(*btf.FuncProto)
+	p := Probe{BTF: spec, Return: proto.Return, Returns: true}
+	for _, prm := range proto.Params {
+		p.Args = append(p.Args, Param{Name: prm.Name, Type: prm.Type})
+	}
+	return p
+}
+
+// Compiled forms against this kernel's BTF. Offsets vary by kernel, so
+// they are matched as numbers; the shape (loads, address spaces,
+// operations) is what the test pins.
+func TestCompileAgainstBTF(t *testing.T) {
+	p := kernelProbe(t, "vfs_read")
+	tests := []struct{ expr, want string }{
+		{"str(args.file->f_path.dentry->d_name.name)", `^arg0 \+\d+ \*k \+\d+ \*k strk\(256\)$`},
+		{"str(((struct file *)arg0)->f_path.dentry->d_name.name, 64)", `^arg0 \+\d+ \*k \+\d+ \*k strk\(64\)$`},
+		{"args.file->f_pos", `^arg0 \+\d+ readk\(8\)$`},
+		{"buf(uptr(arg1), retval)", `^arg1 bufu\(len=\[retval value\], max 32752\)$`},
+		{"args.count", `^arg2 value$`},
+		// struct sock_common's port sits in anonymous unions.
+		{"((struct sock *)arg0)->__sk_common.skc_dport", `^arg0 \+\d+ readk\(2\)$`},
+		// msghdr → iov_iter → the union with __ubuf_iovec.
+		{"((struct msghdr *)arg0)->msg_iter.__ubuf_iovec.iov_base", `^arg0 \+\d+ readk\(8\)$`},
+		{"str(((struct task_struct *)arg0)->comm)", `^arg0 \+\d+ strk\(16\)$`},
+		{"((struct task_struct *)arg0)->comm", `^arg0 \+\d+ strk\(16\)$`},
+		{"((struct task_struct *)arg0)->real_parent->tgid", `^arg0 \+\d+ \*k \+\d+ readk\(4\)$`},
+		{"&((struct task_struct *)arg0)->comm", `^arg0 \+\d+ value$`},
+		{"comm", `^header comm$`},
+	}
+	for _, tc := range tests {
+		prog, err := Compile(p, map[string]string{"x": tc.expr})
+		if err != nil {
+			t.Errorf("%s: %v", tc.expr, err)
+			continue
+		}
+		got := strings.TrimPrefix(prog.Describe()[0], "x = "+tc.expr+": ")
+		if !regexp.MustCompile(tc.want).MatchString(got) {
+			t.Errorf("%s compiled to %q, want %s", tc.expr, got, tc.want)
+		}
+	}
+}
+
+// A bitfield is read through its aligned container and shifted in Go.
+func TestCompileBitfield(t *testing.T) {
+	p := kernelProbe(t, "vfs_read")
+	spec := p.BTF
+	var task *btf.Struct
+	if err := spec.TypeByName("task_struct", &task); err != nil {
+		t.Fatal(err)
+	}
+	var bit btf.Member
+	for _, m := range task.Members {
+		if m.BitfieldSize > 0 && m.Name != "" {
+			bit = m
+			break
+		}
+	}
+	if bit.Name == "" {
+		t.Skip("task_struct has no named bitfield on this kernel")
+	}
+	prog, err := Compile(p, map[string]string{"b": "((struct task_struct *)arg0)->" + bit.Name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := prog.Fields[0]
+	size, _ := btf.Sizeof(bit.Type)
+	if f.bitSize != uint32(bit.BitfieldSize) || f.size != size || uint32(bit.Offset)%uint32(size*8) != f.bitOff {
+		t.Errorf("bitfield %s (offset %d bits, %d bits wide): compiled %+v", bit.Name, bit.Offset, bit.BitfieldSize, f)
+	}
+}
+
+func TestCompileErrors(t *testing.T) {
+	p := kernelProbe(t, "vfs_read")
+	tests := []struct{ expr, want string }{
+		{"args.file->f_psos", `struct file has no member "f_psos" (did you mean f_pos?)`},
+		{"args.file.f_pos", `. needs a struct, but the value is a struct file *; use -> to follow a pointer`},
+		{"args.file->f_path->dentry", `-> needs a pointer, but the value is a struct path; use . for members of a struct`},
+		{"arg0->f_pos", ``}, // typed by BTF: arg0 is struct file *
+		{"str(args.count)", `str() needs a pointer, not a size_t`},
+		{"str(args.buf)", ``},
+		{"str(args.file->f_pos)", `str() needs a pointer, not a loff_t`},
+		{"args.fil", `no argument args.fil (did you mean file?)`},
+		{"arg7", `arg7 does not exist: the function has 4 arguments`},
+		{"(struct nosuchthing *)arg0", `no type "struct nosuchthing" in kernel BTF`},
+		{"*args.file", `*args.file is a struct file (`},
+		{"foo(arg0)", `unknown function foo()`},
+		{"args.file->f_pos * 2", `operator * is not supported in captured fields`},
+		{"buf(arg1, 0)", `size 0 is outside 1..32752`},
+	}
+	for _, tc := range tests {
+		_, err := Compile(p, map[string]string{"x": tc.expr})
+		if tc.want == "" {
+			if err != nil {
+				t.Errorf("%s: %v", tc.expr, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want %q", tc.expr, err, tc.want)
+		}
+	}
+	entry := p
+	entry.Returns = false
+	if _, err := Compile(entry, map[string]string{"x": "retval"}); err == nil || !strings.Contains(err.Error(), "retval exists only in return probes") {
+		t.Errorf("retval on an entry probe: %v", err)
+	}
+}
+
+func TestCompileTracepoint(t *testing.T) {
+	f, err := tracefs.ParseFormat(`name: sys_enter_openat
+ID: 1
+format:
+	field:unsigned short common_type;	offset:0;	size:2;	signed:0;
+	field:int dfd;	offset:16;	size:8;	signed:0;
+	field:const char * filename;	offset:24;	size:8;	signed:0;
+	field:char comm[16];	offset:40;	size:16;	signed:0;
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := Probe{Format: f, UserPointers: true}
+	prog, err := Compile(p, map[string]string{"path": "str(args.filename)", "dfd": "args.dfd"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"dfd = args.dfd: tp[16:8] value", "path = str(args.filename): tp[24:8] stru(256)"}
+	if got := prog.Describe(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got %q", got)
+	}
+	if prog.Fields[0].size != 4 || !prog.Fields[0].signed {
+		t.Errorf("int dfd in an 8-byte slot must decode as a signed 4-byte value: %+v", prog.Fields[0])
+	}
+	if _, err := Compile(p, map[string]string{"c": "args.comm"}); err == nil || !strings.Contains(err.Error(), "already decoded in e.args.comm") {
+		t.Errorf("char array field: %v", err)
+	}
+}

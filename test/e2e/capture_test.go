@@ -1,0 +1,74 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+)
+
+// A tracepoint's user-space string, captured in the kernel.
+func TestCaptureTracepointString(t *testing.T) {
+	requireRoot(t)
+	script := `probe("tracepoint:syscalls:sys_enter_openat", {fields = {path = "str(args.filename)", flags = "args.flags"}},
+  function(e) printf("%s %x %s\n", e.path, e.flags, e:status("path")) end)`
+	r := luatrace(t, "-c", bin(t, "openat")+" /etc/hostname 3", "-e", script).expectOK(t)
+	var got []string
+	for _, l := range r.lines() {
+		if strings.HasPrefix(l, "/etc/hostname ") {
+			got = append(got, l)
+		}
+	}
+	if len(got) != 3 || got[0] != "/etc/hostname 80000 ok" {
+		t.Errorf("captured %q\nall output:\n%s", got, r.stdout)
+	}
+}
+
+// A 4000-byte user buffer whose length is another argument, exact.
+func TestCaptureUserBuffer(t *testing.T) {
+	requireRoot(t)
+	script := `probe("tracepoint:syscalls:sys_enter_write", {fields = {data = "buf(args.buf, args.count)", n = "args.count"}},
+  function(e)
+    local want = {}
+    for i = 0, e.n - 1 do want[#want + 1] = string.char(97 + i % 26) end
+    printf("%d %d %s %s\n", e.n, #e.data, tostring(e.data == table.concat(want)), e:status("data"))
+  end)`
+	r := luatrace(t, "-c", bin(t, "writebuf")+" 4000 2", "-e", script).expectOK(t)
+	if r.stdout != "4000 4000 true ok\n4000 4000 true ok\n" {
+		t.Errorf("stdout %q", r.stdout)
+	}
+}
+
+// A uprobe reading through a pointer chain without debug info: offsets by
+// hand, as in bpftrace (struct lt_outer: long pad; lt_inner *inner; char *label).
+func TestCaptureUprobePointerChain(t *testing.T) {
+	requireRoot(t)
+	exe := bin(t, "ufuncs")
+	script := `probe("uprobe:` + exe + `:lt_chain", {fields = {
+    label = "str(((u64 *)arg0)[2])",
+    name = "str(((u64 *)arg0)[1] + 4)",
+    id = "*(s32 *)(((u64 *)arg0)[1])",
+  }}, function(e) printf("%s %s %d\n", e.label, e.name, e.id) end)`
+	r := luatrace(t, "-c", exe+" 2", "-e", script).expectOK(t)
+	if r.stdout != "outer-label inner-name 7\nouter-label inner-name 7\n" {
+		t.Errorf("stdout %q\nstderr:\n%s", r.stdout, r.stderr)
+	}
+}
+
+// Capture errors are one sentence, with the column and the fix.
+func TestCaptureErrors(t *testing.T) {
+	requireRoot(t)
+	tests := []struct{ fields, want string }{
+		{`{p = "str(args.filenme)"}`, `no argument args.filenme (did you mean filename?)`},
+		{`{p = "args.filename +"}`, `unexpected end at column 16`},
+		{`{p = "retval"}`, `retval exists only in return probes`},
+		{`{p = "str(args.flags)"}`, `str() needs a pointer, not a int`},
+		{`{pid = "args.flags"}`, `field name "pid" is taken by the event`},
+		{`{p = "buf(args.filename, 100000)"}`, `size 100000 is outside 1..32752`},
+	}
+	for _, tc := range tests {
+		r := luatrace(t, "-e", `probe("tracepoint:syscalls:sys_enter_openat", {fields = `+tc.fields+`}, function(e) end)`)
+		msg := strings.TrimSpace(r.stderr)
+		if r.code != 2 || !strings.Contains(msg, tc.want) || strings.Contains(msg, "\n") {
+			t.Errorf("fields %s: exit %d, stderr %q, want %q", tc.fields, r.code, msg, tc.want)
+		}
+	}
+}
