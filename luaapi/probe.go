@@ -1,6 +1,7 @@
 package luaapi
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -239,6 +240,7 @@ func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
 		a, err := k.env.Attach(t, id, tspec)
 		if err != nil {
 			r.unlink(p)
+			r.verifierLog(err)
 			return err
 		}
 		k.byID[id] = binding{probe: p, target: &a.Target, capture: prog}
@@ -325,4 +327,15 @@ func (r *Runtime) probeStats(L *lua.LState) int {
 	L.SetField(t, "dropped", lua.LNumber(r.queueDrops(p)))
 	L.Push(t)
 	return 1
+}
+
+// verifierLog prints the kernel's full verdict with -v when it refused a
+// program: the one-line error only has its last line.
+func (r *Runtime) verifierLog(err error) {
+	var le *collector.LoadError
+	if r.opts.Verbose && errors.As(err, &le) {
+		if log := le.VerifierLog(); log != "" {
+			fmt.Fprintf(r.stderr, "luatrace: verifier log:\n%s\n", log)
+		}
+	}
 }

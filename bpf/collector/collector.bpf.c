@@ -123,142 +123,163 @@ static __always_inline __u32 lt_regs_args(__u64 *dst, struct pt_regs *regs, __u3
 	return n;
 }
 
-static __always_inline long lt_read(void *dst, __u32 len, __u64 addr, int user)
+/*
+ * Bounds a length right where a helper uses it. A plain comparison is not
+ * enough: clang may spill the value before the check and reload the
+ * unchecked copy, and older verifiers (6.1) do not carry the bound over to
+ * the spilled copy. An asm mask cannot be moved or dropped.
+ */
+#define LT_BOUND(v) asm volatile("%[x] &= %[m]" : [x] "+r"(v) : [m] "i"(LT_FIELD_CURSOR_MASK))
+
+static __always_inline long lt_read(void *dst, __u64 len, __u64 addr, int user)
 {
+	LT_BOUND(len);
 	if (user)
 		return bpf_probe_read_user(dst, len, (const void *)addr);
 	return bpf_probe_read_kernel(dst, len, (const void *)addr);
 }
 
-static __always_inline long lt_read_str(void *dst, __u32 len, __u64 addr, int user)
+static __always_inline long lt_read_str(void *dst, __u64 len, __u64 addr, int user)
 {
+	LT_BOUND(len);
 	if (user)
 		return bpf_probe_read_user_str(dst, len, (const void *)addr);
 	return bpf_probe_read_kernel_str(dst, len, (const void *)addr);
 }
 
-/*
- * Runs the spec's fetch programs and appends each field to the record at
- * cursor; returns the new record size. Every write goes to
- * buf[cursor & LT_FIELD_CURSOR_MASK] with a length <= LT_MAX_FIELD_BYTES,
- * which the verifier can bound; a cursor past the mask means the record is
- * full and the remaining fields come out empty and truncated.
- */
-static __always_inline __u32 lt_fetch_fields(struct lt_scratch *slot, struct lt_spec *spec,
-					     const __u64 *args, __u32 nargs, struct lt_source *src,
-					     __u32 cursor)
-{
-	__u64 vals[LT_MAX_FIELDS] = {};
-	__u32 nfields = spec->nfields;
+/* Set by the loader when the kernel has bpf_loop (5.17+); without it the
+ * fetch code below is never visited by the verifier and captures are
+ * refused in Go. */
+const volatile __u32 lt_have_loop = 0;
 
-	for (__u32 i = 0; i < LT_MAX_FIELDS; i++) {
-		if (i >= nfields)
-			break;
-		struct lt_fetch *f = &spec->fields[i];
-		__u32 at = cursor & LT_FIELD_CURSOR_MASK;
-		struct lt_field_header *fh = (struct lt_field_header *)(slot->buf + at);
-		__u8 *data = slot->buf + at + sizeof(*fh);
-		if (cursor > LT_FIELD_CURSOR_MASK) {
-			/* No room left: the field is present but empty. */
-			break;
-		}
-		long err = 0;
-		__u64 v = 0;
-		__u32 a = f->index;
-		switch (f->source) {
-		case LT_SRC_ARG:
-			if (a < nargs && a < LT_MAX_ARGS)
-				v = args[a];
-			else
-				err = -1;
-			break;
-		case LT_SRC_RETVAL:
-			v = src->retval;
-			break;
-		case LT_SRC_TP:
-			if (src->tp)
-				err = bpf_probe_read_kernel(&v, sizeof(v), src->tp + f->tp_offset);
-			else
-				err = -1;
-			if (f->size < 8)
-				v &= (1ULL << (f->size * 8)) - 1;
-			break;
-		case LT_SRC_FIELD:
-			v = vals[a & (LT_MAX_FIELDS - 1)];
-			break;
-		}
-		__u32 nderef = f->nderef;
-		if (nderef > LT_MAX_DEREFS)
-			nderef = LT_MAX_DEREFS;
-		for (__u32 d = 0; d < LT_MAX_DEREFS; d++) {
-			if (d >= nderef || err)
-				break;
-			__u64 addr = v + (__s64)f->offsets[d];
-			v = 0;
-			err = lt_read(&v, sizeof(v), addr, f->user & (1u << d));
-		}
-		__u64 addr = v + (__s64)f->offsets[nderef];
-		__u8 status = LT_FIELD_OK;
-		__u32 len = 0;
-		if (err) {
-			status = LT_FIELD_FAULT;
-		} else if (f->op == LT_OP_VALUE || f->op == LT_OP_READ) {
-			__u64 val = addr;
-			if (f->op == LT_OP_READ) {
-				__u32 sz = f->size;
-				if (sz > 8)
-					sz = 8;
-				val = 0;
-				if (sz == 0 || lt_read(&val, sz, addr, f->user & (1u << nderef)))
-					status = LT_FIELD_FAULT;
-			}
-			vals[i] = val;
-			__builtin_memcpy(data, &val, sizeof(val));
-			len = sizeof(val);
-		} else {
-			__u32 max = f->max_len;
-			if (max > LT_MAX_FIELD_BYTES)
-				max = LT_MAX_FIELD_BYTES;
-			__u32 room = LT_MAX_RECORD - sizeof(*fh) - LT_FIELD_CURSOR_MASK - 1;
-			if (max > room)
-				max = room;
-			if (f->op == LT_OP_STR) {
-				long n = lt_read_str(data, max, addr, f->user & (1u << nderef));
-				if (n < 0) {
-					status = LT_FIELD_FAULT;
-				} else if (n > 0) {
-					len = n - 1; /* without the NUL */
-					if ((__u32)n >= max)
-						status = LT_FIELD_TRUNCATED;
-				}
-			} else {
-				__u64 want = max;
-				if (f->len_field != LT_LEN_MAX)
-					want = vals[f->len_field & (LT_MAX_FIELDS - 1)];
-				if ((__s64)want < 0)
-					want = 0;
-				if (want > max) {
-					want = max;
-					status = LT_FIELD_TRUNCATED;
-				}
-				len = want;
-				if (len > LT_MAX_FIELD_BYTES)
-					len = LT_MAX_FIELD_BYTES;
-				if (len > 0 && lt_read(data, len, addr, f->user & (1u << nderef))) {
-					status = LT_FIELD_FAULT;
-					len = 0;
-				}
-				vals[i] = len;
-			}
-		}
-		if (len > LT_MAX_FIELD_BYTES)
-			len = LT_MAX_FIELD_BYTES;
-		fh->len = len;
-		fh->status = status;
-		fh->_pad = 0;
-		cursor += sizeof(*fh) + ((len + 3) & ~3u);
+/* State shared by the per-field callbacks of one event. */
+struct lt_fetch_ctx {
+	struct lt_scratch *slot;
+	struct lt_spec *spec;
+	const void *tp;
+	__u64 retval;
+	__u32 nargs;
+	__u32 cursor;
+	__u64 vals[LT_MAX_FIELDS];
+};
+
+/*
+ * Runs fetch program i and appends its field at c->cursor. A bpf_loop
+ * callback, so the verifier checks it once rather than once per field and
+ * path (an inline loop exceeds the 1M-instruction limit on 6.1). Every
+ * write goes to buf[cursor & LT_FIELD_CURSOR_MASK] with a length bounded
+ * by the same mask, which keeps it inside the scratch buffer.
+ */
+static long lt_fetch_one(__u64 i, void *arg)
+{
+	struct lt_fetch_ctx *c = arg;
+	struct lt_scratch *slot = c->slot;
+	struct lt_spec *spec = c->spec;
+	if (!slot || !spec)
+		return 1;
+	i &= LT_MAX_FIELDS - 1;
+	struct lt_fetch *f = &spec->fields[i];
+	__u32 cursor = c->cursor;
+	if (cursor > LT_FIELD_CURSOR_MASK)
+		return 1; /* record full: later fields come out missing */
+	__u32 at = cursor & LT_FIELD_CURSOR_MASK;
+	struct lt_field_header *fh = (struct lt_field_header *)(slot->buf + at);
+	__u8 *data = slot->buf + at + sizeof(*fh);
+	const __u64 *args = (const __u64 *)(slot->buf + sizeof(struct lt_header));
+
+	long err = 0;
+	__u64 v = 0;
+	__u32 a = f->index;
+	switch (f->source) {
+	case LT_SRC_ARG:
+		/* The mask alone keeps the read inside the scratch buffer. */
+		if (a < c->nargs)
+			v = args[a & 15];
+		else
+			err = -1;
+		break;
+	case LT_SRC_RETVAL:
+		v = c->retval;
+		break;
+	case LT_SRC_TP:
+		if (c->tp)
+			err = bpf_probe_read_kernel(&v, sizeof(v), c->tp + f->tp_offset);
+		else
+			err = -1;
+		if (f->size < 8)
+			v &= (1ULL << ((f->size & 7) * 8)) - 1;
+		break;
+	case LT_SRC_FIELD:
+		v = c->vals[a & (LT_MAX_FIELDS - 1)];
+		break;
 	}
-	return cursor;
+	/* Offsets are indexed by the loop counter only: an index loaded from
+	 * the spec would need bounds older verifiers lose. */
+	__u32 nderef = f->nderef;
+	__u64 addr = 0;
+	for (__u32 d = 0; d <= LT_MAX_DEREFS; d++) {
+		addr = v + (__s64)f->offsets[d];
+		if (d >= nderef || err)
+			break;
+		v = 0;
+		err = lt_read(&v, sizeof(v), addr, f->user & (1u << d));
+	}
+	if (nderef > LT_MAX_DEREFS)
+		err = -1;
+
+	__u8 status = LT_FIELD_OK;
+	__u64 len = 0;
+	int user = f->user & (1u << (nderef & 7));
+	if (err) {
+		status = LT_FIELD_FAULT;
+	} else if (f->op == LT_OP_VALUE || f->op == LT_OP_READ) {
+		__u64 val = addr;
+		if (f->op == LT_OP_READ) {
+			__u64 sz = f->size;
+			val = 0;
+			if (sz == 0 || sz > 8 || lt_read(&val, sz & 15, addr, user))
+				status = LT_FIELD_FAULT;
+		}
+		c->vals[i] = val;
+		__builtin_memcpy(data, &val, sizeof(val));
+		len = sizeof(val);
+	} else {
+		__u64 max = f->max_len;
+		if (max > LT_MAX_FIELD_BYTES)
+			max = LT_MAX_FIELD_BYTES;
+		if (f->op == LT_OP_STR) {
+			long n = max ? lt_read_str(data, max, addr, user) : 0;
+			if (n < 0) {
+				status = LT_FIELD_FAULT;
+			} else if (n > 0) {
+				len = n - 1; /* without the NUL */
+				if ((__u64)n >= max)
+					status = LT_FIELD_TRUNCATED;
+			}
+		} else {
+			__u64 want = max;
+			if (f->len_field != LT_LEN_MAX)
+				want = c->vals[f->len_field & (LT_MAX_FIELDS - 1)];
+			if ((__s64)want < 0)
+				want = 0;
+			if (want > max) {
+				want = max;
+				status = LT_FIELD_TRUNCATED;
+			}
+			len = want;
+			if (len > 0 && lt_read(data, len, addr, user)) {
+				status = LT_FIELD_FAULT;
+				len = 0;
+			}
+			c->vals[i] = len;
+		}
+	}
+	len &= LT_FIELD_CURSOR_MASK;
+	fh->len = len;
+	fh->status = status;
+	fh->_pad = 0;
+	c->cursor = cursor + sizeof(*fh) + ((len + 3) & ~3u);
+	return 0;
 }
 
 static __always_inline int lt_collect(void *ctx, struct lt_source *src)
@@ -341,8 +362,15 @@ static __always_inline int lt_collect(void *ctx, struct lt_source *src)
 	}
 	hdr->payload = payload;
 	size += payload;
-	if (spec->nfields)
-		size = lt_fetch_fields(slot, spec, args, nargs, src, size);
+	if (lt_have_loop && spec->nfields) {
+		struct lt_fetch_ctx fc = {.slot = slot, .spec = spec, .tp = src->tp,
+					  .retval = src->retval, .nargs = nargs, .cursor = size};
+		__u32 n = spec->nfields;
+		if (n > LT_MAX_FIELDS)
+			n = LT_MAX_FIELDS;
+		bpf_loop(n, lt_fetch_one, &fc, 0);
+		size = fc.cursor;
+	}
 	hdr->size = size;
 
 	/* Never wake the reader: it drains on a timer (see reader.go), and a

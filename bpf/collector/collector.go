@@ -15,6 +15,8 @@ import (
 	"sync"
 
 	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
+	"github.com/cilium/ebpf/features"
 )
 
 // Limits shared with collector.h.
@@ -67,6 +69,9 @@ type Collector struct {
 	mu     sync.Mutex
 	shared map[Program]*ebpf.Program
 	owned  []*ebpf.Program
+
+	// canCapture: the kernel has bpf_loop, which runs fetch programs.
+	canCapture bool
 }
 
 // Load creates the collector's maps. Programs load lazily on first use, so a
@@ -89,7 +94,16 @@ func Load(opts Options) (*Collector, error) {
 	}
 	spec.Maps[collectorMapScratch].MaxEntries = uint32(cpus)
 
-	c := &Collector{spec: spec, shared: map[Program]*ebpf.Program{}}
+	// Captures run in a bpf_loop callback; kernels before 5.17 lack it, and
+	// then the fetch code stays unverified and captures are refused.
+	canCapture := features.HaveProgramHelper(ebpf.Kprobe, asm.FnLoop) == nil
+	if canCapture {
+		if err := spec.Variables[collectorVarLtHaveLoop].Set(uint32(1)); err != nil {
+			return nil, fmt.Errorf("enable captures: %w", err)
+		}
+	}
+
+	c := &Collector{spec: spec, shared: map[Program]*ebpf.Program{}, canCapture: canCapture}
 	for _, m := range []struct {
 		name string
 		dst  **ebpf.Map

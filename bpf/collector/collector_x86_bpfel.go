@@ -73,6 +73,7 @@ const (
 	collectorProgLtUprobe      = "lt_uprobe"
 	collectorProgLtUretprobe   = "lt_uretprobe"
 	collectorVarLtFixedProbeId = "lt_fixed_probe_id"
+	collectorVarLtHaveLoop     = "lt_have_loop"
 )
 
 // loadCollector returns the embedded CollectionSpec for collector.
@@ -144,6 +145,7 @@ type collectorMapSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type collectorVariableSpecs struct {
 	LtFixedProbeId *ebpf.VariableSpec `ebpf:"lt_fixed_probe_id"`
+	LtHaveLoop     *ebpf.VariableSpec `ebpf:"lt_have_loop"`
 }
 
 // collectorObjects contains all objects after they have been loaded into the kernel.
@@ -186,6 +188,7 @@ func (m *collectorMaps) Close() error {
 // It can be passed to loadCollectorObjects or ebpf.CollectionSpec.LoadAndAssign.
 type collectorVariables struct {
 	LtFixedProbeId *ebpf.Variable `ebpf:"lt_fixed_probe_id"`
+	LtHaveLoop     *ebpf.Variable `ebpf:"lt_have_loop"`
 }
 
 // collectorPrograms contains all programs after they have been loaded into the kernel.

@@ -41,9 +41,6 @@ func (s *spec) integer(dst []byte, u uint64) []byte {
 		}
 	case 'o':
 		digits = strconv.AppendUint(digits, u, 8)
-		if s.alt && digits[0] != '0' {
-			prefix = "0"
-		}
 	case 'p':
 		digits = strconv.AppendUint(digits, u, 16)
 		prefix = "0x"
@@ -51,6 +48,10 @@ func (s *spec) integer(dst []byte, u uint64) []byte {
 	// C: precision is the minimum digit count, and .0 prints 0 as nothing.
 	if s.prec == 0 && u == 0 && s.verb != 'p' {
 		digits = digits[:0]
+	}
+	// C's # on %o raises the precision just enough to lead with a zero.
+	if s.verb == 'o' && s.alt && s.prec <= len(digits) && (len(digits) == 0 || digits[0] != '0') {
+		prefix = "0"
 	}
 	zeros := 0
 	if s.prec > len(digits) {
@@ -155,7 +156,13 @@ func gformat(dst []byte, f float64, prec int, alt bool) []byte {
 		mantissaEnd = len(dst)
 	}
 	if alt {
-		return dst
+		// # keeps the decimal point even when no digit follows it.
+		for _, c := range dst[start:mantissaEnd] {
+			if c == '.' {
+				return dst
+			}
+		}
+		return alternateDot(dst)
 	}
 	// Trim zeros (and a bare dot) at the end of the mantissa.
 	m := dst[start:mantissaEnd]

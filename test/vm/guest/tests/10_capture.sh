@@ -1,0 +1,15 @@
+# Captures on kernel functions: a user string behind a kprobe argument, and
+# at fexit the file name through a pointer chain plus the bytes read into
+# the user buffer (entry argument, length from the return value).
+. /lib.sh
+out=$(luatrace -c "openat /init 2" -e 'probe("kprobe:do_sys_openat2", {fields = {path = "str(uptr(args.filename))"}},
+  function(e) print(e.path) end)')
+expect_eq "kprobe string" "$out" "/init
+/init"
+printf 'hello-vm-capture' > /tmp/known.txt
+# dd reads with read(2); busybox cat would use sendfile and skip vfs_read.
+out=$(luatrace -c "dd if=/tmp/known.txt of=/dev/null bs=64 count=1" -e 'probe("fexit:vfs_read", {fields = {
+    name = "str(args.file->f_path.dentry->d_name.name)",
+    data = "buf(uptr(args.buf), retval)"}},
+  function(e) if e.name == "known.txt" and e.retval > 0 then printf("%s %d %s %s\n", e.name, e.retval, e.data, e:status("data")) end end)' 2>/dev/null)
+expect_eq "fexit capture" "$out" "known.txt 16 hello-vm-capture ok"
