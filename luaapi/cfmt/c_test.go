@@ -37,7 +37,20 @@ var cCases = []struct {
 	{"%#.0f %.0f %.0e %#.0e %.1f", "3.0, 2.5, 15.0, 15.0, 0.05",
 		[]lua.LValue{N(3), N(2.5), N(15), N(15), N(0.05)}},
 	{"%f %F %6f %-6e|", "1.0/0, 1.0/0, -1.0/0, 1.0/0", []lua.LValue{N(posInf()), N(posInf()), N(-posInf()), N(posInf())}},
+	{"%#.3llo|%#.0llo|%.0llx|%#.0llx|%#5.0llo|%#08llo", "8LL, 0LL, 0LL, 0LL, 0LL, 8LL", []lua.LValue{N(8), N(0), N(0), N(0), N(0), N(8)}},
+	{"% 05lld|%-05lld|%+05lld|%+llu|% llx|", "42LL, 42LL, 42LL, 42LL, 42LL", []lua.LValue{N(42), N(42), N(42), N(42), N(42)}},
+	{"%e|%g|%f|%+g|% e|", "-0.0, -0.0, -0.0, 0.0, 1.0", []lua.LValue{N(negZero()), N(negZero()), N(negZero()), N(0), N(1)}},
+	{"%.20g|%.17g|%.0g|%g|%g|%#.0g|%#.1g", "0.1, 1.0/3, 0.5, 1e-5, 9.9999999e-5, 7.0, 1e10",
+		[]lua.LValue{N(0.1), N(1.0 / 3), N(0.5), N(1e-5), N(9.9999999e-5), N(7), N(1e10)}},
+	{"%#x|%#o|%#X|%010.4llx|%-#10x|", "1, 1, 171, 171LL, 171", []lua.LValue{N(1), N(1), N(171), N(171), N(171)}},
+	{"%.3e|%.15e|%.30f|%5.1f%%", "123456.0, 3.14159, 0.1, 99.95", []lua.LValue{N(123456), N(3.14159), N(0.1), N(99.95)}},
+	{"%-+8.3f|%+08.2e|% 010g|%010f", "3.14159, -12.5, 100.0, -1.0/0", []lua.LValue{N(3.14159), N(-12.5), N(100), N(-posInf())}},
+	{"%lld|%llu|%llx", "-9007199254740993LL, 9007199254740993ULL, -9007199254740993LL",
+		[]lua.LValue{S("0xffdfffffffffffff"), S("0x20000000000001"), S("0xffdfffffffffffff")}},
+	{"%.*f|%*.*f|%-*d|", "-1, 2.5, 8, 2, 3.14159, 0, 5", []lua.LValue{N(-1), N(2.5), N(8), N(2), N(3.14159), N(0), N(5)}},
 }
+
+func negZero() float64 { return -1 * zero }
 
 // TestMatchesC prints every case with gcc-compiled C and with Append, and
 // compares the two byte for byte.

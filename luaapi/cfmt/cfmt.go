@@ -149,6 +149,8 @@ func (s *spec) format(L *lua.LState, dst []byte, v lua.LValue, n int) ([]byte, e
 			return dst, err
 		}
 		if s.verb == 'c' {
+			// ASCII and anything that is no code point is one byte, as in
+			// C; other code points are written as UTF-8.
 			var b [4]byte
 			r := b[:0]
 			if u < 0x80 || u > math.MaxInt32 {
@@ -171,23 +173,50 @@ func (s *spec) format(L *lua.LState, dst []byte, v lua.LValue, n int) ([]byte, e
 		}
 		return s.float(dst, float64(f)), nil
 	case 's':
-		var str string
-		switch x := v.(type) {
-		case lua.LString:
-			str = string(x)
-		default:
-			str = L.ToStringMeta(v).String()
+		if str, ok := v.(lua.LString); ok { // no copy on the common path
+			return pad(s, dst, truncate(string(str), s.prec)), nil
 		}
-		if s.prec >= 0 && s.prec < len(str) {
-			str = str[:s.prec]
-		}
-		return pad(s, dst, str), nil
+		var tmp [24]byte
+		return pad(s, dst, truncate(tostring(L, tmp[:0], v), s.prec)), nil
 	case 'q':
-		var tmp [64]byte
-		q := quote(tmp[:0], lua.LVAsString(L.ToStringMeta(v)))
-		return pad(s, dst, q), nil
+		var q [64]byte
+		if str, ok := v.(lua.LString); ok {
+			return pad(s, dst, quote(q[:0], string(str))), nil
+		}
+		var tmp [24]byte
+		return pad(s, dst, quote(q[:0], string(tostring(L, tmp[:0], v)))), nil
 	}
 	return dst, nil
+}
+
+// truncate applies a %s precision: at most prec bytes.
+func truncate[T string | []byte](str T, prec int) T {
+	if prec >= 0 && prec < len(str) {
+		return str[:prec]
+	}
+	return str
+}
+
+// tostring is Lua's tostring appended to tmp: integral numbers without
+// ".0" and without allocating, strings as they are, other values through
+// __tostring when L is there to call it.
+func tostring(L *lua.LState, tmp []byte, v lua.LValue) []byte {
+	switch x := v.(type) {
+	case lua.LString:
+		return append(tmp, x...)
+	case lua.LNumber:
+		if f := float64(x); f == math.Trunc(f) && math.Abs(f) < 1<<63 {
+			return strconv.AppendInt(tmp, int64(f), 10)
+		}
+	case lua.LBool:
+		return strconv.AppendBool(tmp, bool(x))
+	case *lua.LNilType:
+		return append(tmp, "nil"...)
+	}
+	if L == nil || v == nil {
+		return append(tmp, fmt.Sprint(v)...)
+	}
+	return append(tmp, L.ToStringMeta(v).String()...)
 }
 
 // integer extracts a 64-bit integer argument or explains why it is not one.

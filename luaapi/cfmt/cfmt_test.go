@@ -1,6 +1,7 @@
 package cfmt
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -54,6 +55,11 @@ var cases = []struct {
 	{"%d", []lua.LValue{S("12")}, "12"},
 	{"%f", []lua.LValue{S("1.5")}, "1.500000"},
 	{"%d extra", []lua.LValue{N(1), N(2)}, "1 extra"},
+	{"%s|%s|%s|%.2s|%5s", []lua.LValue{N(-0.0), N(1e20), N(-(1 << 53)), N(12345), N(7)}, "0|1e+20|-9007199254740992|12|    7"},
+	{"%s", []lua.LValue{S("0xffffffffffffffff")}, "0xffffffffffffffff"},
+	{"%q|%q|%8q", []lua.LValue{N(42), lua.LFalse, S("a")}, `"42"|"false"|     "a"`},
+	{"%c|%c", []lua.LValue{N(200), N(-1)}, "\u00c8|\xff"},
+	{"%#.3o|%#.0o|%#.0g", []lua.LValue{N(8), N(0), N(7)}, "010|0|7."},
 }
 
 func posInf() float64 { return 1 / zero }
@@ -118,6 +124,26 @@ func TestAppendKeepsPrefix(t *testing.T) {
 	}
 }
 
+// With no Lua state, %s still formats strings, numbers, booleans and nil.
+func TestAppendWithoutState(t *testing.T) {
+	got, err := Append(nil, nil, "%s %s %s %s", []lua.LValue{S("a"), N(2), lua.LTrue, lua.LNil})
+	if err != nil || string(got) != "a 2 true nil" {
+		t.Errorf("got %q, %v", got, err)
+	}
+}
+
+func ExampleAppend() {
+	L := lua.NewState()
+	defer L.Close()
+	args := []lua.LValue{lua.LNumber(4242), lua.LString("0xffffffff81000000"), lua.LString("bash")}
+	out, err := Append(L, nil, "pid=%-6d addr=%#lx comm=%q\n", args)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Print(string(out))
+	// Output: pid=4242   addr=0xffffffff81000000 comm="bash"
+}
+
 func BenchmarkAppend(b *testing.B) {
 	L := lua.NewState()
 	defer L.Close()
@@ -126,5 +152,18 @@ func BenchmarkAppend(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		buf, _ = Append(L, buf[:0], "%-6d %-16s %s\n", args)
+	}
+}
+
+// BenchmarkAppendNumbers covers the numeric verbs, which must not allocate
+// either.
+func BenchmarkAppendNumbers(b *testing.B) {
+	L := lua.NewState()
+	defer L.Close()
+	args := []lua.LValue{N(12345), S("0xffffffff81000000"), N(-7), N(3.25), N(99)}
+	var buf []byte
+	b.ReportAllocs()
+	for b.Loop() {
+		buf, _ = Append(L, buf[:0], "%d %#lx %u %.2f %s\n", args)
 	}
 }

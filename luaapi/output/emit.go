@@ -81,6 +81,8 @@ func (w *Writer) Emit(fields []Field) {
 // when they would otherwise be ambiguous; tables are written as JSON.
 func appendText(b []byte, v lua.LValue) []byte {
 	switch x := v.(type) {
+	case nil:
+		return append(b, "nil"...)
 	case lua.LString:
 		s := string(x)
 		if s == "" || strings.ContainsAny(s, " \t\n\r\"=") || !printable(s) {
@@ -107,6 +109,8 @@ func printable(s string) bool {
 // arrays and others as objects with sorted keys.
 func appendJSON(b []byte, v lua.LValue, depth int) []byte {
 	switch x := v.(type) {
+	case nil: // a Field built in Go with no Value
+		return append(b, "null"...)
 	case lua.LNumber:
 		f := float64(x)
 		switch {

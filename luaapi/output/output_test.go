@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -91,6 +92,43 @@ func TestEmitEdgeValues(t *testing.T) {
 }
 
 var zero = 0.0
+
+// A Field built in Go may leave Value unset; it reads as nil.
+func TestEmitUnsetValue(t *testing.T) {
+	tests := []struct {
+		mode Mode
+		want string
+	}{
+		{Text, "a=nil b=1\n"},
+		{JSON, `{"type": "emit", "data": {"a": null, "b": 1}}` + "\n"},
+	}
+	for _, tc := range tests {
+		var out bytes.Buffer
+		w := New(&out, tc.mode)
+		w.Emit([]Field{{Key: "a"}, {Key: "b", Value: lua.LNumber(1)}})
+		if err := w.Flush(); err != nil || out.String() != tc.want {
+			t.Errorf("mode %d: got %q, %v; want %q", tc.mode, out.String(), err, tc.want)
+		}
+	}
+}
+
+func ExampleWriter_Emit() {
+	w := New(os.Stdout, Text)
+	w.Emit([]Field{{"pid", lua.LNumber(7)}, {"comm", lua.LString("sh")}, {"file", lua.LString("/tmp/a b")}})
+	w.Emit([]Field{{"pid", lua.LNumber(12345)}, {"comm", lua.LString("bash")}, {"file", lua.LString("/etc")}})
+	w.Emit([]Field{{"pid", lua.LNumber(9)}, {"comm", lua.LString("sh")}, {"file", lua.LString("/")}})
+	w.Flush()
+	w = New(os.Stdout, JSON)
+	w.Printf([]byte("open \"/etc\"\n"))
+	w.Emit([]Field{{"pid", lua.LNumber(7)}, {"addr", lua.LString("0xffffffff81000000")}})
+	w.Flush()
+	// Output:
+	// pid=7 comm=sh file="/tmp/a b"
+	// pid=12345 comm=bash file=/etc
+	// pid=9     comm=sh   file=/
+	// {"type": "printf", "data": "open \"/etc\"\n"}
+	// {"type": "emit", "data": {"pid": 7, "addr": "0xffffffff81000000"}}
+}
 
 type failingWriter struct{}
 

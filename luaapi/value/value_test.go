@@ -152,3 +152,13 @@ func ExampleUint() {
 	fmt.Println(Uint(4096), Uint(0xffffffff81000000))
 	// Output: 4096 0xffffffff81000000
 }
+
+func ExampleOpen() {
+	L := lua.NewState()
+	defer L.Close()
+	Open(L)
+	if err := L.DoString(`print(u64.add("0xffffffff81000000", 16), hex(255, 4), u64.tostring(-1))`); err != nil {
+		panic(err)
+	}
+	// Output: 0xffffffff81000010	0x00ff	18446744073709551615
+}
