@@ -10,6 +10,7 @@ import (
 
 	"github.com/luatrace/luatrace/bpf/attach"
 	"github.com/luatrace/luatrace/bpf/capture"
+	"github.com/luatrace/luatrace/bpf/collector"
 	"github.com/luatrace/luatrace/bpf/probespec"
 	"github.com/luatrace/luatrace/luaapi/value"
 )
@@ -52,8 +53,9 @@ func reservedField(name string) bool {
 	return strings.HasPrefix(name, "arg") && len(name) > 3 && name[3] >= '0' && name[3] <= '9'
 }
 
-// compileCapture compiles a probe's fields for one of its targets.
-func compileCapture(t *attach.Target, env *attach.Env, fields map[string]string) (*capture.Program, error) {
+// compileCapture compiles a probe's fields and filter for one of its
+// targets into spec.
+func compileCapture(t *attach.Target, env *attach.Env, fields map[string]string, filter string, spec *collector.Spec) (*capture.Program, error) {
 	p := capture.Probe{Format: t.Format, Return: t.Return}
 	switch t.Spec.Kind {
 	case probespec.Kretprobe, probespec.Fexit, probespec.Uretprobe:
@@ -68,10 +70,28 @@ func compileCapture(t *attach.Target, env *attach.Env, fields map[string]string)
 	for _, prm := range t.Params {
 		p.Args = append(p.Args, capture.Param{Name: prm.Name, Type: prm.Type})
 	}
-	if spec, err := env.KernelBTF(); err == nil {
-		p.BTF = spec
+	if kernelBTF, err := env.KernelBTF(); err == nil {
+		p.BTF = kernelBTF
 	}
-	return capture.Compile(p, fields)
+	prog, err := capture.Compile(p, fields)
+	if err != nil {
+		return nil, err
+	}
+	if filter != "" {
+		f, err := capture.CompileFilter(p, prog, filter)
+		if err != nil {
+			return nil, fmt.Errorf("filter: %w", err)
+		}
+		if f.Comm != "" {
+			if spec.Comm != "" {
+				return nil, fmt.Errorf("filter: comm is already set by the comm option; give one of them")
+			}
+			spec.Comm, spec.CommNot = f.Comm, f.CommNot
+		}
+		spec.Clauses = f.Clauses
+	}
+	spec.Fields = prog.Fetches
+	return prog, nil
 }
 
 // captured returns the named capture of the event, or nil.

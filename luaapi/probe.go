@@ -41,7 +41,7 @@ var probeOptions = map[string]string{
 
 // Options the capture and aggregation engines will add; named here so the
 // error says what is missing rather than calling them typos.
-var laterOptions = map[string]bool{"filter": true, "into": true, "stack": true}
+var laterOptions = map[string]bool{"into": true, "stack": true}
 
 func (r *Runtime) installProbe() {
 	mt := r.L.NewTypeMetatable(probeTypeName)
@@ -137,6 +137,7 @@ type parsedOptions struct {
 	fatal    bool
 	spec     collector.Spec
 	fields   map[string]string
+	filter   string
 }
 
 func parseProbeOptions(t *lua.LTable) (parsedOptions, error) {
@@ -173,6 +174,13 @@ func parseProbeOptions(t *lua.LTable) (parsedOptions, error) {
 			po.spec.Comm = string(s)
 		case "fields":
 			po.fields, err = parseFields(v)
+		case "filter":
+			s, ok := v.(lua.LString)
+			if !ok || len(s) == 0 {
+				err = fmt.Errorf(`option filter must be an expression string such as "retval > 0", got %s`, v.Type())
+				return
+			}
+			po.filter = string(s)
 		case "on_error":
 			switch v.String() {
 			case "exit":
@@ -220,12 +228,11 @@ func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
 	for _, t := range targets {
 		tspec := spec
 		var prog *capture.Program
-		if len(po.fields) > 0 {
-			if prog, err = compileCapture(&t, k.env, po.fields); err != nil {
+		if len(po.fields) > 0 || po.filter != "" {
+			if prog, err = compileCapture(&t, k.env, po.fields, po.filter, &tspec); err != nil {
 				r.unlink(p)
 				return fmt.Errorf("probe %q: %w", p.Spec.Raw, err)
 			}
-			tspec.Fields = prog.Fetches
 			if r.opts.Verbose {
 				for _, line := range describeCapture(prog) {
 					fmt.Fprintf(r.stderr, "luatrace: %s: %s\n", t.Name, line)

@@ -16,6 +16,10 @@ type (
 		at int
 		v  int64
 	}
+	strlit struct {
+		at int
+		s  string
+	}
 	member struct { // x.name or x->name
 		at    int
 		x     node
@@ -50,6 +54,7 @@ type (
 
 func (n ident) pos() int  { return n.at }
 func (n number) pos() int { return n.at }
+func (n strlit) pos() int { return n.at }
 func (n member) pos() int { return n.at }
 func (n index) pos() int  { return n.at }
 func (n call) pos() int   { return n.at }

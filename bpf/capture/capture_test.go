@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
@@ -176,5 +177,52 @@ format:
 	}
 	if _, err := Compile(p, map[string]string{"c": "args.comm"}); err == nil || !strings.Contains(err.Error(), "already decoded in e.args.comm") {
 		t.Errorf("char array field: %v", err)
+	}
+}
+
+func TestCompileFilter(t *testing.T) {
+	p := kernelProbe(t, "vfs_read")
+	tests := []struct {
+		expr    string
+		clauses string // Operand/Cmp/Signed/Size/Value per clause
+		comm    string
+		fetches int
+	}{
+		{`retval > 0`, "0 4 true 8 0", "", 1},
+		{`0 < retval`, "0 4 true 8 0", "", 1},
+		{`pid == 42 && tid != 7`, "8 0 false 0 42;9 1 false 0 7", "", 0},
+		{`comm != "bash"`, "", "!bash", 0},
+		{`args.count >= 4096 && uid == 0`, "0 5 false 8 4096;10 0 false 0 0", "", 1},
+		{`args.file->f_flags == 1`, "0 0 false 4 1", "", 1},
+	}
+	for _, tc := range tests {
+		prog := &Program{}
+		f, err := CompileFilter(p, prog, tc.expr)
+		if err != nil {
+			t.Errorf("%s: %v", tc.expr, err)
+			continue
+		}
+		var got []string
+		for _, cl := range f.Clauses {
+			got = append(got, fmt.Sprintf("%d %d %v %d %d", cl.Operand, cl.Cmp, cl.Signed, cl.Size, cl.Value))
+		}
+		comm := f.Comm
+		if f.CommNot {
+			comm = "!" + comm
+		}
+		if strings.Join(got, ";") != tc.clauses || comm != tc.comm || len(prog.Fetches) != tc.fetches {
+			t.Errorf("%s: clauses %q comm %q fetches %d", tc.expr, strings.Join(got, ";"), comm, len(prog.Fetches))
+		}
+	}
+	for expr, want := range map[string]string{
+		`retval > 0 || pid == 1`:        "|| is not supported",
+		`retval`:                        "comparisons joined by &&",
+		`comm == "a" && comm == "b"`:    "only one comm comparison",
+		`args.file->f_pos > args.count`: "one side of a comparison must be a constant",
+		`str(args.buf) == "x"`:          `only comm == "name"`,
+	} {
+		if _, err := CompileFilter(p, &Program{}, expr); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", expr, err, want)
+		}
 	}
 }

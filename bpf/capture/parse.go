@@ -41,6 +41,23 @@ func lex(src string) ([]token, error) {
 			}
 			toks = append(toks, token{"id", src[i:j], i})
 			i = j
+		case c == '"':
+			j := i + 1
+			for j < len(src) && src[j] != '"' {
+				if src[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			if j >= len(src) {
+				return nil, &Error{Expr: src, Col: i + 1, Msg: "unterminated string"}
+			}
+			unq, err := strconv.Unquote(src[i : j+1])
+			if err != nil {
+				return nil, &Error{Expr: src, Col: i + 1, Msg: "bad string literal"}
+			}
+			toks = append(toks, token{"str", unq, i})
+			i = j + 1
 		case c >= '0' && c <= '9':
 			j := i
 			for j < len(src) && (src[j] == 'x' || src[j] == 'X' || src[j] >= '0' && src[j] <= '9' || src[j] >= 'a' && src[j] <= 'f' || src[j] >= 'A' && src[j] <= 'F') {
@@ -248,6 +265,8 @@ func (p *parser) primary() (node, error) {
 			v = int64(u)
 		}
 		return number{at: t.at, v: v}, nil
+	case "str":
+		return strlit{at: t.at, s: t.text}, nil
 	case "id":
 		if p.peek().kind == "op" && p.peek().text == "(" {
 			p.next()

@@ -282,6 +282,83 @@ static long lt_fetch_one(__u64 i, void *arg)
 	return 0;
 }
 
+static __always_inline int lt_compare(struct lt_clause *cl, __u64 v)
+{
+	__u64 w = cl->value;
+	int signed_cmp = cl->flags & LT_CLAUSE_SIGNED;
+	__u32 size = cl->size;
+	if (size > 0 && size < 8) {
+		/* Registers and trampoline slots leave a narrow value's upper
+		 * bits undefined: cut, then sign-extend signed values. */
+		__u64 mask = (1ULL << ((size & 7) * 8)) - 1;
+		v &= mask;
+		if (signed_cmp && (v & ~(mask >> 1)))
+			v |= ~mask;
+	}
+	switch (cl->cmp) {
+	case LT_CMP_EQ:
+		return v == w;
+	case LT_CMP_NE:
+		return v != w;
+	case LT_CMP_LT:
+		return signed_cmp ? (__s64)v < (__s64)w : v < w;
+	case LT_CMP_LE:
+		return signed_cmp ? (__s64)v <= (__s64)w : v <= w;
+	case LT_CMP_GT:
+		return signed_cmp ? (__s64)v > (__s64)w : v > w;
+	case LT_CMP_GE:
+		return signed_cmp ? (__s64)v >= (__s64)w : v >= w;
+	}
+	return 0;
+}
+
+/*
+ * Checks the spec's clauses of one tier: header clauses (before anything is
+ * fetched) or field clauses (vals, after). Clauses of the other tier pass.
+ */
+static __always_inline int lt_clauses_hold(struct lt_spec *spec, int header, const __u64 *vals,
+					   __u64 pid_tgid, __u64 uid_gid, __u32 cpu)
+{
+	__u32 n = spec->nclauses;
+	for (__u32 i = 0; i < LT_MAX_CLAUSES; i++) {
+		if (i >= n)
+			break;
+		struct lt_clause *cl = &spec->clauses[i];
+		__u8 op = cl->operand;
+		__u64 v;
+		if (op < LT_MAX_FIELDS) {
+			if (header || !vals)
+				continue;
+			v = vals[op & (LT_MAX_FIELDS - 1)];
+		} else {
+			if (!header)
+				continue;
+			switch (op) {
+			case LT_OPND_PID:
+				v = pid_tgid >> 32;
+				break;
+			case LT_OPND_TID:
+				v = (__u32)pid_tgid;
+				break;
+			case LT_OPND_UID:
+				v = (__u32)uid_gid;
+				break;
+			case LT_OPND_GID:
+				v = uid_gid >> 32;
+				break;
+			case LT_OPND_CPU:
+				v = cpu;
+				break;
+			default:
+				return 0;
+			}
+		}
+		if (!lt_compare(cl, v))
+			return 0;
+	}
+	return 1;
+}
+
 static __always_inline int lt_collect(void *ctx, struct lt_source *src)
 {
 	__u32 id = lt_probe_id(ctx);
@@ -302,14 +379,20 @@ static __always_inline int lt_collect(void *ctx, struct lt_source *src)
 	}
 	char comm[16] = {};
 	bpf_get_current_comm(comm, sizeof(comm));
-	if ((spec->flags & LT_SPEC_FILTER_COMM) && !lt_comm_equal(comm, spec->filter_comm)) {
+	if ((spec->flags & LT_SPEC_FILTER_COMM) &&
+	    lt_comm_equal(comm, spec->filter_comm) == !!(spec->flags & LT_SPEC_COMM_NOT)) {
+		st->filtered++;
+		return 0;
+	}
+	__u64 uid_gid = bpf_get_current_uid_gid();
+	__u32 cpu = bpf_get_smp_processor_id();
+	if (spec->nclauses && !lt_clauses_hold(spec, 1, 0, pid_tgid, uid_gid, cpu)) {
 		st->filtered++;
 		return 0;
 	}
 	if (!(spec->flags & LT_SPEC_EMIT))
 		return 0;
 
-	__u32 cpu = bpf_get_smp_processor_id();
 	struct lt_scratch *slot = bpf_map_lookup_elem(&scratch, &cpu);
 	if (!slot)
 		return 0;
@@ -325,7 +408,6 @@ static __always_inline int lt_collect(void *ctx, struct lt_source *src)
 
 	struct lt_header *hdr = (struct lt_header *)slot->buf;
 	__u64 *args = (__u64 *)(slot->buf + sizeof(*hdr));
-	__u64 uid_gid = bpf_get_current_uid_gid();
 
 	hdr->probe_id = id;
 	hdr->ts = bpf_ktime_get_ns();
@@ -370,6 +452,13 @@ static __always_inline int lt_collect(void *ctx, struct lt_source *src)
 			n = LT_MAX_FIELDS;
 		bpf_loop(n, lt_fetch_one, &fc, 0);
 		size = fc.cursor;
+		/* Tier 2 on captured values: a rejected event never reaches the
+		 * ring buffer. */
+		if (spec->nclauses && !lt_clauses_hold(spec, 0, fc.vals, 0, 0, 0)) {
+			st->filtered++;
+			*(volatile __u32 *)&slot->busy = 0;
+			return 0;
+		}
 	}
 	hdr->size = size;
 

@@ -47,6 +47,40 @@ enum lt_field_status {
 	LT_FIELD_TRUNCATED = 2, /* hit max_len or the record's room */
 };
 
+/* Filter clauses per probe: all must hold (a conjunction). */
+#define LT_MAX_CLAUSES 4
+
+/* A clause's left operand: a captured field's value (0..LT_MAX_FIELDS-1)
+ * or one of these header values, checked before anything is fetched. */
+enum lt_operand {
+	LT_OPND_PID = 8,
+	LT_OPND_TID = 9,
+	LT_OPND_UID = 10,
+	LT_OPND_GID = 11,
+	LT_OPND_CPU = 12,
+};
+
+enum lt_cmp {
+	LT_CMP_EQ = 0,
+	LT_CMP_NE = 1,
+	LT_CMP_LT = 2,
+	LT_CMP_LE = 3,
+	LT_CMP_GT = 4,
+	LT_CMP_GE = 5,
+};
+
+#define LT_CLAUSE_SIGNED 1 /* compare as signed 64-bit */
+
+/* operand cmp value, e.g. field 2 > 0 or pid != 1234. */
+struct lt_clause {
+	__u8 operand;
+	__u8 cmp;
+	__u8 flags;
+	__u8 size; /* operand bytes: narrower values are cut (and sign-extended) first */
+	__u8 _pad[4];
+	__u64 value;
+};
+
 /* LT_OP_BUF without a length field. */
 #define LT_LEN_MAX 0xff
 
@@ -98,6 +132,7 @@ enum lt_kind {
 #define LT_SPEC_EMIT (1u << 1)        /* send a record to user space */
 #define LT_SPEC_FILTER_TGID (1u << 2) /* tier 1: only filter_tgid */
 #define LT_SPEC_FILTER_COMM (1u << 3) /* tier 1: only filter_comm */
+#define LT_SPEC_COMM_NOT (1u << 4)    /* tier 1: every comm but filter_comm */
 
 /*
  * Per-probe configuration, written by Go into the specs array at the probe's
@@ -114,8 +149,11 @@ struct lt_spec {
 	char filter_comm[16];
 	/* Capture: fields appended to the record after the payload. */
 	__u8 nfields;
-	__u8 _pad1[7];
+	__u8 nclauses;
+	__u8 _pad1[6];
 	struct lt_fetch fields[LT_MAX_FIELDS];
+	/* Tier 2: clauses over header values and captured fields. */
+	struct lt_clause clauses[LT_MAX_CLAUSES];
 };
 
 /* Per-probe counters, one slot per CPU; Go sums them. */
@@ -150,7 +188,8 @@ struct lt_header {
 /* The Go decoder reads the header at fixed offsets (record.go). */
 _Static_assert(sizeof(struct lt_header) == 72, "lt_header layout changed: update record.go");
 _Static_assert(sizeof(struct lt_fetch) == 32, "lt_fetch layout changed: update spec.go");
-_Static_assert(sizeof(struct lt_spec) == 40 + 32 * LT_MAX_FIELDS, "lt_spec layout changed: regenerate");
+_Static_assert(sizeof(struct lt_clause) == 16, "lt_clause layout changed: update spec.go");
+_Static_assert(sizeof(struct lt_spec) == 40 + 32 * LT_MAX_FIELDS + 16 * LT_MAX_CLAUSES, "lt_spec layout changed: regenerate");
 _Static_assert(2 * (LT_MAX_FIELD_BYTES + 4) + 0x10 < LT_MAX_RECORD, "field bounds no longer fit the scratch buffer");
 
 #endif

@@ -29,7 +29,8 @@ type collectorLtSpec struct {
 	Pad0       uint32
 	FilterComm [16]int8
 	Nfields    uint8
-	Pad1       [7]uint8
+	Nclauses   uint8
+	Pad1       [6]uint8
 	Fields     [8]struct {
 		_        structs.HostLayout
 		Source   uint8
@@ -43,6 +44,15 @@ type collectorLtSpec struct {
 		TpOffset uint16
 		MaxLen   uint16
 		Offsets  [5]int32
+	}
+	Clauses [4]struct {
+		_       structs.HostLayout
+		Operand uint8
+		Cmp     uint8
+		Flags   uint8
+		Size    uint8
+		Pad     [4]uint8
+		Value   uint64
 	}
 }
 

@@ -135,3 +135,42 @@ func (r Record) Fields(n int) []FieldData {
 	}
 	return out
 }
+
+// MaxClauses is the most filter clauses per probe.
+const MaxClauses = 4
+
+// Operand is a filter clause's left side: a captured field (0..MaxFields-1)
+// or a header value, which is checked before anything is fetched.
+type Operand uint8
+
+// Header operands.
+const (
+	OperandPID Operand = 8 + iota
+	OperandTID
+	OperandUID
+	OperandGID
+	OperandCPU
+)
+
+// Cmp is a clause's comparison.
+type Cmp uint8
+
+// Comparisons.
+const (
+	CmpEQ Cmp = iota
+	CmpNE
+	CmpLT
+	CmpLE
+	CmpGT
+	CmpGE
+)
+
+// Clause is one kernel-side filter condition: Operand Cmp Value. A
+// probe's clauses must all hold for an event to be kept.
+type Clause struct {
+	Operand Operand
+	Cmp     Cmp
+	Signed  bool
+	Size    uint8 // bytes of the operand's type (1, 2, 4; 0 or 8: all 64 bits)
+	Value   uint64
+}

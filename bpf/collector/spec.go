@@ -12,6 +12,7 @@ const (
 	specEmit       = 1 << 1
 	specFilterTgid = 1 << 2
 	specFilterComm = 1 << 3
+	specCommNot    = 1 << 4
 )
 
 // Spec is what one probe asks of the collector.
@@ -29,8 +30,12 @@ type Spec struct {
 	PID uint32
 	// Comm keeps only events whose task command equals it when non-empty.
 	Comm string
+	// CommNot inverts the Comm filter: every command but Comm.
+	CommNot bool
 	// Fields are fetch programs whose results follow the payload.
 	Fields []Fetch
+	// Clauses are kernel-side filter conditions, all of which must hold.
+	Clauses []Clause
 }
 
 func (s *Spec) encode() (collectorLtSpec, error) {
@@ -53,6 +58,9 @@ func (s *Spec) encode() (collectorLtSpec, error) {
 	if s.PID != 0 {
 		out.Flags |= specFilterTgid
 		out.FilterTgid = s.PID
+	}
+	if s.CommNot {
+		out.Flags |= specCommNot
 	}
 	if s.Comm != "" {
 		out.Flags |= specFilterComm
@@ -80,6 +88,23 @@ func (s *Spec) encode() (collectorLtSpec, error) {
 			if f.User[d] {
 				o.User |= 1 << d
 			}
+		}
+	}
+	if len(s.Clauses) > MaxClauses {
+		return out, fmt.Errorf("%d filter clauses, the collector checks at most %d per probe", len(s.Clauses), MaxClauses)
+	}
+	out.Nclauses = uint8(len(s.Clauses))
+	for i, cl := range s.Clauses {
+		if cl.Operand >= MaxFields && (cl.Operand < OperandPID || cl.Operand > OperandCPU) || cl.Operand < MaxFields && int(cl.Operand) >= len(s.Fields) {
+			return out, fmt.Errorf("filter clause %d compares an unknown value", i)
+		}
+		if cl.Cmp > CmpGE {
+			return out, fmt.Errorf("filter clause %d has an unknown comparison", i)
+		}
+		o := &out.Clauses[i]
+		o.Operand, o.Cmp, o.Value, o.Size = uint8(cl.Operand), uint8(cl.Cmp), cl.Value, cl.Size
+		if cl.Signed {
+			o.Flags = 1
 		}
 	}
 	return out, nil

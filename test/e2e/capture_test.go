@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -69,6 +71,63 @@ func TestCaptureErrors(t *testing.T) {
 		msg := strings.TrimSpace(r.stderr)
 		if r.code != 2 || !strings.Contains(msg, tc.want) || strings.Contains(msg, "\n") {
 			t.Errorf("fields %s: exit %d, stderr %q, want %q", tc.fields, r.code, msg, tc.want)
+		}
+	}
+}
+
+// Kernel-side filters: rejected events cost no ring space and are counted
+// as filtered; header clauses, comm and captured values all work.
+func TestFilters(t *testing.T) {
+	requireRoot(t)
+	workload := bin(t, "openat")
+	// The workload's 4 opens plus the dynamic loader's: counted once
+	// without a filter, then every filter keeps all or none of them.
+	base := luatrace(t, "-c", workload+" /etc/hostname 4", "-e", `local n = 0
+probe("tracepoint:syscalls:sys_enter_openat", function(e) n = n + 1 end)
+probe("END", function() print(n) end)`).expectOK(t)
+	all, _ := strconv.Atoi(strings.TrimSpace(base.stdout))
+	if all < 4 {
+		t.Fatalf("baseline saw %d opens", all)
+	}
+	tests := []struct {
+		name, filter   string
+		seen, filtered int
+	}{
+		{"captured value", `args.dfd == -100 && args.flags > 0`, all, 0},
+		{"no match", `args.flags < 0`, 0, all},
+		{"comm", `comm != "openat"`, 0, all},
+		{"comm equal", `comm == "openat"`, all, 0},
+		{"header", `pid == 1`, 0, all},
+		{"mirrored", `0 <= args.flags`, all, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			script := `local n = 0
+local h = probe("tracepoint:syscalls:sys_enter_openat", {filter = '` + tc.filter + `'}, function(e) n = n + 1 end)
+probe("END", function() local s = h:stats(); printf("%d %d\n", n, s.filtered) end)`
+			r := luatrace(t, "-c", workload+" /etc/hostname 4", "-e", script).expectOK(t)
+			want := fmt.Sprintf("%d %d\n", tc.seen, tc.filtered)
+			if r.stdout != want {
+				t.Errorf("seen/filtered %q, want %q", r.stdout, want)
+			}
+		})
+	}
+}
+
+func TestFilterErrors(t *testing.T) {
+	requireRoot(t)
+	tests := []struct{ filter, want string }{
+		{`args.flags > 0 || pid == 1`, `|| is not supported in kernel filters yet`},
+		{`str(args.filename) == "x"`, `only comm == "name" and comm != "name" compare strings in the kernel`},
+		{`args.flags > args.mode`, `one side of a comparison must be a constant`},
+		{`args.flgs > 0`, `did you mean flags?`},
+		{`args.flags`, `a filter is comparisons joined by &&`},
+	}
+	for _, tc := range tests {
+		r := luatrace(t, "-e", `probe("tracepoint:syscalls:sys_enter_openat", {filter = '`+tc.filter+`'}, function(e) end)`)
+		msg := strings.TrimSpace(r.stderr)
+		if r.code != 2 || !strings.Contains(msg, tc.want) || strings.Contains(msg, "\n") {
+			t.Errorf("filter %s: exit %d, stderr %q, want %q", tc.filter, r.code, msg, tc.want)
 		}
 	}
 }

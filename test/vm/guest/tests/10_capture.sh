@@ -13,3 +13,8 @@ out=$(luatrace -c "dd if=/tmp/known.txt of=/dev/null bs=64 count=1" -e 'probe("f
     data = "buf(uptr(args.buf), retval)"}},
   function(e) if e.name == "known.txt" and e.retval > 0 then printf("%s %d %s %s\n", e.name, e.retval, e.data, e:status("data")) end end)' 2>/dev/null)
 expect_eq "fexit capture" "$out" "known.txt 16 hello-vm-capture ok"
+# A kernel-side filter on a return value: only the failed opens arrive.
+out=$(luatrace -c "openat /nonexistent 3" -e 'local n = 0
+probe("kretprobe:do_sys_openat2", {filter = "retval < 0"}, function(e) n = n + 1 end)
+probe("END", function() print(n) end)')
+expect_eq "filtered kretprobe" "$out" "3"
