@@ -91,6 +91,7 @@ func compileCapture(t *attach.Target, env *attach.Env, fields map[string]string,
 		spec.Clauses = f.Clauses
 	}
 	spec.Fields = prog.Fetches
+	spec.KernelStack, spec.UserStack = prog.KernelStack, prog.UserStack
 	return prog, nil
 }
 
@@ -102,7 +103,7 @@ func (ev *event) captured(name string) (capture.Value, bool) {
 	for _, f := range ev.capture.Fields {
 		if f.Name == name {
 			if ev.fieldData == nil {
-				ev.fieldData = ev.rec.Fields(len(ev.capture.Fetches))
+				ev.fieldData = ev.rec.Fields(ev.capture.Sections())
 			}
 			return f.Decode(ev.rec, ev.fieldData), true
 		}
@@ -110,8 +111,10 @@ func (ev *event) captured(name string) (capture.Value, bool) {
 	return capture.Value{}, false
 }
 
-func luaValue(v capture.Value) lua.LValue {
+func (ev *event) luaValue(L *lua.LState, v capture.Value) lua.LValue {
 	switch v.Kind {
+	case capture.Stack:
+		return ev.r.newStack(L, v.Frames, v.User, int(ev.rec.PID()))
 	case capture.Int:
 		return value.Int(int64(v.N))
 	case capture.Uint:

@@ -22,6 +22,7 @@ type event struct {
 	args      *lua.LTable // decoded args view, built on first use
 	capture   *capture.Program
 	fieldData []collector.FieldData // split on first use
+	r         *Runtime
 }
 
 func (r *Runtime) installEvent() {
@@ -93,7 +94,7 @@ func (ev *event) field(L *lua.LState, key string) lua.LValue {
 		return L.NewFunction(eventStatus)
 	}
 	if v, ok := ev.captured(key); ok {
-		return luaValue(v)
+		return ev.luaValue(L, v)
 	}
 	if n, ok := strings.CutPrefix(key, "arg"); ok {
 		i, err := strconv.Atoi(n)
@@ -157,7 +158,7 @@ func eventTable(L *lua.LState) int {
 	if ev.capture != nil {
 		for _, f := range ev.capture.Fields {
 			v, _ := ev.captured(f.Name)
-			t.RawSetString(f.Name, luaValue(v))
+			t.RawSetString(f.Name, ev.luaValue(L, v))
 		}
 	}
 	if args := ev.argsTable(L).(*lua.LTable); nonEmpty(args) {
@@ -194,7 +195,7 @@ func (r *Runtime) dispatch(batch []collector.Record) {
 			continue
 		}
 		ud := r.L.NewUserData()
-		ud.Value = &event{rec: rec, target: b.target, capture: b.capture}
+		ud.Value = &event{rec: rec, target: b.target, capture: b.capture, r: r}
 		ud.Metatable = mt
 		r.call(p.fn, p.Spec.Raw, ud, p.fatal)
 	}

@@ -77,6 +77,7 @@ type Runtime struct {
 	unprivileged bool
 	ticks        atomic.Uint64 // interval ticks missed because mail was full
 	repl         *repl         // set in an interactive session
+	syms         symbolizers   // for kstack/ustack
 }
 
 // message is anything the owner goroutine must act on.
@@ -107,6 +108,7 @@ func New(opts Options) *Runtime {
 	r.installEvent()
 	r.installProbe()
 	r.installStdlib()
+	r.installStack()
 	return r
 }
 

@@ -43,6 +43,21 @@ type Probe struct {
 type Program struct {
 	Fetches []collector.Fetch
 	Fields  []Field
+	// KernelStack and UserStack: some field is kstack / ustack.
+	KernelStack, UserStack bool
+}
+
+// Sections is how many field sections records of this program carry:
+// the fetches, then the stacks.
+func (p *Program) Sections() int {
+	n := len(p.Fetches)
+	if p.KernelStack {
+		n++
+	}
+	if p.UserStack {
+		n++
+	}
+	return n
 }
 
 // Field is a named capture and how to decode it.
@@ -65,6 +80,8 @@ const (
 	kindString
 	kindBytes
 	kindHeader
+	kindKernelStack
+	kindUserStack
 )
 
 // headerBuiltins are values every record carries in its header.
@@ -90,7 +107,24 @@ func Compile(p Probe, exprs map[string]string) (*Program, error) {
 	if len(prog.Fetches) > collector.MaxFields {
 		return nil, fmt.Errorf("%d captures (including buffer lengths) exceed the limit of %d per probe", len(prog.Fetches), collector.MaxFields)
 	}
+	prog.placeStacks()
 	return prog, nil
+}
+
+// placeStacks points stack fields at their sections, after the fetches
+// (which a filter may still add to, so it is called again then).
+func (p *Program) placeStacks() {
+	for i := range p.Fields {
+		switch p.Fields[i].kind {
+		case kindKernelStack:
+			p.Fields[i].fetch = len(p.Fetches)
+		case kindUserStack:
+			p.Fields[i].fetch = len(p.Fetches)
+			if p.KernelStack {
+				p.Fields[i].fetch++
+			}
+		}
+	}
 }
 
 type compiler struct {
@@ -132,6 +166,12 @@ func (c *compiler) field(name string) (Field, error) {
 	}
 	f := Field{Name: name, Expr: c.src, fetch: -1}
 	switch {
+	case v.header == "kstack":
+		f.kind, c.prog.KernelStack = kindKernelStack, true
+		return f, nil
+	case v.header == "ustack":
+		f.kind, c.prog.UserStack = kindUserStack, true
+		return f, nil
 	case v.header != "":
 		f.kind, f.header = kindHeader, v.header
 		return f, nil
@@ -220,7 +260,7 @@ func (c *compiler) expr(n node) (val, error) {
 
 func (c *compiler) ident(x ident) (val, error) {
 	switch {
-	case headerBuiltins[x.name]:
+	case headerBuiltins[x.name] || x.name == "kstack" || x.name == "ustack":
 		return val{header: x.name}, nil
 	case x.name == "retval":
 		if !c.probe.Returns {
@@ -244,7 +284,7 @@ func (c *compiler) ident(x ident) (val, error) {
 }
 
 func (c *compiler) knownNames() []string {
-	names := []string{"retval", "pid", "tid", "uid", "gid", "comm", "cpu", "nsecs", "str", "buf", "uptr", "kptr"}
+	names := []string{"retval", "pid", "tid", "uid", "gid", "comm", "cpu", "nsecs", "kstack", "ustack", "str", "buf", "uptr", "kptr"}
 	for i := range c.probe.Args {
 		names = append(names, "arg"+strconv.Itoa(i))
 	}

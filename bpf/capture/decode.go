@@ -1,6 +1,8 @@
 package capture
 
 import (
+	le "encoding/binary"
+
 	"github.com/luatrace/luatrace/bpf/collector"
 )
 
@@ -13,6 +15,7 @@ const (
 	Uint                    // N
 	String                  // B
 	Bytes                   // B
+	Stack                   // Frames
 )
 
 // Value is a decoded capture.
@@ -20,14 +23,19 @@ type Value struct {
 	Kind   ValueKind
 	N      uint64
 	B      []byte
+	Frames []uint64
+	User   bool // a user-space stack
 	Status collector.FieldStatus
 }
 
 // Decode extracts the field from a record whose captured fields are data
 // (from Record.Fields with the program's fetch count).
 func (f Field) Decode(rec collector.Record, data []collector.FieldData) Value {
-	if f.kind == kindHeader {
+	switch f.kind {
+	case kindHeader:
 		return headerValue(rec, f.header)
+	case kindKernelStack, kindUserStack:
+		return f.stack(data)
 	}
 	if f.fetch < 0 || f.fetch >= len(data) {
 		return Value{Status: collector.FieldTruncated}
@@ -89,11 +97,32 @@ func (p *Program) Describe() []string {
 	var out []string
 	for _, f := range p.Fields {
 		line := f.Name + " = " + f.Expr + ": "
-		if f.fetch < 0 {
+		switch f.kind {
+		case kindHeader:
 			out = append(out, line+"header "+f.header)
+			continue
+		case kindKernelStack:
+			out = append(out, line+"kernel stack")
+			continue
+		case kindUserStack:
+			out = append(out, line+"user stack")
 			continue
 		}
 		out = append(out, line+describeFetch(p.Fetches, f.fetch))
 	}
 	return out
+}
+
+// stack decodes a stack section: it follows the fetches, kernel first.
+func (f Field) stack(data []collector.FieldData) Value {
+	i := f.fetch // placed by placeStacks
+	if i < 0 || i >= len(data) {
+		return Value{Kind: Stack, Status: collector.FieldTruncated}
+	}
+	d := data[i]
+	frames := make([]uint64, 0, len(d.Bytes)/8)
+	for j := 0; j+8 <= len(d.Bytes); j += 8 {
+		frames = append(frames, le.LittleEndian.Uint64(d.Bytes[j:]))
+	}
+	return Value{Kind: Stack, Frames: frames, User: f.kind == kindUserStack, Status: d.Status}
 }

@@ -45,6 +45,7 @@ func CompileFilter(p Probe, prog *Program, src string) (*Filter, error) {
 	if len(prog.Fetches) > collector.MaxFields {
 		return nil, fmt.Errorf("%d captures (fields and filter values) exceed the limit of %d per probe", len(prog.Fetches), collector.MaxFields)
 	}
+	prog.placeStacks()
 	return f, nil
 }
 

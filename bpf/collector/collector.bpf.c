@@ -359,6 +359,25 @@ static __always_inline int lt_clauses_hold(struct lt_spec *spec, int header, con
 	return 1;
 }
 
+/* Appends a stack as a field: header, then up to LT_MAX_STACK addresses. */
+static __always_inline __u32 lt_append_stack(void *ctx, struct lt_scratch *slot, __u32 cursor, __u64 flags)
+{
+	if (cursor > LT_FIELD_CURSOR_MASK)
+		return cursor;
+	__u32 at = cursor & LT_FIELD_CURSOR_MASK;
+	struct lt_field_header *fh = (struct lt_field_header *)(slot->buf + at);
+	long n = bpf_get_stack(ctx, slot->buf + at + sizeof(*fh), LT_MAX_STACK * sizeof(__u64), flags);
+	__u32 len = 0;
+	fh->status = LT_FIELD_FAULT;
+	if (n > 0) {
+		len = n & LT_FIELD_CURSOR_MASK;
+		fh->status = LT_FIELD_OK;
+	}
+	fh->len = len;
+	fh->_pad = 0;
+	return cursor + sizeof(*fh) + ((len + 3) & ~3u);
+}
+
 static __always_inline int lt_collect(void *ctx, struct lt_source *src)
 {
 	__u32 id = lt_probe_id(ctx);
@@ -460,6 +479,10 @@ static __always_inline int lt_collect(void *ctx, struct lt_source *src)
 			return 0;
 		}
 	}
+	if (spec->flags & LT_SPEC_KSTACK)
+		size = lt_append_stack(ctx, slot, size, 0);
+	if (spec->flags & LT_SPEC_USTACK)
+		size = lt_append_stack(ctx, slot, size, BPF_F_USER_STACK);
 	hdr->size = size;
 
 	/* Never wake the reader: it drains on a timer (see reader.go), and a

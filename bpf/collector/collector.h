@@ -133,6 +133,11 @@ enum lt_kind {
 #define LT_SPEC_FILTER_TGID (1u << 2) /* tier 1: only filter_tgid */
 #define LT_SPEC_FILTER_COMM (1u << 3) /* tier 1: only filter_comm */
 #define LT_SPEC_COMM_NOT (1u << 4)    /* tier 1: every comm but filter_comm */
+#define LT_SPEC_KSTACK (1u << 5)      /* append the kernel stack after the fields */
+#define LT_SPEC_USTACK (1u << 6)      /* append the user stack after that */
+
+/* Frames captured per stack (bpftrace's default depth). */
+#define LT_MAX_STACK 127
 
 /*
  * Per-probe configuration, written by Go into the specs array at the probe's
@@ -167,7 +172,8 @@ struct lt_stats {
 /*
  * Record header. The record is the header, nargs u64 arguments, the payload
  * (raw tracepoint bytes for tracepoints) and then the captured fields, each
- * an lt_field_header and its bytes. size covers all of it.
+ * an lt_field_header and its bytes, then the kernel and user stacks when
+ * asked for, in the same framing (u64 addresses). size covers all of it.
  */
 struct lt_header {
 	__u32 probe_id;

@@ -8,11 +8,13 @@ import (
 
 // Spec flags, as in collector.h.
 const (
-	specActive     = 1 << 0
-	specEmit       = 1 << 1
-	specFilterTgid = 1 << 2
-	specFilterComm = 1 << 3
-	specCommNot    = 1 << 4
+	specActive      = 1 << 0
+	specEmit        = 1 << 1
+	specFilterTgid  = 1 << 2
+	specFilterComm  = 1 << 3
+	specCommNot     = 1 << 4
+	specKernelStack = 1 << 5
+	specUserStack   = 1 << 6
 )
 
 // Spec is what one probe asks of the collector.
@@ -36,6 +38,8 @@ type Spec struct {
 	Fields []Fetch
 	// Clauses are kernel-side filter conditions, all of which must hold.
 	Clauses []Clause
+	// KernelStack and UserStack append the stacks after the fields.
+	KernelStack, UserStack bool
 }
 
 func (s *Spec) encode() (collectorLtSpec, error) {
@@ -61,6 +65,12 @@ func (s *Spec) encode() (collectorLtSpec, error) {
 	}
 	if s.CommNot {
 		out.Flags |= specCommNot
+	}
+	if s.KernelStack {
+		out.Flags |= specKernelStack
+	}
+	if s.UserStack {
+		out.Flags |= specUserStack
 	}
 	if s.Comm != "" {
 		out.Flags |= specFilterComm

@@ -131,3 +131,20 @@ func TestFilterErrors(t *testing.T) {
 		}
 	}
 }
+
+// Stacks: the kernel stack of a syscall tracepoint passes through the
+// syscall entry; a uprobe's user stack starts in the probed function.
+func TestStacks(t *testing.T) {
+	requireRoot(t)
+	r := luatrace(t, "-c", bin(t, "syscalls")+" 1", "-e", `probe("tracepoint:syscalls:sys_enter_getppid", {fields = {ks = "kstack"}},
+  function(e) io.write(tostring(e.ks)); print(#e.ks > 0, e.ks[1].sym ~= nil) end)`).expectOK(t)
+	if !strings.Contains(r.stdout, "do_syscall_64+") || !strings.HasSuffix(r.stdout, "true\ttrue\n") {
+		t.Errorf("kernel stack:\n%s", r.stdout)
+	}
+	exe := bin(t, "ufuncs")
+	r = luatrace(t, "-c", exe+" 1 linger", "-e", `probe("uprobe:`+exe+`:lt_add", {fields = {us = "ustack"}},
+  function(e) local f = e.us[1]; printf("%s+%d %s\n", f.sym, f.offset, f.module) end)`).expectOK(t)
+	if r.stdout != "lt_add+0 "+exe+"\n" {
+		t.Errorf("user stack top %q, want lt_add+0 in %s", r.stdout, exe)
+	}
+}

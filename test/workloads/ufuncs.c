@@ -1,6 +1,9 @@
 // ufuncs: known functions for uprobe/uretprobe tests.
-// usage: ufuncs N   calls each function N times, then exits 0.
+// usage: ufuncs N [linger]   calls each function N times, then exits 0
+// (after a second with "linger", so a tracer can still read its maps).
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 __attribute__((noinline)) int lt_add(int a, int b)
 {
@@ -53,6 +56,8 @@ int main(int argc, char **argv)
 		acc += lt_neg(42);
 		acc += lt_chain(&outer);
 	}
+	if (argc > 2 && strcmp(argv[2], "linger") == 0)
+		sleep(1);
 	// Use the results without printing: the tracer's stdout is shared.
 	return acc == 0;
 }

@@ -18,3 +18,9 @@ out=$(luatrace -c "openat /nonexistent 3" -e 'local n = 0
 probe("kretprobe:do_sys_openat2", {filter = "retval < 0"}, function(e) n = n + 1 end)
 probe("END", function() print(n) end)')
 expect_eq "filtered kretprobe" "$out" "3"
+# A kernel stack from a kprobe, symbolized from kallsyms. The top frame is
+# the probed function (at +1: an ftrace-based kprobe reports the address
+# after the int3 it emulates).
+out=$(luatrace -c "openat /init 1" -e 'probe("kprobe:do_sys_openat2", {fields = {ks = "kstack"}},
+  function(e) print(e.ks[1].sym, e.ks[1].offset <= 1, #e.ks > 2) end)')
+expect_eq "kprobe stack top" "$out" "do_sys_openat2	true	true"

@@ -1,0 +1,138 @@
+package usym
+
+import (
+	"bufio"
+	"bytes"
+	"debug/elf"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Frame is a symbolized user address.
+type Frame struct {
+	Sym    string // "" when unknown
+	Offset uint64 // from the symbol's start
+	Module string // file of the mapping, "" when unmapped
+}
+
+type mapping struct {
+	start, end, offset uint64
+	path               string
+}
+
+type image struct {
+	loads []elf.ProgHeader // PT_LOAD, to turn file offsets into addresses
+	funcs []Symbol         // by address
+}
+
+// Symbolizer resolves user addresses of processes through /proc/PID/maps
+// and the ELF symbol tables of the mapped files (PIE and shared libraries
+// included). Process maps and files are cached; it is safe for one
+// goroutine at a time.
+type Symbolizer struct {
+	mu     sync.Mutex
+	maps   map[int][]mapping
+	images map[string]*image
+}
+
+// NewSymbolizer returns an empty Symbolizer.
+func NewSymbolizer() *Symbolizer {
+	return &Symbolizer{maps: map[int][]mapping{}, images: map[string]*image{}}
+}
+
+// Resolve symbolizes addr in process pid.
+func (s *Symbolizer) Resolve(pid int, addr uint64) Frame {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	maps, ok := s.maps[pid]
+	if !ok {
+		maps = readMaps(pid)
+		s.maps[pid] = maps
+	}
+	for _, m := range maps {
+		if addr < m.start || addr >= m.end {
+			continue
+		}
+		f := Frame{Module: m.path}
+		img := s.image(pid, m.path)
+		if img == nil {
+			return f
+		}
+		fileOff := addr - m.start + m.offset
+		vaddr, ok := img.vaddr(fileOff)
+		if !ok {
+			return f
+		}
+		i := sort.Search(len(img.funcs), func(i int) bool { return img.funcs[i].Value > vaddr }) - 1
+		if i >= 0 {
+			sym := img.funcs[i]
+			if sym.Size == 0 || vaddr < sym.Value+sym.Size {
+				f.Sym, f.Offset = sym.Name, vaddr-sym.Value
+			}
+		}
+		return f
+	}
+	return Frame{}
+}
+
+func (s *Symbolizer) image(pid int, path string) *image {
+	if img, ok := s.images[path]; ok {
+		return img
+	}
+	var img *image
+	// Through /proc/PID/root so containers' files resolve.
+	for _, p := range []string{fmt.Sprintf("/proc/%d/root%s", pid, path), path} {
+		if f, err := elf.Open(p); err == nil {
+			img = &image{}
+			for _, ph := range f.Progs {
+				if ph.Type == elf.PT_LOAD {
+					img.loads = append(img.loads, ph.ProgHeader)
+				}
+			}
+			f.Close()
+			if funcs, err := Funcs(p); err == nil {
+				img.funcs = append([]Symbol(nil), funcs...)
+				sort.Slice(img.funcs, func(i, j int) bool { return img.funcs[i].Value < img.funcs[j].Value })
+			}
+			break
+		}
+	}
+	s.images[path] = img
+	return img
+}
+
+func (img *image) vaddr(fileOff uint64) (uint64, bool) {
+	for _, ph := range img.loads {
+		if fileOff >= ph.Off && fileOff < ph.Off+ph.Filesz {
+			return fileOff - ph.Off + ph.Vaddr, true
+		}
+	}
+	return 0, false
+}
+
+func readMaps(pid int) []mapping {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid))
+	if err != nil {
+		return nil
+	}
+	var out []mapping
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 6 || !strings.HasPrefix(f[5], "/") || !strings.Contains(f[1], "x") {
+			continue
+		}
+		lo, hi, _ := strings.Cut(f[0], "-")
+		start, err1 := strconv.ParseUint(lo, 16, 64)
+		end, err2 := strconv.ParseUint(hi, 16, 64)
+		off, err3 := strconv.ParseUint(f[2], 16, 64)
+		if err1 == nil && err2 == nil && err3 == nil {
+			out = append(out, mapping{start: start, end: end, offset: off, path: f[5]})
+		}
+	}
+	return out
+}
