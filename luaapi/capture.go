@@ -47,7 +47,7 @@ func parseFields(v lua.LValue) (map[string]string, error) {
 
 func reservedField(name string) bool {
 	switch name {
-	case "args", "retval", "ip", "table", "status":
+	case "args", "retval", "ip", "table", "status", "duration":
 		return true
 	}
 	return strings.HasPrefix(name, "arg") && len(name) > 3 && name[3] >= '0' && name[3] <= '9'
@@ -58,7 +58,9 @@ func reservedField(name string) bool {
 func compileCapture(t *attach.Target, env *attach.Env, fields map[string]string, filter string, spec *collector.Spec) (*capture.Program, error) {
 	p := capture.Probe{Format: t.Format, Return: t.Return}
 	switch t.Spec.Kind {
-	case probespec.Kretprobe, probespec.Fexit, probespec.Uretprobe:
+	case probespec.Kretprobe, probespec.Uretprobe:
+		p.Returns, p.Pairable = true, true
+	case probespec.Fexit:
 		p.Returns = true
 	case probespec.Uprobe:
 	case probespec.Tracepoint:
@@ -92,6 +94,7 @@ func compileCapture(t *attach.Target, env *attach.Env, fields map[string]string,
 	}
 	spec.Fields = prog.Fetches
 	spec.KernelStack, spec.UserStack = prog.KernelStack, prog.UserStack
+	spec.Paired = prog.NeedsEntry
 	return prog, nil
 }
 

@@ -88,6 +88,11 @@ func (ev *event) field(L *lua.LState, key string) lua.LValue {
 		return lua.LNil
 	case "args":
 		return ev.argsTable(L)
+	case "duration":
+		if d := rec.Duration(); d != 0 {
+			return value.Uint(d)
+		}
+		return lua.LNil
 	case "table":
 		return L.NewFunction(eventTable)
 	case "status":

@@ -24,6 +24,7 @@ type Probe struct {
 	fn       *lua.LFunction
 	fatal    bool // on_error = "exit"
 	targets  []*attach.Attachment
+	entries  []*attach.Attachment // entry halves of paired return probes
 	ticker   *time.Ticker
 	tickStop chan struct{}
 	detached bool // by the script: later events are ignored
@@ -37,6 +38,9 @@ var probeOptions = map[string]string{
 	"pid":      "number: only events of this process",
 	"comm":     "string: only events of tasks with this command name",
 	"on_error": `"continue" (default) or "exit": what a callback error does`,
+	"fields":   `table of name = "expression": values captured in the kernel`,
+	"filter":   `string: comparisons joined by && checked in the kernel`,
+	"entry":    "boolean: pair a kretprobe/uretprobe with its entry (argN and duration at return)",
 }
 
 // Options the capture and aggregation engines will add; named here so the
@@ -138,6 +142,7 @@ type parsedOptions struct {
 	spec     collector.Spec
 	fields   map[string]string
 	filter   string
+	entry    bool // pair return probes with their entry even without captures
 }
 
 func parseProbeOptions(t *lua.LTable) (parsedOptions, error) {
@@ -174,6 +179,8 @@ func parseProbeOptions(t *lua.LTable) (parsedOptions, error) {
 			po.spec.Comm = string(s)
 		case "fields":
 			po.fields, err = parseFields(v)
+		case "entry":
+			po.entry = lua.LVAsBool(v)
 		case "filter":
 			s, ok := v.(lua.LString)
 			if !ok || len(s) == 0 {
@@ -244,6 +251,16 @@ func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
 			r.unlink(p)
 			return err
 		}
+		if po.entry && (t.Spec.Kind == probespec.Kretprobe || t.Spec.Kind == probespec.Uretprobe) {
+			tspec.Paired = true
+		}
+		if tspec.Paired {
+			if err := r.attachEntry(p, t, id, tspec); err != nil {
+				r.unlink(p)
+				r.verifierLog(err)
+				return err
+			}
+		}
 		a, err := k.env.Attach(t, id, tspec)
 		if err != nil {
 			r.unlink(p)
@@ -266,6 +283,12 @@ func (r *Runtime) unlink(p *Probe) {
 	if p.ticker != nil {
 		p.ticker.Stop()
 		close(p.tickStop)
+	}
+	for _, a := range p.entries {
+		a.Close()
+		if r.kernel != nil {
+			r.kernel.col.Deactivate(a.ID)
+		}
 	}
 	for _, a := range p.targets {
 		a.Close()
@@ -345,4 +368,28 @@ func (r *Runtime) verifierLog(err error) {
 			fmt.Fprintf(r.stderr, "luatrace: verifier log:\n%s\n", log)
 		}
 	}
+}
+
+// attachEntry attaches the entry half of a paired return probe: a kprobe or
+// uprobe on the same function that saves the arguments and time for the
+// return probe retID. Same identity filters, no events of its own.
+func (r *Runtime) attachEntry(p *Probe, t attach.Target, retID uint32, ret collector.Spec) error {
+	k := r.kernel
+	entry := t
+	entry.Spec.Kind, entry.Program = probespec.Kprobe, collector.Kprobe
+	if t.Spec.Kind == probespec.Uretprobe {
+		entry.Spec.Kind, entry.Program = probespec.Uprobe, collector.Uprobe
+	}
+	entry.Name = "entry of " + t.Name
+	id, err := k.ids.get()
+	if err != nil {
+		return err
+	}
+	spec := collector.Spec{PID: ret.PID, Comm: ret.Comm, CommNot: ret.CommNot, SaveEntry: true, PairID: retID}
+	a, err := k.env.Attach(entry, id, spec)
+	if err != nil {
+		return err
+	}
+	p.entries = append(p.entries, a)
+	return nil
 }

@@ -37,6 +37,9 @@ type Probe struct {
 	UserPointers bool
 	// BTF resolves casts; nil disables them.
 	BTF *btf.Spec
+	// Pairable: a kretprobe or uretprobe, whose arguments and duration
+	// come from a paired entry probe when an expression uses them.
+	Pairable bool
 }
 
 // Program is a probe's compiled captures.
@@ -45,6 +48,9 @@ type Program struct {
 	Fields  []Field
 	// KernelStack and UserStack: some field is kstack / ustack.
 	KernelStack, UserStack bool
+	// NeedsEntry: a return probe's expressions use entry arguments or
+	// duration, so an entry probe must save them.
+	NeedsEntry bool
 }
 
 // Sections is how many field sections records of this program carry:
@@ -262,6 +268,12 @@ func (c *compiler) ident(x ident) (val, error) {
 	switch {
 	case headerBuiltins[x.name] || x.name == "kstack" || x.name == "ustack":
 		return val{header: x.name}, nil
+	case x.name == "duration":
+		if !c.probe.Pairable {
+			return val{}, c.errorf(x, "duration exists in kretprobe and uretprobe: the time since the matching entry")
+		}
+		c.prog.NeedsEntry = true
+		return val{header: x.name}, nil
 	case x.name == "retval":
 		if !c.probe.Returns {
 			return val{}, c.errorf(x, "retval exists only in return probes (kretprobe, fexit, uretprobe)")
@@ -284,7 +296,7 @@ func (c *compiler) ident(x ident) (val, error) {
 }
 
 func (c *compiler) knownNames() []string {
-	names := []string{"retval", "pid", "tid", "uid", "gid", "comm", "cpu", "nsecs", "kstack", "ustack", "str", "buf", "uptr", "kptr"}
+	names := []string{"retval", "duration", "pid", "tid", "uid", "gid", "comm", "cpu", "nsecs", "kstack", "ustack", "str", "buf", "uptr", "kptr"}
 	for i := range c.probe.Args {
 		names = append(names, "arg"+strconv.Itoa(i))
 	}
@@ -292,6 +304,14 @@ func (c *compiler) knownNames() []string {
 }
 
 func (c *compiler) arg(n node, i int) (val, error) {
+	if c.probe.Pairable {
+		// At return the registers no longer hold the arguments: the
+		// paired entry probe saves the first six.
+		if i >= 6 {
+			return val{}, c.errorf(n, "arg%d is not saved at entry; return probes see arg0..arg5", i)
+		}
+		c.prog.NeedsEntry = true
+	}
 	var t btf.Type = u64Type
 	if i < len(c.probe.Args) && c.probe.Args[i].Type != nil {
 		t = c.probe.Args[i].Type

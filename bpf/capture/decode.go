@@ -86,6 +86,8 @@ func headerValue(rec collector.Record, name string) Value {
 		return Value{Kind: Uint, N: uint64(rec.CPU())}
 	case "nsecs":
 		return Value{Kind: Uint, N: rec.Timestamp()}
+	case "duration":
+		return Value{Kind: Uint, N: rec.Duration()}
 	case "comm":
 		return Value{Kind: String, B: []byte(rec.Comm())}
 	}

@@ -102,6 +102,9 @@ func (c *compiler) conjuncts(n node, f *Filter) error {
 	if err != nil {
 		return err
 	}
+	if v.header == "duration" {
+		return c.errorf(lhs, "duration cannot be filtered in the kernel yet; test it in the callback")
+	}
 	if v.header != "" || v.isConst || v.f.Op == collector.OpStr || v.f.Op == collector.OpBuf {
 		return c.errorf(lhs, "cannot compare this value in the kernel; compare it in the callback")
 	}

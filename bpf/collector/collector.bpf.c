@@ -56,6 +56,22 @@ struct {
 	__type(value, struct lt_stats);
 } probe_stats SEC(".maps");
 
+/* Paired return probes: call depth per thread, and the entry's arguments
+ * per thread and depth, so recursion and concurrent threads pair right. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LT_MAX_ENTRIES);
+	__type(key, struct lt_depth_key);
+	__type(value, __u32);
+} entry_depths SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LT_MAX_ENTRIES);
+	__type(key, struct lt_entry_key);
+	__type(value, struct lt_entry);
+} entries SEC(".maps");
+
 /*
  * Records are built here rather than on the 512-byte stack. A plain array
  * indexed by CPU (max_entries set to the number of possible CPUs at load)
@@ -378,6 +394,48 @@ static __always_inline __u32 lt_append_stack(void *ctx, struct lt_scratch *slot,
 	return cursor + sizeof(*fh) + ((len + 3) & ~3u);
 }
 
+/* Entry half of a paired return probe: push the call's arguments and
+ * time under the thread's next depth. */
+static __always_inline void lt_save_entry(struct lt_spec *spec, __u64 pid_tgid, struct lt_source *src)
+{
+	struct lt_depth_key dk = {.pid_tgid = pid_tgid, .probe_id = spec->pair_id};
+	__u32 *d = bpf_map_lookup_elem(&entry_depths, &dk);
+	__u32 depth = d ? *d + 1 : 1;
+	struct lt_entry e = {.ts = bpf_ktime_get_ns()};
+	if (src->regs)
+		lt_regs_args(e.args, src->regs, LT_ENTRY_ARGS);
+	struct lt_entry_key ek = {.pid_tgid = pid_tgid, .probe_id = spec->pair_id, .depth = depth};
+	bpf_map_update_elem(&entries, &ek, &e, BPF_ANY);
+	bpf_map_update_elem(&entry_depths, &dk, &depth, BPF_ANY);
+}
+
+/* Return half: pop the matching entry into args and the header's duration;
+ * returns how many arguments are valid (0 when the entry was not seen). */
+static __always_inline __u32 lt_restore_entry(__u32 id, __u64 pid_tgid, __u64 *args, struct lt_header *hdr)
+{
+	struct lt_depth_key dk = {.pid_tgid = pid_tgid, .probe_id = id};
+	__u32 *d = bpf_map_lookup_elem(&entry_depths, &dk);
+	if (!d || *d == 0)
+		return 0;
+	__u32 depth = *d;
+	struct lt_entry_key ek = {.pid_tgid = pid_tgid, .probe_id = id, .depth = depth};
+	struct lt_entry *e = bpf_map_lookup_elem(&entries, &ek);
+	__u32 n = 0;
+	if (e) {
+		__builtin_memcpy(args, e->args, sizeof(e->args));
+		hdr->duration = bpf_ktime_get_ns() - e->ts;
+		n = LT_ENTRY_ARGS;
+		bpf_map_delete_elem(&entries, &ek);
+	}
+	if (depth == 1)
+		bpf_map_delete_elem(&entry_depths, &dk);
+	else {
+		depth--;
+		bpf_map_update_elem(&entry_depths, &dk, &depth, BPF_ANY);
+	}
+	return n;
+}
+
 static __always_inline int lt_collect(void *ctx, struct lt_source *src)
 {
 	__u32 id = lt_probe_id(ctx);
@@ -407,6 +465,10 @@ static __always_inline int lt_collect(void *ctx, struct lt_source *src)
 	__u32 cpu = bpf_get_smp_processor_id();
 	if (spec->nclauses && !lt_clauses_hold(spec, 1, 0, pid_tgid, uid_gid, cpu)) {
 		st->filtered++;
+		return 0;
+	}
+	if (spec->flags & LT_SPEC_SAVE_ENTRY) {
+		lt_save_entry(spec, pid_tgid, src);
 		return 0;
 	}
 	if (!(spec->flags & LT_SPEC_EMIT))
@@ -450,6 +512,9 @@ static __always_inline int lt_collect(void *ctx, struct lt_source *src)
 	} else {
 		nargs = 0;
 	}
+	hdr->duration = 0;
+	if (spec->flags & LT_SPEC_PAIRED)
+		nargs = lt_restore_entry(id, pid_tgid, args, hdr);
 	hdr->nargs = nargs;
 
 	__u32 size = sizeof(*hdr) + nargs * sizeof(__u64);

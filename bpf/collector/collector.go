@@ -65,6 +65,9 @@ type Collector struct {
 	specs   *ebpf.Map
 	stats   *ebpf.Map
 	scratch *ebpf.Map
+	// Paired return probes: per-thread call depth and saved entries.
+	entryDepths *ebpf.Map
+	entries     *ebpf.Map
 
 	mu     sync.Mutex
 	shared map[Program]*ebpf.Program
@@ -104,15 +107,7 @@ func Load(opts Options) (*Collector, error) {
 	}
 
 	c := &Collector{spec: spec, shared: map[Program]*ebpf.Program{}, canCapture: canCapture}
-	for _, m := range []struct {
-		name string
-		dst  **ebpf.Map
-	}{
-		{collectorMapEvents, &c.events},
-		{collectorMapProbeSpecs, &c.specs},
-		{collectorMapProbeStats, &c.stats},
-		{collectorMapScratch, &c.scratch},
-	} {
+	for _, m := range c.maps() {
 		*m.dst, err = ebpf.NewMap(spec.Maps[m.name])
 		if err != nil {
 			c.Close()
@@ -135,7 +130,8 @@ func (c *Collector) Close() error {
 		errs = append(errs, p.Close())
 	}
 	c.shared, c.owned = map[Program]*ebpf.Program{}, nil
-	for _, m := range []*ebpf.Map{c.events, c.specs, c.stats, c.scratch} {
+	for _, slot := range c.maps() {
+		m := *slot.dst
 		if m != nil {
 			errs = append(errs, m.Close())
 		}
@@ -185,14 +181,13 @@ func (c *Collector) load(p Program, id uint32, attachTo string) (*ebpf.Program, 
 	if err := spec.Variables[collectorVarLtFixedProbeId].Set(id); err != nil {
 		return nil, fmt.Errorf("set probe id: %w", err)
 	}
-	coll, err := ebpf.NewCollectionWithOptions(spec, ebpf.CollectionOptions{
-		MapReplacements: map[string]*ebpf.Map{
-			collectorMapEvents:     c.events,
-			collectorMapProbeSpecs: c.specs,
-			collectorMapProbeStats: c.stats,
-			collectorMapScratch:    c.scratch,
-		},
-	})
+	// Every program shares the collector's maps; one left out here would
+	// be created per program and silently not shared.
+	replacements := map[string]*ebpf.Map{}
+	for _, m := range c.maps() {
+		replacements[m.name] = *m.dst
+	}
+	coll, err := ebpf.NewCollectionWithOptions(spec, ebpf.CollectionOptions{MapReplacements: replacements})
 	if err != nil {
 		return nil, &LoadError{Program: p, Target: attachTo, Err: err}
 	}
@@ -225,4 +220,21 @@ func (e *LoadError) VerifierLog() string {
 		return fmt.Sprintf("%+v", ve)
 	}
 	return ""
+}
+
+type mapSlot struct {
+	name string
+	dst  **ebpf.Map
+}
+
+// maps lists the collector's maps: created once, shared by all programs.
+func (c *Collector) maps() []mapSlot {
+	return []mapSlot{
+		{collectorMapEvents, &c.events},
+		{collectorMapProbeSpecs, &c.specs},
+		{collectorMapProbeStats, &c.stats},
+		{collectorMapScratch, &c.scratch},
+		{collectorMapEntryDepths, &c.entryDepths},
+		{collectorMapEntries, &c.entries},
+	}
 }

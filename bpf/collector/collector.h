@@ -135,6 +135,29 @@ enum lt_kind {
 #define LT_SPEC_COMM_NOT (1u << 4)    /* tier 1: every comm but filter_comm */
 #define LT_SPEC_KSTACK (1u << 5)      /* append the kernel stack after the fields */
 #define LT_SPEC_USTACK (1u << 6)      /* append the user stack after that */
+#define LT_SPEC_SAVE_ENTRY (1u << 7)  /* entry half of a paired return probe: save args, emit nothing */
+#define LT_SPEC_PAIRED (1u << 8)      /* return probe: restore the entry's args, set duration */
+
+/* Saved entries of paired return probes (LRU: unmatched ones expire). */
+#define LT_MAX_ENTRIES 16384
+#define LT_ENTRY_ARGS 6
+
+struct lt_depth_key {
+	__u64 pid_tgid;
+	__u32 probe_id; /* the return probe's id */
+	__u32 _pad;
+};
+
+struct lt_entry_key {
+	__u64 pid_tgid;
+	__u32 probe_id;
+	__u32 depth; /* recursion depth of the call on this thread */
+};
+
+struct lt_entry {
+	__u64 ts;
+	__u64 args[LT_ENTRY_ARGS];
+};
 
 /* Frames captured per stack (bpftrace's default depth). */
 #define LT_MAX_STACK 127
@@ -150,7 +173,7 @@ struct lt_spec {
 	__u16 nargs;   /* arguments copied into the record, <= LT_MAX_ARGS */
 	__u16 tp_data; /* tracepoint: raw record bytes copied, <= LT_MAX_TP_DATA */
 	__u32 filter_tgid;
-	__u32 _pad0;
+	__u32 pair_id; /* LT_SPEC_SAVE_ENTRY: the return probe this entry feeds */
 	char filter_comm[16];
 	/* Capture: fields appended to the record after the payload. */
 	__u8 nfields;
@@ -189,10 +212,11 @@ struct lt_header {
 	__u64 retval;
 	__u64 ip; /* sample or function address where known, else 0 */
 	char comm[16];
+	__u64 duration; /* paired return probes: ns since the matching entry, else 0 */
 };
 
 /* The Go decoder reads the header at fixed offsets (record.go). */
-_Static_assert(sizeof(struct lt_header) == 72, "lt_header layout changed: update record.go");
+_Static_assert(sizeof(struct lt_header) == 80, "lt_header layout changed: update record.go");
 _Static_assert(sizeof(struct lt_fetch) == 32, "lt_fetch layout changed: update spec.go");
 _Static_assert(sizeof(struct lt_clause) == 16, "lt_clause layout changed: update spec.go");
 _Static_assert(sizeof(struct lt_spec) == 40 + 32 * LT_MAX_FIELDS + 16 * LT_MAX_CLAUSES, "lt_spec layout changed: regenerate");

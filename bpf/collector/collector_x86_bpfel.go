@@ -13,6 +13,26 @@ import (
 	"github.com/cilium/ebpf"
 )
 
+type collectorLtDepthKey struct {
+	_       structs.HostLayout
+	PidTgid uint64
+	ProbeId uint32
+	Pad     uint32
+}
+
+type collectorLtEntry struct {
+	_    structs.HostLayout
+	Ts   uint64
+	Args [6]uint64
+}
+
+type collectorLtEntryKey struct {
+	_       structs.HostLayout
+	PidTgid uint64
+	ProbeId uint32
+	Depth   uint32
+}
+
 type collectorLtScratch struct {
 	_    structs.HostLayout
 	Busy uint32
@@ -26,7 +46,7 @@ type collectorLtSpec struct {
 	Nargs      uint16
 	TpData     uint16
 	FilterTgid uint32
-	Pad0       uint32
+	PairId     uint32
 	FilterComm [16]int8
 	Nfields    uint8
 	Nclauses   uint8
@@ -68,6 +88,8 @@ type collectorLtStats struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
+	collectorMapEntries        = "entries"
+	collectorMapEntryDepths    = "entry_depths"
 	collectorMapEvents         = "events"
 	collectorMapProbeSpecs     = "probe_specs"
 	collectorMapProbeStats     = "probe_stats"
@@ -144,10 +166,12 @@ type collectorProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type collectorMapSpecs struct {
-	Events     *ebpf.MapSpec `ebpf:"events"`
-	ProbeSpecs *ebpf.MapSpec `ebpf:"probe_specs"`
-	ProbeStats *ebpf.MapSpec `ebpf:"probe_stats"`
-	Scratch    *ebpf.MapSpec `ebpf:"scratch"`
+	Entries     *ebpf.MapSpec `ebpf:"entries"`
+	EntryDepths *ebpf.MapSpec `ebpf:"entry_depths"`
+	Events      *ebpf.MapSpec `ebpf:"events"`
+	ProbeSpecs  *ebpf.MapSpec `ebpf:"probe_specs"`
+	ProbeStats  *ebpf.MapSpec `ebpf:"probe_stats"`
+	Scratch     *ebpf.MapSpec `ebpf:"scratch"`
 }
 
 // collectorVariableSpecs contains global variables before they are loaded into the kernel.
@@ -178,14 +202,18 @@ func (o *collectorObjects) Close() error {
 //
 // It can be passed to loadCollectorObjects or ebpf.CollectionSpec.LoadAndAssign.
 type collectorMaps struct {
-	Events     *ebpf.Map `ebpf:"events"`
-	ProbeSpecs *ebpf.Map `ebpf:"probe_specs"`
-	ProbeStats *ebpf.Map `ebpf:"probe_stats"`
-	Scratch    *ebpf.Map `ebpf:"scratch"`
+	Entries     *ebpf.Map `ebpf:"entries"`
+	EntryDepths *ebpf.Map `ebpf:"entry_depths"`
+	Events      *ebpf.Map `ebpf:"events"`
+	ProbeSpecs  *ebpf.Map `ebpf:"probe_specs"`
+	ProbeStats  *ebpf.Map `ebpf:"probe_stats"`
+	Scratch     *ebpf.Map `ebpf:"scratch"`
 }
 
 func (m *collectorMaps) Close() error {
 	return _CollectorClose(
+		m.Entries,
+		m.EntryDepths,
 		m.Events,
 		m.ProbeSpecs,
 		m.ProbeStats,

@@ -7,23 +7,24 @@ import (
 )
 
 // HeaderSize is the size of struct lt_header.
-const HeaderSize = 72
+const HeaderSize = 80
 
 // Offsets of struct lt_header fields (collector.h asserts the size).
 const (
-	offProbeID = 0
-	offSize    = 4
-	offTS      = 8
-	offPID     = 16
-	offTID     = 20
-	offUID     = 24
-	offGID     = 28
-	offCPU     = 32
-	offNArgs   = 36
-	offPayload = 38
-	offRetval  = 40
-	offIP      = 48
-	offComm    = 56
+	offProbeID  = 0
+	offSize     = 4
+	offTS       = 8
+	offPID      = 16
+	offTID      = 20
+	offUID      = 24
+	offGID      = 28
+	offCPU      = 32
+	offNArgs    = 36
+	offPayload  = 38
+	offRetval   = 40
+	offIP       = 48
+	offComm     = 56
+	offDuration = 72
 )
 
 // Record is one event as the collector sent it: the header, the arguments
@@ -83,6 +84,10 @@ func (r Record) Retval() uint64 { return le.Uint64(r[offRetval:]) }
 
 // IP is the sampled instruction pointer for perf_event probes, else 0.
 func (r Record) IP() uint64 { return le.Uint64(r[offIP:]) }
+
+// Duration is, for a paired return probe, the nanoseconds since the
+// matching entry (0 when the entry was not seen).
+func (r Record) Duration() uint64 { return le.Uint64(r[offDuration:]) }
 
 // Comm is the task's command name.
 func (r Record) Comm() string {

@@ -15,6 +15,8 @@ const (
 	specCommNot     = 1 << 4
 	specKernelStack = 1 << 5
 	specUserStack   = 1 << 6
+	specSaveEntry   = 1 << 7
+	specPaired      = 1 << 8
 )
 
 // Spec is what one probe asks of the collector.
@@ -40,6 +42,13 @@ type Spec struct {
 	Clauses []Clause
 	// KernelStack and UserStack append the stacks after the fields.
 	KernelStack, UserStack bool
+	// SaveEntry makes this the entry half of return probe PairID: it
+	// saves the arguments and time, and emits nothing.
+	SaveEntry bool
+	PairID    uint32
+	// Paired makes a return probe restore its entry's arguments and set
+	// the record's duration.
+	Paired bool
 }
 
 func (s *Spec) encode() (collectorLtSpec, error) {
@@ -68,6 +77,13 @@ func (s *Spec) encode() (collectorLtSpec, error) {
 	}
 	if s.KernelStack {
 		out.Flags |= specKernelStack
+	}
+	if s.SaveEntry {
+		out.Flags |= specSaveEntry
+		out.PairId = s.PairID
+	}
+	if s.Paired {
+		out.Flags |= specPaired
 	}
 	if s.UserStack {
 		out.Flags |= specUserStack

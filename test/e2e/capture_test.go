@@ -148,3 +148,41 @@ func TestStacks(t *testing.T) {
 		t.Errorf("user stack top %q, want lt_add+0 in %s", r.stdout, exe)
 	}
 }
+
+// Return probes see their entry's arguments and duration, paired per
+// thread and call depth: lt_fact(3) recurses, and the innermost call
+// returns first.
+func TestReturnProbeEntryArgs(t *testing.T) {
+	requireRoot(t)
+	exe := bin(t, "ufuncs")
+	script := `probe("uretprobe:` + exe + `:lt_fact", {fields = {n = "arg0", d = "duration"}},
+  function(e) printf("%d -> %d %s\n", e.n, e.retval, tostring(e.d > 0 and e.duration == e.d)) end)
+probe("uretprobe:` + exe + `:lt_add", {entry = true}, function(e) printf("add(%d, %d) = %d\n", e.arg0, e.arg1, e.retval) end)`
+	r := luatrace(t, "-c", exe+" 2", "-e", script).expectOK(t)
+	want := strings.Repeat("add(3, 4) = 7\n1 -> 1 true\n2 -> 2 true\n3 -> 6 true\n", 2)
+	if r.stdout != want {
+		t.Errorf("stdout:\n%s\nwant:\n%s\nstderr:\n%s", r.stdout, want, r.stderr)
+	}
+	// Entry probes are helpers: nothing of theirs shows in the counts.
+	r = luatrace(t, "-c", exe+" 2", "-e", `local h = probe("uretprobe:`+exe+`:lt_fact", {fields = {n = "arg0"}}, function(e) end)
+probe("END", function() print(h:stats().hits) end)`).expectOK(t)
+	if r.stdout != "6\n" {
+		t.Errorf("hits %q, want 6 returns", r.stdout)
+	}
+}
+
+// Concurrent threads in the same function: each return pairs with its own
+// thread's entry (lt_work(i) returns i*10).
+func TestReturnProbePairsPerThread(t *testing.T) {
+	requireRoot(t)
+	exe := bin(t, "threads")
+	script := `local good, bad = 0, 0
+probe("uretprobe:` + exe + `:lt_work", {fields = {i = "arg0"}}, function(e)
+  if e.retval == e.i * 10 and e.i >= 1 and e.i <= 4 then good = good + 1 else bad = bad + 1 end
+end)
+probe("END", function() printf("%d %d\n", good, bad) end)`
+	r := luatrace(t, "-c", exe+" 4 200", "-e", script).expectOK(t)
+	if r.stdout != "800 0\n" {
+		t.Errorf("paired/mismatched %q, want 800 0\nstderr:\n%s", r.stdout, r.stderr)
+	}
+}

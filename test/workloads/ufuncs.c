@@ -42,6 +42,14 @@ __attribute__((noinline)) int lt_chain(struct lt_outer *o)
 	return o->inner->id;
 }
 
+// Recursion for the entry/return pairing tests: lt_fact(3) enters with
+// 3, 2, 1 and returns 1, 2, 6 in reverse order.
+__attribute__((noinline)) long lt_fact(long n)
+{
+	__asm__ volatile("" ::: "memory");
+	return n <= 1 ? 1 : n * lt_fact(n - 1);
+}
+
 int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 1;
@@ -55,6 +63,7 @@ int main(int argc, char **argv)
 		acc += lt_wide(0xdeadbeefcafebab0UL, 1, 2, 3, 4, 5);
 		acc += lt_neg(42);
 		acc += lt_chain(&outer);
+		acc += lt_fact(3);
 	}
 	if (argc > 2 && strcmp(argv[2], "linger") == 0)
 		sleep(1);

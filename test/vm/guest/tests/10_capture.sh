@@ -24,3 +24,10 @@ expect_eq "filtered kretprobe" "$out" "3"
 out=$(luatrace -c "openat /init 1" -e 'probe("kprobe:do_sys_openat2", {fields = {ks = "kstack"}},
   function(e) print(e.ks[1].sym, e.ks[1].offset <= 1, #e.ks > 2) end)')
 expect_eq "kprobe stack top" "$out" "do_sys_openat2	true	true"
+# The vfsread scenario on a kretprobe: the entry's buffer argument, read at
+# return with the length the call returned, and the call's duration.
+out=$(luatrace -c "dd if=/tmp/known.txt of=/dev/null bs=64 count=1" -e 'probe("kretprobe:vfs_read", {fields = {
+    name = "str(args.file->f_path.dentry->d_name.name)",
+    data = "buf(uptr(args.buf), retval)", d = "duration"}},
+  function(e) if e.name == "known.txt" and e.retval > 0 then printf("%s %d %s %s\n", e.name, e.retval, e.data, tostring(e.d > 0)) end end)' 2>/dev/null)
+expect_eq "kretprobe capture" "$out" "known.txt 16 hello-vm-capture true"
