@@ -156,7 +156,7 @@ func buildInitramfs(path, work string) error {
 	defer f.Close()
 	w := bufio.NewWriter(f)
 	c := &cpioWriter{w: w}
-	for _, d := range []string{"bin", "dev", "etc", "proc", "sys", "tmp", "w", "t"} {
+	for _, d := range []string{"bin", "dev", "etc", "proc", "sys", "tmp", "w", "t", "s"} {
 		c.Dir(d)
 	}
 	busybox, err := os.ReadFile("/bin/busybox")
@@ -173,6 +173,14 @@ func buildInitramfs(path, work string) error {
 	for _, t := range tests {
 		b, _ := guest.ReadFile(t)
 		c.File("t/"+filepath.Base(t), 0o644, b)
+	}
+	scripts, _ := filepath.Glob("scripts/*.lua")
+	for _, sc := range scripts {
+		b, err := os.ReadFile(sc)
+		if err != nil {
+			return err
+		}
+		c.File("s/"+filepath.Base(sc), 0o644, b)
 	}
 	entries, _ := os.ReadDir(bin)
 	for _, e := range entries {
