@@ -268,6 +268,16 @@ func (c *compiler) ident(x ident) (val, error) {
 	switch {
 	case headerBuiltins[x.name] || x.name == "kstack" || x.name == "ustack":
 		return val{header: x.name}, nil
+	case x.name == "curtask":
+		var t btf.Type = u64Type
+		if c.probe.BTF != nil {
+			if task, err := resolveType(c.probe.BTF, "struct task_struct *"); err == nil {
+				t = task
+			}
+		}
+		return val{f: collector.Fetch{Source: collector.FromCurtask}, typ: t}, nil
+	case x.name == "cgroup":
+		return val{f: collector.Fetch{Source: collector.FromCgroup}, typ: u64Type}, nil
 	case x.name == "duration":
 		if !c.probe.Pairable {
 			return val{}, c.errorf(x, "duration exists in kretprobe and uretprobe: the time since the matching entry")
@@ -296,7 +306,7 @@ func (c *compiler) ident(x ident) (val, error) {
 }
 
 func (c *compiler) knownNames() []string {
-	names := []string{"retval", "duration", "pid", "tid", "uid", "gid", "comm", "cpu", "nsecs", "kstack", "ustack", "str", "buf", "uptr", "kptr"}
+	names := []string{"retval", "duration", "curtask", "cgroup", "pid", "tid", "uid", "gid", "comm", "cpu", "nsecs", "kstack", "ustack", "str", "buf", "uptr", "kptr"}
 	for i := range c.probe.Args {
 		names = append(names, "arg"+strconv.Itoa(i))
 	}

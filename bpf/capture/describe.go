@@ -22,6 +22,10 @@ func describeFetch(fetches []collector.Fetch, i int) string {
 		fmt.Fprintf(&b, "tp[%d:%d]", f.TracepointOffset, f.Size)
 	case collector.FromField:
 		fmt.Fprintf(&b, "field%d", f.Index)
+	case collector.FromCurtask:
+		b.WriteString("curtask")
+	case collector.FromCgroup:
+		b.WriteString("cgroup")
 	}
 	space := func(user bool) string {
 		if user {

@@ -23,7 +23,7 @@ var mirrored = map[collector.Cmp]collector.Cmp{collector.CmpEQ: collector.CmpEQ,
 	collector.CmpLT: collector.CmpGT, collector.CmpLE: collector.CmpGE, collector.CmpGT: collector.CmpLT, collector.CmpGE: collector.CmpLE}
 
 var headerOperands = map[string]collector.Operand{"pid": collector.OperandPID, "tid": collector.OperandTID,
-	"uid": collector.OperandUID, "gid": collector.OperandGID, "cpu": collector.OperandCPU}
+	"uid": collector.OperandUID, "gid": collector.OperandGID, "cpu": collector.OperandCPU, "cgroup": collector.OperandCgroup}
 
 // CompileFilter compiles a filter expression: comparisons joined by &&,
 // each of a value and a constant ("retval > 0", "pid != 1",

@@ -228,6 +228,12 @@ static long lt_fetch_one(__u64 i, void *arg)
 	case LT_SRC_FIELD:
 		v = c->vals[a & (LT_MAX_FIELDS - 1)];
 		break;
+	case LT_SRC_CURTASK:
+		v = bpf_get_current_task();
+		break;
+	case LT_SRC_CGROUP:
+		v = bpf_get_current_cgroup_id();
+		break;
 	}
 	/* Offsets are indexed by the loop counter only: an index loaded from
 	 * the spec would need bounds older verifiers lose. */
@@ -364,6 +370,9 @@ static __always_inline int lt_clauses_hold(struct lt_spec *spec, int header, con
 				break;
 			case LT_OPND_CPU:
 				v = cpu;
+				break;
+			case LT_OPND_CGROUP:
+				v = bpf_get_current_cgroup_id();
 				break;
 			default:
 				return 0;

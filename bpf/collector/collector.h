@@ -30,6 +30,8 @@ enum lt_fetch_source {
 	LT_SRC_RETVAL = 1, /* the return value */
 	LT_SRC_TP = 2,     /* size bytes at tp_offset in the tracepoint record */
 	LT_SRC_FIELD = 3,  /* the value of an earlier field, index */
+	LT_SRC_CURTASK = 4, /* the current task_struct pointer */
+	LT_SRC_CGROUP = 5,  /* the current cgroup v2 id */
 };
 
 /* What a field does at the address its derefs reached. */
@@ -58,6 +60,7 @@ enum lt_operand {
 	LT_OPND_UID = 10,
 	LT_OPND_GID = 11,
 	LT_OPND_CPU = 12,
+	LT_OPND_CGROUP = 13,
 };
 
 enum lt_cmp {

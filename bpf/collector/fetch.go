@@ -24,6 +24,8 @@ const (
 	FromRetval     Source = 1 // the return value
 	FromTracepoint Source = 2 // Size bytes at TracepointOffset of the raw record
 	FromField      Source = 3 // the value of an earlier field, Index
+	FromCurtask    Source = 4 // the current task_struct pointer
+	FromCgroup     Source = 5 // the current cgroup v2 id
 )
 
 // Op is what a field does at the address its loads reached.
@@ -61,7 +63,7 @@ func (f *Fetch) validate(i int) error {
 	switch {
 	case f.Derefs < 0 || f.Derefs > MaxDerefs:
 		return fmt.Errorf("field %d follows %d pointers, at most %d", i, f.Derefs, MaxDerefs)
-	case f.Source > FromField || f.Op > OpBuf:
+	case f.Source > FromCgroup || f.Op > OpBuf:
 		return fmt.Errorf("field %d has an unknown source or operation", i)
 	case f.Source == FromField && int(f.Index) >= i:
 		return fmt.Errorf("field %d starts from field %d, which is not before it", i, f.Index)
@@ -150,6 +152,7 @@ const (
 	OperandUID
 	OperandGID
 	OperandCPU
+	OperandCgroup
 )
 
 // Cmp is a clause's comparison.

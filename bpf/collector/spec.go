@@ -121,7 +121,7 @@ func (s *Spec) encode() (collectorLtSpec, error) {
 	}
 	out.Nclauses = uint8(len(s.Clauses))
 	for i, cl := range s.Clauses {
-		if cl.Operand >= MaxFields && (cl.Operand < OperandPID || cl.Operand > OperandCPU) || cl.Operand < MaxFields && int(cl.Operand) >= len(s.Fields) {
+		if cl.Operand >= MaxFields && (cl.Operand < OperandPID || cl.Operand > OperandCgroup) || cl.Operand < MaxFields && int(cl.Operand) >= len(s.Fields) {
 			return out, fmt.Errorf("filter clause %d compares an unknown value", i)
 		}
 		if cl.Cmp > CmpGE {

@@ -2,8 +2,10 @@ package e2e
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -185,4 +187,56 @@ probe("END", function() printf("%d %d\n", good, bad) end)`
 	if r.stdout != "800 0\n" {
 		t.Errorf("paired/mismatched %q, want 800 0\nstderr:\n%s", r.stdout, r.stderr)
 	}
+}
+
+// curtask is the current task_struct (typed from BTF); cgroup is the
+// cgroup v2 id, the inode of the process's cgroup directory.
+func TestCurtaskAndCgroup(t *testing.T) {
+	requireRoot(t)
+	script := `probe("tracepoint:syscalls:sys_enter_getppid", {fields = {tg = "curtask->tgid", tt = "curtask->pid", cg = "cgroup"}},
+  function(e) printf("%s %s %d\n", tostring(e.tg == e.pid), tostring(e.tt == e.tid), e.cg) end)`
+	r := luatrace(t, "-c", bin(t, "syscalls")+" 1", "-e", script).expectOK(t)
+	ino := cgroupID(t)
+	want := fmt.Sprintf("true true %d\n", ino)
+	if r.stdout != want {
+		t.Errorf("stdout %q, want %q", r.stdout, want)
+	}
+	// And as a kernel-side filter.
+	r = luatrace(t, "-c", bin(t, "syscalls")+" 3", "-e", fmt.Sprintf(`local n = 0
+probe("tracepoint:syscalls:sys_enter_getppid", {filter = "cgroup == %d"}, function(e) n = n + 1 end)
+probe("END", function() print(n) end)`, ino)).expectOK(t)
+	if r.stdout != "3\n" {
+		t.Errorf("cgroup filter kept %q, want 3", r.stdout)
+	}
+}
+
+// cgroupID is this process's cgroup v2 id: the inode of its cgroup
+// directory, or 1 for the root cgroup (which may not even be mounted).
+func cgroupID(t *testing.T) uint64 {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := ""
+	for _, line := range strings.Split(string(b), "\n") {
+		if p, ok := strings.CutPrefix(line, "0::"); ok {
+			path = p
+		}
+	}
+	if path == "/" {
+		return 1
+	}
+	mounts, _ := os.ReadFile("/proc/self/mounts")
+	for _, line := range strings.Split(string(mounts), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 2 && f[2] == "cgroup2" {
+			var st syscall.Stat_t
+			if err := syscall.Stat(f[1]+path, &st); err == nil {
+				return st.Ino
+			}
+		}
+	}
+	t.Fatalf("cannot find the cgroup v2 directory of %q", path)
+	return 0
 }
