@@ -63,36 +63,23 @@ func (s *Spec) encode() (collectorLtSpec, error) {
 		return out, fmt.Errorf("comm filter %q is longer than the kernel's 15-character task name", s.Comm)
 	}
 	out.Flags = specActive
-	if s.Emit {
-		out.Flags |= specEmit
+	for _, f := range []struct {
+		on   bool
+		flag uint32
+	}{
+		{s.Emit, specEmit}, {s.PID != 0, specFilterTgid}, {s.Comm != "", specFilterComm}, {s.CommNot, specCommNot},
+		{s.KernelStack, specKernelStack}, {s.UserStack, specUserStack}, {s.SaveEntry, specSaveEntry}, {s.Paired, specPaired},
+	} {
+		if f.on {
+			out.Flags |= f.flag
+		}
 	}
 	out.Nargs = uint16(s.Args)
 	out.TpData = uint16(s.TracepointData)
-	if s.PID != 0 {
-		out.Flags |= specFilterTgid
-		out.FilterTgid = s.PID
-	}
-	if s.CommNot {
-		out.Flags |= specCommNot
-	}
-	if s.KernelStack {
-		out.Flags |= specKernelStack
-	}
-	if s.SaveEntry {
-		out.Flags |= specSaveEntry
-		out.PairId = s.PairID
-	}
-	if s.Paired {
-		out.Flags |= specPaired
-	}
-	if s.UserStack {
-		out.Flags |= specUserStack
-	}
-	if s.Comm != "" {
-		out.Flags |= specFilterComm
-		for i := 0; i < len(s.Comm); i++ {
-			out.FilterComm[i] = int8(s.Comm[i])
-		}
+	out.FilterTgid = s.PID
+	out.PairId = s.PairID
+	for i := 0; i < len(s.Comm); i++ {
+		out.FilterComm[i] = int8(s.Comm[i])
 	}
 	if len(s.Fields) > MaxFields {
 		return out, fmt.Errorf("%d fields requested, the collector captures at most %d per probe", len(s.Fields), MaxFields)
