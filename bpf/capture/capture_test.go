@@ -129,7 +129,7 @@ func TestCompileErrors(t *testing.T) {
 		{"(struct nosuchthing *)arg0", `no type "struct nosuchthing" in kernel BTF`},
 		{"*args.file", `*args.file is a struct file (`},
 		{"foo(arg0)", `unknown function foo()`},
-		{"args.file->f_pos * 2", `operator * is not supported in captured fields`},
+		{"args.file->f_pos * str(args.buf)", `only numbers can be computed with`},
 		{"buf(arg1, 0)", `size 0 is outside 1..32752`},
 	}
 	for _, tc := range tests {
@@ -223,6 +223,53 @@ func TestCompileFilter(t *testing.T) {
 	} {
 		if _, err := CompileFilter(p, &Program{}, expr); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want %q", expr, err, want)
+		}
+	}
+}
+
+func TestDerivedFields(t *testing.T) {
+	p := kernelProbe(t, "vfs_read")
+	tests := []struct{ expr, want string }{
+		{"duration / 1000", "computed from (duration / 1000)"},
+		{"args.count * 2 + 1", "computed from (([arg2 value] * 2) + 1)"},
+		{"retval > 0 && args.count != 0", "computed from (([retval value] > 0) && ([arg2 value] != 0))"},
+		{"args.file->f_flags & 0x8000", "computed from ([arg0 +"},
+		{"args.buf + 16", "arg1 +16 value"}, // a pointer plus a constant is an address
+		{"-retval", "computed from -[retval value]"},
+	}
+	for _, tc := range tests {
+		p.Pairable = true
+		prog, err := Compile(p, map[string]string{"x": tc.expr})
+		if err != nil {
+			t.Errorf("%s: %v", tc.expr, err)
+			continue
+		}
+		got := strings.TrimPrefix(prog.Describe()[0], "x = "+tc.expr+": ")
+		if !strings.HasPrefix(got, tc.want) {
+			t.Errorf("%s: %q, want prefix %q", tc.expr, got, tc.want)
+		}
+	}
+	if _, err := Compile(p, map[string]string{"x": "str(args.buf) + 1"}); err == nil || !strings.Contains(err.Error(), "only numbers can be computed with") {
+		t.Errorf("string arithmetic: %v", err)
+	}
+}
+
+func TestDerivedEval(t *testing.T) {
+	c := func(v int64) *derived { return &derived{constant: true, c: v} }
+	tests := []struct {
+		d    *derived
+		want int64
+	}{
+		{&derived{op: "/", l: c(-7), r: c(2)}, -3},
+		{&derived{op: "%", l: c(7), r: c(0)}, 0},
+		{&derived{op: ">>", l: c(-8), r: c(1)}, -4},
+		{&derived{op: "<", l: c(-1), r: c(1)}, 1},
+		{&derived{op: "u!", l: c(0)}, 1},
+		{&derived{op: "&", l: c(0xff), r: c(0x0f)}, 0x0f},
+	}
+	for _, tc := range tests {
+		if got, _ := tc.d.eval(nil, nil); int64(got) != tc.want {
+			t.Errorf("%+v = %d, want %d", tc.d, int64(got), tc.want)
 		}
 	}
 }

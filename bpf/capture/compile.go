@@ -76,6 +76,7 @@ type Field struct {
 	bitOff     uint32 // bitfields: bit offset within the read bytes
 	bitSize    uint32
 	header     string // builtin read from the record header
+	derived    *derived
 }
 
 type kind int
@@ -88,6 +89,7 @@ const (
 	kindHeader
 	kindKernelStack
 	kindUserStack
+	kindDerived // arithmetic over other values, computed in Go
 )
 
 // headerBuiltins are values every record carries in its header.
@@ -166,6 +168,18 @@ func (c *compiler) field(name string) (Field, error) {
 	if err != nil {
 		return Field{}, err
 	}
+	if c.isArithmetic(tree) {
+		d, err := c.derive(tree)
+		if err != nil {
+			return Field{}, err
+		}
+		return Field{Name: name, Expr: c.src, fetch: -1, kind: kindDerived, derived: d}, nil
+	}
+	return c.fieldOf(name, tree)
+}
+
+// fieldOf compiles one captured value (no arithmetic around it).
+func (c *compiler) fieldOf(name string, tree node) (Field, error) {
 	v, err := c.expr(tree)
 	if err != nil {
 		return Field{}, err

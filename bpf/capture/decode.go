@@ -2,6 +2,7 @@ package capture
 
 import (
 	le "encoding/binary"
+	"strconv"
 
 	"github.com/luatrace/luatrace/bpf/collector"
 )
@@ -36,6 +37,9 @@ func (f Field) Decode(rec collector.Record, data []collector.FieldData) Value {
 		return headerValue(rec, f.header)
 	case kindKernelStack, kindUserStack:
 		return f.stack(data)
+	case kindDerived:
+		n, signed := f.derived.eval(rec, data)
+		return Value{Kind: kindOf(signed), N: n}
 	}
 	if f.fetch < 0 || f.fetch >= len(data) {
 		return Value{Status: collector.FieldTruncated}
@@ -109,6 +113,9 @@ func (p *Program) Describe() []string {
 		case kindUserStack:
 			out = append(out, line+"user stack")
 			continue
+		case kindDerived:
+			out = append(out, line+"computed from "+describeDerived(p.Fetches, f.derived))
+			continue
 		}
 		out = append(out, line+describeFetch(p.Fetches, f.fetch))
 	}
@@ -127,4 +134,19 @@ func (f Field) stack(data []collector.FieldData) Value {
 		frames = append(frames, le.LittleEndian.Uint64(d.Bytes[j:]))
 	}
 	return Value{Kind: Stack, Frames: frames, User: f.kind == kindUserStack, Status: d.Status}
+}
+
+func describeDerived(fetches []collector.Fetch, d *derived) string {
+	switch {
+	case d.constant:
+		return strconv.FormatInt(d.c, 10)
+	case d.leaf != nil:
+		if d.leaf.kind == kindHeader {
+			return d.leaf.header
+		}
+		return "[" + describeFetch(fetches, d.leaf.fetch) + "]"
+	case d.op[0] == 'u':
+		return d.op[1:] + describeDerived(fetches, d.l)
+	}
+	return "(" + describeDerived(fetches, d.l) + " " + d.op + " " + describeDerived(fetches, d.r) + ")"
 }

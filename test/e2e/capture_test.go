@@ -240,3 +240,17 @@ func cgroupID(t *testing.T) uint64 {
 	t.Fatalf("cannot find the cgroup v2 directory of %q", path)
 	return 0
 }
+
+// Arithmetic, bit operators and comparisons over captured values are
+// computed in Go when the event is read.
+func TestDerivedFieldValues(t *testing.T) {
+	requireRoot(t)
+	script := `probe("tracepoint:syscalls:sys_enter_write", {fields = {
+    half = "args.count / 2", low = "args.count & 0xff", big = "args.count > 1000", neg = "-args.fd"}},
+  function(e) printf("%d %d %d %d\n", e.half, e.low, e.big, e.neg) end)`
+	r := luatrace(t, "-c", bin(t, "writebuf")+" 4000 1", "-e", script).expectOK(t)
+	// 4000 / 2, 4000 & 0xff = 160, true, and the fd of /dev/null negated.
+	if !strings.HasPrefix(r.stdout, "2000 160 1 -") {
+		t.Errorf("stdout %q", r.stdout)
+	}
+}
