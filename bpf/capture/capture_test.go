@@ -215,11 +215,12 @@ func TestCompileFilter(t *testing.T) {
 		}
 	}
 	for expr, want := range map[string]string{
-		`retval > 0 || pid == 1`:        "|| is not supported",
-		`retval`:                        "comparisons joined by &&",
-		`comm == "a" && comm == "b"`:    "only one comm comparison",
-		`args.file->f_pos > args.count`: "one side of a comparison must be a constant",
-		`str(args.buf) == "x"`:          `only comm == "name"`,
+		`retval`:                  "comparisons joined by && and ||",
+		`comm == "a" || pid == 1`: "comm cannot be combined with ||",
+		`(pid == 1 || pid == 2) && (tid == 3 || tid == 4) && uid == 0`: "expands to 12 comparisons",
+		`comm == "a" && comm == "b"`:                                   "only one comm comparison",
+		`args.file->f_pos > args.count`:                                "one side of a comparison must be a constant",
+		`str(args.buf) == "x"`:                                         `only comm == "name"`,
 	} {
 		if _, err := CompileFilter(p, &Program{}, expr); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want %q", expr, err, want)
@@ -270,6 +271,32 @@ func TestDerivedEval(t *testing.T) {
 	for _, tc := range tests {
 		if got, _ := tc.d.eval(nil, nil); int64(got) != tc.want {
 			t.Errorf("%+v = %d, want %d", tc.d, int64(got), tc.want)
+		}
+	}
+}
+
+// || and ! become groups of clauses (an OR of ANDs), negations pushed
+// into the comparisons.
+func TestCompileFilterGroups(t *testing.T) {
+	p := kernelProbe(t, "vfs_read")
+	tests := []struct{ expr, want string }{
+		{`pid == 1 || pid == 2`, "g0 8 0 1;g1 8 0 2"},
+		{`(pid == 1 || tid == 2) && uid == 0`, "g0 8 0 1;g0 10 0 0;g1 9 0 2;g1 10 0 0"},
+		{`!(pid == 1 || tid == 2)`, "g0 8 1 1;g0 9 1 2"},
+		{`!(retval > 0)`, "g0 0 3 0"},
+	}
+	for _, tc := range tests {
+		f, err := CompileFilter(p, &Program{}, tc.expr)
+		if err != nil {
+			t.Errorf("%s: %v", tc.expr, err)
+			continue
+		}
+		var got []string
+		for _, cl := range f.Clauses {
+			got = append(got, fmt.Sprintf("g%d %d %d %d", cl.Group, cl.Operand, cl.Cmp, cl.Value))
+		}
+		if strings.Join(got, ";") != tc.want {
+			t.Errorf("%s: %q, want %q", tc.expr, strings.Join(got, ";"), tc.want)
 		}
 	}
 }

@@ -25,10 +25,10 @@ var mirrored = map[collector.Cmp]collector.Cmp{collector.CmpEQ: collector.CmpEQ,
 var headerOperands = map[string]collector.Operand{"pid": collector.OperandPID, "tid": collector.OperandTID,
 	"uid": collector.OperandUID, "gid": collector.OperandGID, "cpu": collector.OperandCPU, "cgroup": collector.OperandCgroup}
 
-// CompileFilter compiles a filter expression: comparisons joined by &&,
-// each of a value and a constant ("retval > 0", "pid != 1",
-// "args.flags & ..." is not supported). Captured operands become hidden
-// fetches in prog.
+// CompileFilter compiles a filter expression: comparisons of a value and a
+// constant ("retval > 0", "pid != 1") joined by &&, || and !, rewritten as
+// groups of clauses of which one must hold entirely. Captured operands
+// become hidden fetches in prog.
 func CompileFilter(p Probe, prog *Program, src string) (*Filter, error) {
 	tree, err := parse(src)
 	if err != nil {
@@ -49,23 +49,81 @@ func CompileFilter(p Probe, prog *Program, src string) (*Filter, error) {
 	return f, nil
 }
 
-func (c *compiler) conjuncts(n node, f *Filter) error {
-	b, ok := n.(binary)
-	if !ok {
-		return c.errorf(n, "a filter is comparisons joined by &&, e.g. retval > 0 && pid != 1")
-	}
-	switch b.op {
-	case "&&":
-		if err := c.conjuncts(b.l, f); err != nil {
-			return err
+// literal is one comparison of the filter after pushing negations down.
+type literal struct {
+	b   binary
+	neg bool
+}
+
+// dnf rewrites the filter as an OR of ANDs of comparisons (De Morgan for
+// !), which the collector evaluates as groups.
+func (c *compiler) dnf(n node, neg bool) ([][]literal, error) {
+	switch x := n.(type) {
+	case unary:
+		if x.op == "!" {
+			return c.dnf(x.x, !neg)
 		}
-		return c.conjuncts(b.r, f)
-	case "||":
-		return c.errorf(b, "|| is not supported in kernel filters yet; use two probes, or test in the callback")
+	case binary:
+		and := x.op == "&&"
+		if x.op == "&&" || x.op == "||" {
+			l, err := c.dnf(x.l, neg)
+			if err != nil {
+				return nil, err
+			}
+			r, err := c.dnf(x.r, neg)
+			if err != nil {
+				return nil, err
+			}
+			if and != neg { // a && b, or !(a || b)
+				var out [][]literal
+				for _, a := range l {
+					for _, b := range r {
+						out = append(out, append(append([]literal{}, a...), b...))
+					}
+				}
+				return out, nil
+			}
+			return append(l, r...), nil
+		}
+		if _, ok := cmps[x.op]; ok {
+			return [][]literal{{{b: x, neg: neg}}}, nil
+		}
 	}
-	cmp, ok := cmps[b.op]
-	if !ok {
-		return c.errorf(b, "a filter is comparisons joined by &&, e.g. retval > 0 && pid != 1")
+	return nil, c.errorf(n, "a filter is comparisons joined by && and ||, e.g. retval > 0 && pid != 1")
+}
+
+var negated = map[collector.Cmp]collector.Cmp{collector.CmpEQ: collector.CmpNE, collector.CmpNE: collector.CmpEQ,
+	collector.CmpLT: collector.CmpGE, collector.CmpGE: collector.CmpLT, collector.CmpLE: collector.CmpGT, collector.CmpGT: collector.CmpLE}
+
+func (c *compiler) conjuncts(n node, f *Filter) error {
+	groups, err := c.dnf(n, false)
+	if err != nil {
+		return err
+	}
+	total := 0
+	for _, g := range groups {
+		total += len(g)
+	}
+	if len(groups) > collector.MaxClauses || total > collector.MaxClauses {
+		return c.errorf(n, "the filter expands to %d comparisons; the collector checks at most %d per probe", total, collector.MaxClauses)
+	}
+	for gi, g := range groups {
+		for _, lit := range g {
+			if err := c.comparison(lit, f, uint8(gi), len(groups) > 1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// comparison compiles one comparison into a clause of group gi, or into
+// the comm filter.
+func (c *compiler) comparison(lit literal, f *Filter, gi uint8, alternatives bool) error {
+	b := lit.b
+	cmp := cmps[b.op]
+	if lit.neg {
+		cmp = negated[cmp]
 	}
 	lhs, rhs := b.l, b.r
 	if isLiteral(lhs) && !isLiteral(rhs) {
@@ -78,6 +136,9 @@ func (c *compiler) conjuncts(n node, f *Filter) error {
 		}
 		if f.Comm != "" {
 			return c.errorf(b, "only one comm comparison per filter")
+		}
+		if alternatives {
+			return c.errorf(b, "comm cannot be combined with ||; use two probes, or test it in the callback")
 		}
 		if len(s.s) == 0 || len(s.s) > 15 {
 			return c.errorf(s, "a command name has 1 to 15 characters")
@@ -94,7 +155,7 @@ func (c *compiler) conjuncts(n node, f *Filter) error {
 	}
 	if id, ok := lhs.(ident); ok {
 		if op, isHeader := headerOperands[id.name]; isHeader {
-			f.Clauses = append(f.Clauses, collector.Clause{Operand: op, Cmp: cmp, Value: uint64(k.c)})
+			f.Clauses = append(f.Clauses, collector.Clause{Operand: op, Cmp: cmp, Value: uint64(k.c), Group: gi})
 			return nil
 		}
 	}
@@ -127,7 +188,7 @@ func (c *compiler) conjuncts(n node, f *Filter) error {
 		size = n // the collector cuts and sign-extends before comparing
 	}
 	idx := c.emit(v.f)
-	f.Clauses = append(f.Clauses, collector.Clause{Operand: collector.Operand(idx), Cmp: cmp, Signed: signed, Size: uint8(size), Value: uint64(k.c)})
+	f.Clauses = append(f.Clauses, collector.Clause{Operand: collector.Operand(idx), Cmp: cmp, Signed: signed, Size: uint8(size), Value: uint64(k.c), Group: gi})
 	return nil
 }
 

@@ -335,17 +335,22 @@ static __always_inline int lt_compare(struct lt_clause *cl, __u64 v)
 }
 
 /*
- * Checks the spec's clauses of one tier: header clauses (before anything is
- * fetched) or field clauses (vals, after). Clauses of the other tier pass.
+ * Checks the spec's clauses: the event passes when all clauses of some
+ * group hold. The header tier (before anything is fetched) treats field
+ * clauses as holding, so it only rejects what no group can accept; the
+ * field tier (vals, after the fetch) checks everything.
  */
 static __always_inline int lt_clauses_hold(struct lt_spec *spec, int header, const __u64 *vals,
 					   __u64 pid_tgid, __u64 uid_gid, __u32 cpu)
 {
 	__u32 n = spec->nclauses;
+	__u32 present = 0, failed = 0;
 	for (__u32 i = 0; i < LT_MAX_CLAUSES; i++) {
 		if (i >= n)
 			break;
 		struct lt_clause *cl = &spec->clauses[i];
+		__u32 bit = 1u << (cl->group & (LT_MAX_CLAUSES - 1));
+		present |= bit;
 		__u8 op = cl->operand;
 		__u64 v;
 		if (op < LT_MAX_FIELDS) {
@@ -353,8 +358,6 @@ static __always_inline int lt_clauses_hold(struct lt_spec *spec, int header, con
 				continue;
 			v = vals[op & (LT_MAX_FIELDS - 1)];
 		} else {
-			if (!header)
-				continue;
 			switch (op) {
 			case LT_OPND_PID:
 				v = pid_tgid >> 32;
@@ -379,9 +382,9 @@ static __always_inline int lt_clauses_hold(struct lt_spec *spec, int header, con
 			}
 		}
 		if (!lt_compare(cl, v))
-			return 0;
+			failed |= bit;
 	}
-	return 1;
+	return present == 0 || (present & ~failed) != 0;
 }
 
 /* Appends a stack as a field: header, then up to LT_MAX_STACK addresses. */
@@ -547,7 +550,7 @@ static __always_inline int lt_collect(void *ctx, struct lt_source *src)
 		size = fc.cursor;
 		/* Tier 2 on captured values: a rejected event never reaches the
 		 * ring buffer. */
-		if (spec->nclauses && !lt_clauses_hold(spec, 0, fc.vals, 0, 0, 0)) {
+		if (spec->nclauses && !lt_clauses_hold(spec, 0, fc.vals, pid_tgid, uid_gid, cpu)) {
 			st->filtered++;
 			*(volatile __u32 *)&slot->busy = 0;
 			return 0;

@@ -80,7 +80,8 @@ struct lt_clause {
 	__u8 cmp;
 	__u8 flags;
 	__u8 size; /* operand bytes: narrower values are cut (and sign-extended) first */
-	__u8 _pad[4];
+	__u8 group; /* the event is kept when all clauses of some group hold */
+	__u8 _pad[3];
 	__u64 value;
 };
 

@@ -71,7 +71,8 @@ type collectorLtSpec struct {
 		Cmp     uint8
 		Flags   uint8
 		Size    uint8
-		Pad     [4]uint8
+		Group   uint8
+		Pad     [3]uint8
 		Value   uint64
 	}
 }

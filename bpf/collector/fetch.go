@@ -168,9 +168,10 @@ const (
 	CmpGE
 )
 
-// Clause is one kernel-side filter condition: Operand Cmp Value. A
-// probe's clauses must all hold for an event to be kept.
+// Clause is one kernel-side filter condition: Operand Cmp Value. An event
+// is kept when, in some Group, all clauses hold (an OR of ANDs).
 type Clause struct {
+	Group   uint8 // 0..MaxClauses-1
 	Operand Operand
 	Cmp     Cmp
 	Signed  bool

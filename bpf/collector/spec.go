@@ -115,7 +115,10 @@ func (s *Spec) encode() (collectorLtSpec, error) {
 			return out, fmt.Errorf("filter clause %d has an unknown comparison", i)
 		}
 		o := &out.Clauses[i]
-		o.Operand, o.Cmp, o.Value, o.Size = uint8(cl.Operand), uint8(cl.Cmp), cl.Value, cl.Size
+		if cl.Group >= MaxClauses {
+			return out, fmt.Errorf("filter clause %d is in group %d, at most %d groups", i, cl.Group, MaxClauses)
+		}
+		o.Operand, o.Cmp, o.Value, o.Size, o.Group = uint8(cl.Operand), uint8(cl.Cmp), cl.Value, cl.Size, cl.Group
 		if cl.Signed {
 			o.Flags = 1
 		}

@@ -101,6 +101,9 @@ probe("END", function() print(n) end)`).expectOK(t)
 		{"comm equal", `comm == "openat"`, all, 0},
 		{"header", `pid == 1`, 0, all},
 		{"mirrored", `0 <= args.flags`, all, 0},
+		{"or, one side holds", `args.flags < 0 || pid > 0`, all, 0},
+		{"or, neither holds", `args.flags < 0 || pid == 1`, 0, all},
+		{"not", `!(args.flags < 0)`, all, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -119,11 +122,11 @@ probe("END", function() local s = h:stats(); printf("%d %d\n", n, s.filtered) en
 func TestFilterErrors(t *testing.T) {
 	requireRoot(t)
 	tests := []struct{ filter, want string }{
-		{`args.flags > 0 || pid == 1`, `|| is not supported in kernel filters yet`},
+		{`args.flags > 0 || comm == "x"`, `comm cannot be combined with ||`},
 		{`str(args.filename) == "x"`, `only comm == "name" and comm != "name" compare strings in the kernel`},
 		{`args.flags > args.mode`, `one side of a comparison must be a constant`},
 		{`args.flgs > 0`, `did you mean flags?`},
-		{`args.flags`, `a filter is comparisons joined by &&`},
+		{`args.flags`, `a filter is comparisons joined by && and ||`},
 	}
 	for _, tc := range tests {
 		r := luatrace(t, "-e", `probe("tracepoint:syscalls:sys_enter_openat", {filter = '`+tc.filter+`'}, function(e) end)`)
