@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"debug/elf"
 	"fmt"
+	"github.com/ianlancetaylor/demangle"
 	"os"
 	"sort"
 	"strconv"
@@ -94,10 +95,17 @@ func (s *Symbolizer) image(pid int, path string) *image {
 				}
 			}
 			f.Close()
-			if funcs, err := Funcs(p); err == nil {
+			if funcs, err := Funcs(p); err == nil && len(funcs) > 0 {
 				img.funcs = append([]Symbol(nil), funcs...)
-				sort.Slice(img.funcs, func(i, j int) bool { return img.funcs[i].Value < img.funcs[j].Value })
+			} else {
+				// Stripped Go binaries keep their function table in
+				// .gopclntab.
+				img.funcs = goFuncs(p)
 			}
+			for i := range img.funcs {
+				img.funcs[i].Name = demangle.Filter(img.funcs[i].Name)
+			}
+			sort.Slice(img.funcs, func(i, j int) bool { return img.funcs[i].Value < img.funcs[j].Value })
 			break
 		}
 	}
