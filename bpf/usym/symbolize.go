@@ -23,6 +23,7 @@ type Frame struct {
 type mapping struct {
 	start, end, offset uint64
 	path               string
+	file               string // "dev:inode" from the maps line: the image cache key
 }
 
 type image struct {
@@ -59,7 +60,7 @@ func (s *Symbolizer) Resolve(pid int, addr uint64) Frame {
 			continue
 		}
 		f := Frame{Module: m.path}
-		img := s.image(pid, m.path)
+		img := s.image(pid, m)
 		if img == nil {
 			return f
 		}
@@ -80,10 +81,13 @@ func (s *Symbolizer) Resolve(pid int, addr uint64) Frame {
 	return Frame{}
 }
 
-func (s *Symbolizer) image(pid int, path string) *image {
-	if img, ok := s.images[path]; ok {
+// image loads (once per file, by device and inode) the symbols of a
+// mapped file.
+func (s *Symbolizer) image(pid int, m mapping) *image {
+	if img, ok := s.images[m.file]; ok {
 		return img
 	}
+	path := m.path
 	var img *image
 	// Through /proc/PID/root so containers' files resolve.
 	for _, p := range []string{fmt.Sprintf("/proc/%d/root%s", pid, path), path} {
@@ -109,7 +113,7 @@ func (s *Symbolizer) image(pid int, path string) *image {
 			break
 		}
 	}
-	s.images[path] = img
+	s.images[m.file] = img
 	return img
 }
 
@@ -139,7 +143,7 @@ func readMaps(pid int) []mapping {
 		end, err2 := strconv.ParseUint(hi, 16, 64)
 		off, err3 := strconv.ParseUint(f[2], 16, 64)
 		if err1 == nil && err2 == nil && err3 == nil {
-			out = append(out, mapping{start: start, end: end, offset: off, path: f[5]})
+			out = append(out, mapping{start: start, end: end, offset: off, path: f[5], file: f[3] + ":" + f[4]})
 		}
 	}
 	return out

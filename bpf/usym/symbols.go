@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/luatrace/luatrace/bpf/suggest"
@@ -21,10 +22,13 @@ type Symbol struct {
 	Type  elf.SymType
 }
 
+// cacheKey identifies a file's contents: the same file reached through
+// different paths (a container's /proc/PID/root/...) shares an entry, and
+// a file replaced at the same path gets a new one.
 type cacheKey struct {
-	path  string
-	size  int64
-	mtime time.Time
+	dev, ino uint64
+	size     int64
+	mtime    time.Time
 }
 
 // cache keeps each binary's parsed symbols while the file is unchanged;
@@ -41,7 +45,10 @@ func Funcs(p string) ([]Symbol, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot read symbols of %s: %v; check the path and its permissions", p, unwrapPath(err))
 	}
-	key := cacheKey{p, st.Size(), st.ModTime()}
+	key := cacheKey{size: st.Size(), mtime: st.ModTime()}
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		key.dev, key.ino = uint64(sys.Dev), sys.Ino
+	}
 	cache.Lock()
 	defer cache.Unlock()
 	if syms, ok := cache.m[key]; ok {

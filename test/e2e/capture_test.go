@@ -257,3 +257,15 @@ func TestDerivedFieldValues(t *testing.T) {
 		t.Errorf("stdout %q", r.stdout)
 	}
 }
+
+// A uretprobe reads the buffer the function filled, through the entry's
+// pointer argument, with the length it returned.
+func TestUretprobeReadsFilledBuffer(t *testing.T) {
+	requireRoot(t)
+	exe := bin(t, "ufuncs")
+	r := luatrace(t, "-c", exe+" 2", "-e", `probe("uretprobe:`+exe+`:lt_fill", {fields = {data = "buf(arg0, retval)"}},
+  function(e) printf("%d %s %s\n", e.retval, e.data, e:status("data")) end)`).expectOK(t)
+	if r.stdout != "17 filled-by-lt_fill ok\n17 filled-by-lt_fill ok\n" {
+		t.Errorf("stdout %q\nstderr:\n%s", r.stdout, r.stderr)
+	}
+}

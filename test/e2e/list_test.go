@@ -14,7 +14,7 @@ func TestListProbes(t *testing.T) {
 	}{
 		{"tracepoint:syscalls:sys_enter_openat", []string{"tracepoint:syscalls:sys_enter_openat"}},
 		{"tracepoint:sys*:sys_*_getppid", []string{"tracepoint:syscalls:sys_enter_getppid", "tracepoint:syscalls:sys_exit_getppid"}},
-		{"uprobe:" + ufuncs + ":lt_*", []string{"uprobe:" + ufuncs + ":lt_add", "uprobe:" + ufuncs + ":lt_chain", "uprobe:" + ufuncs + ":lt_fact", "uprobe:" + ufuncs + ":lt_neg", "uprobe:" + ufuncs + ":lt_wide"}},
+		{"uprobe:" + ufuncs + ":lt_*", []string{"uprobe:" + ufuncs + ":lt_add", "uprobe:" + ufuncs + ":lt_chain", "uprobe:" + ufuncs + ":lt_fact", "uprobe:" + ufuncs + ":lt_fill", "uprobe:" + ufuncs + ":lt_neg", "uprobe:" + ufuncs + ":lt_wide"}},
 	}
 	for _, tc := range tests {
 		r := luatrace(t, "-l", tc.pattern).expectOK(t)

@@ -50,6 +50,18 @@ __attribute__((noinline)) long lt_fact(long n)
 	return n <= 1 ? 1 : n * lt_fact(n - 1);
 }
 
+// Fills buf and returns how many bytes it wrote: a uretprobe reads the
+// buffer through the entry argument with the returned length.
+__attribute__((noinline)) int lt_fill(char *buf, int n)
+{
+	static const char msg[] = "filled-by-lt_fill";
+	int i;
+	for (i = 0; i < n && msg[i]; i++)
+		buf[i] = msg[i];
+	__asm__ volatile("" ::: "memory");
+	return i;
+}
+
 int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 1;
@@ -64,6 +76,8 @@ int main(int argc, char **argv)
 		acc += lt_neg(42);
 		acc += lt_chain(&outer);
 		acc += lt_fact(3);
+		char fill[64];
+		acc += lt_fill(fill, sizeof(fill));
 	}
 	if (argc > 2 && strcmp(argv[2], "linger") == 0)
 		sleep(1);
