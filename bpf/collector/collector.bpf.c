@@ -72,6 +72,62 @@ struct {
 	__type(value, struct lt_entry);
 } entries SEC(".maps");
 
+/* In-kernel aggregations: Go creates one inner per-CPU hash per script
+ * map and stores it at the map's slot in the array for its key size. */
+struct lt_agg_small_inner {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 1);
+	__uint(key_size, LT_KEY_SMALL);
+	__uint(value_size, sizeof(struct lt_agg_value));
+};
+
+struct lt_agg_large_inner {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 1);
+	__uint(key_size, LT_KEY_LARGE);
+	__uint(value_size, sizeof(struct lt_agg_value));
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, LT_MAX_MAPS);
+	__type(key, __u32);
+	__array(values, struct lt_agg_small_inner);
+} agg_small SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, LT_MAX_MAPS);
+	__type(key, __u32);
+	__array(values, struct lt_agg_large_inner);
+} agg_large SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2 * LT_MAX_MAPS); /* small maps' slots, then large maps' */
+	__type(key, __u32);
+	__type(value, struct lt_agg_counts);
+} agg_counts SEC(".maps");
+
+/* Where keys are built: they outgrow what the stack has left. */
+struct lt_key_buf {
+	__u8 b[LT_KEY_LARGE];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lt_key_buf);
+} agg_keys SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, LT_MAX_STACK_IDS);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, LT_MAX_STACK * sizeof(__u64));
+} agg_stacks SEC(".maps");
+
 /*
  * Records are built here rather than on the 512-byte stack. A plain array
  * indexed by CPU (max_entries set to the number of possible CPUs at load)
@@ -168,15 +224,75 @@ static __always_inline long lt_read_str(void *dst, __u64 len, __u64 addr, int us
  * refused in Go. */
 const volatile __u32 lt_have_loop = 0;
 
+/* An event's values as operands see them. vals (captured fields, then
+ * computed slots) is null when nothing was fetched. */
+struct lt_eval {
+	__u64 pid_tgid;
+	__u64 uid_gid;
+	__u64 retval;
+	__u64 duration;
+	__u64 *vals;
+	__u32 cpu;
+	__u32 _pad;
+};
+
+/* Cuts a value to size bytes, sign-extending when asked. */
+static __always_inline __u64 lt_narrow(__u64 v, __u32 size, int sign)
+{
+	if (size > 0 && size < 8) {
+		/* Registers and trampoline slots leave a narrow value's upper
+		 * bits undefined. */
+		__u64 mask = (1ULL << ((size & 7) * 8)) - 1;
+		v &= mask;
+		if (sign && (v & ~(mask >> 1)))
+			v |= ~mask;
+	}
+	return v;
+}
+
+static __always_inline __u64 lt_operand(const struct lt_eval *ev, __u8 op, __s64 imm)
+{
+	if (op < LT_MAX_FIELDS)
+		return ev->vals ? ev->vals[op & (LT_MAX_VALS - 1)] : 0;
+	if (op >= LT_OPND_SLOT0)
+		return ev->vals ? ev->vals[(op - LT_OPND_SLOT0 + LT_MAX_FIELDS) & (LT_MAX_VALS - 1)] : 0;
+	switch (op) {
+	case LT_OPND_PID:
+		return ev->pid_tgid >> 32;
+	case LT_OPND_TID:
+		return (__u32)ev->pid_tgid;
+	case LT_OPND_UID:
+		return (__u32)ev->uid_gid;
+	case LT_OPND_GID:
+		return ev->uid_gid >> 32;
+	case LT_OPND_CPU:
+		return ev->cpu;
+	case LT_OPND_CGROUP:
+		return bpf_get_current_cgroup_id();
+	case LT_OPND_NSECS:
+		return bpf_ktime_get_ns();
+	case LT_OPND_DURATION:
+		return ev->duration;
+	case LT_OPND_RETVAL:
+		return ev->retval;
+	case LT_OPND_ONE:
+		return 1;
+	case LT_OPND_IMM:
+		return imm;
+	}
+	return 0;
+}
+
 /* State shared by the per-field callbacks of one event. */
 struct lt_fetch_ctx {
 	struct lt_scratch *slot;
 	struct lt_spec *spec;
 	const void *tp;
-	__u64 retval;
 	__u32 nargs;
 	__u32 cursor;
-	__u64 vals[LT_MAX_FIELDS];
+	__u32 at[LT_MAX_FIELDS]; /* where each field's header sits */
+	__u64 vals[LT_MAX_VALS];
+	struct lt_eval ev;
 };
 
 /*
@@ -199,6 +315,7 @@ static long lt_fetch_one(__u64 i, void *arg)
 	if (cursor > LT_FIELD_CURSOR_MASK)
 		return 1; /* record full: later fields come out missing */
 	__u32 at = cursor & LT_FIELD_CURSOR_MASK;
+	c->at[i] = at;
 	struct lt_field_header *fh = (struct lt_field_header *)(slot->buf + at);
 	__u8 *data = slot->buf + at + sizeof(*fh);
 	const __u64 *args = (const __u64 *)(slot->buf + sizeof(struct lt_header));
@@ -215,7 +332,7 @@ static long lt_fetch_one(__u64 i, void *arg)
 			err = -1;
 		break;
 	case LT_SRC_RETVAL:
-		v = c->retval;
+		v = c->ev.retval;
 		break;
 	case LT_SRC_TP:
 		if (c->tp)
@@ -304,20 +421,9 @@ static long lt_fetch_one(__u64 i, void *arg)
 	return 0;
 }
 
-static __always_inline int lt_compare(struct lt_clause *cl, __u64 v)
+static __always_inline int lt_compare(__u8 cmp, __u64 v, __u64 w, int signed_cmp)
 {
-	__u64 w = cl->value;
-	int signed_cmp = cl->flags & LT_CLAUSE_SIGNED;
-	__u32 size = cl->size;
-	if (size > 0 && size < 8) {
-		/* Registers and trampoline slots leave a narrow value's upper
-		 * bits undefined: cut, then sign-extend signed values. */
-		__u64 mask = (1ULL << ((size & 7) * 8)) - 1;
-		v &= mask;
-		if (signed_cmp && (v & ~(mask >> 1)))
-			v |= ~mask;
-	}
-	switch (cl->cmp) {
+	switch (cmp) {
 	case LT_CMP_EQ:
 		return v == w;
 	case LT_CMP_NE:
@@ -335,13 +441,102 @@ static __always_inline int lt_compare(struct lt_clause *cl, __u64 v)
 }
 
 /*
- * Checks the spec's clauses: the event passes when all clauses of some
- * group hold. The header tier (before anything is fetched) treats field
- * clauses as holding, so it only rejects what no group can accept; the
- * field tier (vals, after the fetch) checks everything.
+ * Runs op i: a bpf_loop callback like lt_fetch_one, checked once by the
+ * verifier however many ops a probe has.
  */
-static __always_inline int lt_clauses_hold(struct lt_spec *spec, int header, const __u64 *vals,
-					   __u64 pid_tgid, __u64 uid_gid, __u32 cpu)
+static long lt_op_one(__u64 i, void *arg)
+{
+	struct lt_fetch_ctx *c = arg;
+	struct lt_spec *spec = c->spec;
+	if (!spec)
+		return 1;
+	struct lt_calc *o = &spec->ops[i & (LT_MAX_OPS - 1)];
+	__u64 a = lt_narrow(lt_operand(&c->ev, o->a, o->imm), o->a_size, o->flags & LT_OPF_A_SIGNED);
+	__u64 b = lt_narrow(lt_operand(&c->ev, o->b, o->imm), o->b_size, o->flags & LT_OPF_B_SIGNED);
+	int sign = o->flags & LT_OPF_SIGNED;
+	__u64 r = 0;
+	switch (o->code) {
+	case LT_OPC_ADD:
+		r = a + b;
+		break;
+	case LT_OPC_SUB:
+		r = a - b;
+		break;
+	case LT_OPC_MUL:
+		r = a * b;
+		break;
+	case LT_OPC_DIV:
+		/* BPF division by zero gives 0 rather than trapping. */
+		if (sign) {
+			__u64 na = (__s64)a < 0 ? -a : a, nb = (__s64)b < 0 ? -b : b;
+			r = nb ? na / nb : 0;
+			if (((__s64)a < 0) != ((__s64)b < 0))
+				r = -r;
+		} else {
+			r = b ? a / b : 0;
+		}
+		break;
+	case LT_OPC_MOD:
+		if (sign) {
+			__u64 na = (__s64)a < 0 ? -a : a, nb = (__s64)b < 0 ? -b : b;
+			r = nb ? na % nb : 0;
+			if ((__s64)a < 0)
+				r = -r;
+		} else {
+			r = b ? a % b : 0;
+		}
+		break;
+	case LT_OPC_AND:
+		r = a & b;
+		break;
+	case LT_OPC_OR:
+		r = a | b;
+		break;
+	case LT_OPC_XOR:
+		r = a ^ b;
+		break;
+	case LT_OPC_SHL:
+		r = a << (b & 63);
+		break;
+	case LT_OPC_SHR:
+		r = sign ? (__u64)((__s64)a >> (b & 63)) : a >> (b & 63);
+		break;
+	case LT_OPC_EQ ... LT_OPC_GE:
+		r = lt_compare(o->code - LT_OPC_EQ, a, b, sign);
+		break;
+	case LT_OPC_LAND:
+		r = a && b;
+		break;
+	case LT_OPC_LOR:
+		r = a || b;
+		break;
+	case LT_OPC_NOT:
+		r = !a;
+		break;
+	case LT_OPC_BNOT:
+		r = ~a;
+		break;
+	case LT_OPC_NEG:
+		r = -a;
+		break;
+	}
+	c->vals[((o->dst & (LT_MAX_OPS - 1)) + LT_MAX_FIELDS) & (LT_MAX_VALS - 1)] = r;
+	return 0;
+}
+
+/* Known before anything is fetched. */
+static __always_inline int lt_header_operand(__u8 op)
+{
+	return op >= LT_OPND_PID && op <= LT_OPND_CGROUP;
+}
+
+/*
+ * Checks the spec's clauses: the event passes when all clauses of some
+ * group hold. The header tier (before anything is fetched) treats other
+ * clauses as holding, so it only rejects what no group can accept; the
+ * value tier (after the fetch and ops) checks everything.
+ */
+static __always_inline int lt_clauses_hold(struct lt_spec *spec, int header, const struct lt_eval *ev)
 {
 	__u32 n = spec->nclauses;
 	__u32 present = 0, failed = 0;
@@ -351,40 +546,177 @@ static __always_inline int lt_clauses_hold(struct lt_spec *spec, int header, con
 		struct lt_clause *cl = &spec->clauses[i];
 		__u32 bit = 1u << (cl->group & (LT_MAX_CLAUSES - 1));
 		present |= bit;
-		__u8 op = cl->operand;
-		__u64 v;
-		if (op < LT_MAX_FIELDS) {
-			if (header || !vals)
-				continue;
-			v = vals[op & (LT_MAX_FIELDS - 1)];
-		} else {
-			switch (op) {
-			case LT_OPND_PID:
-				v = pid_tgid >> 32;
-				break;
-			case LT_OPND_TID:
-				v = (__u32)pid_tgid;
-				break;
-			case LT_OPND_UID:
-				v = (__u32)uid_gid;
-				break;
-			case LT_OPND_GID:
-				v = uid_gid >> 32;
-				break;
-			case LT_OPND_CPU:
-				v = cpu;
-				break;
-			case LT_OPND_CGROUP:
-				v = bpf_get_current_cgroup_id();
-				break;
-			default:
-				return 0;
-			}
-		}
-		if (!lt_compare(cl, v))
+		if (header && !lt_header_operand(cl->operand))
+			continue;
+		int sign = cl->flags & LT_CLAUSE_SIGNED;
+		__u64 v = lt_narrow(lt_operand(ev, cl->operand, 0), cl->size, sign);
+		if (!lt_compare(cl->cmp, v, cl->value, sign))
 			failed |= bit;
 	}
 	return present == 0 || (present & ~failed) != 0;
+}
+
+/* Log2 histogram bucket: 0 for negatives, 1 for 0, then 2 + floor(log2 v). */
+static __always_inline __u64 lt_log2_bucket(__s64 v)
+{
+	if (v < 0)
+		return 0;
+	if (v == 0)
+		return 1;
+	__u64 n = v, b = 2;
+	if (n >> 32) {
+		n >>= 32;
+		b += 32;
+	}
+	if (n >> 16) {
+		n >>= 16;
+		b += 16;
+	}
+	if (n >> 8) {
+		n >>= 8;
+		b += 8;
+	}
+	if (n >> 4) {
+		n >>= 4;
+		b += 4;
+	}
+	if (n >> 2) {
+		n >>= 2;
+		b += 2;
+	}
+	if (n >> 1)
+		b += 1;
+	return b;
+}
+
+/* Linear histogram bucket: 0 below lmin, then one per step, the last one
+ * at and above lmax. */
+static __always_inline __u64 lt_linear_bucket(struct lt_agg *a, __s64 v)
+{
+	if (a->lstep <= 0)
+		return 0;
+	if (v < a->lmin)
+		return 0;
+	if (v >= a->lmax)
+		return (__u64)(a->lmax - a->lmin) / (__u64)a->lstep + 1;
+	return (__u64)(v - a->lmin) / (__u64)a->lstep + 1;
+}
+
+static __always_inline void lt_agg_lost(struct lt_agg *a)
+{
+	__u32 k = a->map + (a->large ? LT_MAX_MAPS : 0);
+	struct lt_agg_counts *cnt = bpf_map_lookup_elem(&agg_counts, &k);
+	if (cnt)
+		cnt->lost++;
+}
+
+/*
+ * Builds aggregation a's key (key_size bytes, bucket last) and updates its
+ * map: count, sum, min and max of the value in this CPU's share. Keys are
+ * laid out by Go; every write is bounds-checked here too.
+ */
+static __always_inline void lt_agg_update(void *ctx, struct lt_agg *a, const struct lt_eval *ev, const char *comm,
+					  struct lt_scratch *slot, const __u32 *at, void *outer, __u32 key_size)
+{
+	__u32 zero = 0;
+	struct lt_key_buf *kb = bpf_map_lookup_elem(&agg_keys, &zero);
+	if (!kb)
+		return;
+	__u8 *key = kb->b;
+	__builtin_memset(key, 0, key_size);
+	__u32 nparts = a->nparts;
+	for (__u32 j = 0; j < LT_MAX_KEY_PARTS; j++) {
+		if (j >= nparts)
+			break;
+		struct lt_key_part *p = &a->parts[j];
+		__u32 off = p->offset;
+		switch (p->kind) {
+		case LT_KEY_VALUE: {
+			__u64 v = lt_narrow(lt_operand(ev, p->operand, 0), p->size, p->flags & LT_OPF_A_SIGNED);
+			if (off <= key_size - 16)
+				__builtin_memcpy(key + (off & (LT_KEY_LARGE - 1)), &v, sizeof(v));
+			break;
+		}
+		case LT_KEY_COMM:
+			if (comm && off <= key_size - 24)
+				__builtin_memcpy(key + (off & (LT_KEY_LARGE - 1)), comm, 16);
+			break;
+		case LT_KEY_BYTES: {
+			if (!slot || !at)
+				break;
+			__u32 fat = at[p->operand & (LT_MAX_FIELDS - 1)] & LT_FIELD_CURSOR_MASK;
+			struct lt_field_header *fh = (struct lt_field_header *)(slot->buf + fat);
+			__u32 len = fh->len, width = p->size;
+			if (len > width)
+				len = width;
+			if (len > 64 || off > LT_KEY_LARGE - 8 - 64 || off + len > key_size - 8)
+				break;
+			if (len > 0)
+				bpf_probe_read_kernel(key + off, len & 127, slot->buf + fat + sizeof(*fh));
+			break;
+		}
+		case LT_KEY_KSTACK:
+		case LT_KEY_USTACK: {
+			long id = bpf_get_stackid(ctx, &agg_stacks, p->kind == LT_KEY_USTACK ? BPF_F_USER_STACK : 0);
+			if (id < 0) {
+				lt_agg_lost(a);
+				return;
+			}
+			__u64 v = id;
+			if (off <= key_size - 16)
+				__builtin_memcpy(key + (off & (LT_KEY_LARGE - 1)), &v, sizeof(v));
+			break;
+		}
+		}
+	}
+	__s64 x = lt_narrow(lt_operand(ev, a->value, 0), a->value_size, a->value_flags & LT_OPF_A_SIGNED);
+	__u64 bucket = 0;
+	if (a->kind == LT_AGG_HIST)
+		bucket = lt_log2_bucket(x);
+	else if (a->kind == LT_AGG_LHIST)
+		bucket = lt_linear_bucket(a, x);
+	__builtin_memcpy(key + key_size - 8, &bucket, sizeof(bucket));
+
+	__u32 idx = a->map;
+	void *inner = bpf_map_lookup_elem(outer, &idx);
+	if (!inner)
+		return;
+	for (int tries = 0; tries < 2; tries++) {
+		struct lt_agg_value *v = bpf_map_lookup_elem(inner, key);
+		if (v) {
+			/* This CPU's share: no other CPU writes it. */
+			v->count++;
+			v->sum += x;
+			if (x < v->min)
+				v->min = x;
+			if (x > v->max)
+				v->max = x;
+			return;
+		}
+		struct lt_agg_value init = {.count = 1, .sum = x, .min = x, .max = x};
+		long err = bpf_map_update_elem(inner, key, &init, BPF_NOEXIST);
+		if (err == 0)
+			return;
+		if (err != -17) { /* EEXIST: another CPU added the key first; look again */
+			lt_agg_lost(a);
+			return;
+		}
+	}
+}
+
+static __always_inline void lt_aggregate(void *ctx, struct lt_spec *spec, const struct lt_eval *ev, const char *comm,
+					 struct lt_scratch *slot, const __u32 *at)
+{
+	__u32 n = spec->naggs;
+	for (__u32 i = 0; i < LT_MAX_AGGS; i++) {
+		if (i >= n)
+			break;
+		struct lt_agg *a = &spec->aggs[i];
+		if (a->large)
+			lt_agg_update(ctx, a, ev, comm, slot, at, &agg_large, LT_KEY_LARGE);
+		else
+			lt_agg_update(ctx, a, ev, comm, slot, at, &agg_small, LT_KEY_SMALL);
+	}
 }
 
 /* Appends a stack as a field: header, then up to LT_MAX_STACK addresses. */
@@ -467,15 +799,17 @@ static __always_inline int lt_collect(void *ctx, struct lt_source *src)
 		return 0;
 	}
 	char comm[16] = {};
-	bpf_get_current_comm(comm, sizeof(comm));
+	if (spec->flags & (LT_SPEC_FILTER_COMM | LT_SPEC_EMIT | LT_SPEC_COMM))
+		bpf_get_current_comm(comm, sizeof(comm));
 	if ((spec->flags & LT_SPEC_FILTER_COMM) &&
 	    lt_comm_equal(comm, spec->filter_comm) == !!(spec->flags & LT_SPEC_COMM_NOT)) {
 		st->filtered++;
 		return 0;
 	}
-	__u64 uid_gid = bpf_get_current_uid_gid();
-	__u32 cpu = bpf_get_smp_processor_id();
-	if (spec->nclauses && !lt_clauses_hold(spec, 1, 0, pid_tgid, uid_gid, cpu)) {
+	struct lt_eval ev = {.pid_tgid = pid_tgid, .uid_gid = bpf_get_current_uid_gid(),
+			     .cpu = bpf_get_smp_processor_id(), .retval = src->retval};
+	__u32 cpu = ev.cpu;
+	if (spec->nclauses && !lt_clauses_hold(spec, 1, &ev)) {
 		st->filtered++;
 		return 0;
 	}
@@ -483,8 +817,14 @@ static __always_inline int lt_collect(void *ctx, struct lt_source *src)
 		lt_save_entry(spec, pid_tgid, src);
 		return 0;
 	}
-	if (!(spec->flags & LT_SPEC_EMIT))
+	int emit = spec->flags & LT_SPEC_EMIT;
+	if (!emit && !spec->naggs)
 		return 0;
+	if (!emit && !spec->nfields && !spec->nops && !(spec->flags & LT_SPEC_PAIRED)) {
+		/* Keys and values from the header alone: no record is built. */
+		lt_aggregate(ctx, spec, &ev, comm, 0, 0);
+		return 0;
+	}
 
 	struct lt_scratch *slot = bpf_map_lookup_elem(&scratch, &cpu);
 	if (!slot)
@@ -506,8 +846,8 @@ static __always_inline int lt_collect(void *ctx, struct lt_source *src)
 	hdr->ts = bpf_ktime_get_ns();
 	hdr->pid = pid_tgid >> 32;
 	hdr->tid = (__u32)pid_tgid;
-	hdr->uid = (__u32)uid_gid;
-	hdr->gid = uid_gid >> 32;
+	hdr->uid = (__u32)ev.uid_gid;
+	hdr->gid = ev.uid_gid >> 32;
 	hdr->cpu = cpu;
 	hdr->retval = src->retval;
 	hdr->ip = src->ip;
@@ -540,21 +880,34 @@ static __always_inline int lt_collect(void *ctx, struct lt_source *src)
 	}
 	hdr->payload = payload;
 	size += payload;
-	if (lt_have_loop && spec->nfields) {
-		struct lt_fetch_ctx fc = {.slot = slot, .spec = spec, .tp = src->tp,
-					  .retval = src->retval, .nargs = nargs, .cursor = size};
+	ev.duration = hdr->duration;
+	struct lt_fetch_ctx fc = {.slot = slot, .spec = spec, .tp = src->tp, .nargs = nargs, .cursor = size, .ev = ev};
+	fc.ev.vals = fc.vals;
+	if (lt_have_loop && (spec->nfields || spec->nops)) {
 		__u32 n = spec->nfields;
 		if (n > LT_MAX_FIELDS)
 			n = LT_MAX_FIELDS;
-		bpf_loop(n, lt_fetch_one, &fc, 0);
+		if (n)
+			bpf_loop(n, lt_fetch_one, &fc, 0);
+		n = spec->nops;
+		if (n > LT_MAX_OPS)
+			n = LT_MAX_OPS;
+		if (n)
+			bpf_loop(n, lt_op_one, &fc, 0);
 		size = fc.cursor;
-		/* Tier 2 on captured values: a rejected event never reaches the
-		 * ring buffer. */
-		if (spec->nclauses && !lt_clauses_hold(spec, 0, fc.vals, pid_tgid, uid_gid, cpu)) {
+		/* Tier 2 on captured and computed values: a rejected event
+		 * never reaches the ring buffer or a map. */
+		if (spec->nclauses && !lt_clauses_hold(spec, 0, &fc.ev)) {
 			st->filtered++;
 			*(volatile __u32 *)&slot->busy = 0;
 			return 0;
 		}
+	}
+	if (spec->naggs)
+		lt_aggregate(ctx, spec, &fc.ev, comm, slot, fc.at);
+	if (!emit) {
+		*(volatile __u32 *)&slot->busy = 0;
+		return 0;
 	}
 	if (spec->flags & LT_SPEC_KSTACK)
 		size = lt_append_stack(ctx, slot, size, 0);

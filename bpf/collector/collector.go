@@ -68,6 +68,13 @@ type Collector struct {
 	// Paired return probes: per-thread call depth and saved entries.
 	entryDepths *ebpf.Map
 	entries     *ebpf.Map
+	// In-kernel aggregations: arrays of per-CPU hashes by key size, their
+	// counters, the key-building buffer and stacks used as keys.
+	aggSmall, aggLarge *ebpf.Map
+	aggCounts          *ebpf.Map
+	aggKeys            *ebpf.Map
+	aggStacks          *ebpf.Map
+	aggSlots           map[bool]map[uint16]bool
 
 	mu     sync.Mutex
 	shared map[Program]*ebpf.Program
@@ -106,7 +113,7 @@ func Load(opts Options) (*Collector, error) {
 		}
 	}
 
-	c := &Collector{spec: spec, shared: map[Program]*ebpf.Program{}, canCapture: canCapture}
+	c := &Collector{spec: spec, shared: map[Program]*ebpf.Program{}, canCapture: canCapture, aggSlots: map[bool]map[uint16]bool{}}
 	for _, m := range c.maps() {
 		*m.dst, err = ebpf.NewMap(spec.Maps[m.name])
 		if err != nil {
@@ -236,5 +243,10 @@ func (c *Collector) maps() []mapSlot {
 		{collectorMapScratch, &c.scratch},
 		{collectorMapEntryDepths, &c.entryDepths},
 		{collectorMapEntries, &c.entries},
+		{collectorMapAggSmall, &c.aggSmall},
+		{collectorMapAggLarge, &c.aggLarge},
+		{collectorMapAggCounts, &c.aggCounts},
+		{collectorMapAggKeys, &c.aggKeys},
+		{collectorMapAggStacks, &c.aggStacks},
 	}
 }

@@ -52,8 +52,12 @@ enum lt_field_status {
 /* Filter clauses per probe: all must hold (a conjunction). */
 #define LT_MAX_CLAUSES 4
 
-/* A clause's left operand: a captured field's value (0..LT_MAX_FIELDS-1)
- * or one of these header values, checked before anything is fetched. */
+/*
+ * Operands of clauses, computed values and map keys/values: a captured
+ * field's value (0..LT_MAX_FIELDS-1), a header value, a computed slot
+ * (LT_OPND_SLOT0 + i), a constant. PID..CGROUP are known before anything
+ * is fetched; the rest after.
+ */
 enum lt_operand {
 	LT_OPND_PID = 8,
 	LT_OPND_TID = 9,
@@ -61,6 +65,118 @@ enum lt_operand {
 	LT_OPND_GID = 11,
 	LT_OPND_CPU = 12,
 	LT_OPND_CGROUP = 13,
+	LT_OPND_NSECS = 14,
+	LT_OPND_DURATION = 15,
+	LT_OPND_RETVAL = 16,
+	LT_OPND_ONE = 17, /* the constant 1: what a count adds */
+	LT_OPND_IMM = 18, /* the op's immediate */
+	LT_OPND_SLOT0 = 24,
+};
+
+/* Computed values per probe: ops run in order after the fetch, each
+ * writing slot dst (LT_OPND_SLOT0 + dst) from operands a and b. */
+#define LT_MAX_OPS 8
+/* Captured fields and computed slots, as one array of values. */
+#define LT_MAX_VALS (2 * LT_MAX_FIELDS)
+
+enum lt_op_code {
+	LT_OPC_ADD = 0,
+	LT_OPC_SUB = 1,
+	LT_OPC_MUL = 2,
+	LT_OPC_DIV = 3,
+	LT_OPC_MOD = 4,
+	LT_OPC_AND = 5,
+	LT_OPC_OR = 6,
+	LT_OPC_XOR = 7,
+	LT_OPC_SHL = 8,
+	LT_OPC_SHR = 9,
+	LT_OPC_EQ = 10,
+	LT_OPC_NE = 11,
+	LT_OPC_LT = 12,
+	LT_OPC_LE = 13,
+	LT_OPC_GT = 14,
+	LT_OPC_GE = 15,
+	LT_OPC_LAND = 16,
+	LT_OPC_LOR = 17,
+	LT_OPC_NOT = 18,  /* !a */
+	LT_OPC_BNOT = 19, /* ~a */
+	LT_OPC_NEG = 20,  /* -a */
+};
+
+#define LT_OPF_SIGNED 1   /* signed division, shift and comparison */
+#define LT_OPF_A_SIGNED 2 /* a narrower than 8 bytes is sign-extended */
+#define LT_OPF_B_SIGNED 4
+
+struct lt_calc {
+	__u8 code;
+	__u8 dst;
+	__u8 a;
+	__u8 b;
+	__u8 a_size; /* bytes; narrower operands are cut (and sign-extended) */
+	__u8 b_size;
+	__u8 flags;
+	__u8 _pad;
+	__s64 imm;
+};
+
+/* In-kernel aggregations: a probe feeds up to LT_MAX_AGGS maps. Each
+ * map is an inner per-CPU hash of one of two key sizes, found in an
+ * array of maps by its slot. */
+#define LT_MAX_AGGS 2
+#define LT_MAX_KEY_PARTS 4
+#define LT_MAX_MAPS 256
+#define LT_KEY_SMALL 24
+#define LT_KEY_LARGE 128
+/* Stacks used as map keys, by id. */
+#define LT_MAX_STACK_IDS 16384
+
+enum lt_key_kind {
+	LT_KEY_VALUE = 1,  /* an operand, 8 bytes */
+	LT_KEY_COMM = 2,   /* the task command, 16 bytes */
+	LT_KEY_BYTES = 3,  /* a captured string's bytes, width bytes, zero-padded */
+	LT_KEY_KSTACK = 4, /* stack id in agg_stacks, 8 bytes */
+	LT_KEY_USTACK = 5,
+};
+
+struct lt_key_part {
+	__u8 kind;
+	__u8 operand; /* LT_KEY_VALUE: operand; LT_KEY_BYTES: field index */
+	__u8 size;    /* LT_KEY_VALUE: operand bytes; LT_KEY_BYTES: width */
+	__u8 offset;  /* where the part starts in the key */
+	__u8 flags;   /* LT_OPF_A_SIGNED: sign-extend a narrow value */
+	__u8 _pad[3];
+};
+
+enum lt_agg_kind {
+	LT_AGG_STATS = 0, /* count, sum, min, max of the value */
+	LT_AGG_HIST = 1,  /* count per log2 bucket of the value */
+	LT_AGG_LHIST = 2, /* count per linear bucket */
+};
+
+/* The last 8 bytes of every key hold the histogram bucket (0 otherwise). */
+struct lt_agg {
+	__u16 map; /* slot in agg_small or agg_large */
+	__u8 kind;
+	__u8 nparts;
+	__u8 large;
+	__u8 value; /* operand */
+	__u8 value_size;
+	__u8 value_flags; /* LT_OPF_A_SIGNED */
+	struct lt_key_part parts[LT_MAX_KEY_PARTS];
+	__s64 lmin, lmax, lstep;
+};
+
+/* One CPU's share of an aggregated key. */
+struct lt_agg_value {
+	__s64 count;
+	__s64 sum;
+	__s64 min;
+	__s64 max;
+};
+
+/* Per-map counters, one slot per CPU. */
+struct lt_agg_counts {
+	__u64 lost; /* updates dropped: map full, or a stack id not stored */
 };
 
 enum lt_cmp {
@@ -141,6 +257,7 @@ enum lt_kind {
 #define LT_SPEC_USTACK (1u << 6)      /* append the user stack after that */
 #define LT_SPEC_SAVE_ENTRY (1u << 7)  /* entry half of a paired return probe: save args, emit nothing */
 #define LT_SPEC_PAIRED (1u << 8)      /* return probe: restore the entry's args, set duration */
+#define LT_SPEC_COMM (1u << 9)        /* an aggregation key uses the command */
 
 /* Saved entries of paired return probes (LRU: unmatched ones expire). */
 #define LT_MAX_ENTRIES 16384
@@ -186,6 +303,12 @@ struct lt_spec {
 	struct lt_fetch fields[LT_MAX_FIELDS];
 	/* Tier 2: clauses over header values and captured fields. */
 	struct lt_clause clauses[LT_MAX_CLAUSES];
+	/* Computed values, then the maps the probe feeds. */
+	__u8 nops;
+	__u8 naggs;
+	__u8 _pad2[6];
+	struct lt_calc ops[LT_MAX_OPS];
+	struct lt_agg aggs[LT_MAX_AGGS];
 };
 
 /* Per-probe counters, one slot per CPU; Go sums them. */
@@ -223,7 +346,10 @@ struct lt_header {
 _Static_assert(sizeof(struct lt_header) == 80, "lt_header layout changed: update record.go");
 _Static_assert(sizeof(struct lt_fetch) == 32, "lt_fetch layout changed: update spec.go");
 _Static_assert(sizeof(struct lt_clause) == 16, "lt_clause layout changed: update spec.go");
-_Static_assert(sizeof(struct lt_spec) == 40 + 32 * LT_MAX_FIELDS + 16 * LT_MAX_CLAUSES, "lt_spec layout changed: regenerate");
+_Static_assert(sizeof(struct lt_calc) == 16, "lt_op layout changed: update spec.go");
+_Static_assert(sizeof(struct lt_agg) == 64, "lt_agg layout changed: update spec.go");
+_Static_assert(sizeof(struct lt_spec) == 40 + 32 * LT_MAX_FIELDS + 16 * LT_MAX_CLAUSES + 8 + 16 * LT_MAX_OPS + 64 * LT_MAX_AGGS,
+	       "lt_spec layout changed: regenerate");
 _Static_assert(2 * (LT_MAX_FIELD_BYTES + 4) + 0x10 < LT_MAX_RECORD, "field bounds no longer fit the scratch buffer");
 
 #endif

@@ -13,6 +13,11 @@ import (
 	"github.com/cilium/ebpf"
 )
 
+type collectorLtAggCounts struct {
+	_    structs.HostLayout
+	Lost uint64
+}
+
 type collectorLtDepthKey struct {
 	_       structs.HostLayout
 	PidTgid uint64
@@ -31,6 +36,11 @@ type collectorLtEntryKey struct {
 	PidTgid uint64
 	ProbeId uint32
 	Depth   uint32
+}
+
+type collectorLtKeyBuf struct {
+	_ structs.HostLayout
+	B [128]uint8
 }
 
 type collectorLtScratch struct {
@@ -75,6 +85,43 @@ type collectorLtSpec struct {
 		Pad     [3]uint8
 		Value   uint64
 	}
+	Nops  uint8
+	Naggs uint8
+	Pad2  [6]uint8
+	Ops   [8]struct {
+		_      structs.HostLayout
+		Code   uint8
+		Dst    uint8
+		A      uint8
+		B      uint8
+		A_size uint8
+		B_size uint8
+		Flags  uint8
+		Pad    uint8
+		Imm    int64
+	}
+	Aggs [2]struct {
+		_          structs.HostLayout
+		Map        uint16
+		Kind       uint8
+		Nparts     uint8
+		Large      uint8
+		Value      uint8
+		ValueSize  uint8
+		ValueFlags uint8
+		Parts      [4]struct {
+			_       structs.HostLayout
+			Kind    uint8
+			Operand uint8
+			Size    uint8
+			Offset  uint8
+			Flags   uint8
+			Pad     [3]uint8
+		}
+		Lmin  int64
+		Lmax  int64
+		Lstep int64
+	}
 }
 
 type collectorLtStats struct {
@@ -89,6 +136,11 @@ type collectorLtStats struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
+	collectorMapAggCounts      = "agg_counts"
+	collectorMapAggKeys        = "agg_keys"
+	collectorMapAggLarge       = "agg_large"
+	collectorMapAggSmall       = "agg_small"
+	collectorMapAggStacks      = "agg_stacks"
 	collectorMapEntries        = "entries"
 	collectorMapEntryDepths    = "entry_depths"
 	collectorMapEvents         = "events"
@@ -167,6 +219,11 @@ type collectorProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type collectorMapSpecs struct {
+	AggCounts   *ebpf.MapSpec `ebpf:"agg_counts"`
+	AggKeys     *ebpf.MapSpec `ebpf:"agg_keys"`
+	AggLarge    *ebpf.MapSpec `ebpf:"agg_large"`
+	AggSmall    *ebpf.MapSpec `ebpf:"agg_small"`
+	AggStacks   *ebpf.MapSpec `ebpf:"agg_stacks"`
 	Entries     *ebpf.MapSpec `ebpf:"entries"`
 	EntryDepths *ebpf.MapSpec `ebpf:"entry_depths"`
 	Events      *ebpf.MapSpec `ebpf:"events"`
@@ -203,6 +260,11 @@ func (o *collectorObjects) Close() error {
 //
 // It can be passed to loadCollectorObjects or ebpf.CollectionSpec.LoadAndAssign.
 type collectorMaps struct {
+	AggCounts   *ebpf.Map `ebpf:"agg_counts"`
+	AggKeys     *ebpf.Map `ebpf:"agg_keys"`
+	AggLarge    *ebpf.Map `ebpf:"agg_large"`
+	AggSmall    *ebpf.Map `ebpf:"agg_small"`
+	AggStacks   *ebpf.Map `ebpf:"agg_stacks"`
 	Entries     *ebpf.Map `ebpf:"entries"`
 	EntryDepths *ebpf.Map `ebpf:"entry_depths"`
 	Events      *ebpf.Map `ebpf:"events"`
@@ -213,6 +275,11 @@ type collectorMaps struct {
 
 func (m *collectorMaps) Close() error {
 	return _CollectorClose(
+		m.AggCounts,
+		m.AggKeys,
+		m.AggLarge,
+		m.AggSmall,
+		m.AggStacks,
 		m.Entries,
 		m.EntryDepths,
 		m.Events,

@@ -141,11 +141,13 @@ func (r Record) Fields(n int) []FieldData {
 // MaxClauses is the most filter clauses per probe.
 const MaxClauses = 4
 
-// Operand is a filter clause's left side: a captured field (0..MaxFields-1)
-// or a header value, which is checked before anything is fetched.
+// Operand names a value for clauses, computed values and map keys: a
+// captured field (0..MaxFields-1), a header value (PID..Cgroup are known
+// before anything is fetched and filter first), a computed slot
+// (Slot(i)) or a constant.
 type Operand uint8
 
-// Header operands.
+// Header and constant operands.
 const (
 	OperandPID Operand = 8 + iota
 	OperandTID
@@ -153,7 +155,30 @@ const (
 	OperandGID
 	OperandCPU
 	OperandCgroup
+	OperandNsecs
+	OperandDuration
+	OperandRetval
+	OperandOne // the constant 1
+	OperandImm // a Calc's Imm
 )
+
+// operandSlot0 is computed slot 0's operand.
+const operandSlot0 Operand = 24
+
+// Slot is the operand of computed slot i (0..MaxCalcs-1).
+func Slot(i int) Operand { return operandSlot0 + Operand(i) }
+
+// valid reports whether o names a value a spec with nfields fields and
+// nslots computed slots has.
+func (o Operand) valid(nfields, nslots int) bool {
+	switch {
+	case o < MaxFields:
+		return int(o) < nfields
+	case o >= operandSlot0:
+		return int(o-operandSlot0) < nslots
+	}
+	return o >= OperandPID && o <= OperandImm
+}
 
 // Cmp is a clause's comparison.
 type Cmp uint8

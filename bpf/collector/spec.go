@@ -17,6 +17,7 @@ const (
 	specUserStack   = 1 << 6
 	specSaveEntry   = 1 << 7
 	specPaired      = 1 << 8
+	specCommKey     = 1 << 9
 )
 
 // Spec is what one probe asks of the collector.
@@ -49,6 +50,11 @@ type Spec struct {
 	// Paired makes a return probe restore its entry's arguments and set
 	// the record's duration.
 	Paired bool
+	// Calcs compute values from fields and header values, in order, after
+	// the fetch; clauses and aggregations may use their slots.
+	Calcs []Calc
+	// Aggs are the in-kernel maps this probe updates.
+	Aggs []Agg
 }
 
 func (s *Spec) encode() (collectorLtSpec, error) {
@@ -107,8 +113,14 @@ func (s *Spec) encode() (collectorLtSpec, error) {
 		return out, fmt.Errorf("%d filter clauses, the collector checks at most %d per probe", len(s.Clauses), MaxClauses)
 	}
 	out.Nclauses = uint8(len(s.Clauses))
+	if err := s.encodeCalcs(&out); err != nil {
+		return out, err
+	}
+	if err := s.encodeAggs(&out); err != nil {
+		return out, err
+	}
 	for i, cl := range s.Clauses {
-		if cl.Operand >= MaxFields && (cl.Operand < OperandPID || cl.Operand > OperandCgroup) || cl.Operand < MaxFields && int(cl.Operand) >= len(s.Fields) {
+		if !cl.Operand.valid(len(s.Fields), len(s.Calcs)) || cl.Operand == OperandImm {
 			return out, fmt.Errorf("filter clause %d compares an unknown value", i)
 		}
 		if cl.Cmp > CmpGE {
