@@ -93,6 +93,7 @@ func compileCapture(t *attach.Target, env *attach.Env, fields map[string]string,
 		spec.Clauses = f.Clauses
 	}
 	spec.Fields = prog.Fetches
+	spec.Calcs = prog.Calcs
 	spec.KernelStack, spec.UserStack = prog.KernelStack, prog.UserStack
 	spec.Paired = prog.NeedsEntry
 	return prog, nil

@@ -188,13 +188,18 @@ func TestCompileFilter(t *testing.T) {
 		comm    string
 		fetches int
 	}{
-		{`retval > 0`, "0 4 true 8 0", "", 1},
-		{`0 < retval`, "0 4 true 8 0", "", 1},
+		{`retval > 0`, "16 4 true 8 0", "", 0},
+		{`0 < retval`, "16 4 true 8 0", "", 0},
+		{`args.file->f_pos > args.count`, "24 1 false 8 0", "", 2},
+		{`(args.count & 0xff) == 3`, "24 0 false 8 3", "", 1},
+		{`duration / 1000 > 5`, "24 4 false 8 5", "", 0},
+		{`pid != 1 && pid != 2 && pid != 3 && pid != 4 && pid != 5`, "8 1 false 0 1;8 1 false 0 2;8 1 false 0 3;26 1 false 8 0", "", 0},
 		{`pid == 42 && tid != 7`, "8 0 false 0 42;9 1 false 0 7", "", 0},
 		{`comm != "bash"`, "", "!bash", 0},
 		{`args.count >= 4096 && uid == 0`, "0 5 false 8 4096;10 0 false 0 0", "", 1},
 		{`args.file->f_flags == 1`, "0 0 false 4 1", "", 1},
 	}
+	p.Pairable = true
 	for _, tc := range tests {
 		prog := &Program{}
 		f, err := CompileFilter(p, prog, tc.expr)
@@ -219,7 +224,7 @@ func TestCompileFilter(t *testing.T) {
 		`comm == "a" || pid == 1`: "comm cannot be combined with ||",
 		`(pid == 1 || pid == 2) && (tid == 3 || tid == 4) && uid == 0`: "expands to 12 comparisons",
 		`comm == "a" && comm == "b"`:                                   "only one comm comparison",
-		`args.file->f_pos > args.count`:                                "one side of a comparison must be a constant",
+		`1 < 2`:                                                        "this comparison is constant",
 		`str(args.buf) == "x"`:                                         `only comm == "name"`,
 	} {
 		if _, err := CompileFilter(p, &Program{}, expr); err == nil || !strings.Contains(err.Error(), want) {
@@ -283,7 +288,8 @@ func TestCompileFilterGroups(t *testing.T) {
 		{`pid == 1 || pid == 2`, "g0 8 0 1;g1 8 0 2"},
 		{`(pid == 1 || tid == 2) && uid == 0`, "g0 8 0 1;g0 10 0 0;g1 9 0 2;g1 10 0 0"},
 		{`!(pid == 1 || tid == 2)`, "g0 8 1 1;g0 9 1 2"},
-		{`!(retval > 0)`, "g0 0 3 0"},
+		{`!(retval > 0)`, "g0 16 3 0"},
+		{`pid == 1 || pid == 2 || pid == 3 || pid == 4 || pid == 5`, "g0 8 0 1;g1 8 0 2;g2 8 0 3;g3 26 1 0"},
 	}
 	for _, tc := range tests {
 		f, err := CompileFilter(p, &Program{}, tc.expr)

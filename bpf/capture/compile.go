@@ -51,6 +51,8 @@ type Program struct {
 	// NeedsEntry: a return probe's expressions use entry arguments or
 	// duration, so an entry probe must save them.
 	NeedsEntry bool
+	// Calcs compute values in the kernel (filters, map keys and values).
+	Calcs []collector.Calc
 }
 
 // Sections is how many field sections records of this program carry:

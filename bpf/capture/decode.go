@@ -2,6 +2,7 @@ package capture
 
 import (
 	le "encoding/binary"
+	"fmt"
 	"strconv"
 
 	"github.com/luatrace/luatrace/bpf/collector"
@@ -118,6 +119,9 @@ func (p *Program) Describe() []string {
 			continue
 		}
 		out = append(out, line+describeFetch(p.Fetches, f.fetch))
+	}
+	for i, c := range p.Calcs {
+		out = append(out, fmt.Sprintf("slot%d = %s", i, describeCalc(p.Fetches, c)))
 	}
 	return out
 }

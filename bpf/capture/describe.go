@@ -58,3 +58,40 @@ func describeFetch(fetches []collector.Fetch, i int) string {
 	}
 	return b.String()
 }
+
+var calcSymbols = map[collector.CalcCode]string{}
+
+func init() {
+	for sym, code := range calcCodes {
+		calcSymbols[code] = sym
+	}
+	calcSymbols[collector.CalcNot], calcSymbols[collector.CalcBNot], calcSymbols[collector.CalcNeg] = "!", "~", "-"
+}
+
+// describeCalc renders a computed value as "[arg2 value] & 0xff".
+func describeCalc(fetches []collector.Fetch, c collector.Calc) string {
+	sym := calcSymbols[c.Code]
+	if c.Code >= collector.CalcNot {
+		return sym + describeOperand(fetches, c.A, c.Imm)
+	}
+	return describeOperand(fetches, c.A, c.Imm) + " " + sym + " " + describeOperand(fetches, c.B, c.Imm)
+}
+
+// describeOperand names an operand of computed values and map keys.
+func describeOperand(fetches []collector.Fetch, o collector.Operand, imm int64) string {
+	switch {
+	case o < collector.MaxFields:
+		return "[" + describeFetch(fetches, int(o)) + "]"
+	case o >= collector.Slot(0):
+		return fmt.Sprintf("slot%d", o-collector.Slot(0))
+	case o == collector.OperandImm:
+		return fmt.Sprint(imm)
+	case o == collector.OperandOne:
+		return "1"
+	}
+	names := []string{"pid", "tid", "uid", "gid", "cpu", "cgroup", "nsecs", "duration", "retval"}
+	if i := int(o - collector.OperandPID); i >= 0 && i < len(names) {
+		return names[i]
+	}
+	return fmt.Sprintf("operand%d", o)
+}

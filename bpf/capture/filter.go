@@ -105,7 +105,7 @@ func (c *compiler) conjuncts(n node, f *Filter) error {
 		total += len(g)
 	}
 	if len(groups) > collector.MaxClauses || total > collector.MaxClauses {
-		return c.errorf(n, "the filter expands to %d comparisons; the collector checks at most %d per probe", total, collector.MaxClauses)
+		return c.tooManyClauses(n, f, groups, total)
 	}
 	for gi, g := range groups {
 		for _, lit := range g {
@@ -115,6 +115,78 @@ func (c *compiler) conjuncts(n node, f *Filter) error {
 		}
 	}
 	return nil
+}
+
+// tooManyClauses compiles a filter with more comparisons than clauses: a
+// single conjunction keeps its first comparisons as clauses and ANDs the
+// rest in computed slots; an OR keeps its first groups as clauses and
+// computes the others into one slot, the last group.
+func (c *compiler) tooManyClauses(n node, f *Filter, groups [][]literal, total int) error {
+	saved := c.snapshot()
+	err := func() error {
+		if len(groups) == 1 {
+			g := groups[0]
+			keep := collector.MaxClauses - 1
+			for _, lit := range g[:keep] {
+				if err := c.comparison(lit, f, 0, false); err != nil {
+					return err
+				}
+			}
+			var rest node = literalNode(g[keep])
+			for _, lit := range g[keep+1:] {
+				rest = binary{at: lit.b.at, op: "&&", l: rest, r: literalNode(lit)}
+			}
+			return c.comparison(literal{b: binary{at: n.pos(), op: "!=", l: rest, r: number{at: n.pos()}}}, f, 0, false)
+		}
+		// Whole groups as clauses while they fit, the rest ORed in one slot.
+		used, gi := 0, 0
+		for ; gi < collector.MaxClauses-1 && used+len(groups[gi]) <= collector.MaxClauses-1; gi++ {
+			for _, lit := range groups[gi] {
+				if err := c.comparison(lit, f, uint8(gi), true); err != nil {
+					return err
+				}
+			}
+			used += len(groups[gi])
+		}
+		var rest node
+		for _, g := range groups[gi:] {
+			var and node = literalNode(g[0])
+			for _, lit := range g[1:] {
+				and = binary{at: lit.b.at, op: "&&", l: and, r: literalNode(lit)}
+			}
+			if rest == nil {
+				rest = and
+			} else {
+				rest = binary{at: and.pos(), op: "||", l: rest, r: and}
+			}
+		}
+		return c.comparison(literal{b: binary{at: n.pos(), op: "!=", l: rest, r: number{at: n.pos()}}}, f, uint8(gi), true)
+	}()
+	if err != nil {
+		c.restore(saved)
+		f.Clauses = nil
+		return c.errorf(n, "the filter expands to %d comparisons; the collector checks at most %d per probe plus %d computed operations (%v)",
+			total, collector.MaxClauses, collector.MaxCalcs, err)
+	}
+	return nil
+}
+
+// literalNode turns a comparison back into an expression.
+func literalNode(lit literal) node {
+	if lit.neg {
+		return unary{at: lit.b.at, op: "!", x: lit.b}
+	}
+	return lit.b
+}
+
+type programState struct{ fetches, calcs int }
+
+func (c *compiler) snapshot() programState {
+	return programState{len(c.prog.Fetches), len(c.prog.Calcs)}
+}
+
+func (c *compiler) restore(s programState) {
+	c.prog.Fetches, c.prog.Calcs = c.prog.Fetches[:s.fetches], c.prog.Calcs[:s.calcs]
 }
 
 // comparison compiles one comparison into a clause of group gi, or into
@@ -146,49 +218,39 @@ func (c *compiler) comparison(lit literal, f *Filter, gi uint8, alternatives boo
 		f.Comm, f.CommNot = s.s, cmp == collector.CmpNE
 		return nil
 	}
-	k, err := c.expr(rhs)
-	if err != nil {
-		return err
-	}
-	if !k.isConst {
-		return c.errorf(rhs, "one side of a comparison must be a constant")
-	}
 	if id, ok := lhs.(ident); ok {
 		if op, isHeader := headerOperands[id.name]; isHeader {
-			f.Clauses = append(f.Clauses, collector.Clause{Operand: op, Cmp: cmp, Value: uint64(k.c), Group: gi})
-			return nil
+			if k, err := c.kernelValue(rhs); err == nil && k.isConst {
+				// Checked before anything is fetched.
+				f.Clauses = append(f.Clauses, collector.Clause{Operand: op, Cmp: cmp, Value: uint64(k.c), Group: gi})
+				return nil
+			}
 		}
 	}
-	v, err := c.expr(lhs)
+	l, err := c.kernelValue(lhs)
 	if err != nil {
 		return err
 	}
-	if v.header == "duration" {
-		return c.errorf(lhs, "duration cannot be filtered in the kernel yet; test it in the callback")
+	r, err := c.kernelValue(rhs)
+	if err != nil {
+		return err
 	}
-	if v.header != "" || v.isConst || v.f.Op == collector.OpStr || v.f.Op == collector.OpBuf {
-		return c.errorf(lhs, "cannot compare this value in the kernel; compare it in the callback")
+	if l.isConst && r.isConst {
+		return c.errorf(b, "this comparison is constant; compare a value of the event")
 	}
-	t := underlying(v.typ)
-	if v.lvalue {
-		size, err := typeSize(t)
-		if err != nil || size == 0 || size > 8 {
-			return c.errorf(lhs, "cannot compare a %s", typeName(v.typ))
+	if l.isConst {
+		l, r, cmp = r, l, mirrored[cmp]
+	}
+	if !r.isConst {
+		// Two values: compare them in a computed slot, keep it when true.
+		codes := map[collector.Cmp]string{collector.CmpEQ: "==", collector.CmpNE: "!=", collector.CmpLT: "<",
+			collector.CmpLE: "<=", collector.CmpGT: ">", collector.CmpGE: ">="}
+		if l, err = c.binaryCalc(binary{at: b.at, op: codes[cmp]}, l, r); err != nil {
+			return err
 		}
-		if v.bitSize > 0 {
-			return c.errorf(lhs, "bitfields cannot be compared in the kernel yet; compare in the callback")
-		}
-		v.f.Op, v.f.Size = collector.OpRead, uint8(size)
-	} else {
-		v.f.Op = collector.OpValue
+		cmp, r = collector.CmpNE, kval{isConst: true}
 	}
-	_, signed := scalarKind(t)
-	size := 8
-	if n, err := typeSize(t); err == nil && n > 0 && n < 8 {
-		size = n // the collector cuts and sign-extends before comparing
-	}
-	idx := c.emit(v.f)
-	f.Clauses = append(f.Clauses, collector.Clause{Operand: collector.Operand(idx), Cmp: cmp, Signed: signed, Size: uint8(size), Value: uint64(k.c), Group: gi})
+	f.Clauses = append(f.Clauses, collector.Clause{Operand: l.op, Cmp: cmp, Signed: l.signed || r.c < 0, Size: l.size, Value: uint64(r.c), Group: gi})
 	return nil
 }
 

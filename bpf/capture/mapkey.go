@@ -1,0 +1,154 @@
+package capture
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/cilium/ebpf/btf"
+
+	"github.com/luatrace/luatrace/bpf/collector"
+)
+
+// KeyKind is how a map key part decodes.
+type KeyKind int
+
+// Key part kinds as Lua sees them.
+const (
+	KeyInt KeyKind = iota
+	KeyUint
+	KeyString
+	KeyKernelStack
+	KeyUserStack
+)
+
+// KeyPart is one part of a compiled map key: Width bytes at Offset.
+type KeyPart struct {
+	Kind          KeyKind
+	Offset, Width int
+	Size          int // KeyInt: the value's bytes, for sign extension
+}
+
+// MapUpdate is a compiled map key and value for one probe.
+type MapUpdate struct {
+	Parts  []collector.KeyPart
+	Decode []KeyPart
+	// KeyBytes is the key's size with the 8-byte histogram bucket.
+	KeyBytes    int
+	Value       collector.Operand
+	ValueSize   uint8
+	ValueSigned bool
+}
+
+// Shape describes the key's layout, so that probes feeding one map can be
+// checked to agree.
+func (u *MapUpdate) Shape() string {
+	var b strings.Builder
+	for _, d := range u.Decode {
+		fmt.Fprintf(&b, "%d:%d:%d;", d.Kind, d.Offset, d.Width)
+	}
+	return b.String()
+}
+
+// CompileMapUpdate compiles a map's key expressions (none: a single value)
+// and its value expression ("": count, adding 1) for probe p, adding
+// fetches and computed values to prog.
+func CompileMapUpdate(p Probe, prog *Program, keys []string, value string) (*MapUpdate, error) {
+	u := &MapUpdate{Value: collector.OperandOne, ValueSize: 8}
+	if len(keys) > collector.MaxKeyParts {
+		return nil, fmt.Errorf("a key has at most %d parts, not %d", collector.MaxKeyParts, len(keys))
+	}
+	offset := 0
+	for _, k := range keys {
+		c := &compiler{probe: p, prog: prog, src: k}
+		part, dec, err := c.keyPart(k)
+		if err != nil {
+			return nil, fmt.Errorf("key %q: %w", k, err)
+		}
+		part.Offset, dec.Offset = uint8(offset), offset
+		offset += (part.Width() + 7) &^ 7
+		u.Parts, u.Decode = append(u.Parts, part), append(u.Decode, dec)
+	}
+	u.KeyBytes = offset + 8
+	if u.KeyBytes > collector.LargeKey {
+		return nil, fmt.Errorf("the key takes %d bytes; keys hold at most %d (strings count %d bytes each)",
+			u.KeyBytes-8, collector.LargeKey-8, collector.MaxKeyBytes)
+	}
+	if value != "" {
+		c := &compiler{probe: p, prog: prog, src: value}
+		tree, err := parse(value)
+		if err != nil {
+			return nil, fmt.Errorf("value: %w", err)
+		}
+		v, err := c.kernelValue(tree)
+		if err != nil {
+			return nil, fmt.Errorf("value %q: %w", value, err)
+		}
+		if v.isConst {
+			// A constant value: computed once per event like any other.
+			if v, err = c.calc(tree, collector.Calc{Code: collector.CalcOr, A: collector.OperandImm, B: collector.OperandImm, Imm: v.c}, v.c < 0); err != nil {
+				return nil, err
+			}
+		}
+		u.Value, u.ValueSize, u.ValueSigned = v.op, v.size, v.signed
+	}
+	if len(prog.Fetches) > collector.MaxFields {
+		return nil, fmt.Errorf("%d captures (fields, filter, keys and values) exceed the limit of %d per probe", len(prog.Fetches), collector.MaxFields)
+	}
+	prog.placeStacks()
+	return u, nil
+}
+
+func (c *compiler) keyPart(src string) (collector.KeyPart, KeyPart, error) {
+	tree, err := parse(src)
+	if err != nil {
+		return collector.KeyPart{}, KeyPart{}, err
+	}
+	if id, ok := tree.(ident); ok {
+		switch id.name {
+		case "comm":
+			return collector.KeyPart{Kind: collector.KeyComm}, KeyPart{Kind: KeyString, Width: 16}, nil
+		case "kstack":
+			return collector.KeyPart{Kind: collector.KeyKernelStack}, KeyPart{Kind: KeyKernelStack, Width: 8}, nil
+		case "ustack":
+			return collector.KeyPart{Kind: collector.KeyUserStack}, KeyPart{Kind: KeyUserStack, Width: 8}, nil
+		}
+	}
+	if !c.isArithmetic(tree) {
+		saved := c.snapshot()
+		if v, err := c.expr(tree); err == nil && (v.f.Op == collector.OpStr || isCharArray(v)) {
+			c.restore(saved)
+			f, err := c.fieldOf("", tree)
+			if err != nil {
+				return collector.KeyPart{}, KeyPart{}, err
+			}
+			fetch := &c.prog.Fetches[f.fetch]
+			width := min(fetch.MaxLen, collector.MaxKeyBytes)
+			fetch.MaxLen = width
+			return collector.KeyPart{Kind: collector.KeyBytes, Operand: collector.Operand(f.fetch), Size: uint8(width)},
+				KeyPart{Kind: KeyString, Width: width}, nil
+		} else if err == nil && v.f.Op == collector.OpBuf {
+			c.restore(saved)
+			return collector.KeyPart{}, KeyPart{}, c.errorf(tree, "a buffer cannot be a key; use str() or a number")
+		}
+		c.restore(saved)
+	}
+	v, err := c.kernelValue(tree)
+	if err != nil {
+		return collector.KeyPart{}, KeyPart{}, err
+	}
+	if v.isConst {
+		return collector.KeyPart{}, KeyPart{}, c.errorf(tree, "a constant key is the same for every event; leave the key out")
+	}
+	kind := KeyUint
+	if v.signed {
+		kind = KeyInt
+	}
+	return collector.KeyPart{Kind: collector.KeyValue, Operand: v.op, Size: v.size, Signed: v.signed},
+		KeyPart{Kind: kind, Width: 8, Size: int(v.size)}, nil
+}
+
+// isCharArray: a char array in memory, which fieldOf captures as a string.
+func isCharArray(v val) bool {
+	arr, ok := underlying(v.typ).(*btf.Array)
+	return ok && v.lvalue && isChar(arr.Type)
+}
