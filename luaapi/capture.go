@@ -55,7 +55,8 @@ func reservedField(name string) bool {
 
 // compileCapture compiles a probe's fields and filter for one of its
 // targets into spec.
-func compileCapture(t *attach.Target, env *attach.Env, fields map[string]string, filter string, spec *collector.Spec) (*capture.Program, error) {
+func compileCapture(k *kernel, t *attach.Target, fields map[string]string, filter string, into []*luaMap, spec *collector.Spec) (*capture.Program, error) {
+	env := k.env
 	p := capture.Probe{Format: t.Format, Return: t.Return}
 	switch t.Spec.Kind {
 	case probespec.Kretprobe, probespec.Uretprobe:
@@ -91,6 +92,9 @@ func compileCapture(t *attach.Target, env *attach.Env, fields map[string]string,
 			spec.Comm, spec.CommNot = f.Comm, f.CommNot
 		}
 		spec.Clauses = f.Clauses
+	}
+	if err := compileInto(k, p, prog, into, spec); err != nil {
+		return nil, err
 	}
 	spec.Fields = prog.Fetches
 	spec.Calcs = prog.Calcs

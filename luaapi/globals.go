@@ -26,6 +26,13 @@ func (r *Runtime) installGlobals() {
 		return 0
 	}))
 	r.L.SetGlobal("print", r.L.NewFunction(func(L *lua.LState) int {
+		if ud, ok := L.Get(1).(*lua.LUserData); ok && L.GetTop() == 1 {
+			if m, ok := ud.Value.(*luaMap); ok {
+				// As bpftrace's print(@map): the map's own layout.
+				r.printMap(L, m, 0)
+				return 0
+			}
+		}
 		buf = buf[:0]
 		for i := 1; i <= L.GetTop(); i++ {
 			if i > 1 {

@@ -41,11 +41,12 @@ var probeOptions = map[string]string{
 	"fields":   `table of name = "expression": values captured in the kernel`,
 	"filter":   `string: comparisons joined by && checked in the kernel`,
 	"entry":    "boolean: pair a kretprobe/uretprobe with its entry (argN and duration at return)",
+	"into":     "map or list of maps (map.count{...}): aggregated in the kernel",
 }
 
 // Options the capture and aggregation engines will add; named here so the
 // error says what is missing rather than calling them typos.
-var laterOptions = map[string]bool{"into": true, "stack": true}
+var laterOptions = map[string]bool{"stack": true}
 
 func (r *Runtime) installProbe() {
 	mt := r.L.NewTypeMetatable(probeTypeName)
@@ -143,6 +144,7 @@ type parsedOptions struct {
 	fields   map[string]string
 	filter   string
 	entry    bool // pair return probes with their entry even without captures
+	into     []*luaMap
 }
 
 func parseProbeOptions(t *lua.LTable) (parsedOptions, error) {
@@ -181,6 +183,8 @@ func parseProbeOptions(t *lua.LTable) (parsedOptions, error) {
 			po.fields, err = parseFields(v)
 		case "entry":
 			po.entry = lua.LVAsBool(v)
+		case "into":
+			po.into, err = parseInto(v)
 		case "filter":
 			s, ok := v.(lua.LString)
 			if !ok || len(s) == 0 {
@@ -235,8 +239,8 @@ func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
 	for _, t := range targets {
 		tspec := spec
 		var prog *capture.Program
-		if len(po.fields) > 0 || po.filter != "" {
-			if prog, err = compileCapture(&t, k.env, po.fields, po.filter, &tspec); err != nil {
+		if len(po.fields) > 0 || po.filter != "" || len(po.into) > 0 {
+			if prog, err = compileCapture(k, &t, po.fields, po.filter, po.into, &tspec); err != nil {
 				r.unlink(p)
 				return fmt.Errorf("probe %q: %w", p.Spec.Raw, err)
 			}

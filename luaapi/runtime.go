@@ -78,6 +78,7 @@ type Runtime struct {
 	ticks        atomic.Uint64 // interval ticks missed because mail was full
 	repl         *repl         // set in an interactive session
 	syms         symbolizers   // for kstack/ustack
+	maps         []*luaMap     // every map the script made, for the exit printout
 }
 
 // message is anything the owner goroutine must act on.
@@ -109,6 +110,7 @@ func New(opts Options) *Runtime {
 	r.installProbe()
 	r.installStdlib()
 	r.installStack()
+	r.installMaps()
 	return r
 }
 
@@ -163,6 +165,7 @@ func (r *Runtime) RunScript(name, code string) (int, error) {
 	}
 	r.shutdown()
 	r.runAll(r.end, "END")
+	r.printUnprinted()
 	r.report()
 	if err := r.out.Flush(); err != nil {
 		return 1, fmt.Errorf("write output: %w", err)
@@ -280,6 +283,7 @@ func (r *Runtime) shutdown() {
 // report prints drops and repeated errors to stderr: never silent.
 func (r *Runtime) report() {
 	r.errs.summary()
+	r.closeMaps()
 	if r.kernel != nil {
 		r.kernel.reportDrops(r)
 		r.kernel.close()

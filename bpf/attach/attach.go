@@ -37,6 +37,11 @@ type Env struct {
 	btfOnce sync.Once
 	btfSpec *btf.Spec
 	btfErr  error
+
+	// sharedOn lists tracepoints running the shared tracepoint program: a
+	// tracepoint runs each program once, so further probes on it get
+	// their own copy.
+	sharedOn map[string]bool
 }
 
 // Tracefs returns the tracefs directory, mounting tracefs if needed.
@@ -151,15 +156,7 @@ func (e *Env) attach(a *Attachment) error {
 	case probespec.Uprobe, probespec.Uretprobe:
 		return e.attachUprobe(a)
 	case probespec.Tracepoint:
-		prog, err := e.Collector.Shared(t.Program)
-		if err != nil {
-			return loadError(t, err)
-		}
-		l, err := link.Tracepoint(t.Group, t.Func, prog, &link.TracepointOptions{Cookie: cookie})
-		if err != nil {
-			return fmt.Errorf("cannot attach %s: %w", t.Name, err)
-		}
-		a.links = append(a.links, l)
+		return e.attachTracepoint(a)
 	case probespec.RawTracepoint:
 		prog, err := e.Collector.Dedicated(t.Program, a.ID, attachToFor(t))
 		if err != nil {
@@ -210,4 +207,32 @@ func attachToFor(t Target) string {
 // sentence what failed.
 func loadError(t Target, err error) error {
 	return fmt.Errorf("the kernel refused the collector program for %s: %w", t.Name, err)
+}
+
+func (e *Env) attachTracepoint(a *Attachment) error {
+	t := a.Target
+	name := t.Group + ":" + t.Func
+	prog, err := e.Collector.Shared(t.Program)
+	opts := &link.TracepointOptions{Cookie: uint64(a.ID)}
+	if err == nil && e.sharedOn[name] {
+		if prog, err = e.Collector.Dedicated(t.Program, a.ID, ""); err == nil {
+			a.progs = append(a.progs, prog)
+			opts = nil
+		}
+	}
+	if err != nil {
+		return loadError(t, err)
+	}
+	l, err := link.Tracepoint(t.Group, t.Func, prog, opts)
+	if err != nil {
+		return fmt.Errorf("cannot attach %s: %w", t.Name, err)
+	}
+	if opts != nil {
+		if e.sharedOn == nil {
+			e.sharedOn = map[string]bool{}
+		}
+		e.sharedOn[name] = true
+	}
+	a.links = append(a.links, l)
+	return nil
 }

@@ -94,3 +94,6 @@ func (w *Writer) Flush() error {
 	}
 	return w.err
 }
+
+// JSON reports whether output is JSON lines.
+func (w *Writer) JSON() bool { return w.mode != Text }
