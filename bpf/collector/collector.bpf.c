@@ -163,6 +163,22 @@ static __always_inline __u32 lt_probe_id(void *ctx)
 	return (__u32)bpf_get_attach_cookie(ctx);
 }
 
+/* Only the field luatrace reads; CO-RE finds its offset in kernel BTF. */
+struct task_struct {
+	char comm[16];
+} __attribute__((preserve_access_index));
+
+/* The current task's command: two loads through the BTF task pointer,
+ * several times cheaper than bpf_get_current_comm's string copy. The
+ * kernel keeps comm NUL-padded, so the bytes match that helper's. */
+static __always_inline void lt_current_comm(char *dst)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	const __u64 *src = (const __u64 *)t->comm;
+	((__u64 *)dst)[0] = src[0];
+	((__u64 *)dst)[1] = src[1];
+}
+
 static __always_inline int lt_comm_equal(const char *a, const char *b)
 {
 #pragma unroll
@@ -227,8 +243,6 @@ const volatile __u32 lt_have_loop = 0;
 /* An event's values as operands see them. vals (captured fields, then
  * computed slots) is null when nothing was fetched. */
 struct lt_eval {
-	__u64 pid_tgid;
-	__u64 uid_gid;
 	__u64 retval;
 	__u64 duration;
 	__u64 *vals;
@@ -257,14 +271,16 @@ static __always_inline __u64 lt_operand(const struct lt_eval *ev, __u8 op, __s64
 	if (op >= LT_OPND_SLOT0)
 		return ev->vals ? ev->vals[(op - LT_OPND_SLOT0 + LT_MAX_FIELDS) & (LT_MAX_VALS - 1)] : 0;
 	switch (op) {
+	/* Identity helpers run only when asked: uid_gid maps through the
+	 * user namespace and costs more than the rest of a count. */
 	case LT_OPND_PID:
-		return ev->pid_tgid >> 32;
+		return bpf_get_current_pid_tgid() >> 32;
 	case LT_OPND_TID:
-		return (__u32)ev->pid_tgid;
+		return (__u32)bpf_get_current_pid_tgid();
 	case LT_OPND_UID:
-		return (__u32)ev->uid_gid;
+		return (__u32)bpf_get_current_uid_gid();
 	case LT_OPND_GID:
-		return ev->uid_gid >> 32;
+		return bpf_get_current_uid_gid() >> 32;
 	case LT_OPND_CPU:
 		return ev->cpu;
 	case LT_OPND_CGROUP:
@@ -669,7 +685,10 @@ static __always_inline void lt_agg_update(void *ctx, struct lt_agg *a, const str
 		}
 		}
 	}
-	__s64 x = lt_narrow(lt_operand(ev, a->value, 0), a->value_size, a->value_flags & LT_OPF_A_SIGNED);
+	/* Counts add 1: no operand to evaluate. */
+	__s64 x = 1;
+	if (a->value != LT_OPND_ONE)
+		x = lt_narrow(lt_operand(ev, a->value, 0), a->value_size, a->value_flags & LT_OPF_A_SIGNED);
 	__u64 bucket = 0;
 	if (a->kind == LT_AGG_HIST)
 		bucket = lt_log2_bucket(x);
@@ -687,6 +706,8 @@ static __always_inline void lt_agg_update(void *ctx, struct lt_agg *a, const str
 			/* This CPU's share: no other CPU writes it. */
 			v->count++;
 			v->sum += x;
+			if (a->value == LT_OPND_ONE)
+				return;
 			if (x < v->min)
 				v->min = x;
 			if (x > v->max)
@@ -793,28 +814,26 @@ static __always_inline int lt_collect(void *ctx, struct lt_source *src)
 	st->hits++;
 
 	/* Tier 1: cheap identity filters before any memory is read. */
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	if ((spec->flags & LT_SPEC_FILTER_TGID) && (__u32)(pid_tgid >> 32) != spec->filter_tgid) {
+	if ((spec->flags & LT_SPEC_FILTER_TGID) && (__u32)(bpf_get_current_pid_tgid() >> 32) != spec->filter_tgid) {
 		st->filtered++;
 		return 0;
 	}
 	char comm[16] = {};
 	if (spec->flags & (LT_SPEC_FILTER_COMM | LT_SPEC_EMIT | LT_SPEC_COMM))
-		bpf_get_current_comm(comm, sizeof(comm));
+		lt_current_comm(comm);
 	if ((spec->flags & LT_SPEC_FILTER_COMM) &&
 	    lt_comm_equal(comm, spec->filter_comm) == !!(spec->flags & LT_SPEC_COMM_NOT)) {
 		st->filtered++;
 		return 0;
 	}
-	struct lt_eval ev = {.pid_tgid = pid_tgid, .uid_gid = bpf_get_current_uid_gid(),
-			     .cpu = bpf_get_smp_processor_id(), .retval = src->retval};
+	struct lt_eval ev = {.cpu = bpf_get_smp_processor_id(), .retval = src->retval};
 	__u32 cpu = ev.cpu;
 	if (spec->nclauses && !lt_clauses_hold(spec, 1, &ev)) {
 		st->filtered++;
 		return 0;
 	}
 	if (spec->flags & LT_SPEC_SAVE_ENTRY) {
-		lt_save_entry(spec, pid_tgid, src);
+		lt_save_entry(spec, bpf_get_current_pid_tgid(), src);
 		return 0;
 	}
 	int emit = spec->flags & LT_SPEC_EMIT;
@@ -840,14 +859,16 @@ static __always_inline int lt_collect(void *ctx, struct lt_source *src)
 	*(volatile __u32 *)&slot->busy = 1;
 
 	struct lt_header *hdr = (struct lt_header *)slot->buf;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 uid_gid = bpf_get_current_uid_gid();
 	__u64 *args = (__u64 *)(slot->buf + sizeof(*hdr));
 
 	hdr->probe_id = id;
 	hdr->ts = bpf_ktime_get_ns();
 	hdr->pid = pid_tgid >> 32;
 	hdr->tid = (__u32)pid_tgid;
-	hdr->uid = (__u32)ev.uid_gid;
-	hdr->gid = ev.uid_gid >> 32;
+	hdr->uid = (__u32)uid_gid;
+	hdr->gid = uid_gid >> 32;
 	hdr->cpu = cpu;
 	hdr->retval = src->retval;
 	hdr->ip = src->ip;

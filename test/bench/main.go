@@ -52,6 +52,7 @@ func main() {
 	}
 	lt, _ := filepath.Abs(*luatrace)
 
+	only := os.Getenv("LUATRACE_BENCH_ONLY") // a substring of configuration names, for profiling sessions
 	configs := []config{
 		{name: "untraced"},
 		{name: "empty BPF program (floor)", start: startFloor},
@@ -62,14 +63,36 @@ probe("BEGIN", function() io.stderr:write("ready\n") end)`)},
 		{name: "luatrace, printf per event", start: startCommand(lt, "-e",
 			`probe("`+tracepoint+`", function(e) printf("%d %s\n", e.pid, e.comm) end)
 probe("BEGIN", function() io.stderr:write("ready\n") end)`)},
+		{name: "luatrace, probe without callback", start: startCommand(lt, "-e",
+			`probe("`+tracepoint+`")
+probe("BEGIN", function() io.stderr:write("ready\n") end)`)},
+		{name: "luatrace, map.count{}", start: startCommand(lt, "-e",
+			`calls = map.count{}
+probe("`+tracepoint+`", { into = calls })
+probe("BEGIN", function() io.stderr:write("ready\n") end)`)},
+		{name: "luatrace, map.count{key=comm}", start: startCommand(lt, "-e",
+			`calls = map.count{ key = "comm" }
+probe("`+tracepoint+`", { into = calls })
+probe("BEGIN", function() io.stderr:write("ready\n") end)`)},
 	}
 	if bt, err := exec.LookPath("bpftrace"); err == nil {
 		configs = append(configs, config{name: "bpftrace 0.17, printf per event", start: startCommand(bt, "-e",
 			`BEGIN { printf("ready\n"); } `+tracepoint+` { printf("%d %s\n", pid, comm); }`)})
+		configs = append(configs, config{name: "bpftrace 0.17, @[comm] = count()", start: startCommand(bt, "-e",
+			`BEGIN { printf("ready\n"); } `+tracepoint+` { @[comm] = count(); }`)})
 	} else {
 		log.Printf("bpftrace not installed (apt-get install bpftrace): its row is left out")
 	}
 
+	if only != "" {
+		kept := configs[:2]
+		for _, c := range configs[2:] {
+			if strings.Contains(c.name, only) {
+				kept = append(kept, c)
+			}
+		}
+		configs = kept
+	}
 	results := make([][]float64, len(configs))
 	for r := 0; r < *rounds; r++ {
 		for i, c := range configs {
