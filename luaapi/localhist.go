@@ -19,7 +19,7 @@ func (r *Runtime) newLocalHist(L *lua.LState) int {
 		}
 		if opts.RawGetString("step") != lua.LNil {
 			m.kind = aggtext.LinearHist
-			if err := m.checkValue("lhist", opts); err != nil {
+			if err := m.linearBounds(opts); err != nil {
 				L.ArgError(1, strings.Replace(err.Error(), "map.lhist", "hist.new", 1))
 			}
 		}

@@ -166,6 +166,11 @@ func (m *luaMap) checkValue(kindName string, opts *lua.LTable) error {
 	if n, ok := opts.RawGetString("entries").(lua.LNumber); ok {
 		m.max = uint32(n)
 	}
+	return m.linearBounds(opts)
+}
+
+// linearBounds reads min, max and step of a linear histogram.
+func (m *luaMap) linearBounds(opts *lua.LTable) error {
 	get := func(name string) (int64, bool) {
 		n, ok := opts.RawGetString(name).(lua.LNumber)
 		return int64(n), ok && float64(n) == float64(int64(n))

@@ -1,0 +1,145 @@
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/luatrace/luatrace/test/testenv"
+)
+
+// mapsScript feeds every kind of in-kernel map from the workload's
+// getppid calls; __syscall_nr is 110 on every one of them.
+const mapsScript = `
+c  = map.count{ key = "comm" }
+s  = map.sum{ key = "comm", value = "args.__syscall_nr" }
+mn = map.min{ value = "args.__syscall_nr - 200" }
+mx = map.max{ key = "comm", value = "args.__syscall_nr * 3" }
+a  = map.avg{ value = "args.__syscall_nr / 2" }
+st = map.stats{ key = "comm", value = "args.__syscall_nr" }
+h  = map.hist{ value = "args.__syscall_nr" }
+l  = map.lhist{ value = "args.__syscall_nr", min = 0, max = 200, step = 50 }
+k  = map.count{ key = { "comm", "args.__syscall_nr" } }
+full = map.count{ key = "nsecs", max = 10 }
+local tp = "tracepoint:syscalls:sys_enter_getppid"
+local only = { comm = "getppid_loop" }
+probe(tp, { comm = "getppid_loop", into = { c, s } })
+probe(tp, { comm = "getppid_loop", into = { mn, mx } })
+probe(tp, { comm = "getppid_loop", into = { a, st } })
+probe(tp, { comm = "getppid_loop", into = { h, l } })
+probe(tp, { comm = "getppid_loop", into = { k, full } })
+`
+
+// TestMapsExact checks each kind's value on a known workload, reading the
+// maps from Lua at END.
+func TestMapsExact(t *testing.T) {
+	requireRoot(t)
+	r := luatrace(t, "-c", bin(t, "getppid_loop")+" 1000", "-e", mapsScript+`
+probe("END", function()
+  local stat = st:get("getppid_loop")
+  local hist = h:get()
+  printf("count=%d sum=%d min=%d max=%d avg=%d\n", c:get("getppid_loop"), s:get("getppid_loop"), mn:get(), mx:get("getppid_loop"), a:get())
+  printf("stats=%d/%d/%d hist=%s:%d composite=%d\n", stat.count, stat.average, stat.total, hist.buckets[1].label, hist.buckets[1].count, k:get("getppid_loop", 110))
+  local items = k:items()
+  printf("items=%d key=%s,%d full=%d lost=%d\n", #items, items[1].key[1], items[1].key[2], full:len(), full:lost())
+  c:clear()
+  printf("cleared=%d\n", c:len())
+end)`).expectOK(t)
+	for _, want := range []string{
+		"count=1000 sum=110000 min=-90 max=330 avg=55\n",
+		"stats=1000/110/110000 hist=[64, 128):1000 composite=1000\n",
+		"items=1 key=getppid_loop,110 full=10 lost=990\n",
+		"cleared=0\n",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("missing %q in:\n%s", want, r.stdout)
+		}
+	}
+	if !strings.Contains(r.stderr, "map @full lost 990 updates") {
+		t.Errorf("full map not reported:\n%s", r.stderr)
+	}
+}
+
+// TestMapsMatchBpftrace runs bpftrace 0.17 and luatrace on the same
+// workload and compares the maps they print at exit, byte for byte.
+func TestMapsMatchBpftrace(t *testing.T) {
+	requireRoot(t)
+	bt, err := exec.LookPath("bpftrace")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("bpftrace is not installed; CI installs it (.ci/run)")
+		}
+		t.Skip("bpftrace not installed (apt-get install bpftrace)")
+	}
+	_ = testenv.RequireRoot
+	workload := bin(t, "getppid_loop") + " 1000"
+	prog := `tracepoint:syscalls:sys_enter_getppid /comm == "getppid_loop"/ {
+	@c[comm] = count(); @s[comm] = sum(args->__syscall_nr); @mx[comm] = max(args->__syscall_nr * 3);
+	@a = avg(args->__syscall_nr / 2); @st[comm] = stats(args->__syscall_nr);
+	@h = hist(args->__syscall_nr); @l = lhist(args->__syscall_nr, 0, 200, 50); @k[comm, args->__syscall_nr] = count(); }`
+	out, err := exec.Command(bt, "-e", prog, "-c", workload).Output()
+	if err != nil {
+		t.Fatalf("bpftrace: %v\n%s", err, out)
+	}
+	script := strings.NewReplacer("mn = map.min{ value = \"args.__syscall_nr - 200\" }\n", "",
+		"full = map.count{ key = \"nsecs\", max = 10 }\n", "", "into = { mn, mx }", "into = mx", "into = { k, full }", "into = k").Replace(mapsScript)
+	r := luatrace(t, "-c", workload, "-e", script).expectOK(t)
+	want := mapText(string(out))
+	if got := mapText(r.stdout); got != want {
+		t.Errorf("luatrace printed\n%s\nbpftrace printed\n%s", got, want)
+	}
+}
+
+// mapText is the printout from the first map line on, leading blank lines
+// dropped, the workload's own output (a number per line) left out.
+func mapText(s string) string {
+	i := strings.Index(s, "\n@")
+	if i < 0 {
+		return ""
+	}
+	return regexp.MustCompile(`(?m)^[0-9.]+\n`).ReplaceAllString(s[i+1:], "")
+}
+
+// TestStackKeys counts by kernel stack: the key is a stack object that
+// prints as bpftrace's multi-line key.
+func TestStackKeys(t *testing.T) {
+	requireRoot(t)
+	r := luatrace(t, "-c", bin(t, "getppid_loop")+" 200", "-e", `
+ks = map.count{ key = "kstack" }
+probe("tracepoint:syscalls:sys_enter_getppid", { comm = "getppid_loop", into = ks })
+probe("END", function()
+  local total, frames = 0, 0
+  for _, it in ipairs(ks:items()) do total = total + it.value; frames = frames + #it.key end
+  printf("total=%d frames>0=%s top=%s\n", total, tostring(frames > 0), ks:items()[1].key[1].sym)
+end)`).expectOK(t)
+	if !strings.Contains(r.stdout, "total=200 frames>0=true top=") {
+		t.Errorf("stack keys:\n%s", r.stdout)
+	}
+	if !regexp.MustCompile(`(?m)^@ks\[\n    \S+\+\d+\n`).MatchString(r.stdout) {
+		t.Errorf("stack key not printed as bpftrace does:\n%s", r.stdout)
+	}
+}
+
+// TestLuaHistogram: hist.new() prints like map.hist.
+func TestLuaHistogram(t *testing.T) {
+	r := luatrace(t, "-e", `
+h = hist.new()
+for _, v in ipairs({0, 1, 2, 3, 1024, -5}) do h:add(v) end
+print(h)
+l = hist.new{ min = 0, max = 100, step = 50 }
+l:add(10, "a") l:add(60, "a") l:add(500, "b")
+print(l)`).expectOK(t)
+	want := "@h: \n" +
+		"(..., 0)               1 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n" +
+		"[0]                    1 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n" +
+		"[1]                    1 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n" +
+		"[2, 4)                 2 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+	if !strings.HasPrefix(r.stdout, want) {
+		t.Errorf("got\n%s\nwant prefix\n%s", r.stdout, want)
+	}
+	if !strings.Contains(r.stdout, "@l[b]: \n[100, ...)              1 |") || !strings.Contains(r.stdout, "@l[a]: \n[0, 50)                1 |") {
+		t.Errorf("keyed linear histogram:\n%s", r.stdout)
+	}
+}
