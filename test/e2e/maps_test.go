@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"regexp"
@@ -139,7 +140,7 @@ print(l)`).expectOK(t)
 	if !strings.HasPrefix(r.stdout, want) {
 		t.Errorf("got\n%s\nwant prefix\n%s", r.stdout, want)
 	}
-	if !strings.Contains(r.stdout, "@l[b]: \n[100, ...)              1 |") || !strings.Contains(r.stdout, "@l[a]: \n[0, 50)                1 |") {
+	if !strings.Contains(r.stdout, fmt.Sprintf("@l[b]: \n%-16s%8d |", "[100, ...)", 1)) || !strings.Contains(r.stdout, fmt.Sprintf("@l[a]: \n%-16s%8d |", "[0, 50)", 1)) {
 		t.Errorf("keyed linear histogram:\n%s", r.stdout)
 	}
 }
