@@ -24,6 +24,8 @@ const (
 	MaxKeyBytes = 64
 	// maxStack is the most frames of a stack key.
 	maxStack = 127
+	// cacheWays is how many cache slots a small-key map has per CPU.
+	cacheWays = 1 << 3
 )
 
 // AggKind is how a map aggregates its values.
@@ -126,6 +128,15 @@ type AggMap struct {
 	// MaxEntries is the most keys it holds; updates past it are lost
 	// and counted.
 	MaxEntries uint32
+	// overflow counts cached updates of keys beyond MaxEntries, found
+	// when the map was last read.
+	overflow uint64
+}
+
+// aggCached is one per-CPU cache slot, as struct lt_agg_cached.
+type aggCached struct {
+	Key   [SmallKey]byte
+	Value aggValue
 }
 
 // AggValue is a key's aggregate, summed over CPUs.
@@ -182,9 +193,13 @@ func (c *Collector) NewAggMap(keyBytes int, maxEntries uint32) (*AggMap, error) 
 		return nil, fmt.Errorf("install map: %w", err)
 	}
 	a := &AggMap{c: c, m: m, slot: uint16(slot), large: large, MaxEntries: maxEntries}
+	// A slot's counters and cache may hold a closed map's leftovers.
 	cpus, err := ebpf.PossibleCPU()
 	if err == nil {
 		err = c.aggCounts.Put(a.countsKey(), make([]collectorLtAggCounts, cpus))
+	}
+	if err == nil {
+		err = a.clearCache()
 	}
 	if err != nil {
 		c.aggOuter(large).Delete(uint32(slot))
@@ -217,28 +232,95 @@ func (a *AggMap) Entries() ([]AggEntry, error) {
 	it := a.m.Iterate()
 	for it.Next(&key, &per) {
 		e := AggEntry{Key: append([]byte(nil), key...)}
-		first := true
 		for _, v := range per {
-			if v.Count == 0 {
-				continue
-			}
-			e.Value.Count += v.Count
-			e.Value.Sum += v.Sum
-			if first || v.Min < e.Value.Min {
-				e.Value.Min = v.Min
-			}
-			if first || v.Max > e.Value.Max {
-				e.Value.Max = v.Max
-			}
-			first = false
+			e.Value.merge(AggValue(v))
 		}
 		out = append(out, e)
 	}
 	if err := it.Err(); err != nil {
 		return nil, fmt.Errorf("read map: %w", err)
 	}
+	out, err := a.mergeCache(out)
+	if err != nil {
+		return nil, err
+	}
 	sort.Slice(out, func(i, j int) bool { return string(out[i].Key) < string(out[j].Key) })
 	return out, nil
+}
+
+// cacheIndexes are the map's slots in the per-CPU cache (small keys only).
+func (a *AggMap) cacheIndexes() []uint32 {
+	if a.large {
+		return nil
+	}
+	idx := make([]uint32, cacheWays)
+	for i := range idx {
+		idx[i] = uint32(a.slot)*cacheWays + uint32(i)
+	}
+	return idx
+}
+
+// mergeCache adds what the CPUs' cache slots hold to the hash's entries.
+// Keys only in caches beyond MaxEntries count as lost, as the kernel
+// would have lost them writing back to a full map.
+func (a *AggMap) mergeCache(entries []AggEntry) ([]AggEntry, error) {
+	byKey := map[string]int{}
+	for i, e := range entries {
+		byKey[string(e.Key)] = i
+	}
+	a.overflow = 0
+	for _, idx := range a.cacheIndexes() {
+		var per []aggCached
+		if err := a.c.aggCache.Lookup(idx, &per); err != nil {
+			return nil, fmt.Errorf("read map cache: %w", err)
+		}
+		for _, c := range per {
+			if c.Value.Count == 0 {
+				continue
+			}
+			v := AggValue{Count: c.Value.Count, Sum: c.Value.Sum, Min: c.Value.Min, Max: c.Value.Max}
+			if i, ok := byKey[string(c.Key[:])]; ok {
+				entries[i].Value.merge(v)
+				continue
+			}
+			if uint32(len(entries)) >= a.MaxEntries {
+				a.overflow += uint64(v.Count)
+				continue
+			}
+			byKey[string(c.Key[:])] = len(entries)
+			entries = append(entries, AggEntry{Key: append([]byte(nil), c.Key[:]...), Value: v})
+		}
+	}
+	return entries, nil
+}
+
+// merge folds b into v.
+func (v *AggValue) merge(b AggValue) {
+	if b.Count == 0 {
+		return
+	}
+	if v.Count == 0 || b.Min < v.Min {
+		v.Min = b.Min
+	}
+	if v.Count == 0 || b.Max > v.Max {
+		v.Max = b.Max
+	}
+	v.Count += b.Count
+	v.Sum += b.Sum
+}
+
+func (a *AggMap) clearCache() error {
+	cpus, err := ebpf.PossibleCPU()
+	if err != nil {
+		return err
+	}
+	zero := make([]aggCached, cpus)
+	for _, idx := range a.cacheIndexes() {
+		if err := a.c.aggCache.Put(idx, zero); err != nil {
+			return fmt.Errorf("clear map cache: %w", err)
+		}
+	}
+	return nil
 }
 
 // Clear deletes every key.
@@ -258,17 +340,21 @@ func (a *AggMap) Clear() error {
 			return fmt.Errorf("clear map: %w", err)
 		}
 	}
-	return nil
+	return a.clearCache()
 }
 
 // Lost is how many updates the map dropped: it was full, or a stack key
-// could not be stored.
+// could not be stored. Updates still cached per CPU are judged when the map
+// is read (Entries).
 func (a *AggMap) Lost() (uint64, error) {
+	if _, err := a.Entries(); err != nil {
+		return 0, err
+	}
 	var per []collectorLtAggCounts
 	if err := a.c.aggCounts.Lookup(a.countsKey(), &per); err != nil {
 		return 0, fmt.Errorf("read map counters: %w", err)
 	}
-	var n uint64
+	n := a.overflow
 	for _, p := range per {
 		n += p.Lost
 	}

@@ -109,6 +109,20 @@ struct {
 	__type(value, struct lt_agg_counts);
 } agg_counts SEC(".maps");
 
+/* Per-CPU write-back cache in front of small-key maps (see lt_agg_update):
+ * LT_CACHE_WAYS slots per map, indexed by map slot and key hash. */
+struct lt_agg_cached {
+	__u64 key[3];
+	struct lt_agg_value v;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LT_MAX_MAPS << LT_CACHE_BITS);
+	__type(key, __u32);
+	__type(value, struct lt_agg_cached);
+} agg_cache SEC(".maps");
+
 /* Where keys are built: they outgrow what the stack has left. */
 struct lt_key_buf {
 	__u8 b[LT_KEY_LARGE];
@@ -618,22 +632,155 @@ static __always_inline __u64 lt_linear_bucket(struct lt_agg *a, __s64 v)
 	return (__u64)(v - a->lmin) / (__u64)a->lstep + 1;
 }
 
-static __always_inline void lt_agg_lost(struct lt_agg *a)
+static __always_inline void lt_agg_lost(struct lt_agg *a, __u64 n)
 {
 	__u32 k = a->map + (a->large ? LT_MAX_MAPS : 0);
 	struct lt_agg_counts *cnt = bpf_map_lookup_elem(&agg_counts, &k);
 	if (cnt)
-		cnt->lost++;
+		cnt->lost += n;
+}
+
+/* Adds add to key's aggregate in a's map (this CPU's share). */
+static __always_inline void lt_agg_store(struct lt_agg *a, void *outer, const void *key, const struct lt_agg_value *add)
+{
+	__u32 idx = a->map;
+	void *inner = bpf_map_lookup_elem(outer, &idx);
+	if (!inner)
+		return;
+	for (int tries = 0; tries < 2; tries++) {
+		struct lt_agg_value *v = bpf_map_lookup_elem(inner, key);
+		if (v) {
+			/* This CPU's share: no other CPU writes it. */
+			v->count += add->count;
+			v->sum += add->sum;
+			if (add->min < v->min)
+				v->min = add->min;
+			if (add->max > v->max)
+				v->max = add->max;
+			return;
+		}
+		long err = bpf_map_update_elem(inner, key, add, BPF_NOEXIST);
+		if (err == 0)
+			return;
+		if (err != -17) { /* EEXIST: another CPU added the key first; look again */
+			lt_agg_lost(a, add->count);
+			return;
+		}
+	}
+}
+
+/* The value an aggregation adds: 1 for counts. */
+static __always_inline __s64 lt_agg_value_of(struct lt_agg *a, const struct lt_eval *ev)
+{
+	if (a->value == LT_OPND_ONE)
+		return 1;
+	return lt_narrow(lt_operand(ev, a->value, 0), a->value_size, a->value_flags & LT_OPF_A_SIGNED);
+}
+
+static __always_inline __u64 lt_agg_bucket(struct lt_agg *a, __s64 x)
+{
+	if (a->kind == LT_AGG_HIST)
+		return lt_log2_bucket(x);
+	if (a->kind == LT_AGG_LHIST)
+		return lt_linear_bucket(a, x);
+	return 0;
 }
 
 /*
- * Builds aggregation a's key (key_size bytes, bucket last) and updates its
- * map: count, sum, min and max of the value in this CPU's share. Keys are
- * laid out by Go; every write is bounds-checked here too.
+ * Small keys (two words and the bucket) are built in registers and go
+ * through a per-CPU direct-mapped cache: a hit is an array slot and three
+ * compares, where the hash costs helper calls, a jhash and a memcmp
+ * (measured: the hash was most of a count's cost). A miss writes the
+ * slot's previous key back to the hash; Go reads both.
  */
-static __always_inline void lt_agg_update(void *ctx, struct lt_agg *a, const struct lt_eval *ev, const char *comm,
-					  struct lt_scratch *slot, const __u32 *at, void *outer, __u32 key_size)
+static __always_inline void lt_agg_small(void *ctx, struct lt_agg *a, const struct lt_eval *ev, const char *comm,
+					 struct lt_scratch *slot, const __u32 *at)
 {
+	__u64 kw[2] = {0, 0};
+	__u32 nparts = a->nparts;
+	for (__u32 j = 0; j < 2; j++) {
+		if (j >= nparts)
+			break;
+		struct lt_key_part *p = &a->parts[j];
+		__u32 w = (p->offset >> 3) & 1;
+		switch (p->kind) {
+		case LT_KEY_VALUE:
+			kw[w] = lt_narrow(lt_operand(ev, p->operand, 0), p->size, p->flags & LT_OPF_A_SIGNED);
+			break;
+		case LT_KEY_COMM: /* 16 bytes: the whole small key */
+			if (comm) {
+				kw[0] = ((const __u64 *)comm)[0];
+				kw[1] = ((const __u64 *)comm)[1];
+			}
+			break;
+		case LT_KEY_BYTES: {
+			if (!slot || !at)
+				break;
+			__u32 fat = at[p->operand & (LT_MAX_FIELDS - 1)] & LT_FIELD_CURSOR_MASK;
+			struct lt_field_header *fh = (struct lt_field_header *)(slot->buf + fat);
+			__u64 tmp[2] = {0, 0};
+			__u32 len = fh->len;
+			if (len > p->size)
+				len = p->size;
+			if (len > 16 - w * 8)
+				len = 16 - w * 8;
+			if (len > 0)
+				bpf_probe_read_kernel(tmp, len & 15 ? len & 15 : 16, slot->buf + fat + sizeof(*fh));
+			kw[w] = tmp[0];
+			if (!w && len > 8)
+				kw[1] = tmp[1];
+			break;
+		}
+		case LT_KEY_KSTACK:
+		case LT_KEY_USTACK: {
+			long id = bpf_get_stackid(ctx, &agg_stacks, p->kind == LT_KEY_USTACK ? BPF_F_USER_STACK : 0);
+			if (id < 0) {
+				lt_agg_lost(a, 1);
+				return;
+			}
+			kw[w] = id;
+			break;
+		}
+		}
+	}
+	__s64 x = lt_agg_value_of(a, ev);
+	__u64 k0 = kw[0], k1 = kw[1], k2 = lt_agg_bucket(a, x);
+	__u64 h = (k0 ^ (k1 * 0x9e3779b97f4a7c15ULL) ^ k2) * 0xbf58476d1ce4e5b9ULL;
+	__u32 ci = ((__u32)a->map << LT_CACHE_BITS) | (__u32)(h >> (64 - LT_CACHE_BITS));
+	struct lt_agg_cached *c = bpf_map_lookup_elem(&agg_cache, &ci);
+	if (!c)
+		return;
+	if (c->v.count && c->key[0] == k0 && c->key[1] == k1 && c->key[2] == k2) {
+		c->v.count++;
+		c->v.sum += x;
+		if (a->value == LT_OPND_ONE)
+			return;
+		if (x < c->v.min)
+			c->v.min = x;
+		if (x > c->v.max)
+			c->v.max = x;
+		return;
+	}
+	if (c->v.count)
+		lt_agg_store(a, &agg_small, c->key, &c->v);
+	c->key[0] = k0;
+	c->key[1] = k1;
+	c->key[2] = k2;
+	c->v.count = 1;
+	c->v.sum = x;
+	c->v.min = x;
+	c->v.max = x;
+}
+
+/*
+ * Large keys are built in a per-CPU buffer (they outgrow the stack left)
+ * at the offsets Go laid out, every write bounds-checked, and go straight
+ * to the hash.
+ */
+static __always_inline void lt_agg_large(void *ctx, struct lt_agg *a, const struct lt_eval *ev, const char *comm,
+					 struct lt_scratch *slot, const __u32 *at)
+{
+	const __u32 key_size = LT_KEY_LARGE;
 	__u32 zero = 0;
 	struct lt_key_buf *kb = bpf_map_lookup_elem(&agg_keys, &zero);
 	if (!kb)
@@ -675,7 +822,7 @@ static __always_inline void lt_agg_update(void *ctx, struct lt_agg *a, const str
 		case LT_KEY_USTACK: {
 			long id = bpf_get_stackid(ctx, &agg_stacks, p->kind == LT_KEY_USTACK ? BPF_F_USER_STACK : 0);
 			if (id < 0) {
-				lt_agg_lost(a);
+				lt_agg_lost(a, 1);
 				return;
 			}
 			__u64 v = id;
@@ -685,44 +832,11 @@ static __always_inline void lt_agg_update(void *ctx, struct lt_agg *a, const str
 		}
 		}
 	}
-	/* Counts add 1: no operand to evaluate. */
-	__s64 x = 1;
-	if (a->value != LT_OPND_ONE)
-		x = lt_narrow(lt_operand(ev, a->value, 0), a->value_size, a->value_flags & LT_OPF_A_SIGNED);
-	__u64 bucket = 0;
-	if (a->kind == LT_AGG_HIST)
-		bucket = lt_log2_bucket(x);
-	else if (a->kind == LT_AGG_LHIST)
-		bucket = lt_linear_bucket(a, x);
+	__s64 x = lt_agg_value_of(a, ev);
+	__u64 bucket = lt_agg_bucket(a, x);
 	__builtin_memcpy(key + key_size - 8, &bucket, sizeof(bucket));
-
-	__u32 idx = a->map;
-	void *inner = bpf_map_lookup_elem(outer, &idx);
-	if (!inner)
-		return;
-	for (int tries = 0; tries < 2; tries++) {
-		struct lt_agg_value *v = bpf_map_lookup_elem(inner, key);
-		if (v) {
-			/* This CPU's share: no other CPU writes it. */
-			v->count++;
-			v->sum += x;
-			if (a->value == LT_OPND_ONE)
-				return;
-			if (x < v->min)
-				v->min = x;
-			if (x > v->max)
-				v->max = x;
-			return;
-		}
-		struct lt_agg_value init = {.count = 1, .sum = x, .min = x, .max = x};
-		long err = bpf_map_update_elem(inner, key, &init, BPF_NOEXIST);
-		if (err == 0)
-			return;
-		if (err != -17) { /* EEXIST: another CPU added the key first; look again */
-			lt_agg_lost(a);
-			return;
-		}
-	}
+	struct lt_agg_value one = {.count = 1, .sum = x, .min = x, .max = x};
+	lt_agg_store(a, &agg_large, key, &one);
 }
 
 static __always_inline void lt_aggregate(void *ctx, struct lt_spec *spec, const struct lt_eval *ev, const char *comm,
@@ -734,9 +848,9 @@ static __always_inline void lt_aggregate(void *ctx, struct lt_spec *spec, const 
 			break;
 		struct lt_agg *a = &spec->aggs[i];
 		if (a->large)
-			lt_agg_update(ctx, a, ev, comm, slot, at, &agg_large, LT_KEY_LARGE);
+			lt_agg_large(ctx, a, ev, comm, slot, at);
 		else
-			lt_agg_update(ctx, a, ev, comm, slot, at, &agg_small, LT_KEY_SMALL);
+			lt_agg_small(ctx, a, ev, comm, slot, at);
 	}
 }
 

@@ -74,6 +74,7 @@ type Collector struct {
 	aggCounts          *ebpf.Map
 	aggKeys            *ebpf.Map
 	aggStacks          *ebpf.Map
+	aggCache           *ebpf.Map
 	aggSlots           map[bool]map[uint16]bool
 
 	mu     sync.Mutex
@@ -248,5 +249,6 @@ func (c *Collector) maps() []mapSlot {
 		{collectorMapAggCounts, &c.aggCounts},
 		{collectorMapAggKeys, &c.aggKeys},
 		{collectorMapAggStacks, &c.aggStacks},
+		{collectorMapAggCache, &c.aggCache},
 	}
 }

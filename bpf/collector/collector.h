@@ -127,6 +127,8 @@ struct lt_calc {
 #define LT_MAX_MAPS 256
 #define LT_KEY_SMALL 24
 #define LT_KEY_LARGE 128
+/* Cache slots per small-key map and CPU: 1 << LT_CACHE_BITS. */
+#define LT_CACHE_BITS 3
 /* Stacks used as map keys, by id. */
 #define LT_MAX_STACK_IDS 16384
 

@@ -13,6 +13,18 @@ import (
 	"github.com/cilium/ebpf"
 )
 
+type collectorLtAggCached struct {
+	_   structs.HostLayout
+	Key [3]uint64
+	V   struct {
+		_     structs.HostLayout
+		Count int64
+		Sum   int64
+		Min   int64
+		Max   int64
+	}
+}
+
 type collectorLtAggCounts struct {
 	_    structs.HostLayout
 	Lost uint64
@@ -136,6 +148,7 @@ type collectorLtStats struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
+	collectorMapAggCache       = "agg_cache"
 	collectorMapAggCounts      = "agg_counts"
 	collectorMapAggKeys        = "agg_keys"
 	collectorMapAggLarge       = "agg_large"
@@ -219,6 +232,7 @@ type collectorProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type collectorMapSpecs struct {
+	AggCache    *ebpf.MapSpec `ebpf:"agg_cache"`
 	AggCounts   *ebpf.MapSpec `ebpf:"agg_counts"`
 	AggKeys     *ebpf.MapSpec `ebpf:"agg_keys"`
 	AggLarge    *ebpf.MapSpec `ebpf:"agg_large"`
@@ -260,6 +274,7 @@ func (o *collectorObjects) Close() error {
 //
 // It can be passed to loadCollectorObjects or ebpf.CollectionSpec.LoadAndAssign.
 type collectorMaps struct {
+	AggCache    *ebpf.Map `ebpf:"agg_cache"`
 	AggCounts   *ebpf.Map `ebpf:"agg_counts"`
 	AggKeys     *ebpf.Map `ebpf:"agg_keys"`
 	AggLarge    *ebpf.Map `ebpf:"agg_large"`
@@ -275,6 +290,7 @@ type collectorMaps struct {
 
 func (m *collectorMaps) Close() error {
 	return _CollectorClose(
+		m.AggCache,
 		m.AggCounts,
 		m.AggKeys,
 		m.AggLarge,

@@ -104,6 +104,10 @@ probe("END", function() print(n) end)`).expectOK(t)
 		{"or, one side holds", `args.flags < 0 || pid > 0`, all, 0},
 		{"or, neither holds", `args.flags < 0 || pid == 1`, 0, all},
 		{"not", `!(args.flags < 0)`, all, 0},
+		{"two values", `args.flags >= args.mode`, all, 0},
+		{"arithmetic", `(args.flags & 3) == 0 && args.dfd + 100 == 0`, all, 0},
+		{"arithmetic, no match", `args.dfd * 2 == -100`, 0, all},
+		{"five comparisons", `pid != 1 && pid != 2 && pid != 3 && args.flags >= 0 && args.dfd == -100`, all, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -111,9 +115,12 @@ probe("END", function() print(n) end)`).expectOK(t)
 local h = probe("tracepoint:syscalls:sys_enter_openat", {filter = '` + tc.filter + `'}, function(e) n = n + 1 end)
 probe("END", function() local s = h:stats(); printf("%d %d\n", n, s.filtered) end)`
 			r := luatrace(t, "-c", workload+" /etc/hostname 4", "-e", script).expectOK(t)
-			want := fmt.Sprintf("%d %d\n", tc.seen, tc.filtered)
-			if r.stdout != want {
-				t.Errorf("seen/filtered %q, want %q", r.stdout, want)
+			var seen, filtered int
+			fmt.Sscanf(r.stdout, "%d %d", &seen, &filtered)
+			// Other processes' opens are filtered too (by -c's pid), so
+			// filtered counts at least the workload's rejected ones.
+			if seen != tc.seen || filtered < tc.filtered {
+				t.Errorf("seen/filtered %q, want %d and at least %d", r.stdout, tc.seen, tc.filtered)
 			}
 		})
 	}
@@ -124,7 +131,7 @@ func TestFilterErrors(t *testing.T) {
 	tests := []struct{ filter, want string }{
 		{`args.flags > 0 || comm == "x"`, `comm cannot be combined with ||`},
 		{`str(args.filename) == "x"`, `only comm == "name" and comm != "name" compare strings in the kernel`},
-		{`args.flags > args.mode`, `one side of a comparison must be a constant`},
+		{`1 < 2`, `this comparison is constant`},
 		{`args.flgs > 0`, `did you mean flags?`},
 		{`args.flags`, `a filter is comparisons joined by && and ||`},
 	}
