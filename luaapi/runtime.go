@@ -109,6 +109,9 @@ func New(opts Options) *Runtime {
 	r.installProbe()
 	r.installStdlib()
 	r.installStack()
+	r.installNtop()
+	r.installKsym()
+	r.installKernelModule()
 	return r
 }
 
