@@ -33,6 +33,7 @@ func (r *Runtime) installKernelModule() {
 		"has_field":    k.hasField,
 		"enum":         k.enum,
 		"has_function": k.hasFunction,
+		"walltime":     walltime,
 	}))
 }
 
@@ -134,4 +135,33 @@ func (k *kernelInfo) hasFunction(L *lua.LState) int {
 	}
 	L.Push(lua.LBool(found))
 	return 1
+}
+
+// walltime implements kernel.walltime(ts): an event timestamp (e.ts,
+// CLOCK_MONOTONIC nanoseconds, as bpf_ktime_get_ns) as wall-clock seconds
+// and nanoseconds since the epoch, two exact numbers (their product would
+// not fit a Lua number). The clocks' offset is read at each call, so a
+// stepped wall clock is followed.
+func walltime(L *lua.LState) int {
+	ts, ok := value.ToUint64(L.Get(1))
+	if !ok {
+		L.ArgError(1, "kernel.walltime needs an event timestamp in nanoseconds (e.ts)")
+	}
+	sec, nsec := monotonicToWall(ts)
+	L.Push(lua.LNumber(sec))
+	L.Push(lua.LNumber(nsec))
+	return 2
+}
+
+// monotonicToWall converts CLOCK_MONOTONIC ns to CLOCK_REALTIME. The
+// offset is taken between two monotonic reads around the realtime read.
+func monotonicToWall(ts uint64) (sec, nsec int64) {
+	var m1, rt, m2 unix.Timespec
+	unix.ClockGettime(unix.CLOCK_MONOTONIC, &m1)
+	unix.ClockGettime(unix.CLOCK_REALTIME, &rt)
+	unix.ClockGettime(unix.CLOCK_MONOTONIC, &m2)
+	mono := (m1.Nano() + m2.Nano()) / 2
+	offset := rt.Nano() - mono // fits: ~1.8e18 < 9.2e18
+	wall := int64(ts) + offset
+	return wall / 1e9, wall % 1e9
 }

@@ -2,9 +2,12 @@ package luaapi
 
 import (
 	"bufio"
+	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -84,4 +87,22 @@ func kallsymsAddr(t *testing.T, name string) string {
 	}
 	t.Fatalf("%s not in /proc/kallsyms", name)
 	return ""
+}
+
+// kernel.walltime turns a CLOCK_MONOTONIC timestamp into the wall clock.
+func TestWalltime(t *testing.T) {
+	var mono unix.Timespec
+	unix.ClockGettime(unix.CLOCK_MONOTONIC, &mono)
+	before := time.Now()
+	got, err := luaResult(t, `local s, ns = kernel.walltime(`+strconv.FormatInt(mono.Nano(), 10)+`) return s .. " " .. ns`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sec, nsec int64
+	if _, err := fmt.Sscanf(got, "%d %d", &sec, &nsec); err != nil || nsec < 0 || nsec >= 1e9 {
+		t.Fatalf("kernel.walltime = %q", got)
+	}
+	if d := time.Unix(sec, nsec).Sub(before); d < -time.Millisecond || d > time.Millisecond {
+		t.Errorf("walltime is %v off the wall clock", d)
+	}
 }
