@@ -112,6 +112,7 @@ func New(opts Options) *Runtime {
 	r.installNtop()
 	r.installKsym()
 	r.installKernelModule()
+	r.installOSExtras()
 	return r
 }
 
