@@ -233,8 +233,8 @@ func TestWhodeletesScript(t *testing.T) {
 		return ""
 	}
 
-	run("rm bystander")           // another file: not reported
-	run("rm victim")              // relative, by a process that exits at once
+	run("rm bystander") // another file: not reported
+	run("rm victim")    // relative, by a process that exits at once
 	line := l.await(t, "rm's unlink", func(s string) bool { return field(s, 1) == "rm" })
 	if field(line, 4) != "UNLINK" || field(line, 5) != "victim" || !strings.HasSuffix(line, " rm victim") || field(line, 3) != "sh" {
 		t.Errorf("rm line %q: want UNLINK of victim by rm (parent sh, cmdline \"rm victim\")", line)
