@@ -18,6 +18,7 @@
 --   21907   listenns         127.0.0.1                                4242       7 4026532551
 
 local net = require("net")
+local proc = require("proc")
 
 local function header()
   printf("%-7s %-16s %-40s %5s %7s %s\n", "PID", "COMM", "ADDRESS", "PORT", "BACKLOG", "NETNS")
@@ -49,14 +50,6 @@ end
 
 -- Fallback: the listen system call, resolved through /proc.
 
-local function read_file(path)
-  local f = io.open(path, "r")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
-
 -- The address of a /proc/net/tcp{,6} line: the kernel prints each 32-bit
 -- word of the address as a native (little-endian) integer in hex.
 local function proc_addr(hex)
@@ -71,7 +64,7 @@ end
 -- process's view of the TCP tables.
 local function find_socket(pid, inode)
   for _, table_name in ipairs({ "tcp", "tcp6" }) do
-    local text = read_file("/proc/" .. pid .. "/net/" .. table_name) or ""
+    local text = proc.read("/proc/" .. pid .. "/net/" .. table_name) or ""
     for line in text:gmatch("[^\n]+") do
       local local_addr, local_port, state, ino =
         line:match("^%s*%d+:%s+(%x+):(%x+)%s+%x+:%x+%s+(%x+)%s+%x+:%x+%s+%x+:%x+%s+%x+%s+%d+%s+%d+%s+(%d+)")
@@ -92,13 +85,11 @@ probe("tracepoint:syscalls:sys_exit_listen", function(e)
   local call = pending[e.tid]
   pending[e.tid] = nil
   if not call or e.args.ret ~= 0 then return end
-  local link = os.readlink("/proc/" .. e.pid .. "/fd/" .. call.fd) or ""
-  local inode = link:match("^socket:%[(%d+)%]$")
+  local inode = (proc.fd(e.pid, call.fd) or ""):match("^socket:%[(%d+)%]$")
   local addr, port
   if inode then addr, port = find_socket(e.pid, inode) end
   if inode and not addr then return end -- a listening socket, but not TCP
-  local netns = (os.readlink("/proc/" .. e.pid .. "/ns/net") or ""):match("%[(%d+)%]")
-  report(e.pid, e.comm, addr, port, call.backlog, netns)
+  report(e.pid, e.comm, addr, port, call.backlog, proc.netns(e.pid))
 end)
 
 probe("BEGIN", header)

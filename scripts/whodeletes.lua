@@ -20,6 +20,8 @@
 --   PID     COMM             PPID    PCOMM            ACTION  ARGUMENT              CMDLINE
 --   24113   rm               24112   sh               UNLINK  victim ~              rm victim
 
+local proc = require("proc")
+
 local target = arg[1]
 if not target or target == "" then
   error("usage: whodeletes.lua PATH", 0)
@@ -43,20 +45,12 @@ local function join(dir, rel)
 end
 
 if target:sub(1, 1) ~= "/" then
-  target = join(assert(os.readlink("/proc/self/cwd")), target)
+  target = join(assert(proc.cwd("self")), target)
 else
   target = normalize(target)
 end
 
 local AT_FDCWD = -100
-
-local function read_file(path)
-  local f = io.open(path, "r")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
 
 -- Command lines of processes that exec'd since the start, by pid, for
 -- those that exit before their event is read.
@@ -79,9 +73,7 @@ probe("tracepoint:sched:sched_process_exit", function(e)
 end)
 
 local function cmdline(pid)
-  local s = read_file("/proc/" .. pid .. "/cmdline")
-  if s and s ~= "" then return (s:gsub("%z$", ""):gsub("%z", " ")) end
-  return exec_cmdline[pid] or "?"
+  return proc.cmdline(pid) or exec_cmdline[pid] or "?"
 end
 
 -- resolve makes a call's path absolute. It returns the path and whether
@@ -90,9 +82,9 @@ local function resolve(e, dfd, path)
   if path:sub(1, 1) == "/" then return normalize(path), true end
   local dir
   if dfd == AT_FDCWD then
-    dir = os.readlink("/proc/" .. e.pid .. "/cwd")
+    dir = proc.cwd(e.pid)
   else
-    dir = os.readlink("/proc/" .. e.pid .. "/fd/" .. dfd)
+    dir = proc.fd(e.pid, dfd)
   end
   if dir then return join(dir, path), true end
   if dfd ~= AT_FDCWD then return nil end
@@ -127,8 +119,7 @@ end
 local pending = {} -- tid -> report line
 
 local function report(e, action, path, exact)
-  local pcomm = read_file("/proc/" .. e.ppid .. "/comm")
-  pcomm = pcomm and pcomm:gsub("\n$", "") or e.pcomm
+  local pcomm = proc.comm(e.ppid) or e.pcomm
   pending[e.tid] = string.format("%-7d %-16s %-7d %-16s %-7s %-21s %s\n", e.pid, e.comm, e.ppid, pcomm, action,
     path .. (exact and "" or " ~"), cmdline(e.pid))
 end

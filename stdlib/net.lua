@@ -28,33 +28,25 @@ function M.u8(s, off)
   return s:byte(off + 1)
 end
 
---- be16(s, off): big-endian (network order) 16-bit value at off.
-function M.be16(s, off)
-  local a, b = s:byte(off + 1, off + 2)
-  if not b then return nil end
-  return a * 256 + b
+-- unsigned reads an n-byte unsigned integer at off, most significant byte
+-- first when big.
+local function unsigned(s, off, n, big)
+  local b = { s:byte(off + 1, off + n) }
+  if #b < n then return nil end
+  local v = 0
+  for i = 1, n do
+    v = v * 256 + b[big and i or n + 1 - i]
+  end
+  return v
 end
 
---- be32(s, off): big-endian 32-bit value at off.
-function M.be32(s, off)
-  local a, b, c, d = s:byte(off + 1, off + 4)
-  if not d then return nil end
-  return ((a * 256 + b) * 256 + c) * 256 + d
-end
+--- be16(s, off), be32(s, off): big-endian (network order) values at off.
+function M.be16(s, off) return unsigned(s, off, 2, true) end
+function M.be32(s, off) return unsigned(s, off, 4, true) end
 
---- le16(s, off): little-endian 16-bit value at off.
-function M.le16(s, off)
-  local a, b = s:byte(off + 1, off + 2)
-  if not b then return nil end
-  return b * 256 + a
-end
-
---- le32(s, off): little-endian 32-bit value at off.
-function M.le32(s, off)
-  local a, b, c, d = s:byte(off + 1, off + 4)
-  if not d then return nil end
-  return ((d * 256 + c) * 256 + b) * 256 + a
-end
+--- le16(s, off), le32(s, off): little-endian values at off.
+function M.le16(s, off) return unsigned(s, off, 2, false) end
+function M.le32(s, off) return unsigned(s, off, 4, false) end
 
 --- u16le(n), u32le(n): n as 2 or 4 little-endian bytes (for writers).
 function M.u16le(n)
