@@ -15,11 +15,11 @@
 -- them in Lua. A drop whose IP header lies beyond those bytes shows
 -- "(headers past BYTES)" instead of addresses; raise BYTES for it.
 --
--- Example output (UDP to closed ports on 127.0.0.1 and ::1):
+-- Example output (test/workloads/udpsend to closed ports on 127.0.0.1 and
+-- ::1, then Ctrl-C):
 --   TIME     PID     COMM             PROTO SOURCE                   DESTINATION              REASON               LOCATION
---   10:42:07 40113   bash             UDP   127.0.0.1:51234          127.0.0.1:9              NO_SOCKET            __udp4_lib_rcv+0x4bc
---   10:42:07 40113   bash             UDP   [::1]:44721              [::1]:9                  NO_SOCKET            __udp6_lib_rcv+0xe1
---   ^C
+--   09:32:06 29328   udpsend          UDP   127.0.0.1:40001          127.0.0.1:9              NO_SOCKET            __udp4_lib_rcv+0x4bc
+--   09:32:06 29329   udpsend          UDP   [::1]:40002              [::1]:9                  NO_SOCKET            __udp6_lib_rcv+0xe1
 --   Drops by reason:
 --   @reason[NO_SOCKET]: 2
 --   Drops by function:

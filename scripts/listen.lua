@@ -13,9 +13,10 @@
 -- /proc/PID/ns/net); a process that exits before the event is read shows
 -- "?" for what only /proc knew.
 --
--- Example output (a workload in a new network namespace):
---   PID     COMM             ADDRESS                                  PORT BACKLOG NETNS
---   21907   listenns         127.0.0.1                                4242       7 4026532551
+-- Example output (test/workloads/listenns 4242 7 newns, through the
+-- tracepoint fallback; the fexit path prints the same):
+--   PID     COMM             ADDRESS                                   PORT BACKLOG NETNS
+--   18599   listenns         127.0.0.1                                 4242       7 4026532177
 
 local net = require("net")
 local proc = require("proc")

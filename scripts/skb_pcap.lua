@@ -13,14 +13,15 @@
 -- dev keeps one device's packets; count stops after N packets. Packets
 -- that are not IP (ARP...) are counted and skipped.
 --
--- Example:
+-- Example (test/workloads/udpsend to a closed port: the datagram and the
+-- ICMP error it causes):
 --   # luatrace scripts/skb_pcap.lua /tmp/lo.pcap dev=lo count=2
 --   Writing packets received on lo to /tmp/lo.pcap. Ctrl-C to end.
 --   2 packets written to /tmp/lo.pcap, 0 skipped (not IP)
 --   # tcpdump -r /tmp/lo.pcap -nn
 --   reading from file /tmp/lo.pcap, link-type RAW (Raw IP), snapshot length 1500
---   11:02:13.052104 IP 127.0.0.1.41793 > 127.0.0.1.5353: UDP, length 7
---   11:02:13.052220 IP 127.0.0.1.41793 > 127.0.0.1.5353: UDP, length 7
+--   09:32:21.365913 IP 127.0.0.1.40005 > 127.0.0.1.9: UDP, length 5
+--   09:32:21.365925 IP 127.0.0.1 > 127.0.0.1: ICMP 127.0.0.1 udp port 9 unreachable, length 41
 
 local pcap = require("pcap")
 local net = require("net")

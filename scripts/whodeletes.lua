@@ -16,9 +16,11 @@
 -- only). A relative path under a dirfd other than the working directory
 -- of an exited process cannot be resolved and is not reported.
 --
--- Example output:
+-- Example output (rm of the file by a shell script, then mv over it):
+--   Tracing deletions of /tmp/lt/wd/victim. Ctrl-C to end.
 --   PID     COMM             PPID    PCOMM            ACTION  ARGUMENT              CMDLINE
---   24113   rm               24112   sh               UNLINK  victim ~              rm victim
+--   29445   rm               29444   sh               UNLINK  victim ~              rm victim
+--   29447   mv               29430   bash             REPLACE other -> victim ~     mv other victim
 
 local proc = require("proc")
 
