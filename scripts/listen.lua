@@ -13,10 +13,10 @@
 -- /proc/PID/ns/net); a process that exits before the event is read shows
 -- "?" for what only /proc knew.
 --
--- Example output (test/workloads/listenns 4242 7 newns, through the
--- tracepoint fallback; the fexit path prints the same):
+-- Example output (test/workloads/listenns 4242 7 newns; on Linux 6.1 by
+-- fexit, on a kernel without kprobes or fentry by the fallback):
 --   PID     COMM             ADDRESS                                   PORT BACKLOG NETNS
---   18599   listenns         127.0.0.1                                 4242       7 4026532177
+--   452     listenns         127.0.0.1                                 4242       7 4026532116
 
 local net = require("net")
 local proc = require("proc")

@@ -19,9 +19,11 @@
 -- within SIZE bytes of the end of its memory mapping cannot be read
 -- (the read is all or nothing) and is counted as unreadable.
 --
--- Example output (curl -H 'X-aws-ec2-metadata-token: t' http://127.0.0.1/):
+-- Example output (Linux 6.1; test/workloads/httpreq sending with write()
+-- and with sendmsg(), then requests without the header, which are not shown):
 --   PID     COMM             DESTINATION                BYTES  MATCH
---   3150    wget             127.0.0.1:80                  97  X-aws-ec2-metadata-token: t
+--   636     httpreq          127.0.0.1:80                  72  X-aws-ec2-metadata-token: via-write
+--   638     httpreq          127.0.0.1:80                  74  X-aws-ec2-metadata-token: via-sendmsg
 
 local net = require("net")
 
