@@ -111,6 +111,10 @@ func New(opts Options) *Runtime {
 	r.installStdlib()
 	r.installStack()
 	r.installMaps()
+	r.installNtop()
+	r.installKsym()
+	r.installKernelModule()
+	r.installOSExtras()
 	return r
 }
 

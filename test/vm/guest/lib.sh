@@ -6,3 +6,35 @@ expect_eq() {
 		exit 1
 	fi
 }
+
+# start_trace OUT ARGS...: run luatrace ARGS in the background (stdout in
+# OUT, stderr in OUT.err) and wait until it printed its first line: the
+# seed scripts print their header once their probes are attached.
+start_trace() {
+	trace_out=$1
+	shift
+	luatrace "$@" >"$trace_out" 2>"$trace_out.err" &
+	trace_pid=$!
+	wait_for "$trace_out" .
+}
+
+# stop_trace: interrupt the trace (END runs) and wait for it to exit.
+stop_trace() {
+	kill -INT "$trace_pid"
+	wait "$trace_pid"
+}
+
+# wait_for FILE PATTERN: wait (at most 60 s) until a line of FILE matches
+# the grep PATTERN; fails showing the trace's output otherwise.
+wait_for() {
+	i=0
+	until grep -q -- "$2" "$1" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 600 ] || { [ -n "$trace_pid" ] && ! kill -0 "$trace_pid" 2>/dev/null && ! grep -q -- "$2" "$1" 2>/dev/null; }; then
+			echo "no line matching [$2] in $1:"
+			cat "$1" "$trace_out.err" 2>/dev/null
+			exit 1
+		fi
+		sleep 0.1
+	done
+}
