@@ -373,7 +373,7 @@ func (c *compiler) argsField(x member) (val, error) {
 				return val{}, c.errorf(x, "args.%s is already decoded in e.args.%s; capture only pointers and numbers from tracepoint fields", x.name, x.name)
 			}
 			t := formatType(fld.Type, fld.Size, fld.Signed)
-			return val{f: collector.Fetch{Source: collector.FromTracepoint, TracepointOffset: uint16(fld.Offset), Size: uint8(fld.Size)},
+			return val{f: collector.Fetch{Source: collector.FromTracepoint, TracepointOffset: uint16(fld.Offset), TracepointSize: uint8(fld.Size)},
 				typ: t, user: c.probe.UserPointers}, nil
 		}
 	}

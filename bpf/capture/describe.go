@@ -19,7 +19,7 @@ func describeFetch(fetches []collector.Fetch, i int) string {
 	case collector.FromRetval:
 		b.WriteString("retval")
 	case collector.FromTracepoint:
-		fmt.Fprintf(&b, "tp[%d:%d]", f.TracepointOffset, f.Size)
+		fmt.Fprintf(&b, "tp[%d:%d]", f.TracepointOffset, f.TracepointSize)
 	case collector.FromField:
 		fmt.Fprintf(&b, "field%d", f.Index)
 	case collector.FromCurtask:

@@ -369,8 +369,8 @@ static long lt_fetch_one(__u64 i, void *arg)
 			err = bpf_probe_read_kernel(&v, sizeof(v), c->tp + f->tp_offset);
 		else
 			err = -1;
-		if (f->size < 8)
-			v &= (1ULL << ((f->size & 7) * 8)) - 1;
+		if (f->tp_size < 8)
+			v &= (1ULL << ((f->tp_size & 7) * 8)) - 1;
 		break;
 	case LT_SRC_FIELD:
 		v = c->vals[a & (LT_MAX_FIELDS - 1)];

@@ -28,7 +28,7 @@
 enum lt_fetch_source {
 	LT_SRC_ARG = 0,    /* args[index] */
 	LT_SRC_RETVAL = 1, /* the return value */
-	LT_SRC_TP = 2,     /* size bytes at tp_offset in the tracepoint record */
+	LT_SRC_TP = 2,     /* tp_size bytes at tp_offset in the tracepoint record */
 	LT_SRC_FIELD = 3,  /* the value of an earlier field, index */
 	LT_SRC_CURTASK = 4, /* the current task_struct pointer */
 	LT_SRC_CGROUP = 5,  /* the current cgroup v2 id */
@@ -220,7 +220,7 @@ struct lt_fetch {
 	__u8 user;
 	__u8 size;
 	__u8 len_field;
-	__u8 _pad;
+	__u8 tp_size; /* LT_SRC_TP: the tracepoint field's bytes (size is the final read's) */
 	__u16 tp_offset;
 	__u16 max_len;
 	__s32 offsets[LT_MAX_DEREFS + 1];

@@ -82,7 +82,7 @@ type collectorLtSpec struct {
 		User     uint8
 		Size     uint8
 		LenField uint8
-		Pad      uint8
+		TpSize   uint8
 		TpOffset uint16
 		MaxLen   uint16
 		Offsets  [5]int32

@@ -22,7 +22,7 @@ type Source uint8
 const (
 	FromArg        Source = 0 // argument Index
 	FromRetval     Source = 1 // the return value
-	FromTracepoint Source = 2 // Size bytes at TracepointOffset of the raw record
+	FromTracepoint Source = 2 // TracepointSize bytes at TracepointOffset of the raw record
 	FromField      Source = 3 // the value of an earlier field, Index
 	FromCurtask    Source = 4 // the current task_struct pointer
 	FromCgroup     Source = 5 // the current cgroup v2 id
@@ -50,6 +50,7 @@ type Fetch struct {
 	Source           Source
 	Index            uint8
 	TracepointOffset uint16
+	TracepointSize   uint8
 	Size             uint8
 	Derefs           int
 	Offsets          [MaxDerefs + 1]int32

@@ -98,7 +98,7 @@ func (s *Spec) encode() (collectorLtSpec, error) {
 		}
 		o := &out.Fields[i]
 		o.Source, o.Index, o.Nderef, o.Op = uint8(f.Source), f.Index, uint8(f.Derefs), uint8(f.Op)
-		o.Size, o.TpOffset, o.MaxLen, o.LenField = f.Size, f.TracepointOffset, uint16(f.MaxLen), f.LenField
+		o.Size, o.TpOffset, o.TpSize, o.MaxLen, o.LenField = f.Size, f.TracepointOffset, f.TracepointSize, uint16(f.MaxLen), f.LenField
 		if f.Op != OpBuf {
 			o.LenField = NoLenField
 		}

@@ -276,3 +276,14 @@ func TestUretprobeReadsFilledBuffer(t *testing.T) {
 		t.Errorf("stdout %q\nstderr:\n%s", r.stdout, r.stderr)
 	}
 }
+
+// A narrow read through a tracepoint pointer field: the field's width and
+// the read's are separate (a 1-byte read once cut the pointer to 1 byte).
+func TestNarrowReadThroughTracepointField(t *testing.T) {
+	requireRoot(t)
+	r := luatrace(t, "-c", bin(t, "openat")+" /etc/hostname 1", "-e", `probe("tracepoint:syscalls:sys_enter_openat", {fields = {c = "args.filename[0]"}},
+  function(e) print(e.c, e:status("c")) end)`).expectOK(t)
+	if !strings.Contains(r.stdout, "47\tok\n") {
+		t.Errorf("first byte of the opened path, want 47 ('/'):\n%s", r.stdout)
+	}
+}
