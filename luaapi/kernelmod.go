@@ -28,13 +28,16 @@ type kernelInfo struct {
 // time. Each entry is a plain function.
 func (r *Runtime) installKernelModule() {
 	k := &kernelInfo{r: r}
-	r.L.SetGlobal("kernel", r.L.SetFuncs(r.L.NewTable(), map[string]lua.LGFunction{
+	r.kinfo = k
+	t := r.L.SetFuncs(r.L.NewTable(), map[string]lua.LGFunction{
 		"release":      k.release,
 		"has_field":    k.hasField,
 		"enum":         k.enum,
 		"has_function": k.hasFunction,
 		"walltime":     walltime,
-	}))
+	})
+	r.installKobject(t)
+	r.L.SetGlobal("kernel", t)
 }
 
 // spec returns the kernel's BTF, shared with the probes when they have

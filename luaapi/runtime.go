@@ -79,6 +79,7 @@ type Runtime struct {
 	repl         *repl         // set in an interactive session
 	syms         symbolizers   // for kstack/ustack
 	maps         []*luaMap     // every map the script made, for the exit printout
+	kinfo        *kernelInfo   // the kernel module's BTF, loaded on first use
 }
 
 // message is anything the owner goroutine must act on.
@@ -115,6 +116,7 @@ func New(opts Options) *Runtime {
 	r.installKsym()
 	r.installKernelModule()
 	r.installOSExtras()
+	r.installMem()
 	return r
 }
 

@@ -49,3 +49,24 @@ func EnumValues(t btf.Type) (map[uint64]string, error) {
 	}
 	return values, nil
 }
+
+// MemberOf finds member name of the struct or union t, looking through
+// anonymous structs and unions: its type and offset in bits. When it is
+// missing, names lists the members there are.
+func MemberOf(t btf.Type, name string) (m btf.Member, offsetBits uint32, names []string, ok bool) {
+	members, isComposite := compositeMembers(underlying(t))
+	if !isComposite {
+		return btf.Member{}, 0, nil, false
+	}
+	m, off, found := findMember(members, name)
+	if !found {
+		return btf.Member{}, 0, memberNames(members), false
+	}
+	return m, off, nil, true
+}
+
+// Underlying strips typedefs and qualifiers.
+func Underlying(t btf.Type) btf.Type { return underlying(t) }
+
+// TypeName renders t as C ("struct task_struct *").
+func TypeName(t btf.Type) string { return typeName(t) }

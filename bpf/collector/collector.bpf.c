@@ -123,6 +123,14 @@ struct {
 	__type(value, struct lt_agg_cached);
 } agg_cache SEC(".maps");
 
+/* mem.kread's result: one run at a time (Go serialises them). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lt_mem_buf);
+} mem_buf SEC(".maps");
+
 /* Where keys are built: they outgrow what the stack has left. */
 struct lt_key_buf {
 	__u8 b[LT_KEY_LARGE];
@@ -1140,4 +1148,35 @@ int lt_perf_event(struct bpf_perf_event_data *ctx)
 {
 	struct lt_source src = {.kind = LT_KIND_PERF_EVENT, .ip = PT_REGS_IP(&ctx->regs)};
 	return lt_collect(ctx, &src);
+}
+
+/*
+ * Reads kernel memory for mem.kread/mem.kstr and kernel.object: run on
+ * demand through BPF_PROG_TEST_RUN with args {addr, len, as_string}; the
+ * bytes and the helper's error land in mem_buf. Never attached.
+ */
+SEC("raw_tp")
+int lt_kread(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u32 zero = 0;
+	struct lt_mem_buf *b = bpf_map_lookup_elem(&mem_buf, &zero);
+	if (!b)
+		return 0;
+	__u64 addr = ctx->args[0], len = ctx->args[1];
+	b->len = 0;
+	b->err = -22; /* EINVAL */
+	if (len == 0 || len > LT_MEM_CHUNK)
+		return 0;
+	asm volatile("%[x] &= %[m]" : [x] "+r"(len) : [m] "i"(LT_MEM_CHUNK * 2 - 1));
+	if (len > LT_MEM_CHUNK)
+		return 0;
+	if (ctx->args[2]) {
+		long n = bpf_probe_read_kernel_str(b->data, len, (const void *)addr);
+		b->err = n < 0 ? n : 0;
+		b->len = n > 0 ? n - 1 : 0;
+	} else {
+		b->err = bpf_probe_read_kernel(b->data, len, (const void *)addr);
+		b->len = b->err ? 0 : len;
+	}
+	return 0;
 }

@@ -75,6 +75,10 @@ type Collector struct {
 	aggKeys            *ebpf.Map
 	aggStacks          *ebpf.Map
 	aggCache           *ebpf.Map
+	// Kernel memory reads: the result buffer and the reader program.
+	memBuf  *ebpf.Map
+	memMu   sync.Mutex
+	memProg *ebpf.Program
 	aggSlots           map[bool]map[uint16]bool
 
 	mu     sync.Mutex
@@ -136,6 +140,10 @@ func (c *Collector) Close() error {
 	}
 	for _, p := range c.owned {
 		errs = append(errs, p.Close())
+	}
+	if c.memProg != nil {
+		errs = append(errs, c.memProg.Close())
+		c.memProg = nil
 	}
 	c.shared, c.owned = map[Program]*ebpf.Program{}, nil
 	for _, slot := range c.maps() {
@@ -250,5 +258,6 @@ func (c *Collector) maps() []mapSlot {
 		{collectorMapAggKeys, &c.aggKeys},
 		{collectorMapAggStacks, &c.aggStacks},
 		{collectorMapAggCache, &c.aggCache},
+		{collectorMapMemBuf, &c.memBuf},
 	}
 }

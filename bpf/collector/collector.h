@@ -313,6 +313,16 @@ struct lt_spec {
 	struct lt_agg aggs[LT_MAX_AGGS];
 };
 
+/* mem.kread: bytes read per run of lt_kread, and where they land. */
+#define LT_MEM_CHUNK 4096
+
+struct lt_mem_buf {
+	__s64 err;
+	__u32 len;
+	__u32 _pad;
+	__u8 data[LT_MEM_CHUNK];
+};
+
 /* Per-probe counters, one slot per CPU; Go sums them. */
 struct lt_stats {
 	__u64 hits;     /* probe fired with an active spec */

@@ -55,6 +55,14 @@ type collectorLtKeyBuf struct {
 	B [128]uint8
 }
 
+type collectorLtMemBuf struct {
+	_    structs.HostLayout
+	Err  int64
+	Len  uint32
+	Pad  uint32
+	Data [4096]uint8
+}
+
 type collectorLtScratch struct {
 	_    structs.HostLayout
 	Busy uint32
@@ -157,12 +165,14 @@ const (
 	collectorMapEntries        = "entries"
 	collectorMapEntryDepths    = "entry_depths"
 	collectorMapEvents         = "events"
+	collectorMapMemBuf         = "mem_buf"
 	collectorMapProbeSpecs     = "probe_specs"
 	collectorMapProbeStats     = "probe_stats"
 	collectorMapScratch        = "scratch"
 	collectorProgLtFentry      = "lt_fentry"
 	collectorProgLtFexit       = "lt_fexit"
 	collectorProgLtKprobe      = "lt_kprobe"
+	collectorProgLtKread       = "lt_kread"
 	collectorProgLtKretprobe   = "lt_kretprobe"
 	collectorProgLtPerfEvent   = "lt_perf_event"
 	collectorProgLtRawTp       = "lt_raw_tp"
@@ -219,6 +229,7 @@ type collectorProgramSpecs struct {
 	LtFentry     *ebpf.ProgramSpec `ebpf:"lt_fentry"`
 	LtFexit      *ebpf.ProgramSpec `ebpf:"lt_fexit"`
 	LtKprobe     *ebpf.ProgramSpec `ebpf:"lt_kprobe"`
+	LtKread      *ebpf.ProgramSpec `ebpf:"lt_kread"`
 	LtKretprobe  *ebpf.ProgramSpec `ebpf:"lt_kretprobe"`
 	LtPerfEvent  *ebpf.ProgramSpec `ebpf:"lt_perf_event"`
 	LtRawTp      *ebpf.ProgramSpec `ebpf:"lt_raw_tp"`
@@ -241,6 +252,7 @@ type collectorMapSpecs struct {
 	Entries     *ebpf.MapSpec `ebpf:"entries"`
 	EntryDepths *ebpf.MapSpec `ebpf:"entry_depths"`
 	Events      *ebpf.MapSpec `ebpf:"events"`
+	MemBuf      *ebpf.MapSpec `ebpf:"mem_buf"`
 	ProbeSpecs  *ebpf.MapSpec `ebpf:"probe_specs"`
 	ProbeStats  *ebpf.MapSpec `ebpf:"probe_stats"`
 	Scratch     *ebpf.MapSpec `ebpf:"scratch"`
@@ -283,6 +295,7 @@ type collectorMaps struct {
 	Entries     *ebpf.Map `ebpf:"entries"`
 	EntryDepths *ebpf.Map `ebpf:"entry_depths"`
 	Events      *ebpf.Map `ebpf:"events"`
+	MemBuf      *ebpf.Map `ebpf:"mem_buf"`
 	ProbeSpecs  *ebpf.Map `ebpf:"probe_specs"`
 	ProbeStats  *ebpf.Map `ebpf:"probe_stats"`
 	Scratch     *ebpf.Map `ebpf:"scratch"`
@@ -299,6 +312,7 @@ func (m *collectorMaps) Close() error {
 		m.Entries,
 		m.EntryDepths,
 		m.Events,
+		m.MemBuf,
 		m.ProbeSpecs,
 		m.ProbeStats,
 		m.Scratch,
@@ -320,6 +334,7 @@ type collectorPrograms struct {
 	LtFentry     *ebpf.Program `ebpf:"lt_fentry"`
 	LtFexit      *ebpf.Program `ebpf:"lt_fexit"`
 	LtKprobe     *ebpf.Program `ebpf:"lt_kprobe"`
+	LtKread      *ebpf.Program `ebpf:"lt_kread"`
 	LtKretprobe  *ebpf.Program `ebpf:"lt_kretprobe"`
 	LtPerfEvent  *ebpf.Program `ebpf:"lt_perf_event"`
 	LtRawTp      *ebpf.Program `ebpf:"lt_raw_tp"`
@@ -334,6 +349,7 @@ func (p *collectorPrograms) Close() error {
 		p.LtFentry,
 		p.LtFexit,
 		p.LtKprobe,
+		p.LtKread,
 		p.LtKretprobe,
 		p.LtPerfEvent,
 		p.LtRawTp,

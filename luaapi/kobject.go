@@ -1,0 +1,246 @@
+package luaapi
+
+import (
+	"encoding/binary"
+	"fmt"
+	"strings"
+
+	"github.com/cilium/ebpf/btf"
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/luatrace/luatrace/bpf/capture"
+	"github.com/luatrace/luatrace/bpf/suggest"
+	"github.com/luatrace/luatrace/luaapi/value"
+)
+
+const kobjectTypeName = "luatrace.kobject"
+
+// kobject is a typed view of kernel memory: kernel.object(addr, "struct
+// task_struct"). Members are read through BTF when accessed; pointers to
+// structs come back as views of their own, followed only when indexed.
+type kobject struct {
+	addr uint64
+	typ  btf.Type
+}
+
+func (r *Runtime) installKobject(kernelTable *lua.LTable) {
+	mt := r.L.NewTypeMetatable(kobjectTypeName)
+	r.L.SetField(mt, "__index", r.L.NewFunction(r.kobjectIndex))
+	r.L.SetField(mt, "__tostring", r.L.NewFunction(func(L *lua.LState) int {
+		o := checkKobject(L, 1)
+		L.Push(lua.LString(fmt.Sprintf("%s @ 0x%x", capture.TypeName(o.typ), o.addr)))
+		return 1
+	}))
+	r.L.SetField(kernelTable, "object", r.L.NewFunction(r.kernelObject))
+	r.L.SetField(kernelTable, "addressof", r.L.NewFunction(func(L *lua.LState) int {
+		L.Push(value.Uint(checkKobject(L, 1).addr))
+		return 1
+	}))
+}
+
+func checkKobject(L *lua.LState, n int) *kobject {
+	if ud, ok := L.Get(n).(*lua.LUserData); ok {
+		if o, ok := ud.Value.(*kobject); ok {
+			return o
+		}
+	}
+	L.ArgError(n, "kernel.object expected")
+	return nil
+}
+
+func (r *Runtime) newKobject(L *lua.LState, addr uint64, t btf.Type) lua.LValue {
+	ud := L.NewUserData()
+	ud.Value = &kobject{addr: addr, typ: t}
+	L.SetMetatable(ud, L.GetTypeMetatable(kobjectTypeName))
+	return ud
+}
+
+// kernelObject implements kernel.object(addr, "type"): nil and a message
+// when the type is unknown.
+func (r *Runtime) kernelObject(L *lua.LState) int {
+	addr := checkAddr(L, 1)
+	name := L.CheckString(2)
+	spec, err := r.kernelBTF()
+	if err == nil {
+		var t btf.Type
+		if t, err = capture.LookupType(spec, name); err == nil {
+			L.Push(r.newKobject(L, addr, t))
+			return 1
+		}
+	}
+	L.Push(lua.LNil)
+	L.Push(lua.LString(err.Error()))
+	return 2
+}
+
+// kernelBTF is the kernel's BTF, shared with the probes and the kernel module.
+func (r *Runtime) kernelBTF() (*btf.Spec, error) {
+	if r.kernel != nil {
+		return r.kernel.env.KernelBTF()
+	}
+	return r.kinfo.spec()
+}
+
+// kobjectIndex reads a member (o.name) or, for pointers and arrays, an
+// element (o[i]). A read that faults gives nil.
+func (r *Runtime) kobjectIndex(L *lua.LState) int {
+	o := checkKobject(L, 1)
+	t := capture.Underlying(o.typ)
+	if i, ok := L.Get(2).(lua.LNumber); ok {
+		elem, stride, ok := elementOf(t)
+		if !ok {
+			L.ArgError(2, fmt.Sprintf("%s cannot be indexed by number", capture.TypeName(o.typ)))
+		}
+		base := o.addr
+		if _, isPtr := t.(*btf.Pointer); isPtr {
+			p, err := r.kreadUint(base, 8)
+			if err != nil || p == 0 {
+				L.Push(lua.LNil)
+				return 1
+			}
+			base = p
+		}
+		L.Push(r.readTyped(L, base+uint64(int64(i)*int64(stride)), elem, 0, 0))
+		return 1
+	}
+	name := L.CheckString(2)
+	target := t
+	addr := o.addr
+	if p, ok := t.(*btf.Pointer); ok {
+		// obj.member on a pointer view follows it, as -> would.
+		ptr, err := r.kreadUint(addr, 8)
+		if err != nil || ptr == 0 {
+			L.Push(lua.LNil)
+			return 1
+		}
+		target, addr = capture.Underlying(p.Target), ptr
+	}
+	m, off, names, found := capture.MemberOf(target, name)
+	if !found {
+		if names == nil {
+			L.RaiseError("%s has no members; index it with a number", capture.TypeName(o.typ))
+		}
+		L.RaiseError("%s has no member %q%s", capture.TypeName(target), name, suggest.Phrase(name, names))
+	}
+	L.Push(r.readTyped(L, addr+uint64(off/8), m.Type, off%8, uint32(m.BitfieldSize)))
+	return 1
+}
+
+// elementOf is what indexing t by number yields, and the stride.
+func elementOf(t btf.Type) (btf.Type, int, bool) {
+	var elem btf.Type
+	switch x := t.(type) {
+	case *btf.Array:
+		elem = x.Type
+	case *btf.Pointer:
+		elem = x.Target
+	default:
+		return nil, 0, false
+	}
+	size, err := btf.Sizeof(elem)
+	if err != nil || size == 0 {
+		return nil, 0, false
+	}
+	return elem, size, true
+}
+
+// readTyped turns the object of type t at addr into a Lua value: numbers
+// for integers and enums (bitfields shifted out), strings for char arrays,
+// views for structs, unions, other arrays and pointers to structs, and
+// the address for other pointers.
+func (r *Runtime) readTyped(L *lua.LState, addr uint64, t btf.Type, bitOff, bitSize uint32) lua.LValue {
+	switch x := capture.Underlying(t).(type) {
+	case *btf.Struct, *btf.Union:
+		return r.newKobject(L, addr, t)
+	case *btf.Array:
+		if isByteType(x.Type) {
+			s, err := r.kreadString(addr, int(x.Nelems))
+			if err != nil {
+				return lua.LNil
+			}
+			return lua.LString(s)
+		}
+		return r.newKobject(L, addr, t)
+	case *btf.Pointer:
+		p, err := r.kreadUint(addr, 8)
+		if err != nil {
+			return lua.LNil
+		}
+		switch capture.Underlying(x.Target).(type) {
+		case *btf.Struct, *btf.Union:
+			if p == 0 {
+				return lua.LNil
+			}
+			return r.newKobject(L, p, x.Target)
+		}
+		return value.Uint(p)
+	case *btf.Int, *btf.Enum:
+		size, err := btf.Sizeof(x)
+		if err != nil || size > 8 {
+			return lua.LNil
+		}
+		if bitSize > 0 {
+			// Read the bytes that hold the field and shift it out.
+			size = int((bitOff + bitSize + 7) / 8)
+		}
+		v, err := r.kreadUint(addr, size)
+		if err != nil {
+			return lua.LNil
+		}
+		if bitSize > 0 {
+			return value.Uint(v >> bitOff & (1<<bitSize - 1))
+		}
+		if signedType(x) && size < 8 && v&(1<<(size*8-1)) != 0 {
+			v |= ^uint64(0) << (size * 8)
+		}
+		if signedType(x) {
+			return value.Int(int64(v))
+		}
+		return value.Uint(v)
+	}
+	return lua.LNil
+}
+
+func isByteType(t btf.Type) bool {
+	i, ok := capture.Underlying(t).(*btf.Int)
+	return ok && i.Size == 1
+}
+
+func signedType(t btf.Type) bool {
+	switch x := t.(type) {
+	case *btf.Int:
+		return x.Encoding&btf.Signed != 0
+	case *btf.Enum:
+		return x.Signed
+	}
+	return false
+}
+
+func (r *Runtime) kreadUint(addr uint64, size int) (uint64, error) {
+	k, err := r.kernelSide()
+	if err != nil {
+		return 0, err
+	}
+	b, err := k.col.ReadKernel(addr, size)
+	if err != nil {
+		return 0, err
+	}
+	var full [8]byte
+	copy(full[:], b)
+	return binary.LittleEndian.Uint64(full[:]), nil
+}
+
+func (r *Runtime) kreadString(addr uint64, n int) (string, error) {
+	k, err := r.kernelSide()
+	if err != nil {
+		return "", err
+	}
+	b, err := k.col.ReadKernel(addr, n)
+	if err != nil {
+		return "", err
+	}
+	if i := strings.IndexByte(string(b), 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b), nil
+}
