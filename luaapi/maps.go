@@ -72,6 +72,7 @@ func (r *Runtime) installMaps() {
 	for name, kind := range aggtext.Kinds {
 		r.L.SetField(mod, name, r.L.NewFunction(r.newKernelMap(name, kind)))
 	}
+	r.installPinned(mod)
 	r.L.SetGlobal("map", mod)
 	hist := r.L.NewTable()
 	r.L.SetField(hist, "new", r.L.NewFunction(r.newLocalHist))
@@ -653,8 +654,13 @@ func (r *Runtime) printUnprinted() {
 	}
 }
 
-// closeMaps releases the kernel maps, reporting updates they lost.
+// closeMaps releases the kernel maps, reporting updates they lost, and
+// the pinned maps the script opened.
 func (r *Runtime) closeMaps() {
+	for _, p := range r.pinned {
+		p.m.Close()
+	}
+	r.pinned = nil
 	for _, m := range r.maps {
 		if m.km == nil {
 			continue

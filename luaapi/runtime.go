@@ -80,6 +80,7 @@ type Runtime struct {
 	syms         symbolizers   // for kstack/ustack
 	maps         []*luaMap     // every map the script made, for the exit printout
 	kinfo        *kernelInfo   // the kernel module's BTF, loaded on first use
+	pinned       []*pinnedMap  // maps opened with map.open, closed at exit
 }
 
 // message is anything the owner goroutine must act on.
