@@ -158,7 +158,14 @@ struct {
 struct lt_scratch {
 	__u32 busy; /* nesting guard: a probe firing inside another on this CPU */
 	__u32 _pad;
-	__u8 buf[LT_MAX_RECORD];
+	/* An event's captured and computed values, and where each field's
+	 * header sits in buf: here rather than on the stack, which fexit
+	 * shares with the bpf_loop callbacks (512 bytes in all). */
+	__u64 vals[LT_MAX_VALS];
+	__u32 at[LT_MAX_FIELDS];
+	/* Slack past the record: the masked field offset plus a masked
+	 * length may reach beyond LT_MAX_RECORD in the verifier's eyes. */
+	__u8 buf[LT_MAX_RECORD + 256];
 };
 
 struct {
@@ -328,8 +335,6 @@ struct lt_fetch_ctx {
 	const void *tp;
 	__u32 nargs;
 	__u32 cursor;
-	__u32 at[LT_MAX_FIELDS]; /* where each field's header sits */
-	__u64 vals[LT_MAX_VALS];
 	struct lt_eval ev;
 };
 
@@ -353,7 +358,7 @@ static long lt_fetch_one(__u64 i, void *arg)
 	if (cursor > LT_FIELD_CURSOR_MASK)
 		return 1; /* record full: later fields come out missing */
 	__u32 at = cursor & LT_FIELD_CURSOR_MASK;
-	c->at[i] = at;
+	slot->at[i] = at;
 	struct lt_field_header *fh = (struct lt_field_header *)(slot->buf + at);
 	__u8 *data = slot->buf + at + sizeof(*fh);
 	const __u64 *args = (const __u64 *)(slot->buf + sizeof(struct lt_header));
@@ -381,7 +386,7 @@ static long lt_fetch_one(__u64 i, void *arg)
 			v &= (1ULL << ((f->tp_size & 7) * 8)) - 1;
 		break;
 	case LT_SRC_FIELD:
-		v = c->vals[a & (LT_MAX_FIELDS - 1)];
+		v = slot->vals[a & (LT_MAX_FIELDS - 1)];
 		break;
 	case LT_SRC_CURTASK:
 		v = bpf_get_current_task();
@@ -417,7 +422,7 @@ static long lt_fetch_one(__u64 i, void *arg)
 			if (sz == 0 || sz > 8 || lt_read(&val, sz & 15, addr, user))
 				status = LT_FIELD_FAULT;
 		}
-		c->vals[i] = val;
+		slot->vals[i] = val;
 		__builtin_memcpy(data, &val, sizeof(val));
 		len = sizeof(val);
 	} else {
@@ -436,7 +441,7 @@ static long lt_fetch_one(__u64 i, void *arg)
 		} else {
 			__u64 want = max;
 			if (f->len_field != LT_LEN_MAX)
-				want = c->vals[f->len_field & (LT_MAX_FIELDS - 1)];
+				want = slot->vals[f->len_field & (LT_MAX_FIELDS - 1)];
 			if ((__s64)want < 0)
 				want = 0;
 			if (want > max) {
@@ -448,7 +453,7 @@ static long lt_fetch_one(__u64 i, void *arg)
 				status = LT_FIELD_FAULT;
 				len = 0;
 			}
-			c->vals[i] = len;
+			slot->vals[i] = len;
 		}
 	}
 	len &= LT_FIELD_CURSOR_MASK;
@@ -486,7 +491,8 @@ static long lt_op_one(__u64 i, void *arg)
 {
 	struct lt_fetch_ctx *c = arg;
 	struct lt_spec *spec = c->spec;
-	if (!spec)
+	struct lt_scratch *slot = c->slot;
+	if (!spec || !slot)
 		return 1;
 	struct lt_calc *o = &spec->ops[i & (LT_MAX_OPS - 1)];
 	__u64 a = lt_narrow(lt_operand(&c->ev, o->a, o->imm), o->a_size, o->flags & LT_OPF_A_SIGNED);
@@ -558,7 +564,7 @@ static long lt_op_one(__u64 i, void *arg)
 		r = -a;
 		break;
 	}
-	c->vals[((o->dst & (LT_MAX_OPS - 1)) + LT_MAX_FIELDS) & (LT_MAX_VALS - 1)] = r;
+	slot->vals[((o->dst & (LT_MAX_OPS - 1)) + LT_MAX_FIELDS) & (LT_MAX_VALS - 1)] = r;
 	return 0;
 }
 
@@ -867,7 +873,9 @@ static __always_inline __u32 lt_append_stack(void *ctx, struct lt_scratch *slot,
 {
 	if (cursor > LT_FIELD_CURSOR_MASK)
 		return cursor;
-	__u32 at = cursor & LT_FIELD_CURSOR_MASK;
+	/* The asm bound survives spills, which 6.1's verifier needs here. */
+	__u64 at = cursor;
+	LT_BOUND(at);
 	struct lt_field_header *fh = (struct lt_field_header *)(slot->buf + at);
 	long n = bpf_get_stack(ctx, slot->buf + at + sizeof(*fh), LT_MAX_STACK * sizeof(__u64), flags);
 	__u32 len = 0;
@@ -1025,7 +1033,7 @@ static __always_inline int lt_collect(void *ctx, struct lt_source *src)
 	size += payload;
 	ev.duration = hdr->duration;
 	struct lt_fetch_ctx fc = {.slot = slot, .spec = spec, .tp = src->tp, .nargs = nargs, .cursor = size, .ev = ev};
-	fc.ev.vals = fc.vals;
+	fc.ev.vals = slot->vals;
 	if (lt_have_loop && (spec->nfields || spec->nops)) {
 		__u32 n = spec->nfields;
 		if (n > LT_MAX_FIELDS)
@@ -1047,7 +1055,7 @@ static __always_inline int lt_collect(void *ctx, struct lt_source *src)
 		}
 	}
 	if (spec->naggs)
-		lt_aggregate(ctx, spec, &fc.ev, comm, slot, fc.at);
+		lt_aggregate(ctx, spec, &fc.ev, comm, slot, slot->at);
 	if (!emit) {
 		*(volatile __u32 *)&slot->busy = 0;
 		return 0;

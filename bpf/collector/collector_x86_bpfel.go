@@ -67,7 +67,9 @@ type collectorLtScratch struct {
 	_    structs.HostLayout
 	Busy uint32
 	Pad  uint32
-	Buf  [65536]uint8
+	Vals [16]uint64
+	At   [8]uint32
+	Buf  [65792]uint8
 }
 
 type collectorLtSpec struct {

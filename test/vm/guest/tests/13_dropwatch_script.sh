@@ -14,7 +14,9 @@ wait_for /tmp/dw.out ' 127.0.0.1:40001 '
 stop_trace
 check_drop() { # LINE SRC DST FUNCTION
 	set -- $1 "$2" "$3" "$4"
-	expect_eq "comm" "$3" "udpsend"
+	# Loopback delivers in the sender's softirq, or in ksoftirqd when the
+	# softirq was deferred (a loaded VM).
+	case "$3" in udpsend | ksoftirqd/*) ;; *) expect_eq "comm" "$3" "udpsend" ;; esac
 	expect_eq "protocol" "$4" "UDP"
 	expect_eq "source" "$5" "$9"
 	expect_eq "destination" "$6" "${10}"
