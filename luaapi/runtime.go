@@ -17,6 +17,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/luatrace/luatrace/bpf/collector"
+	"github.com/luatrace/luatrace/luaapi/modpath"
 	"github.com/luatrace/luatrace/luaapi/output"
 	"github.com/luatrace/luatrace/luaapi/value"
 )
@@ -41,6 +42,11 @@ type Options struct {
 	Verbose bool
 	// ScriptName is arg[0] and the chunk name of the script.
 	ScriptName string
+	// ScriptDir is the script file's folder, searched by require() after
+	// the library folders; "" for -e code, the REPL and embedded tools.
+	ScriptDir string
+	// Include are the -I library folders, searched first.
+	Include []string
 	// Args are the script's arguments (arg[1..]).
 	Args []string
 	// Started runs after the script and its BEGIN probes, before events
@@ -78,6 +84,7 @@ type Runtime struct {
 	ticks        atomic.Uint64 // interval ticks missed because mail was full
 	repl         *repl         // set in an interactive session
 	syms         symbolizers   // for kstack/ustack
+	libDirs      []modpath.Dir // require()'s search order
 }
 
 // message is anything the owner goroutine must act on.
@@ -107,7 +114,7 @@ func New(opts Options) *Runtime {
 	r.installGlobals()
 	r.installEvent()
 	r.installProbe()
-	r.installStdlib()
+	r.installRequire()
 	r.installStack()
 	return r
 }
@@ -145,6 +152,7 @@ func (r *Runtime) RunScript(name, code string) (int, error) {
 	}
 	if err := r.L.PCall(len(r.opts.Args), 0, nil); err != nil && !r.isExit(err) {
 		r.shutdown()
+		r.out.Flush() // what the script printed before the error still shows
 		if r.unprivileged {
 			// Not the script's fault: the environment lacks privileges.
 			return 1, errors.New(errorMessage(err))

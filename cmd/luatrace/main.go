@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/luatrace/luatrace/luaapi"
 	"github.com/luatrace/luatrace/luaapi/output"
@@ -43,7 +44,15 @@ type config struct {
 	verbose bool
 	version bool
 	list    bool
+	path    bool
+	include stringList
 }
+
+// stringList is a repeatable flag (-I DIR -I DIR2).
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ":") }
+func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
 
 func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 	fs := flag.NewFlagSet("luatrace", flag.ContinueOnError)
@@ -56,6 +65,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 	fs.StringVar(&c.format, "f", "text", "output format: text or json")
 	fs.BoolVar(&c.verbose, "v", false, "report attachments and verifier logs")
 	fs.BoolVar(&c.version, "version", false, "print the version and exit")
+	fs.Var(&c.include, "I", "search `DIR` for require()d libraries first (repeatable)")
+	fs.BoolVar(&c.path, "path", false, "print the library search order (with SCRIPT: including its folder) and exit")
 	fs.BoolVar(&c.list, "l", false, "list probe points matching the `PATTERN` given as argument (e.g. 'tracepoint:syscalls:*', 'uprobe:libc:mal*')")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: luatrace [options] SCRIPT.lua [args...]\n       luatrace [options] -e 'CODE' [args...]\n       luatrace -l [PATTERN]\n       luatrace [options] [repl]     interactive session (the default on a terminal)\n\noptions:\n")
@@ -91,6 +102,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if c.version {
 		fmt.Fprintf(stdout, "luatrace %s\n", version)
+		return exitOK
+	}
+
+	if c.path {
+		if len(rest) > 1 {
+			fmt.Fprintf(stderr, "luatrace: --path takes at most a script, to include its folder\n")
+			return exitUsage
+		}
+		printSearchPath(stdout, c.include, scriptDirOf(rest))
 		return exitOK
 	}
 
@@ -151,7 +171,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 
 	if interactive {
-		opts := luaapi.Options{Out: out, Mode: mode, Stderr: stderr, Verbose: c.verbose, ScriptName: "repl", PID: c.pid}
+		opts := luaapi.Options{Out: out, Mode: mode, Stderr: stderr, Verbose: c.verbose, ScriptName: "repl", PID: c.pid, Include: c.include}
 		return runREPL(opts, os.Stdin)
 	}
 
@@ -160,6 +180,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	opts := luaapi.Options{
 		Out: out, Mode: mode, Stderr: stderr, Verbose: c.verbose,
 		ScriptName: filepath.Clean(name), Args: rest, Stop: stops.ch, PID: c.pid,
+		Include: c.include,
+	}
+	if c.code == "" {
+		opts.ScriptDir = filepath.Dir(name)
 	}
 	if c.pid != 0 {
 		if err := stops.watchPID(c.pid); err != nil {
