@@ -91,6 +91,9 @@ func (r *Runtime) luaProbe(L *lua.LState) int {
 		L.ArgError(2, "options table or callback function expected, got "+v.Type().String())
 	}
 
+	if r.isAliasName(raw) {
+		return r.probeAlias(L, raw, opts, fn)
+	}
 	spec, err := probespec.Parse(raw)
 	if err != nil {
 		L.RaiseError("%s", err.Error())

@@ -85,6 +85,7 @@ type Runtime struct {
 	repl         *repl         // set in an interactive session
 	syms         symbolizers   // for kstack/ustack
 	libDirs      []modpath.Dir // require()'s search order
+	aliases      map[string]*probeAlias
 }
 
 // message is anything the owner goroutine must act on.
@@ -115,6 +116,7 @@ func New(opts Options) *Runtime {
 	r.installEvent()
 	r.installProbe()
 	r.installRequire()
+	r.installAlias()
 	r.installStack()
 	return r
 }

@@ -123,7 +123,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if len(rest) == 1 {
 			pattern = rest[0]
 		}
-		n, err := listProbes(stdout, pattern)
+		n, err := listProbes(stdout, pattern, c.include)
 		if err != nil {
 			fmt.Fprintf(stderr, "luatrace: %v\n", err)
 			return exitUsage
