@@ -116,6 +116,7 @@ func New(opts Options) *Runtime {
 	r.installEvent()
 	r.installProbe()
 	r.installRequire()
+	r.installNative()
 	r.installAlias()
 	r.installStack()
 	return r

@@ -66,3 +66,28 @@ func TestLibraryNextToScript(t *testing.T) {
 		t.Errorf("stderr %q does not point at %s:6", r.stderr, lib)
 	}
 }
+
+// TestDocCommand prints a module's --- documentation: an embedded one, a
+// library on the search path that shadows it, and the module list.
+func TestDocCommand(t *testing.T) {
+	r := luatrace(t, "doc", "flags").expectOK(t)
+	for _, want := range []string{"flags  (standard library)\n", "flags.open(v)\n", `flags.open(0x241) is`} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("doc flags lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	dir := t.TempDir()
+	lib := filepath.Join(dir, "flags.lua")
+	os.WriteFile(lib, []byte("--- flags: my own.\nlocal M = {}\n--- Does x.\nfunction M.x(a) end\nreturn M\n"), 0o644)
+	r = luatrace(t, "-I", dir, "doc", "flags").expectOK(t)
+	if want := "flags  (" + lib + ")\n\nflags: my own.\n\nflags.x(a)\n    Does x.\n"; r.stdout != want {
+		t.Errorf("doc of a library:\n%q\nwant\n%q", r.stdout, want)
+	}
+	r = luatrace(t, "doc").expectOK(t)
+	if !strings.Contains(r.stdout, "json       encode Lua values") {
+		t.Errorf("doc list:\n%s", r.stdout)
+	}
+	if r := luatrace(t, "doc", "nosuch"); r.code != 2 || !strings.Contains(r.stderr, `no module "nosuch"`) {
+		t.Errorf("doc nosuch: %d %q", r.code, r.stderr)
+	}
+}
