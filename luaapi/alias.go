@@ -163,23 +163,12 @@ func (r *Runtime) probeAlias(L *lua.LState, name string, opts *lua.LTable, fn *l
 				fmt.Fprintf(r.stderr, "luatrace: alias %s: using %s%s\n", name, c.spec.Raw, failedBefore(failures))
 			}
 			r.probes = append(r.probes, p)
-			ud := L.NewUserData()
-			ud.Value = p
-			L.SetMetatable(ud, L.GetTypeMetatable(probeTypeName))
-			L.Push(ud)
-			return 1
+			return pushProbe(L, p)
 		}
 		prefix := fmt.Sprintf("probe %q: ", c.spec.Raw)
 		failures = append(failures, c.spec.Raw+": "+strings.TrimPrefix(err.Error(), prefix))
 	}
-	err = fmt.Errorf("probe alias %q cannot attach on this kernel: %s", name, strings.Join(failures, "; "))
-	if po.optional {
-		fmt.Fprintf(r.stderr, "luatrace: warning: skipping optional probe: %v\n", err)
-		L.Push(lua.LNil)
-		return 1
-	}
-	L.RaiseError("%s", err.Error())
-	return 0
+	return r.attachFailed(L, po, fmt.Errorf("probe alias %q cannot attach on this kernel: %s", name, strings.Join(failures, "; ")))
 }
 
 func failedBefore(failures []string) string {
