@@ -1,6 +1,8 @@
 package luaapi
 
 import (
+	"strings"
+
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -18,6 +20,10 @@ func (r *Runtime) installNative() {
 		"sys":  sysNative,
 		"sym":  r.symNative(),
 		"proc": procNative,
+		"script": {"usage": func(L *lua.LState) int {
+			L.Push(lua.LString(r.usage))
+			return 1
+		}},
 	}
 	for name, funcs := range modules {
 		preload.RawSetString("luatrace."+name, r.L.NewFunction(func(L *lua.LState) int {
@@ -30,4 +36,21 @@ func (r *Runtime) installNative() {
 	for _, name := range []string{"ksym", "kaddr", "usym"} {
 		r.L.SetGlobal(name, r.L.NewFunction(sym[name]))
 	}
+}
+
+// scriptHeader is the leading comment block of a script without the
+// comment dashes: what it does, its usage and example output, which the
+// args module prints for -h.
+func scriptHeader(code string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(code, "\n") {
+		if strings.HasPrefix(line, "#!") && b.Len() == 0 {
+			continue
+		}
+		if !strings.HasPrefix(line, "--") {
+			break
+		}
+		b.WriteString(strings.TrimPrefix(strings.TrimLeft(line, "-"), " ") + "\n")
+	}
+	return b.String()
 }

@@ -86,6 +86,7 @@ type Runtime struct {
 	syms         symbolizers   // for kstack/ustack
 	libDirs      []modpath.Dir // require()'s search order
 	aliases      map[string]*probeAlias
+	usage        string // the script's header comment, for args' -h
 }
 
 // message is anything the owner goroutine must act on.
@@ -138,6 +139,7 @@ type exitSignal struct{ code int }
 // returns the exit status; errors with the script are *ScriptError.
 func (r *Runtime) RunScript(name, code string) (int, error) {
 	defer r.L.Close()
+	r.usage = scriptHeader(code)
 	fn, err := r.L.Load(strings.NewReader(code), name)
 	if err != nil {
 		return 2, &ScriptError{Msg: syntaxMessage(name, code, err)}

@@ -36,16 +36,17 @@ func main() {
 }
 
 type config struct {
-	code    string
-	pid     int
-	command string
-	outFile string
-	format  string
-	verbose bool
-	version bool
-	list    bool
-	path    bool
-	include stringList
+	code      string
+	pid       int
+	command   string
+	outFile   string
+	format    string
+	verbose   bool
+	version   bool
+	list      bool
+	path      bool
+	listTools bool
+	include   stringList
 }
 
 // stringList is a repeatable flag (-I DIR -I DIR2).
@@ -66,10 +67,11 @@ func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 	fs.BoolVar(&c.verbose, "v", false, "report attachments and verifier logs")
 	fs.BoolVar(&c.version, "version", false, "print the version and exit")
 	fs.Var(&c.include, "I", "search `DIR` for require()d libraries first (repeatable)")
+	fs.BoolVar(&c.listTools, "list-tools", false, "list the tools embedded in luatrace (run one with: luatrace TOOL [args])")
 	fs.BoolVar(&c.path, "path", false, "print the library search order (with SCRIPT: including its folder) and exit")
 	fs.BoolVar(&c.list, "l", false, "list probe points matching the `PATTERN` given as argument (e.g. 'tracepoint:syscalls:*', 'uprobe:libc:mal*')")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: luatrace [options] SCRIPT.lua [args...]\n       luatrace [options] -e 'CODE' [args...]\n       luatrace -l [PATTERN]\n       luatrace doc [MODULE]         documentation of a library module\n       luatrace [options] [repl]     interactive session (the default on a terminal)\n\noptions:\n")
+		fmt.Fprintf(stderr, "usage: luatrace [options] SCRIPT.lua [args...]\n       luatrace [options] TOOL [args...]   a tool of luatrace --list-tools, e.g. opensnoop\n       luatrace [options] -e 'CODE' [args...]\n       luatrace -l [PATTERN]\n       luatrace doc [MODULE]         documentation of a library module\n       luatrace [options] [repl]     interactive session (the default on a terminal)\n\noptions:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -102,6 +104,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if c.version {
 		fmt.Fprintf(stdout, "luatrace %s\n", version)
+		return exitOK
+	}
+
+	if c.listTools {
+		listTools(stdout)
 		return exitOK
 	}
 
@@ -144,19 +151,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "luatrace: -c is for scripts; in the REPL, start the command yourself and use -p\n")
 		return exitUsage
 	}
-	name, code := "-e", c.code
+	name, code, tool := "-e", c.code, false
 	if c.code == "" && !interactive {
 		if len(rest) == 0 {
 			fmt.Fprintf(stderr, "luatrace: no script given; run luatrace SCRIPT.lua or luatrace -e 'CODE' (see luatrace -h)\n")
 			return exitUsage
 		}
 		name, rest = rest[0], rest[1:]
-		b, err := os.ReadFile(name)
-		if err != nil {
-			fmt.Fprintf(stderr, "luatrace: cannot read script %s: %v\n", name, errors.Unwrap(err))
+		var err error
+		if code, tool, err = loadScript(name); err != nil {
+			fmt.Fprintf(stderr, "luatrace: %v\n", err)
 			return exitUsage
 		}
-		code = string(b)
 	}
 
 	out := stdout
@@ -186,8 +192,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		ScriptName: filepath.Clean(name), Args: rest, Stop: stops.ch, PID: c.pid,
 		Include: c.include,
 	}
-	if c.code == "" {
+	if c.code == "" && !tool {
 		opts.ScriptDir = filepath.Dir(name)
+	}
+	if tool {
+		name = "scripts/" + name + ".lua" // chunk name for errors
 	}
 	if c.pid != 0 {
 		if err := stops.watchPID(c.pid); err != nil {
