@@ -23,13 +23,24 @@ type probeAlias struct {
 	filter     string
 }
 
-// aliasCandidate is one way to attach the alias, with fields and a filter
-// of its own that add to (and override) the alias-wide ones: argument
-// names differ between a kprobe and a tracepoint.
+// aliasCandidate is one way to attach the alias: one spec, or a group of
+// specs that must all attach (the system calls that lead to one kernel
+// function), with fields and a filter of its own that add to (and
+// override) the alias-wide ones: argument names differ between a kprobe
+// and a tracepoint.
 type aliasCandidate struct {
-	spec   probespec.Spec
+	specs  []probespec.Spec
 	fields map[string]string
 	filter string
+}
+
+// name is how messages show the candidate: its spec, or the group's specs.
+func (c aliasCandidate) name() string {
+	raws := make([]string, len(c.specs))
+	for i, s := range c.specs {
+		raws[i] = s.Raw
+	}
+	return strings.Join(raws, "+")
 }
 
 // aliasKeys are the keys alias()'s definition table accepts.
@@ -89,7 +100,8 @@ func fieldsAndFilter(t *lua.LTable) (map[string]string, string, error) {
 	return fields, filter, nil
 }
 
-// parseCandidates reads try = { "spec", { "spec", fields = ..., filter = ... }, ... }.
+// parseCandidates reads try = { "spec", { "spec" [, "spec2" ...],
+// fields = ..., filter = ... }, ... }.
 func parseCandidates(v lua.LValue) ([]aliasCandidate, error) {
 	list, ok := v.(*lua.LTable)
 	if !ok || list.Len() == 0 {
@@ -98,28 +110,45 @@ func parseCandidates(v lua.LValue) ([]aliasCandidate, error) {
 	var cands []aliasCandidate
 	for i := 1; i <= list.Len(); i++ {
 		var c aliasCandidate
-		raw := list.RawGetInt(i)
-		if t, ok := raw.(*lua.LTable); ok {
+		raws := []lua.LValue{list.RawGetInt(i)}
+		if t, ok := raws[0].(*lua.LTable); ok {
 			var err error
 			if c.fields, c.filter, err = fieldsAndFilter(t); err != nil {
 				return nil, fmt.Errorf("try[%d]: %w", i, err)
 			}
-			raw = t.RawGetInt(1)
+			raws = raws[:0]
+			for j := 1; j <= t.Len(); j++ {
+				raws = append(raws, t.RawGetInt(j))
+			}
 		}
-		s, ok := raw.(lua.LString)
-		if !ok {
-			return nil, fmt.Errorf("try[%d] must be a probe spec string or { spec, fields = ..., filter = ... }, got %s", i, raw.Type())
+		for _, raw := range raws {
+			spec, err := parseCandidateSpec(raw)
+			if err != nil {
+				return nil, fmt.Errorf("try[%d]: %w", i, err)
+			}
+			c.specs = append(c.specs, spec)
 		}
-		spec, err := probespec.Parse(string(s))
-		if err != nil {
-			return nil, fmt.Errorf("try[%d]: %w", i, err)
+		if len(c.specs) == 0 {
+			return nil, fmt.Errorf("try[%d] names no probe spec", i)
 		}
-		if !spec.Kind.Kernel() {
-			return nil, fmt.Errorf("try[%d] is %s; an alias stands for kernel or user probes that may fail to attach", i, spec.Raw)
-		}
-		cands = append(cands, aliasCandidate{spec: spec, fields: c.fields, filter: c.filter})
+		cands = append(cands, c)
 	}
 	return cands, nil
+}
+
+func parseCandidateSpec(raw lua.LValue) (probespec.Spec, error) {
+	s, ok := raw.(lua.LString)
+	if !ok {
+		return probespec.Spec{}, fmt.Errorf("must be a probe spec string or { spec, ..., fields = ..., filter = ... }, got %s", raw.Type())
+	}
+	spec, err := probespec.Parse(string(s))
+	if err != nil {
+		return spec, err
+	}
+	if !spec.Kind.Kernel() {
+		return spec, fmt.Errorf("%s is not a kernel or user probe; an alias stands for probes that may fail to attach", spec.Raw)
+	}
+	return spec, nil
 }
 
 // isAliasName reports whether probe() was given an alias rather than a
@@ -156,17 +185,25 @@ func (r *Runtime) probeAlias(L *lua.LState, name string, opts *lua.LTable, fn *l
 		cpo := po
 		cpo.fields = mergeFields(a.fields, c.fields, po.fields)
 		cpo.filter = expandFieldNames(joinFilters(a.filter, c.filter, po.filter), cpo.fields)
-		p := &Probe{Spec: c.spec, fn: fn, fatal: po.fatal}
-		err := r.attachKernel(p, cpo)
+		p := &Probe{fn: fn, fatal: po.fatal}
+		var err error
+		for _, spec := range c.specs {
+			p.Spec = spec
+			// On failure attachKernel releases everything p holds, the
+			// group's earlier specs included.
+			if err = r.attachKernel(p, cpo); err != nil {
+				failures = append(failures, c.name()+": "+strings.TrimPrefix(err.Error(), fmt.Sprintf("probe %q: ", spec.Raw)))
+				break
+			}
+		}
 		if err == nil {
 			if r.opts.Verbose {
-				fmt.Fprintf(r.stderr, "luatrace: alias %s: using %s%s\n", name, c.spec.Raw, failedBefore(failures))
+				fmt.Fprintf(r.stderr, "luatrace: alias %s: using %s%s\n", name, c.name(), failedBefore(failures))
 			}
+			p.Spec = c.specs[0]
 			r.probes = append(r.probes, p)
 			return pushProbe(L, p)
 		}
-		prefix := fmt.Sprintf("probe %q: ", c.spec.Raw)
-		failures = append(failures, c.spec.Raw+": "+strings.TrimPrefix(err.Error(), prefix))
 	}
 	return r.attachFailed(L, po, fmt.Errorf("probe alias %q cannot attach on this kernel: %s", name, strings.Join(failures, "; ")))
 }
@@ -268,7 +305,7 @@ func (r *Runtime) Aliases() []AliasInfo {
 		a := r.aliases[name]
 		info := AliasInfo{Name: name, Doc: a.doc}
 		for _, c := range a.candidates {
-			info.Candidates = append(info.Candidates, c.spec.Raw)
+			info.Candidates = append(info.Candidates, c.name())
 		}
 		out = append(out, info)
 	}

@@ -11,10 +11,11 @@ func TestAliasDefinitionErrors(t *testing.T) {
 		{"probe type namespace", `alias("kprobe:x", {try = {"tracepoint:a:b"}})`, "not a probe type"},
 		{"empty try", `alias("n:x", {try = {}})`, "try must list"},
 		{"bad spec", `alias("n:x", {try = {"kprob:vfs_read"}})`, "did you mean kprobe?"},
-		{"user-space kind", `alias("n:x", {try = {"BEGIN"}})`, "kernel or user probes"},
+		{"user-space kind", `alias("n:x", {try = {"BEGIN"}})`, "BEGIN is not a kernel or user probe"},
 		{"unknown key", `alias("n:x", {try = {"tracepoint:a:b"}, feilds = {}})`, `unknown key "feilds"`},
 		{"bad field name", `alias("n:x", {try = {"tracepoint:a:b"}, fields = {pid = "arg0"}})`, "taken by the event"},
-		{"bad candidate table", `alias("n:x", {try = {{fields = {}}}})`, "try[1] must be a probe spec"},
+		{"empty candidate table", `alias("n:x", {try = {{fields = {}}}})`, "try[1] names no probe spec"},
+		{"bad candidate", `alias("n:x", {try = {{"tracepoint:a:b", 5}}})`, "try[1]: must be a probe spec string"},
 		{"unknown alias", `alias("n:read", {try = {"tracepoint:a:b"}}) probe("n:raed", function() end)`, `no probe alias "n:raed" (did you mean n:read?)`},
 	}
 	for _, tc := range tests {
@@ -30,13 +31,13 @@ func TestAliasDefinitionErrors(t *testing.T) {
 func TestAliasListing(t *testing.T) {
 	r := New(Options{})
 	defer r.L.Close()
-	err := r.L.DoString(`alias("net:b", {try = {"tracepoint:a:b", {"kprobe:f", fields = {x = "arg0"}}}, doc = "B"})
+	err := r.L.DoString(`alias("net:b", {try = {"tracepoint:a:b", {"kprobe:f", "kprobe:g", fields = {x = "arg0"}}}, doc = "B"})
 alias("net:a", {try = {"tracepoint:a:a"}})`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := r.Aliases()
-	if len(got) != 2 || got[0].Name != "net:a" || got[1].Doc != "B" || strings.Join(got[1].Candidates, " ") != "tracepoint:a:b kprobe:f" {
+	if len(got) != 2 || got[0].Name != "net:a" || got[1].Doc != "B" || strings.Join(got[1].Candidates, " ") != "tracepoint:a:b kprobe:f+kprobe:g" {
 		t.Errorf("Aliases() = %+v", got)
 	}
 }
