@@ -4,8 +4,10 @@
 -- Usage: luatrace writeback [-d SECONDS]
 --   -d SECONDS  stop after SECONDS
 --
--- Pairs writeback:writeback_start with writeback:writeback_written of the
--- same device (bdi) and prints the pages written and the duration.
+-- Pairs the first writeback:writeback_start of a work (it fires once per
+-- chunk) with its writeback:writeback_written, by device (bdi): the
+-- work's page budget (nr_pages) shrinks by what was written, so PAGES is
+-- the difference; ms is the time between them.
 --
 -- Example output (sync after writing a file):
 --   TIME     DEVICE   PAGES    REASON           ms
@@ -18,21 +20,23 @@ local o = args.parse(arg, {d = "number"})
 local reasons = {[0] = "background", "vmscan", "sync", "periodic", "laptop_timer",
   "fs_free_space", "forker_thread", "foreign_flush"}
 
-local started = {} -- sb_dev -> ts of writeback_start
+local started = {} -- sb_dev -> {ts, nr_pages} at the work's first writeback_start
 
 probe("BEGIN", function()
   printf("%-8s %-8s %-8s %-16s %s\n", "TIME", "DEVICE", "PAGES", "REASON", "ms")
 end)
-probe("tracepoint:writeback:writeback_start", {fields = {dev = "args.sb_dev"}}, function(e)
-  started[e.dev] = e.ts
+probe("tracepoint:writeback:writeback_start", {fields = {dev = "args.sb_dev", pages = "args.nr_pages"}}, function(e)
+  started[e.dev] = started[e.dev] or {e.ts, e.pages}
 end)
 probe("tracepoint:writeback:writeback_written",
-  {fields = {dev = "args.sb_dev", name = "str(args.name)", pages = "args.nr_pages", reason = "args.reason"}},
+  {fields = {dev = "args.sb_dev", pages = "args.nr_pages", reason = "args.reason"}},
   function(e)
-    local t0 = started[e.dev]
+    local start = started[e.dev]
+    if not start then return end -- began before the trace
     started[e.dev] = nil
-    local ms = t0 and string.format("%.3f", (e.ts - t0) / 1e6) or "?"
-    printf("%-8s %-8s %-8d %-16s %s\n", strftime("%H:%M:%S", e.ts), e.name, e.pages,
-      reasons[e.reason] or tostring(e.reason), ms)
+    -- A sync's budget is LONG_MAX: beyond 2^53, so subtract with u64.
+    local pages = u64.tonumber(u64.sub(start[2], e.pages))
+    printf("%-8s %-8s %-8d %-16s %.3f\n", strftime("%H:%M:%S", e.ts), e.args.name, pages,
+      reasons[e.reason] or tostring(e.reason), (e.ts - start[1]) / 1e6)
   end)
 if o.d then probe("interval:s:" .. o.d, function() exit() end) end

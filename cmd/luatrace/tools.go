@@ -11,17 +11,19 @@ import (
 	"github.com/luatrace/luatrace/scripts"
 )
 
-// loadScript reads the script to run: a file, or else, for a name without
-// ".lua" that is no file, the embedded tool of that name (tool is true).
+// loadScript reads the script to run. A bare name (no "/", no ".lua")
+// that names an embedded tool runs the tool (tool is true), as a command
+// name runs a program: ./NAME runs a file of that name instead.
 func loadScript(name string) (code string, tool bool, err error) {
-	b, err := os.ReadFile(name)
-	if err == nil {
-		return string(b), false, nil
+	bare := !strings.Contains(name, "/") && !strings.HasSuffix(name, ".lua")
+	if src, ok := scripts.Source(name); ok && bare {
+		return string(src), true, nil
 	}
-	if errors.Is(err, fs.ErrNotExist) && !strings.HasSuffix(name, ".lua") {
-		if src, ok := scripts.Source(name); ok {
-			return string(src), true, nil
-		}
+	b, err := os.ReadFile(name)
+	switch {
+	case err == nil:
+		return string(b), false, nil
+	case errors.Is(err, fs.ErrNotExist) && bare:
 		return "", false, fmt.Errorf("%s is neither a script file nor a tool of luatrace (see luatrace --list-tools)", name)
 	}
 	return "", false, fmt.Errorf("cannot read script %s: %v", name, errors.Unwrap(err))
