@@ -144,7 +144,7 @@ func TestStatsnoopTool(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "statted")
 	os.WriteFile(file, nil, 0o644)
 	missing := file + ".missing"
-	r := luatrace(t, "-c", "/usr/bin/stat "+file+" "+missing, "statsnoop")
+	r := luatrace(t, "-c", "/usr/bin/stat --printf= "+file+" "+missing, "statsnoop")
 	rs := rows(t, r, "PID ")
 	if got := matching(rs, -1, file); len(got) == 0 || got[0][1] != "stat" || got[0][2] != "0" {
 		t.Errorf("stat of %s: %q, want comm stat and err 0\n%s", file, got, r.stdout)
