@@ -44,8 +44,7 @@ probe("security:capable", {pid = o.p}, function(e)
   local verdict = "-"
   if e.ret ~= nil then verdict = (e.ret == 0) and "allow" or "deny" end
   if o.x and verdict ~= "deny" then return end
-  local audit = "-"
-  if e.audit ~= nil then audit = e.audit and 1 or 0 end
+  local audit = e.audit or "-" -- 1 or 0 (a computed comparison)
   printf("%-8s %-6d %-6d %-16s %-4d %-20s %-5s %s\n", strftime("%H:%M:%S", e.ts), e.uid, e.pid, e.comm, e.cap,
     names[e.cap] or "?", tostring(audit), verdict)
 end)
