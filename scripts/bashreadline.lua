@@ -10,7 +10,8 @@
 --
 -- Example output:
 --   TIME     PID    COMMAND
---   12:20:55 1893   ls -l /tmp
+--   09:38:30 6688   ls -l /tmp/ws/hog
+--   09:38:31 6688   exit
 
 local args = require("args")
 local o = args.parse(arg, {s = "string", d = "number"})

@@ -10,9 +10,10 @@
 -- request and whether it is audited), else the capability:cap_capable
 -- tracepoint (which sees the verdict instead). -v says which one is used.
 --
--- Example output (chown in the VM, kprobe):
+-- Example output (chown 1:1 FILE; capability tracepoint on 6.18):
 --   TIME     UID    PID    COMM             CAP  NAME                 AUDIT VERDICT
---   12:31:40 0      214    chown            0    CAP_CHOWN            1     -
+--   09:34:10 0      31700  chown            21   CAP_SYS_ADMIN        -     allow
+--   09:34:10 0      31700  chown            0    CAP_CHOWN            -     allow
 
 local args = require("args")
 local o = args.parse(arg, {p = "number", x = "flag", d = "number"})

@@ -12,9 +12,9 @@
 --
 -- Example output (luatrace exitsnoop -t):
 --   TIME     PCOMM            PID     PPID    TID     AGE(s)  EXIT_CODE
---   10:42:07 sleep            41234   41200   41234   1.00    0
---   10:42:09 sh               41240   41200   41240   0.01    code 3
---   10:42:12 sleep            41245   41200   41245   2.47    signal 15 (SIGTERM)
+--   09:31:38 sleep            28588   28512   28588   1.00    0
+--   09:31:38 sh               28658   28512   28658   0.00    code 3
+--   09:38:37 sh               6692    6635    6692    1.01    signal 15 (SIGTERM)
 
 local args = require("args")
 local signals = require("signals")

@@ -12,7 +12,7 @@
 --
 -- Example output (getent ahosts localhost):
 --   TIME     PID    COMM                  LATms HOST
---   12:10:31 53021  getent                 0.42 localhost
+--   09:33:56 31505  getent                 0.99 localhost
 
 local args = require("args")
 local o = args.parse(arg, {p = "number", L = "string", d = "number"})

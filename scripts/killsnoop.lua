@@ -9,10 +9,10 @@
 -- Uses the syscalls tracepoints: the signal and target at entry, the
 -- result at the exit of the same thread.
 --
--- Example output:
+-- Example output (bash running kill -USR1 28554; kill -9 999999):
 --   TIME     PID    COMM             SIG  TPID   RESULT
---   10:51:02 41377  kill             10   41376  0
---   10:51:05 41380  bash             9    99999  -3
+--   09:31:36 28516  bash             10   28554  0
+--   09:31:36 28516  bash             9    999999 -3
 
 local args = require("args")
 local signals = require("signals")

@@ -8,9 +8,9 @@
 -- The requested time is read from the caller's struct timespec in the
 -- kernel at entry; the parent comes from the task (curtask->real_parent).
 --
--- Example output (luatrace naptime while running sleep 1.5 in bash):
+-- Example output (luatrace -c 'sleep 0.25' naptime):
 --   TIME     PPID   PCOMM            PID    COMM             SECONDS
---   11:20:41 1893   bash             52377  sleep            1.500
+--   09:32:21 29717  luatrace         29722  sleep            0.250
 
 local args = require("args")
 local o = args.parse(arg, {p = "number", d = "number"})

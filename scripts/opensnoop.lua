@@ -15,10 +15,12 @@
 -- Uses the syscalls tracepoints; the path is captured in the kernel at
 -- entry, the result comes from the matching exit of the same thread.
 --
--- Example output (luatrace opensnoop -e -n cat):
+-- Example output (luatrace opensnoop -e -n cat, while running cat /etc/hostname /nonexistent):
 --   PID    COMM               FD ERR FLAGS                     PATH
---   31337  cat                 3   0 O_RDONLY|O_CLOEXEC        /etc/ld.so.cache
---   31337  cat                -1   2 O_RDONLY                  /nonexistent
+--   27192  cat                 3   0 O_RDONLY|O_CLOEXEC        /etc/ld.so.cache
+--   27192  cat                 3   0 O_RDONLY|O_CLOEXEC        /lib/x86_64-linux-gnu/libc.so.6
+--   27192  cat                 3   0 O_RDONLY                  /etc/hostname
+--   27192  cat                -1   2 O_RDONLY                  /nonexistent
 
 local args = require("args")
 local flags = require("flags")

@@ -7,10 +7,9 @@
 -- Counts sched:sched_process_fork events in Lua and prints the count
 -- every second, as bpftrace's pidpersec.bt does.
 --
--- Example output:
+-- Example output (a shell running three commands):
 --   Tracing new processes... Hit Ctrl-C to end.
---   11:31:07 PIDs/sec: 12
---   11:31:08 PIDs/sec: 0
+--   09:32:22 PIDs/sec: 3
 
 local args = require("args")
 local o = args.parse(arg, {p = "number", d = "number"})

@@ -8,10 +8,12 @@
 -- tracepoints; UID is the caller's before the call, RET the result
 -- (setfsuid returns the previous fsuid).
 --
--- Example output:
+-- Example output (test/workloads/setuids.c):
 --   TIME     PID    COMM             UID    SYSCALL          ARGS (RET)
---   11:02:13 52311  sudo             1000   setresuid        ruid=0 euid=0 suid=-1 (0)
---   11:02:13 52311  sudo             0      setuid           uid=0 (0)
+--   09:35:29 1935   setuids          0      setfsuid         uid=1234 (0)
+--   09:35:29 1935   setuids          0      setfsuid         uid=0 (1234)
+--   09:35:29 1935   setuids          0      setresuid        ruid=-1 euid=65534 suid=-1 (0)
+--   09:35:29 1935   setuids          0      setuid           uid=65534 (0)
 
 local args = require("args")
 local syscalls = require("syscalls")

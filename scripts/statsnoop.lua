@@ -9,8 +9,9 @@
 --
 -- Example output (luatrace -c 'stat /etc/hostname /nope' statsnoop):
 --   PID    COMM             ERR PATH
---   52110  stat               0 /etc/hostname
---   52110  stat               2 /nope
+--   29697  stat               0 /etc/hostname
+--   29697  stat               0 /etc/nsswitch.conf
+--   29697  stat               2 /nope
 
 local args = require("args")
 local syscalls = require("syscalls")

@@ -11,9 +11,9 @@
 -- bcc's vfsstat does; at the end the last, partial interval is printed too
 -- (so with -i 1 the columns of all lines add up to the calls made).
 --
--- Example output (tracepoint fallback, dd if=/dev/zero of=/dev/null count=2000):
---   TIME         READ/s  WRITE/s  FSYNC/s   OPEN/s CREATE/s
---   12:01:44:      2003     2001        0        4        0
+-- Example output (tracepoint fallback; luatrace -c 'dd if=/dev/zero of=/dev/null count=2000' vfsstat):
+--   TIME        READ/s  WRITE/s  FSYNC/s   OPEN/s CREATE/s
+--   09:33:47:      2005     2003        0       35        0
 
 local args = require("args")
 local vfs = require("vfs")

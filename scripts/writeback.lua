@@ -9,9 +9,11 @@
 -- work's page budget (nr_pages) shrinks by what was written, so PAGES is
 -- the difference; ms is the time between them.
 --
--- Example output (sync after writing a file):
+-- Example output (sync after writing 8 MiB):
 --   TIME     DEVICE   PAGES    REASON           ms
---   11:40:02 254:0    2560     sync             3.211
+--   09:37:09 254:0    0        periodic         0.004
+--   09:37:10 254:0    8079     sync             13.543
+--   09:37:10 254:0    363      sync             10.387
 
 local args = require("args")
 local o = args.parse(arg, {d = "number"})
