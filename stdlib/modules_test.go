@@ -121,8 +121,8 @@ func TestFlags(t *testing.T) {
 		{`flags.open(0)`, "O_RDONLY"},
 		{`flags.open(2)`, "O_RDWR"},
 		{fmt.Sprintf(`flags.open(%d)`, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_DIRECTORY|unix.O_NONBLOCK), "O_RDONLY|O_NONBLOCK|O_DIRECTORY|O_CLOEXEC"},
-		{fmt.Sprintf(`flags.open(%d)`, unix.O_RDWR|unix.O_TMPFILE), "O_RDWR|O_TMPFILE"},        // not O_DIRECTORY
-		{fmt.Sprintf(`flags.open(%d)`, unix.O_WRONLY|unix.O_SYNC), "O_WRONLY|O_SYNC"},          // not O_DSYNC
+		{fmt.Sprintf(`flags.open(%d)`, unix.O_RDWR|unix.O_TMPFILE), "O_RDWR|O_TMPFILE"}, // not O_DIRECTORY
+		{fmt.Sprintf(`flags.open(%d)`, unix.O_WRONLY|unix.O_SYNC), "O_WRONLY|O_SYNC"},   // not O_DSYNC
 		{fmt.Sprintf(`flags.open(%d)`, unix.O_WRONLY|unix.O_DSYNC), "O_WRONLY|O_DSYNC"},
 		{`flags.open(0x80000000)`, "O_RDONLY|0x80000000"},
 		{`flags.prot(0)`, "PROT_NONE"},

@@ -71,7 +71,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 	fs.BoolVar(&c.path, "path", false, "print the library search order (with SCRIPT: including its folder) and exit")
 	fs.BoolVar(&c.list, "l", false, "list probe points matching the `PATTERN` given as argument (e.g. 'tracepoint:syscalls:*', 'uprobe:libc:mal*')")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: luatrace [options] SCRIPT.lua [args...]\n       luatrace [options] TOOL [args...]   a tool of luatrace --list-tools, e.g. opensnoop\n       luatrace [options] -e 'CODE' [args...]\n       luatrace -l [PATTERN]\n       luatrace doc [MODULE]         documentation of a library module\n       luatrace [options] [repl]     interactive session (the default on a terminal)\n\noptions:\n")
+		fmt.Fprintf(stderr, "usage: luatrace [options] SCRIPT.lua [args...]\n       luatrace [options] TOOL [args...]        a tool of luatrace --list-tools, e.g. opensnoop\n       luatrace [options] -e 'CODE' [args...]\n       luatrace -l [PATTERN]\n       luatrace doc [MODULE]                    documentation of a library module\n       luatrace [options] [repl]                interactive session (the default on a terminal)\n\noptions:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

@@ -281,6 +281,26 @@ func memoryCgroup(t *testing.T, limit int) string {
 	return filepath.Join(dir, "cgroup.procs")
 }
 
+// startTool runs a system-wide tool in the background (killed when the
+// test ends) and returns its output lines after the header, which it
+// prints once its probes are attached.
+func startTool(t *testing.T, args ...string) (*bufio.Scanner, *strings.Builder) {
+	t.Helper()
+	cmd := exec.Command(bin(t, "luatrace"), args...)
+	out, _ := cmd.StdoutPipe()
+	stderr := &strings.Builder{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	lines := bufio.NewScanner(out)
+	if !lines.Scan() || !strings.HasPrefix(lines.Text(), "TIME ") {
+		t.Fatalf("%s printed no header: %q\n%s", args[0], lines.Text(), stderr.String())
+	}
+	return lines, stderr
+}
+
 // TestWritebackTool: writing a file and syncing it shows a writeback of
 // the file's device for reason sync, with at least the pages written.
 func TestWritebackTool(t *testing.T) {
@@ -294,18 +314,7 @@ func TestWritebackTool(t *testing.T) {
 	syscall.Stat(dir, &st)
 	device := fmt.Sprintf("%d:%d", unix.Major(st.Dev), unix.Minor(st.Dev))
 
-	cmd := exec.Command(bin(t, "luatrace"), "writeback", "-d", "20")
-	out, _ := cmd.StdoutPipe()
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	lines := bufio.NewScanner(out)
-	if !lines.Scan() || !strings.HasPrefix(lines.Text(), "TIME ") {
-		t.Fatalf("no header: %q\n%s", lines.Text(), stderr.String())
-	}
+	lines, stderr := startTool(t, "writeback", "-d", "20")
 	const pages = 2048 // 8 MiB
 	if err := os.WriteFile(filepath.Join(dir, "data"), make([]byte, pages*4096), 0o644); err != nil {
 		t.Fatal(err)
@@ -329,18 +338,7 @@ func TestWritebackTool(t *testing.T) {
 // terminal; bashreadline prints it with bash's pid.
 func TestBashreadlineTool(t *testing.T) {
 	requireRoot(t)
-	cmd := exec.Command(bin(t, "luatrace"), "bashreadline", "-d", "20")
-	out, _ := cmd.StdoutPipe()
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	lines := bufio.NewScanner(out)
-	if !lines.Scan() || !strings.HasPrefix(lines.Text(), "TIME ") {
-		t.Fatalf("no header: %q\n%s", lines.Text(), stderr.String())
-	}
+	lines, stderr := startTool(t, "bashreadline", "-d", "20")
 	master, slave := openPTY(t)
 	term := newTerminal(t, master)
 	bash := exec.Command("/bin/bash", "--norc", "--noprofile", "-i")
