@@ -52,14 +52,15 @@ probe("x:read", function() end)
 probe("BEGIN", function() print("ready") end)`
 	cmd, rd, stderr := runUntilReady(t, "-v", "-e", script)
 	_, links := bpfObjects(t, cmd.Process.Pid)
+	cmd.Process.Kill()
+	io.Copy(io.Discard, rd)
+	cmd.Wait() // stderr is complete, and no longer written, after Wait
 	if len(links) != 1 {
-		t.Errorf("luatrace holds %d links, want only the winning candidate's\nstderr:\n%s", len(links), stderr)
+		t.Errorf("luatrace held %d links, want only the winning candidate's\nstderr:\n%s", len(links), stderr)
 	}
 	if !strings.Contains(stderr.String(), "using tracepoint:syscalls:sys_enter_read (tracepoint:syscalls:sys_enter_read*: ") {
 		t.Errorf("the wildcard candidate did not fail as planned:\n%s", stderr)
 	}
-	cmd.Process.Kill()
-	io.Copy(io.Discard, rd)
 }
 
 // TestAliasAllFail: one sentence lists each candidate's failure.
