@@ -51,7 +51,7 @@ func matching(rs [][]string, i int, v string) [][]string {
 func TestToolList(t *testing.T) {
 	r := luatrace(t, "--list-tools").expectOK(t)
 	for _, tool := range []string{"opensnoop", "exitsnoop", "killsnoop", "statsnoop", "setuids", "capable", "oomkill",
-		"bashreadline", "gethostlatency", "naptime", "pidpersec", "writeback", "vfsstat", "execsnoop", "syscount"} {
+		"bashreadline", "gethostlatency", "naptime", "pidpersec", "writeback", "vfsstat", "mdflush", "execsnoop", "syscount"} {
 		if !strings.Contains(r.stdout, "\n"+tool+" ") && !strings.HasPrefix(r.stdout, tool+" ") {
 			t.Errorf("--list-tools lacks %s:\n%s", tool, r.stdout)
 		}
