@@ -5,8 +5,6 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/sys/unix"
-
-	"github.com/luatrace/luatrace/luaapi/value"
 )
 
 // maxMemRead bounds one mem.* read.
@@ -22,15 +20,6 @@ func (r *Runtime) installMem() {
 		"uread": memUread,
 		"ustr":  memUstr,
 	}))
-}
-
-// checkAddr reads an address argument: a number or a "0x..." string.
-func checkAddr(L *lua.LState, n int) uint64 {
-	v, ok := value.ToUint64(L.Get(n))
-	if !ok {
-		L.ArgError(n, "expected an address: an integer or a \"0x...\" string")
-	}
-	return v
 }
 
 func checkSize(L *lua.LState, n int, def int) int {

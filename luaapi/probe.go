@@ -92,6 +92,9 @@ func (r *Runtime) luaProbe(L *lua.LState) int {
 		L.ArgError(2, "options table or callback function expected, got "+v.Type().String())
 	}
 
+	if r.isAliasName(raw) {
+		return r.probeAlias(L, raw, opts, fn)
+	}
 	spec, err := probespec.Parse(raw)
 	if err != nil {
 		L.RaiseError("%s", err.Error())
@@ -114,20 +117,31 @@ func (r *Runtime) luaProbe(L *lua.LState) int {
 		r.probes = append(r.probes, p)
 	default:
 		if err := r.attachKernel(p, po); err != nil {
-			if po.optional {
-				fmt.Fprintf(r.stderr, "luatrace: warning: skipping optional probe: %v\n", err)
-				L.Push(lua.LNil)
-				return 1
-			}
-			L.RaiseError("%s", err.Error())
+			return r.attachFailed(L, po, err)
 		}
 		r.probes = append(r.probes, p)
 	}
+	return pushProbe(L, p)
+}
+
+// pushProbe returns p's handle to Lua.
+func pushProbe(L *lua.LState, p *Probe) int {
 	ud := L.NewUserData()
 	ud.Value = p
 	L.SetMetatable(ud, L.GetTypeMetatable(probeTypeName))
 	L.Push(ud)
 	return 1
+}
+
+// attachFailed raises err, or with opts.optional warns and returns nil.
+func (r *Runtime) attachFailed(L *lua.LState, po parsedOptions, err error) int {
+	if po.optional {
+		fmt.Fprintf(r.stderr, "luatrace: warning: skipping optional probe: %v\n", err)
+		L.Push(lua.LNil)
+		return 1
+	}
+	L.RaiseError("%s", err.Error())
+	return 0
 }
 
 func requireFn(L *lua.LState, raw string, fn *lua.LFunction) *lua.LFunction {

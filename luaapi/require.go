@@ -2,31 +2,74 @@ package luaapi
 
 import (
 	"bytes"
+	"os"
+	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/luatrace/luatrace/luaapi/modpath"
 	"github.com/luatrace/luatrace/stdlib"
 )
 
-// installStdlib makes require() find the modules embedded in the binary,
-// after the files on package.path, so a local copy can override one.
-func (r *Runtime) installStdlib() {
-	loaders, ok := r.L.GetField(r.L.GetField(r.L.Get(lua.GlobalsIndex), "package"), "loaders").(*lua.LTable)
+// installRequire makes require() search luatrace's library path (see
+// package modpath) and then the modules embedded in the binary. Lua's own
+// package.path loader is replaced: the current directory and the system
+// Lua folders are not luatrace libraries. package.preload still comes
+// first. Chunk names are the files' real paths, so errors and tracebacks
+// point at the library's file and line.
+func (r *Runtime) installRequire() {
+	r.libDirs = modpath.FromEnvironment(r.opts.Include, r.opts.ScriptDir).Dirs()
+	pkg, ok := r.L.GetGlobal("package").(*lua.LTable)
 	if !ok {
 		return
 	}
-	loaders.Append(r.L.NewFunction(func(L *lua.LState) int {
-		name := L.CheckString(1)
-		src, ok := stdlib.Source(name)
-		if !ok {
-			L.Push(lua.LString("\n\tno module '" + name + "' in luatrace's standard library"))
-			return 1
-		}
-		fn, err := L.Load(bytes.NewReader(src), "stdlib/"+name+".lua")
+	loaders, ok := r.L.GetField(pkg, "loaders").(*lua.LTable)
+	if !ok {
+		return
+	}
+	patterns := make([]string, 0, 2*len(r.libDirs))
+	for _, d := range r.libDirs {
+		patterns = append(patterns, d.Path+"/?.lua", d.Path+"/?/init.lua")
+	}
+	r.L.SetField(pkg, "path", lua.LString(strings.Join(patterns, ";")))
+	// Index 2 is gopher-lua's package.path loader; 1 is package.preload.
+	loaders.RawSetInt(2, r.L.NewFunction(r.loadModule))
+	for loaders.Len() > 2 {
+		loaders.Remove(loaders.Len())
+	}
+}
+
+// loadModule is the package loader: the first folder of the search path
+// that has the module wins, the embedded standard library comes last. A
+// module found nowhere raises one sentence (require's own message would
+// list every folder tried).
+func (r *Runtime) loadModule(L *lua.LState) int {
+	name := L.CheckString(1)
+	if !modpath.ValidName(name) {
+		L.RaiseError("require(%q): a module name is dotted words such as \"net\" or \"mylib.tcp\", not a path", name)
+	}
+	if path, ok := modpath.Find(r.libDirs, name); ok {
+		code, err := os.ReadFile(path)
 		if err != nil {
-			L.RaiseError("stdlib module %s: %s", name, err.Error())
+			L.RaiseError("require(%q): cannot read %s: %v", name, path, err)
 		}
-		L.Push(fn)
+		L.Push(r.loadChunk(L, path, code))
 		return 1
-	}))
+	}
+	if src, ok := stdlib.Source(name); ok {
+		L.Push(r.loadChunk(L, stdlib.ChunkName(name), src))
+		return 1
+	}
+	L.RaiseError("module %q not found in the library path or the standard library (luatrace --path lists the folders); add its folder with -I DIR or $%s", name, modpath.EnvVar)
+	return 0
+}
+
+// loadChunk compiles a library, raising "file:line:col: message" on a
+// syntax error.
+func (r *Runtime) loadChunk(L *lua.LState, chunk string, code []byte) *lua.LFunction {
+	fn, err := L.Load(bytes.NewReader(code), chunk)
+	if err != nil {
+		L.RaiseError("%s", syntaxMessage(chunk, string(code), err))
+	}
+	return fn
 }

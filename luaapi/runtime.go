@@ -17,6 +17,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/luatrace/luatrace/bpf/collector"
+	"github.com/luatrace/luatrace/luaapi/modpath"
 	"github.com/luatrace/luatrace/luaapi/output"
 	"github.com/luatrace/luatrace/luaapi/value"
 )
@@ -41,6 +42,11 @@ type Options struct {
 	Verbose bool
 	// ScriptName is arg[0] and the chunk name of the script.
 	ScriptName string
+	// ScriptDir is the script file's folder, searched by require() after
+	// the library folders; "" for -e code, the REPL and embedded tools.
+	ScriptDir string
+	// Include are the -I library folders, searched first.
+	Include []string
 	// Args are the script's arguments (arg[1..]).
 	Args []string
 	// Started runs after the script and its BEGIN probes, before events
@@ -81,6 +87,9 @@ type Runtime struct {
 	maps         []*luaMap     // every map the script made, for the exit printout
 	kinfo        *kernelInfo   // the kernel module's BTF, loaded on first use
 	pinned       []*pinnedMap  // maps opened with map.open, closed at exit
+	libDirs      []modpath.Dir // require()'s search order
+	aliases      map[string]*probeAlias
+	usage        string // the script's header comment, for args' -h
 }
 
 // message is anything the owner goroutine must act on.
@@ -110,11 +119,12 @@ func New(opts Options) *Runtime {
 	r.installGlobals()
 	r.installEvent()
 	r.installProbe()
-	r.installStdlib()
+	r.installRequire()
+	r.installNative()
+	r.installAlias()
 	r.installStack()
 	r.installMaps()
 	r.installNtop()
-	r.installKsym()
 	r.installKernelModule()
 	r.installOSExtras()
 	r.installMem()
@@ -137,6 +147,7 @@ type exitSignal struct{ code int }
 // returns the exit status; errors with the script are *ScriptError.
 func (r *Runtime) RunScript(name, code string) (int, error) {
 	defer r.L.Close()
+	r.usage = scriptHeader(code)
 	fn, err := r.L.Load(strings.NewReader(code), name)
 	if err != nil {
 		return 2, &ScriptError{Msg: syntaxMessage(name, code, err)}
@@ -154,6 +165,7 @@ func (r *Runtime) RunScript(name, code string) (int, error) {
 	}
 	if err := r.L.PCall(len(r.opts.Args), 0, nil); err != nil && !r.isExit(err) {
 		r.shutdown()
+		r.out.Flush() // what the script printed before the error still shows
 		if r.unprivileged {
 			// Not the script's fault: the environment lacks privileges.
 			return 1, errors.New(errorMessage(err))

@@ -1,7 +1,7 @@
 -- execsnoop: print each program started on the system, as it starts.
 --
--- Usage:  luatrace scripts/execsnoop.lua [SECONDS]
---         luatrace -p PID scripts/execsnoop.lua     (only PID's execs)
+-- Usage:  luatrace execsnoop [SECONDS]
+--         luatrace -p PID execsnoop     (only PID's execs)
 --
 -- Attaches to the sched:sched_process_exec tracepoint; the file name comes
 -- from the tracepoint's __data_loc string, decoded in user space.
@@ -11,7 +11,8 @@
 --   0.412    48122   ls               /usr/bin/ls
 --   0.415    48123   date             /usr/bin/date
 
-local seconds = tonumber(arg[1])
+local o = require("args").parse(arg, {})
+local seconds = tonumber(o[1])
 local start
 
 probe("BEGIN", function()

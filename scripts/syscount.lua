@@ -1,7 +1,7 @@
 -- syscount: which processes make the most system calls.
 --
--- Usage:  luatrace scripts/syscount.lua [SECONDS] [TOP]
---         luatrace -c 'make -j2' scripts/syscount.lua
+-- Usage:  luatrace syscount [SECONDS] [TOP]
+--         luatrace -c 'make -j2' syscount
 --
 -- Counts raw_syscalls:sys_enter events per process name in Lua, for
 -- SECONDS (default: until Ctrl-C or the -c command exits), then prints the
@@ -14,7 +14,8 @@
 --   41803 system calls
 
 local top = require("top")
-local seconds, n = tonumber(arg[1]), tonumber(arg[2]) or 10
+local o = require("args").parse(arg, {})
+local seconds, n = tonumber(o[1]), tonumber(o[2]) or 10
 local counts, total = {}, 0
 
 probe("tracepoint:raw_syscalls:sys_enter", function(e)

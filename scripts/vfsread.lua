@@ -1,7 +1,7 @@
 -- vfsread: what processes read from files, as they read it.
 --
--- Usage:  luatrace scripts/vfsread.lua [PID] [BYTES]
---         luatrace -c 'cat /etc/hostname' scripts/vfsread.lua
+-- Usage:  luatrace vfsread [PID] [BYTES]
+--         luatrace -c 'cat /etc/hostname' vfsread
 --
 -- On each return of the kernel's vfs_read: the file name (from struct
 -- file), the bytes returned, the file offset after the read, and the first
@@ -13,7 +13,8 @@
 --   PID     COMM             FILE                      BYTES   OFFSET  DATA
 --   4711    dd               known.txt                    16       16  "hello-vm-capture"
 
-local pid, bytes = tonumber(arg[1]) or 0, tonumber(arg[2]) or 64
+local o = require("args").parse(arg, {})
+local pid, bytes = tonumber(o[1]) or 0, tonumber(o[2]) or 64
 local opts = {
   fields = {
     file = "str(args.file->f_path.dentry->d_name.name)",

@@ -1,54 +1,79 @@
---- proc: a process's details from /proc, for callbacks that look beyond
--- the event. Every function returns nil when the process (or the file
--- descriptor) is gone; events are read after the fact, so short-lived
--- processes often are.
---
---   local proc = require("proc")
---   proc.cmdline(e.pid)         -- "rm -f /tmp/x"
---   proc.comm(e.pid)            -- "rm"
---   proc.cwd(e.pid)             -- "/home/me"
---   proc.fd(e.pid, 3)           -- "socket:[12345]", "/etc/passwd"
---   proc.netns(e.pid)           -- 4026531840 (the namespace's inode)
+--- proc: facts about a process, read from /proc.
+---
+--- Each function returns the value, or nil and a sentence saying why (the
+--- process has exited, permission denied), so a callback can go on:
+---
+---   local proc = require("proc")
+---   local exe, err = proc.exe(e.pid)
+---   printf("%d %s\n", e.pid, exe or ("? " .. err))
+local native = require("luatrace.proc")
 
 local M = {}
 
---- read(path): a whole file's contents, or nil.
+--- The command line of pid as a list of arguments ({} for kernel threads).
+function M.argv(pid)
+  return native.cmdline(pid)
+end
+
+--- The command line of pid as one string, arguments joined by spaces
+--- (nil for kernel threads, which have none).
+function M.cmdline(pid)
+  local argv, err = native.cmdline(pid)
+  if not argv then return nil, err end
+  if #argv == 0 then return nil, "process " .. pid .. " is a kernel thread: it has no command line" end
+  return table.concat(argv, " ")
+end
+
+--- The command name of pid (at most 15 characters, as e.comm).
+function M.comm(pid)
+  return native.comm(pid)
+end
+
+--- The parent process id of pid.
+function M.ppid(pid)
+  return native.ppid(pid)
+end
+
+--- The cgroup path of pid ("/user.slice/..."; cgroup v2, else the first
+--- v1 hierarchy).
+function M.cgroup(pid)
+  return native.cgroup(pid)
+end
+
+--- The executable file of pid ("/usr/bin/bash").
+function M.exe(pid)
+  return native.exe(pid)
+end
+
+--- Whether process pid exists now.
+function M.exists(pid)
+  return native.exists(pid)
+end
+
+--- A whole file's contents, or nil.
 function M.read(path)
-  local f = io.open(path, "r")
-  if not f then return nil end
+  local f, err = io.open(path, "r")
+  if not f then return nil, err end
   local s = f:read("*a")
   f:close()
   return s
 end
 
---- cmdline(pid): the arguments joined by spaces, or nil (also for kernel
--- threads, which have none).
-function M.cmdline(pid)
-  local s = M.read("/proc/" .. pid .. "/cmdline")
-  if not s or s == "" then return nil end
-  return (s:gsub("%z$", ""):gsub("%z", " "))
-end
-
---- comm(pid): the command name, or nil.
-function M.comm(pid)
-  local s = M.read("/proc/" .. pid .. "/comm")
-  return s and (s:gsub("\n$", ""))
-end
-
---- cwd(pid): the working directory, or nil.
+--- The working directory of pid.
 function M.cwd(pid)
-  return (os.readlink("/proc/" .. pid .. "/cwd"))
+  return os.readlink("/proc/" .. pid .. "/cwd")
 end
 
---- fd(pid, fd): what the file descriptor refers to, or nil.
+--- What file descriptor fd of pid refers to ("socket:[12345]", "/etc/passwd").
 function M.fd(pid, fd)
-  return (os.readlink("/proc/" .. pid .. "/fd/" .. fd))
+  return os.readlink("/proc/" .. pid .. "/fd/" .. fd)
 end
 
---- netns(pid): the inode number of the process's network namespace, or nil.
+--- The inode number of pid's network namespace.
 function M.netns(pid)
-  local link = os.readlink("/proc/" .. pid .. "/ns/net")
-  return link and tonumber(link:match("%[(%d+)%]"))
+  local link, err = os.readlink("/proc/" .. pid .. "/ns/net")
+  if not link then return nil, err end
+  return tonumber(link:match("%[(%d+)%]"))
 end
 
 return M

@@ -20,7 +20,7 @@ func TestProcModule(t *testing.T) {
 		{`return require("proc").cmdline(` + pid + `)`, strings.Join(os.Args, " ")},
 		{`return "net:[" .. require("proc").netns(` + pid + `) .. "]"`, ns},
 		{`return tostring(require("proc").fd(` + pid + `, 0) ~= nil)`, "true"},
-		{`local p = require("proc") return tostring(p.comm(0)) .. tostring(p.cwd(0)) .. tostring(p.netns(0)) .. tostring(p.cmdline(0))`, "nilnilnilnil"},
+		{`local p = require("proc") return tostring(p.comm(4194305)) .. tostring(p.cwd(4194305)) .. tostring(p.netns(4194305)) .. tostring(p.cmdline(4194305))`, "nilnilnilnil"},
 	}
 	for _, tc := range tests {
 		if got := run(t, nil, tc.code); got != tc.want {

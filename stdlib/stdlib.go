@@ -30,3 +30,8 @@ func Modules() []string {
 	})
 	return names
 }
+
+// ChunkName is the name errors and tracebacks give module name's code.
+func ChunkName(name string) string {
+	return "stdlib/" + strings.ReplaceAll(name, ".", "/") + ".lua"
+}

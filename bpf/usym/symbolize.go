@@ -98,13 +98,15 @@ func (s *Symbolizer) image(pid int, m mapping) *image {
 					img.loads = append(img.loads, ph.ProgHeader)
 				}
 			}
+			stripped := f.Section(".symtab") == nil
 			f.Close()
-			if funcs, err := Funcs(p); err == nil && len(funcs) > 0 {
-				img.funcs = append([]Symbol(nil), funcs...)
-			} else {
+			funcs, _ := Funcs(p)
+			img.funcs = append([]Symbol(nil), funcs...)
+			if stripped {
 				// Stripped Go binaries keep their function table in
-				// .gopclntab.
-				img.funcs = goFuncs(p)
+				// .gopclntab; .dynsym alone (cgo, -race) has only the
+				// C side.
+				img.funcs = append(img.funcs, goFuncs(p)...)
 			}
 			for i := range img.funcs {
 				img.funcs[i].Name = demangle.Filter(img.funcs[i].Name)

@@ -11,13 +11,14 @@ import (
 	"github.com/luatrace/luatrace/bpf/probespec"
 	"github.com/luatrace/luatrace/bpf/tracefs"
 	"github.com/luatrace/luatrace/bpf/usym"
+	"github.com/luatrace/luatrace/luaapi"
 )
 
 // listProbes prints the probe points matching pattern, one spec per line,
 // as bpftrace -l does. Without a pattern it lists every tracepoint, raw
-// tracepoint and kernel function. "uprobe:BINARY[:GLOB]" lists a binary's
+// tracepoint and kernel function, then the probe aliases libraries define. "uprobe:BINARY[:GLOB]" lists a binary's
 // functions. It returns how many were printed.
-func listProbes(w io.Writer, pattern string) (int, error) {
+func listProbes(w io.Writer, pattern string, include []string) (int, error) {
 	out := bufio.NewWriter(w)
 	defer out.Flush()
 	if pattern == "" {
@@ -62,6 +63,9 @@ func listProbes(w io.Writer, pattern string) (int, error) {
 		for _, fn := range fns {
 			emit("kprobe:" + fn.Name)
 		}
+	}
+	for _, a := range luaapi.LibraryAliases(include) {
+		emit(a.Name)
 	}
 	return n, nil
 }

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/luatrace/luatrace/luaapi"
 	"github.com/luatrace/luatrace/luaapi/output"
@@ -35,15 +36,24 @@ func main() {
 }
 
 type config struct {
-	code    string
-	pid     int
-	command string
-	outFile string
-	format  string
-	verbose bool
-	version bool
-	list    bool
+	code      string
+	pid       int
+	command   string
+	outFile   string
+	format    string
+	verbose   bool
+	version   bool
+	list      bool
+	path      bool
+	listTools bool
+	include   stringList
 }
+
+// stringList is a repeatable flag (-I DIR -I DIR2).
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ":") }
+func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
 
 func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 	fs := flag.NewFlagSet("luatrace", flag.ContinueOnError)
@@ -56,9 +66,12 @@ func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 	fs.StringVar(&c.format, "f", "text", "output format: text or json")
 	fs.BoolVar(&c.verbose, "v", false, "report attachments and verifier logs")
 	fs.BoolVar(&c.version, "version", false, "print the version and exit")
+	fs.Var(&c.include, "I", "search `DIR` for require()d libraries first (repeatable)")
+	fs.BoolVar(&c.listTools, "list-tools", false, "list the tools embedded in luatrace (run one with: luatrace TOOL [args])")
+	fs.BoolVar(&c.path, "path", false, "print the library search order (with SCRIPT: including its folder) and exit")
 	fs.BoolVar(&c.list, "l", false, "list probe points matching the `PATTERN` given as argument (e.g. 'tracepoint:syscalls:*', 'uprobe:libc:mal*')")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: luatrace [options] SCRIPT.lua [args...]\n       luatrace [options] -e 'CODE' [args...]\n       luatrace -l [PATTERN]\n       luatrace [options] [repl]     interactive session (the default on a terminal)\n\noptions:\n")
+		fmt.Fprintf(stderr, "usage: luatrace [options] SCRIPT.lua [args...]\n       luatrace [options] TOOL [args...]        a tool of luatrace --list-tools, e.g. opensnoop\n       luatrace [options] -e 'CODE' [args...]\n       luatrace -l [PATTERN]\n       luatrace doc [MODULE]                    documentation of a library module\n       luatrace [options] [repl]                interactive session (the default on a terminal)\n\noptions:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -94,6 +107,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 
+	if c.listTools {
+		listTools(stdout)
+		return exitOK
+	}
+
+	if c.path {
+		if len(rest) > 1 {
+			fmt.Fprintf(stderr, "luatrace: --path takes at most a script, to include its folder\n")
+			return exitUsage
+		}
+		printSearchPath(stdout, c.include, scriptDirOf(rest))
+		return exitOK
+	}
+
+	if c.code == "" && len(rest) > 0 && rest[0] == "doc" {
+		return printDoc(stdout, stderr, c.include, rest[1:])
+	}
+
 	if c.list {
 		if len(rest) > 1 {
 			fmt.Fprintf(stderr, "luatrace: -l takes one pattern; quote it so the shell does not expand it\n")
@@ -103,7 +134,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if len(rest) == 1 {
 			pattern = rest[0]
 		}
-		n, err := listProbes(stdout, pattern)
+		n, err := listProbes(stdout, pattern, c.include)
 		if err != nil {
 			fmt.Fprintf(stderr, "luatrace: %v\n", err)
 			return exitUsage
@@ -120,19 +151,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "luatrace: -c is for scripts; in the REPL, start the command yourself and use -p\n")
 		return exitUsage
 	}
-	name, code := "-e", c.code
+	name, code, tool := "-e", c.code, false
 	if c.code == "" && !interactive {
 		if len(rest) == 0 {
 			fmt.Fprintf(stderr, "luatrace: no script given; run luatrace SCRIPT.lua or luatrace -e 'CODE' (see luatrace -h)\n")
 			return exitUsage
 		}
 		name, rest = rest[0], rest[1:]
-		b, err := os.ReadFile(name)
-		if err != nil {
-			fmt.Fprintf(stderr, "luatrace: cannot read script %s: %v\n", name, errors.Unwrap(err))
+		var err error
+		if code, tool, err = loadScript(name); err != nil {
+			fmt.Fprintf(stderr, "luatrace: %v\n", err)
 			return exitUsage
 		}
-		code = string(b)
 	}
 
 	out := stdout
@@ -151,7 +181,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 
 	if interactive {
-		opts := luaapi.Options{Out: out, Mode: mode, Stderr: stderr, Verbose: c.verbose, ScriptName: "repl", PID: c.pid}
+		opts := luaapi.Options{Out: out, Mode: mode, Stderr: stderr, Verbose: c.verbose, ScriptName: "repl", PID: c.pid, Include: c.include}
 		return runREPL(opts, os.Stdin)
 	}
 
@@ -160,6 +190,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	opts := luaapi.Options{
 		Out: out, Mode: mode, Stderr: stderr, Verbose: c.verbose,
 		ScriptName: filepath.Clean(name), Args: rest, Stop: stops.ch, PID: c.pid,
+		Include: c.include,
+	}
+	if c.code == "" && !tool {
+		opts.ScriptDir = filepath.Dir(name)
+	}
+	if tool {
+		name = "scripts/" + name + ".lua" // chunk name for errors
 	}
 	if c.pid != 0 {
 		if err := stops.watchPID(c.pid); err != nil {

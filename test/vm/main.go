@@ -240,7 +240,7 @@ func runVM(k kernel, vmlinuz, initrd string, timeout time.Duration, verbose bool
 
 // guestModules are kernel modules the guest tests load (from the image
 // package), put under /m/RELEASE/.
-var guestModules = []string{"kernel/drivers/net/dummy.ko"}
+var guestModules = []string{"kernel/drivers/net/dummy.ko", "kernel/drivers/md/md-mod.ko", "kernel/drivers/md/raid0.ko", "kernel/drivers/block/loop.ko"}
 
 // withModules appends a cpio archive with the kernel's guestModules to the
 // shared initramfs; the kernel unpacks concatenated archives in order.

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/luatrace/luatrace/luaapi/modpath"
+	"github.com/luatrace/luatrace/stdlib"
+)
+
+// printDoc implements "luatrace doc [MODULE]": the module's "---"
+// documentation, from the first folder of the library path that has it,
+// else the embedded standard library. Without a module it lists the
+// embedded modules with their one-line summaries.
+func printDoc(w, stderr io.Writer, include []string, args []string) int {
+	if len(args) == 0 {
+		for _, name := range stdlib.Modules() {
+			src, _ := stdlib.Source(name)
+			summary, _, _ := strings.Cut(stdlib.Doc(name, src), "\n")
+			fmt.Fprintf(w, "%-10s %s\n", name, strings.TrimPrefix(summary, name+": "))
+		}
+		return exitOK
+	}
+	if len(args) > 1 {
+		fmt.Fprintf(stderr, "luatrace: doc takes one module name, e.g. luatrace doc fmt\n")
+		return exitUsage
+	}
+	name := args[0]
+	src, where, err := moduleSource(name, include)
+	if err != nil {
+		fmt.Fprintf(stderr, "luatrace: %v\n", err)
+		return exitUsage
+	}
+	doc := stdlib.Doc(name, src)
+	if doc == "" {
+		fmt.Fprintf(stderr, "luatrace: module %s (%s) has no --- documentation comments\n", name, where)
+		return exitRuntime
+	}
+	fmt.Fprintf(w, "%s  (%s)\n\n%s", name, where, doc)
+	return exitOK
+}
+
+// moduleSource finds a module as require() would and says where it was.
+func moduleSource(name string, include []string) ([]byte, string, error) {
+	if !modpath.ValidName(name) {
+		return nil, "", fmt.Errorf("%q is not a module name; give one such as fmt or net", name)
+	}
+	if path, ok := modpath.Find(modpath.FromEnvironment(include, "").Dirs(), name); ok {
+		src, err := os.ReadFile(path)
+		return src, path, err
+	}
+	if src, ok := stdlib.Source(name); ok {
+		return src, "standard library", nil
+	}
+	return nil, "", fmt.Errorf("no module %q in the library path or the standard library (see luatrace --path and luatrace doc)", name)
+}

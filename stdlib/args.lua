@@ -1,0 +1,73 @@
+--- args: command-line options of scripts and tools, in the style of the
+--- bcc tools (-p PID, -x, -T ...).
+---
+---   local args = require("args")
+---   local o = args.parse(arg, { p = "number", x = "flag", n = "string" })
+---   if o.x then ... end          -- -x given
+---   local seconds = o[1]         -- first positional argument
+---
+--- -h prints the script's header comment (what it does, usage, example
+--- output) and exits 0; a bad option stops the script with exit status 2.
+local script = require("luatrace.script")
+
+local M = {}
+
+local function fail(name, msg)
+  io.stderr:write(string.format("%s: %s; see %s -h\n", name, msg, name))
+  exit(2)
+end
+
+local function convert(name, letter, kind, v)
+  if kind == "number" then
+    local n = tonumber(v)
+    if n == nil then fail(name, "-" .. letter .. " needs a number, got '" .. v .. "'") end
+    return n
+  end
+  return v
+end
+
+--- Parses argv (the script's arg table) by spec, a table of option letter
+--- = "flag" | "number" | "string". Returns a table with each given
+--- option's value (true for flags) under its letter and the positional
+--- arguments at 1, 2, ... Option values may be attached ("-p123") or
+--- separate ("-p 123"); flags combine ("-xT"); "--" ends the options.
+--- Positional arguments that look like numbers are numbers.
+function M.parse(argv, spec)
+  local name = tostring(argv[0] or "script"):gsub("^.*/", ""):gsub("%.lua$", "")
+  local out, i, positional = {}, 1, false
+  while argv[i] ~= nil do
+    local a = argv[i]
+    if positional or a:sub(1, 1) ~= "-" or a == "-" then
+      out[#out + 1] = tonumber(a) or a
+    elseif a == "--" then
+      positional = true
+    elseif a == "-h" or a == "--help" then
+      io.write(script.usage())
+      exit(0)
+    else
+      local j = 2
+      while j <= #a do
+        local letter = a:sub(j, j)
+        local kind = spec[letter]
+        if kind == nil then fail(name, "unknown option -" .. letter) end
+        if kind == "flag" then
+          out[letter] = true
+          j = j + 1
+        else
+          local v = a:sub(j + 1)
+          if v == "" then
+            i = i + 1
+            v = argv[i]
+            if v == nil then fail(name, "-" .. letter .. " needs a value") end
+          end
+          out[letter] = convert(name, letter, kind, v)
+          break
+        end
+      end
+    end
+    i = i + 1
+  end
+  return out
+end
+
+return M

@@ -1,0 +1,44 @@
+--- syscalls: pair a system call's entry with its exit.
+---
+--- Tools such as opensnoop need the arguments (at entry) and the result
+--- (at exit) of the same call; the two tracepoints are joined by thread.
+---
+---   local syscalls = require("syscalls")
+---   syscalls.pair("openat", {fields = {path = "str(args.filename)"}},
+---     function(e) return e.path end,                 -- keep what entry knows
+---     function(path, e) printf("%s = %d\n", path, e.ret) end)
+local M = {}
+
+--- Attaches tracepoint:syscalls:sys_enter_CALL with opts (fields, filter,
+--- pid, comm, optional) and sys_exit_CALL. enter(e) runs at entry and
+--- returns what to keep (nil skips the call); done(kept, e) runs at the
+--- exit of the same thread, with e.ret the result (negative errno on
+--- failure). Returns the entry probe's handle, or nil when opts.optional
+--- is set and the system call does not exist on this machine.
+function M.pair(call, opts, enter, done)
+  local pending = {}
+  local entry = probe("tracepoint:syscalls:sys_enter_" .. call, opts, function(e)
+    local kept = enter(e)
+    if kept ~= nil then pending[e.tid] = kept end
+  end)
+  if not entry then return nil end
+  local exit_opts = {fields = {ret = "args.ret"}, pid = opts.pid, comm = opts.comm}
+  probe("tracepoint:syscalls:sys_exit_" .. call, exit_opts, function(e)
+    local kept = pending[e.tid]
+    if kept == nil then return end
+    pending[e.tid] = nil
+    done(kept, e)
+  end)
+  return entry
+end
+
+--- The status of captured field name of e as a marker for output:
+--- the value when it was read, else "[fault]" and the like (a user string
+--- not yet paged in at entry, for instance).
+function M.text(e, name)
+  local status = e:status(name)
+  if status == "ok" then return e[name] end
+  return "[" .. status .. "]"
+end
+
+return M
