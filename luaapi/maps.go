@@ -332,11 +332,12 @@ func (r *Runtime) decodeKey(L *lua.LState, m *luaMap, key []byte) ([]lua.LValue,
 			}
 			vals, texts = append(vals, lua.LString(s)), append(texts, s)
 		case capture.KeyKernelStack, capture.KeyUserStack:
-			addrs, err := r.kernel.col.Stack(binary.LittleEndian.Uint64(b))
+			id, pid := collector.StackKey(binary.LittleEndian.Uint64(b))
+			addrs, err := r.kernel.col.Stack(id)
 			if err != nil {
 				addrs = nil
 			}
-			st := r.newStack(L, addrs, d.Kind == capture.KeyUserStack, 0)
+			st := r.newStack(L, addrs, d.Kind == capture.KeyUserStack, pid)
 			vals, texts = append(vals, st), append(texts, keyStackText(st))
 		}
 	}
@@ -632,10 +633,15 @@ func (m *luaMap) jsonData(rows []*mapRow) (string, any) {
 func (r *Runtime) printUnprinted() {
 	var todo []*luaMap
 	for _, m := range r.maps {
-		if !m.printed && (m.km != nil || len(m.local) > 0) {
-			r.mapName(m)
-			todo = append(todo, m)
+		if m.printed || m.km == nil && len(m.local) == 0 {
+			continue
 		}
+		// Empty maps print nothing, as in bpftrace.
+		if rows, err := r.rows(r.L, m); err == nil && len(rows) == 0 {
+			continue
+		}
+		r.mapName(m)
+		todo = append(todo, m)
 	}
 	if len(todo) == 0 {
 		return

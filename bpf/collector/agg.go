@@ -394,10 +394,23 @@ func (c *Collector) aggOuter(large bool) *ebpf.Map {
 	return c.aggSmall
 }
 
-// Stack returns the addresses of a stack a map key refers to.
-func (c *Collector) Stack(id uint64) ([]uint64, error) {
+// StackKey splits a stack key part: the stack's id and, for user stacks,
+// the process it was taken in.
+func StackKey(part uint64) (id uint32, pid int) {
+	return uint32(part), int(part >> 32)
+}
+
+// emptyStack is the id of a stack without frames, as lt_stack_key stores it.
+const emptyStack = 0xffffffff
+
+// Stack returns the addresses of a stack a map key refers to; a stack
+// without frames has none.
+func (c *Collector) Stack(id uint32) ([]uint64, error) {
+	if id == emptyStack {
+		return nil, nil
+	}
 	var frames [maxStack]uint64
-	if err := c.aggStacks.Lookup(uint32(id), &frames); err != nil {
+	if err := c.aggStacks.Lookup(id, &frames); err != nil {
 		return nil, fmt.Errorf("read stack %d: %w", id, err)
 	}
 	n := 0

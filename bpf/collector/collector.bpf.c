@@ -683,6 +683,25 @@ static __always_inline void lt_agg_store(struct lt_agg *a, void *outer, const vo
 	}
 }
 
+/*
+ * A stack as a map key: its id in agg_stacks, with the process id in the
+ * upper half for user stacks (Go symbolizes them in that process). A stack
+ * with no frames (a user stack in a kernel thread, a kernel stack of a
+ * sample taken in user mode) is a key of its own, LT_STACK_EMPTY, as in
+ * bpftrace; only a stack that could not be stored is lost.
+ */
+static __always_inline __u64 lt_stack_key(void *ctx, __u8 kind, const struct lt_eval *ev)
+{
+	long id = bpf_get_stackid(ctx, &agg_stacks, kind == LT_KEY_USTACK ? BPF_F_USER_STACK : 0);
+	if (id == -14) /* EFAULT: no frames */
+		id = LT_STACK_EMPTY;
+	else if (id < 0)
+		return LT_STACK_LOST;
+	if (kind == LT_KEY_USTACK)
+		return (__u32)id | (bpf_get_current_pid_tgid() & 0xffffffff00000000ULL);
+	return (__u32)id;
+}
+
 /* The value an aggregation adds: 1 for counts. */
 static __always_inline __s64 lt_agg_value_of(struct lt_agg *a, const struct lt_eval *ev)
 {
@@ -747,12 +766,11 @@ static __always_inline void lt_agg_small(void *ctx, struct lt_agg *a, const stru
 		}
 		case LT_KEY_KSTACK:
 		case LT_KEY_USTACK: {
-			long id = bpf_get_stackid(ctx, &agg_stacks, p->kind == LT_KEY_USTACK ? BPF_F_USER_STACK : 0);
-			if (id < 0) {
+			kw[w] = lt_stack_key(ctx, p->kind, ev);
+			if (kw[w] == LT_STACK_LOST) {
 				lt_agg_lost(a, 1);
 				return;
 			}
-			kw[w] = id;
 			break;
 		}
 		}
@@ -834,12 +852,11 @@ static __always_inline void lt_agg_large(void *ctx, struct lt_agg *a, const stru
 		}
 		case LT_KEY_KSTACK:
 		case LT_KEY_USTACK: {
-			long id = bpf_get_stackid(ctx, &agg_stacks, p->kind == LT_KEY_USTACK ? BPF_F_USER_STACK : 0);
-			if (id < 0) {
+			__u64 v = lt_stack_key(ctx, p->kind, ev);
+			if (v == LT_STACK_LOST) {
 				lt_agg_lost(a, 1);
 				return;
 			}
-			__u64 v = id;
 			if (off <= key_size - 16)
 				__builtin_memcpy(key + (off & (LT_KEY_LARGE - 1)), &v, sizeof(v));
 			break;

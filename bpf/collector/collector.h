@@ -129,6 +129,9 @@ struct lt_calc {
 #define LT_KEY_LARGE 128
 /* Cache slots per small-key map and CPU: 1 << LT_CACHE_BITS. */
 #define LT_CACHE_BITS 3
+/* Stack key parts that are not ids (see lt_stack_key). */
+#define LT_STACK_EMPTY 0xffffffffu
+#define LT_STACK_LOST (~0ULL)
 /* Stacks used as map keys, by id. */
 #define LT_MAX_STACK_IDS 16384
 

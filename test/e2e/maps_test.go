@@ -144,3 +144,26 @@ print(l)`).expectOK(t)
 		t.Errorf("keyed linear histogram:\n%s", r.stdout)
 	}
 }
+
+// TestStackKeysEmptyAndUser: samples without a user stack (idle CPUs,
+// kernel threads) are a key of their own, not lost; user stack keys
+// carry their process, so frames are symbolized in it.
+func TestStackKeysEmptyAndUser(t *testing.T) {
+	requireRoot(t)
+	r := luatrace(t, "-c", bin(t, "busy")+" 1500", "-e", `
+us = map.count{ key = "ustack" }
+all = map.count{ key = "ustack" }
+probe("profile:hz:199", { into = us, filter = "pid > 0" })
+probe("profile:hz:199", { into = all })
+probe("interval:ms:700", function()
+  local named = false
+  for _, it in ipairs(us:items()) do
+    for i = 1, #it.key do if it.key[i].sym == "main" then named = true end end
+  end
+  printf("named=%s lost=%d %d\n", tostring(named), us:lost(), all:lost())
+  exit()
+end)`).expectOK(t)
+	if !strings.Contains(r.stdout, "named=true lost=0 0\n") {
+		t.Errorf("output:\n%s", r.stdout)
+	}
+}
