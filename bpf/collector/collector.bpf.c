@@ -133,7 +133,10 @@ struct {
 
 /* Where keys are built: they outgrow what the stack has left. */
 struct lt_key_buf {
-	__u8 b[LT_KEY_LARGE];
+	/* Slack past the key: a masked offset plus a part's width may
+	 * reach beyond LT_KEY_LARGE in the verifier's eyes (6.1 loses the
+	 * bounds checks across spills). */
+	__u8 b[LT_KEY_LARGE + 64];
 };
 
 struct {
@@ -846,8 +849,16 @@ static __always_inline void lt_agg_large(void *ctx, struct lt_agg *a, const stru
 				len = width;
 			if (len > 64 || off > LT_KEY_LARGE - 8 - 64 || off + len > key_size - 8)
 				break;
-			if (len > 0)
-				bpf_probe_read_kernel(key + off, len & 127, slot->buf + fat + sizeof(*fh));
+			/* Masks the verifier keeps across spills (6.1 loses the
+			 * comparisons above): off <= 63, len <= 63 or exactly 64. */
+			__u64 o = off, n = len;
+			asm volatile("%[x] &= 63" : [x] "+r"(o));
+			if (n > 0) {
+				n = n == 64 ? 64 : n;
+				asm volatile("%[x] &= 127" : [x] "+r"(n));
+				if (n <= 64)
+					bpf_probe_read_kernel(key + o, n, slot->buf + fat + sizeof(*fh));
+			}
 			break;
 		}
 		case LT_KEY_KSTACK:

@@ -52,7 +52,7 @@ type collectorLtEntryKey struct {
 
 type collectorLtKeyBuf struct {
 	_ structs.HostLayout
-	B [128]uint8
+	B [192]uint8
 }
 
 type collectorLtMemBuf struct {
