@@ -60,14 +60,7 @@ func ReadNotes(file string) ([]Note, error) {
 	}
 	notes := make([]Note, 0, len(raw))
 	for _, n := range raw {
-		// Prelink moves sections after the notes were written: the note's
-		// idea of .stapsdt.base against where it is now gives the shift.
-		if base != 0 && n.base != 0 {
-			n.PC += base - n.base
-			if n.Semaphore != 0 {
-				n.Semaphore += base - n.base
-			}
-		}
+		n.rebase(base)
 		if n.Offset, err = fileOffset(f, n.PC); err != nil {
 			return nil, fmt.Errorf("%s: USDT probe %s:%s: %w", file, n.Provider, n.Name, err)
 		}
@@ -85,6 +78,19 @@ func ReadNotes(file string) ([]Note, error) {
 type rawNote struct {
 	Note
 	base uint64
+}
+
+// rebase shifts the note's addresses when prelink moved sections after
+// the notes were written: the note's idea of where .stapsdt.base is,
+// against where the section is now (base), gives the shift.
+func (n *rawNote) rebase(base uint64) {
+	if base == 0 || n.base == 0 {
+		return
+	}
+	n.PC += base - n.base
+	if n.Semaphore != 0 {
+		n.Semaphore += base - n.base
+	}
 }
 
 // parseNotes decodes the stapsdt notes of a .note.stapsdt section: each
