@@ -80,7 +80,7 @@ func compileCapture(k *kernel, t *attach.Target, fields map[string]string, filte
 	}
 	prog, err := capture.Compile(p, fields)
 	if err != nil {
-		return nil, err
+		return nil, usdtLimitHint(t, err)
 	}
 	if filter != "" {
 		f, err := capture.CompileFilter(p, prog, filter)

@@ -1,6 +1,8 @@
 package luaapi
 
 import (
+	"errors"
+	"fmt"
 	"maps"
 	"strconv"
 
@@ -35,4 +37,12 @@ func withUSDTArgs(t *attach.Target, fields map[string]string) map[string]string 
 		all[name] = name
 	}
 	return all
+}
+
+// usdtLimitHint says where captures the script did not write came from.
+func usdtLimitHint(t *attach.Target, err error) error {
+	if len(t.USDTArgs) == 0 || !errors.Is(err, capture.ErrTooManyCaptures) {
+		return err
+	}
+	return fmt.Errorf("%w; its %d USDT arguments are captured as arg0..arg%d, so capture fewer fields", err, len(t.USDTArgs), len(t.USDTArgs)-1)
 }

@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -100,6 +101,10 @@ const (
 // headerBuiltins are values every record carries in its header.
 var headerBuiltins = map[string]bool{"pid": true, "tid": true, "uid": true, "gid": true, "comm": true, "cpu": true, "nsecs": true}
 
+// ErrTooManyCaptures: a probe's fields need more fetches than the
+// collector runs per event.
+var ErrTooManyCaptures = errors.New("exceed the limit")
+
 // Compile compiles named expressions for one probe. Fields are laid out
 // in name order; a field may add hidden fetches (buf's length).
 func Compile(p Probe, exprs map[string]string) (*Program, error) {
@@ -118,7 +123,7 @@ func Compile(p Probe, exprs map[string]string) (*Program, error) {
 		prog.Fields = append(prog.Fields, f)
 	}
 	if len(prog.Fetches) > collector.MaxFields {
-		return nil, fmt.Errorf("%d captures (including buffer lengths) exceed the limit of %d per probe", len(prog.Fetches), collector.MaxFields)
+		return nil, fmt.Errorf("%d captures (including buffer lengths) %w of %d per probe", len(prog.Fetches), ErrTooManyCaptures, collector.MaxFields)
 	}
 	prog.placeStacks()
 	return prog, nil

@@ -115,14 +115,16 @@ func TestUSDTListAndErrors(t *testing.T) {
 		t.Errorf("-l usdt:%s:lt:g* = %q", exe, got)
 	}
 	tests := []struct {
-		spec string
-		want string
+		spec, opts string
+		want       string
 	}{
-		{"usdt:" + bin(t, "ufuncs") + ":lt:regs", "has no USDT probes"},
-		{"usdt:" + exe + ":lt:nosuch", "no USDT probe in " + exe + " matches lt:nosuch; list them with luatrace -l"},
+		{"usdt:" + bin(t, "ufuncs") + ":lt:regs", "{}", "has no USDT probes"},
+		{"usdt:" + exe + ":lt:nosuch", "{}", "no USDT probe in " + exe + " matches lt:nosuch; list them with luatrace -l"},
+		{"usdt:" + exe + ":lt:regs", `{fields = {a = "arg0", b = "arg0", c = "arg0", d = "arg0", e = "arg0", f = "arg0", g = "arg0"}}`,
+			"exceed the limit of 8 per probe; its 4 USDT arguments are captured as arg0..arg3"},
 	}
 	for _, tc := range tests {
-		r := luatrace(t, "-e", `probe("`+tc.spec+`", function() end)`)
+		r := luatrace(t, "-e", `probe("`+tc.spec+`", `+tc.opts+`, function() end)`)
 		if r.code != 2 || !strings.Contains(r.stderr, tc.want) || strings.Contains(r.stderr, "goroutine") {
 			t.Errorf("%s: exit %d, stderr %q; want %q", tc.spec, r.code, r.stderr, tc.want)
 		}
