@@ -67,18 +67,20 @@ func compileCapture(k *kernel, t *attach.Target, fields map[string]string, filte
 	case probespec.Tracepoint:
 		p.UserPointers = t.Group == "syscalls"
 	}
-	if t.Spec.Kind == probespec.Uprobe || t.Spec.Kind == probespec.Uretprobe {
+	if t.Spec.Kind == probespec.Uprobe || t.Spec.Kind == probespec.Uretprobe || t.Spec.Kind == probespec.USDT {
 		p.UserPointers = true
 	}
 	for _, prm := range t.Params {
 		p.Args = append(p.Args, capture.Param{Name: prm.Name, Type: prm.Type})
 	}
+	p.Args = append(p.Args, usdtParams(t)...)
+	fields = withUSDTArgs(t, fields)
 	if kernelBTF, err := env.KernelBTF(); err == nil {
 		p.BTF = kernelBTF
 	}
 	prog, err := capture.Compile(p, fields)
 	if err != nil {
-		return nil, err
+		return nil, usdtLimitHint(t, err)
 	}
 	if filter != "" {
 		f, err := capture.CompileFilter(p, prog, filter)

@@ -130,6 +130,12 @@ func (ev *event) argsTable(L *lua.LState) lua.LValue {
 	t := L.NewTable()
 	if ev.target.Format != nil {
 		decodeTracepoint(L, t, ev.target.Format, ev.rec.Payload())
+	} else if ev.target.USDT != nil {
+		for i := range ev.target.USDTArgs {
+			name := "arg" + strconv.Itoa(i)
+			v, _ := ev.captured(name)
+			t.RawSetString(name, ev.luaValue(L, v))
+		}
 	} else {
 		for i, p := range ev.target.Params {
 			if raw, ok := ev.rec.Arg(i); ok && p.Name != "" {

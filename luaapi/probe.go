@@ -253,7 +253,7 @@ func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
 	for _, t := range targets {
 		tspec := spec
 		var prog *capture.Program
-		if len(po.fields) > 0 || po.filter != "" || len(po.into) > 0 {
+		if len(po.fields) > 0 || po.filter != "" || len(po.into) > 0 || len(t.USDTArgs) > 0 {
 			if prog, err = compileCapture(k, &t, po.fields, po.filter, po.into, &tspec); err != nil {
 				r.unlink(p)
 				return fmt.Errorf("probe %q: %w", p.Spec.Raw, err)

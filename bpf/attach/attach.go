@@ -20,6 +20,7 @@ import (
 	"github.com/luatrace/luatrace/bpf/collector"
 	"github.com/luatrace/luatrace/bpf/probespec"
 	"github.com/luatrace/luatrace/bpf/tracefs"
+	"github.com/luatrace/luatrace/bpf/usdt"
 )
 
 // Env is what attaching needs from the host.
@@ -85,6 +86,10 @@ type Target struct {
 	TracepointData int
 	// Program is the entry program that serves this target.
 	Program collector.Program
+	// USDT is the probe note of a usdt target; its arguments are in
+	// USDTArgs.
+	USDT     *usdt.Note
+	USDTArgs []usdt.Arg
 }
 
 // Attachment is an attached target; Close detaches it.
@@ -164,7 +169,7 @@ func (e *Env) attach(a *Attachment) error {
 			return kprobeError(e, t, err)
 		}
 		a.links = append(a.links, l)
-	case probespec.Uprobe, probespec.Uretprobe:
+	case probespec.Uprobe, probespec.Uretprobe, probespec.USDT:
 		return e.attachUprobe(a)
 	case probespec.Tracepoint:
 		return e.attachTracepoint(a)

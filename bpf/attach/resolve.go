@@ -34,7 +34,7 @@ func (e *Env) Resolve(s probespec.Spec) ([]Target, error) {
 	case probespec.Profile:
 		return []Target{{Spec: s, Name: s.String(), Func: "profile", Program: collector.PerfEvent}}, nil
 	case probespec.USDT:
-		return nil, fmt.Errorf("probe %q: usdt probes are not available in this build yet; use a uprobe on the function instead", s.Raw)
+		return e.resolveUSDT(s)
 	}
 	return nil, fmt.Errorf("probe %q is not a kernel-side probe", s.Raw)
 }

@@ -23,6 +23,11 @@ func (e *Env) attachUprobe(a *Attachment) error {
 	if t.Spec.Address != 0 {
 		sym = ""
 	}
+	if n := t.USDT; n != nil {
+		// The kernel counts tracers in the semaphore while attached, so
+		// guarded probe sites run only then.
+		sym, opts.Address, opts.Offset, opts.RefCtrOffset = "", n.Offset, 0, n.SemaphoreOffset
+	}
 	var l link.Link
 	if t.Spec.Kind == probespec.Uretprobe {
 		l, err = ex.Uretprobe(sym, prog, opts)

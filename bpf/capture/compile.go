@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"github.com/luatrace/luatrace/bpf/collector"
 	"github.com/luatrace/luatrace/bpf/suggest"
 	"github.com/luatrace/luatrace/bpf/tracefs"
+	"github.com/luatrace/luatrace/bpf/usdt"
 )
 
 // DefaultStrLen is how many bytes str() captures without an explicit size.
@@ -20,6 +22,8 @@ const DefaultStrLen = 256
 type Param struct {
 	Name string
 	Type btf.Type // nil: an untyped 64-bit register
+	// USDT, when set, says where a USDT argument lives instead.
+	USDT *usdt.Arg
 }
 
 // Probe is what a probe offers expressions.
@@ -97,6 +101,10 @@ const (
 // headerBuiltins are values every record carries in its header.
 var headerBuiltins = map[string]bool{"pid": true, "tid": true, "uid": true, "gid": true, "comm": true, "cpu": true, "nsecs": true}
 
+// ErrTooManyCaptures: a probe's fields need more fetches than the
+// collector runs per event.
+var ErrTooManyCaptures = errors.New("exceed the limit")
+
 // Compile compiles named expressions for one probe. Fields are laid out
 // in name order; a field may add hidden fetches (buf's length).
 func Compile(p Probe, exprs map[string]string) (*Program, error) {
@@ -115,7 +123,7 @@ func Compile(p Probe, exprs map[string]string) (*Program, error) {
 		prog.Fields = append(prog.Fields, f)
 	}
 	if len(prog.Fetches) > collector.MaxFields {
-		return nil, fmt.Errorf("%d captures (including buffer lengths) exceed the limit of %d per probe", len(prog.Fetches), collector.MaxFields)
+		return nil, fmt.Errorf("%d captures (including buffer lengths) %w of %d per probe", len(prog.Fetches), ErrTooManyCaptures, collector.MaxFields)
 	}
 	prog.placeStacks()
 	return prog, nil
@@ -197,6 +205,9 @@ func (c *compiler) fieldOf(name string, tree node) (Field, error) {
 	case v.header != "":
 		f.kind, f.header = kindHeader, v.header
 		return f, nil
+	case v.isConst && isIdent(tree):
+		// A USDT argument the compiler passed as an immediate.
+		return Field{Name: name, Expr: c.src, fetch: -1, kind: kindDerived, derived: &derived{constant: true, c: v.c}}, nil
 	case v.isConst:
 		return f, c.errorf(tree, "a constant is not worth capturing")
 	}
@@ -339,6 +350,9 @@ func (c *compiler) arg(n node, i int) (val, error) {
 		c.prog.NeedsEntry = true
 	}
 	var t btf.Type = u64Type
+	if i < len(c.probe.Args) && c.probe.Args[i].USDT != nil {
+		return usdtArg(c.probe.Args[i].USDT), nil
+	}
 	if i < len(c.probe.Args) && c.probe.Args[i].Type != nil {
 		t = c.probe.Args[i].Type
 	} else if len(c.probe.Args) > 0 && i >= len(c.probe.Args) {

@@ -26,6 +26,8 @@ func describeFetch(fetches []collector.Fetch, i int) string {
 		b.WriteString("curtask")
 	case collector.FromCgroup:
 		b.WriteString("cgroup")
+	case collector.FromRegister:
+		fmt.Fprintf(&b, "regs[%d]", f.TracepointOffset)
 	}
 	space := func(user bool) string {
 		if user {

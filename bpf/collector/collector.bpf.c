@@ -336,6 +336,7 @@ struct lt_fetch_ctx {
 	struct lt_scratch *slot;
 	struct lt_spec *spec;
 	const void *tp;
+	const void *regs; /* kprobe, uprobe, perf_event registers, for LT_SRC_REG */
 	__u32 nargs;
 	__u32 cursor;
 	struct lt_eval ev;
@@ -396,6 +397,13 @@ static long lt_fetch_one(__u64 i, void *arg)
 		break;
 	case LT_SRC_CGROUP:
 		v = bpf_get_current_cgroup_id();
+		break;
+	case LT_SRC_REG:
+		/* A helper read: the verifier refuses ctx loads at a variable offset. */
+		if (c->regs && f->tp_offset <= sizeof(struct pt_regs) - sizeof(v))
+			err = bpf_probe_read_kernel(&v, sizeof(v), c->regs + (f->tp_offset & 0xff));
+		else
+			err = -1;
 		break;
 	}
 	/* Offsets are indexed by the loop counter only: an index loaded from
@@ -1060,7 +1068,7 @@ static __always_inline int lt_collect(void *ctx, struct lt_source *src)
 	hdr->payload = payload;
 	size += payload;
 	ev.duration = hdr->duration;
-	struct lt_fetch_ctx fc = {.slot = slot, .spec = spec, .tp = src->tp, .nargs = nargs, .cursor = size, .ev = ev};
+	struct lt_fetch_ctx fc = {.slot = slot, .spec = spec, .tp = src->tp, .regs = src->regs, .nargs = nargs, .cursor = size, .ev = ev};
 	fc.ev.vals = slot->vals;
 	if (lt_have_loop && (spec->nfields || spec->nops)) {
 		__u32 n = spec->nfields;

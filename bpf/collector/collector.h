@@ -32,6 +32,7 @@ enum lt_fetch_source {
 	LT_SRC_FIELD = 3,  /* the value of an earlier field, index */
 	LT_SRC_CURTASK = 4, /* the current task_struct pointer */
 	LT_SRC_CGROUP = 5,  /* the current cgroup v2 id */
+	LT_SRC_REG = 6,     /* the pt_regs word at byte tp_offset (USDT arguments) */
 };
 
 /* What a field does at the address its derefs reached. */

@@ -154,6 +154,9 @@ func TestSpecLimits(t *testing.T) {
 		{Args: MaxArgs + 1},
 		{TracepointData: MaxTracepointData + 1},
 		{Comm: "a-very-long-command-name"},
+		{Fields: []Fetch{{Source: FromRegister, TracepointOffset: MaxRegisterOffset + 8}}},
+		{Fields: []Fetch{{Source: FromRegister, TracepointOffset: 12}}},
+		{Fields: []Fetch{{Source: FromRegister + 1}}},
 	}
 	for _, s := range bad {
 		if _, err := s.encode(); err == nil {

@@ -26,7 +26,14 @@ const (
 	FromField      Source = 3 // the value of an earlier field, Index
 	FromCurtask    Source = 4 // the current task_struct pointer
 	FromCgroup     Source = 5 // the current cgroup v2 id
+	// FromRegister is the pt_regs word at byte TracepointOffset: USDT
+	// arguments live in any register. Only probes with registers
+	// (kprobe, uprobe, profile) have it; elsewhere the field faults.
+	FromRegister Source = 6
 )
+
+// MaxRegisterOffset is the last 8-byte word of x86-64 struct pt_regs.
+const MaxRegisterOffset = 160
 
 // Op is what a field does at the address its loads reached.
 type Op uint8
@@ -64,8 +71,10 @@ func (f *Fetch) validate(i int) error {
 	switch {
 	case f.Derefs < 0 || f.Derefs > MaxDerefs:
 		return fmt.Errorf("field %d follows %d pointers, at most %d", i, f.Derefs, MaxDerefs)
-	case f.Source > FromCgroup || f.Op > OpBuf:
+	case f.Source > FromRegister || f.Op > OpBuf:
 		return fmt.Errorf("field %d has an unknown source or operation", i)
+	case f.Source == FromRegister && (f.TracepointOffset > MaxRegisterOffset || f.TracepointOffset%8 != 0):
+		return fmt.Errorf("field %d reads register offset %d, not a pt_regs word", i, f.TracepointOffset)
 	case f.Source == FromField && int(f.Index) >= i:
 		return fmt.Errorf("field %d starts from field %d, which is not before it", i, f.Index)
 	case f.Op == OpRead && (f.Size == 0 || f.Size > 8):

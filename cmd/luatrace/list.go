@@ -17,7 +17,7 @@ import (
 // listProbes prints the probe points matching pattern, one spec per line,
 // as bpftrace -l does. Without a pattern it lists every tracepoint, raw
 // tracepoint and kernel function, then the probe aliases libraries define. "uprobe:BINARY[:GLOB]" lists a binary's
-// functions. It returns how many were printed.
+// functions, "usdt:BINARY:*" its USDT probes. It returns how many were printed.
 func listProbes(w io.Writer, pattern string, include []string) (int, error) {
 	out := bufio.NewWriter(w)
 	defer out.Flush()
@@ -26,6 +26,9 @@ func listProbes(w io.Writer, pattern string, include []string) (int, error) {
 	}
 	if s, err := probespec.Parse(pattern); err == nil && (s.Kind == probespec.Uprobe || s.Kind == probespec.Uretprobe) {
 		return listUprobes(out, s)
+	}
+	if s, err := probespec.Parse(pattern); err == nil && s.Kind == probespec.USDT {
+		return listUSDT(out, s)
 	}
 	if kind, _, ok := strings.Cut(pattern, ":"); !ok || !strings.ContainsAny(kind, "*?[") {
 		// A bare word lists every kind of probe point whose name contains it.
