@@ -111,7 +111,9 @@ func mapBTF(m *ebpf.Map) (key, val btf.Type) {
 	return key, val
 }
 
-func leU32(b []byte) uint32 { return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24 }
+func leU32(b []byte) uint32 {
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+}
 
 // encode lays v out as the map's key or value.
 func (p *pinnedMap) encode(t btf.Type, size uint32, v lua.LValue) ([]byte, error) {

@@ -76,10 +76,10 @@ type Collector struct {
 	aggStacks          *ebpf.Map
 	aggCache           *ebpf.Map
 	// Kernel memory reads: the result buffer and the reader program.
-	memBuf  *ebpf.Map
-	memMu   sync.Mutex
-	memProg *ebpf.Program
-	aggSlots           map[bool]map[uint16]bool
+	memBuf   *ebpf.Map
+	memMu    sync.Mutex
+	memProg  *ebpf.Program
+	aggSlots map[bool]map[uint16]bool
 
 	mu     sync.Mutex
 	shared map[Program]*ebpf.Program
