@@ -100,6 +100,7 @@ func compileCapture(k *kernel, t *attach.Target, fields map[string]string, filte
 	}
 	spec.Fields = prog.Fetches
 	spec.Calcs = prog.Calcs
+	spec.Strings = prog.Strings
 	spec.KernelStack, spec.UserStack = prog.KernelStack, prog.UserStack
 	spec.Paired = prog.NeedsEntry
 	return prog, nil

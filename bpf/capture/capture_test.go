@@ -220,12 +220,12 @@ func TestCompileFilter(t *testing.T) {
 		}
 	}
 	for expr, want := range map[string]string{
-		`retval`:                  "comparisons joined by && and ||",
-		`comm == "a" || pid == 1`: "comm cannot be combined with ||",
+		`retval`:           "comparisons joined by && and ||",
+		`args.count < "x"`: "strings compare with == and != only",
 		`(pid == 1 || pid == 2) && (tid == 3 || tid == 4) && uid == 0`: "expands to 12 comparisons",
-		`comm == "a" && comm == "b"`:                                   "only one comm comparison",
-		`1 < 2`:                                                        "this comparison is constant",
-		`str(args.buf) == "x"`:                                         `only comm == "name"`,
+		`str(args.buf) == "0123456789012345678901234567890123"`:        "strings of up to 31 bytes",
+		`1 < 2`:             "this comparison is constant",
+		`args.count == "x"`: "only strings compare with a string",
 	} {
 		if _, err := CompileFilter(p, &Program{}, expr); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want %q", expr, err, want)
@@ -289,6 +289,8 @@ func TestCompileFilterGroups(t *testing.T) {
 		{`(pid == 1 || tid == 2) && uid == 0`, "g0 8 0 1;g0 10 0 0;g1 9 0 2;g1 10 0 0"},
 		{`!(pid == 1 || tid == 2)`, "g0 8 1 1;g0 9 1 2"},
 		{`!(retval > 0)`, "g0 16 3 0"},
+		{`comm == "a" || pid == 1`, "g0 24 1 0;g1 8 0 1"},
+		{`str(args.buf) != "x"`, "g0 24 0 0"},
 		{`pid == 1 || pid == 2 || pid == 3 || pid == 4 || pid == 5`, "g0 8 0 1;g1 8 0 2;g2 8 0 3;g3 26 1 0"},
 	}
 	for _, tc := range tests {

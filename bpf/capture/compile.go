@@ -57,6 +57,8 @@ type Program struct {
 	NeedsEntry bool
 	// Calcs compute values in the kernel (filters, map keys and values).
 	Calcs []collector.Calc
+	// Strings are the constants string comparisons compare with.
+	Strings []string
 }
 
 // Sections is how many field sections records of this program carry:

@@ -202,20 +202,25 @@ func (c *compiler) comparison(lit literal, f *Filter, gi uint8, alternatives boo
 		lhs, rhs, cmp = rhs, lhs, mirrored[cmp]
 	}
 	if s, isStr := rhs.(strlit); isStr {
-		id, ok := lhs.(ident)
-		if !ok || id.name != "comm" || (cmp != collector.CmpEQ && cmp != collector.CmpNE) {
-			return c.errorf(b, "only comm == \"name\" and comm != \"name\" compare strings in the kernel; compare other strings in the callback")
+		id, isIdent := lhs.(ident)
+		if isIdent && id.name == "comm" && (cmp == collector.CmpEQ || cmp == collector.CmpNE) && !alternatives && f.Comm == "" &&
+			len(s.s) > 0 && len(s.s) <= 15 {
+			// With the identity filters, before anything is read.
+			f.Comm, f.CommNot = s.s, cmp == collector.CmpNE
+			return nil
 		}
-		if f.Comm != "" {
-			return c.errorf(b, "only one comm comparison per filter")
+		if cmp != collector.CmpEQ && cmp != collector.CmpNE {
+			return c.errorf(b, "strings compare with == and != only")
 		}
-		if alternatives {
-			return c.errorf(b, "comm cannot be combined with ||; use two probes, or test it in the callback")
+		eq, err := c.stringEqual(b, lhs, s)
+		if err != nil {
+			return err
 		}
-		if len(s.s) == 0 || len(s.s) > 15 {
-			return c.errorf(s, "a command name has 1 to 15 characters")
+		keep := collector.CmpNE // the comparison computed 1
+		if cmp == collector.CmpNE {
+			keep = collector.CmpEQ
 		}
-		f.Comm, f.CommNot = s.s, cmp == collector.CmpNE
+		f.Clauses = append(f.Clauses, collector.Clause{Operand: eq.op, Cmp: keep, Size: 8, Group: gi})
 		return nil
 	}
 	if id, ok := lhs.(ident); ok {

@@ -47,6 +47,13 @@ func (c *compiler) kernelValue(n node) (kval, error) {
 			return c.unaryCalc(x, v)
 		}
 	case binary:
+		if s, ok := x.r.(strlit); ok && (x.op == "==" || x.op == "!=") {
+			eq, err := c.stringEqual(x, x.l, s)
+			if err != nil || x.op == "==" {
+				return eq, err
+			}
+			return c.unaryCalc(unary{at: x.at, op: "!"}, eq)
+		}
 		if c.isArithmetic(x) {
 			l, err := c.kernelValue(x.l)
 			if err != nil {
@@ -166,4 +173,52 @@ func (c *compiler) calc(n node, calc collector.Calc, signed bool) (kval, error) 
 	calc.Dst = uint8(len(c.prog.Calcs))
 	c.prog.Calcs = append(c.prog.Calcs, calc)
 	return kval{op: collector.Slot(int(calc.Dst)), size: 8, signed: signed}, nil
+}
+
+// stringEqual compiles STRING == "constant" for the kernel: STRING is
+// comm or a str() capture; the result is 1 or 0 in a computed slot.
+func (c *compiler) stringEqual(at node, lhs node, s strlit) (kval, error) {
+	if len(s.s) > collector.MaxStringLen {
+		return kval{}, c.errorf(s, "the kernel compares strings of up to %d bytes; compare longer ones in the callback", collector.MaxStringLen)
+	}
+	var operand collector.Operand
+	if id, ok := lhs.(ident); ok && id.name == "comm" {
+		if len(s.s) > 15 {
+			return kval{}, c.errorf(s, "a command name has at most 15 characters")
+		}
+		operand = collector.OperandComm
+	} else {
+		v, err := c.expr(lhs)
+		if err != nil {
+			return kval{}, err
+		}
+		if v.f.Op != collector.OpStr && !isCharArray(v) {
+			return kval{}, c.errorf(lhs, "only strings compare with a string: use str(p) or comm")
+		}
+		f, err := c.fieldOf("", lhs)
+		if err != nil {
+			return kval{}, err
+		}
+		// Enough of the string to tell a longer one apart: the
+		// constant, its NUL, and one byte more (a read that fills its
+		// room is marked truncated).
+		if fetch := &c.prog.Fetches[f.fetch]; fetch.MaxLen > len(s.s)+2 {
+			fetch.MaxLen = len(s.s) + 2
+		}
+		operand = collector.Operand(f.fetch)
+	}
+	idx := -1
+	for i, have := range c.prog.Strings {
+		if have == s.s {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		if len(c.prog.Strings) >= collector.MaxStrings {
+			return kval{}, c.errorf(s, "at most %d different strings per probe compare in the kernel", collector.MaxStrings)
+		}
+		c.prog.Strings = append(c.prog.Strings, s.s)
+		idx = len(c.prog.Strings) - 1
+	}
+	return c.calc(at, collector.Calc{Code: collector.CalcStrEq, A: operand, Imm: int64(idx)}, false)
 }

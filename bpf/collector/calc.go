@@ -32,6 +32,15 @@ const (
 	CalcNot  // !A
 	CalcBNot // ~A
 	CalcNeg  // -A
+	// CalcStrEq: string A (a str() field or OperandComm) equals
+	// Spec.Strings[Imm]; 1 or 0.
+	CalcStrEq
+)
+
+// Constant strings per probe for CalcStrEq, and their longest length.
+const (
+	MaxStrings   = 2
+	MaxStringLen = 31
 )
 
 // Calc computes slot Dst from operands A and B in the kernel, after the
@@ -52,10 +61,32 @@ func (s *Spec) encodeCalcs(out *collectorLtSpec) error {
 	if len(s.Calcs) > MaxCalcs {
 		return fmt.Errorf("%d computed values, the collector computes at most %d per probe", len(s.Calcs), MaxCalcs)
 	}
+	if len(s.Strings) > MaxStrings {
+		return fmt.Errorf("%d string comparisons, the collector checks at most %d per probe", len(s.Strings), MaxStrings)
+	}
+	for i, str := range s.Strings {
+		if len(str) > MaxStringLen {
+			return fmt.Errorf("string %q is longer than the %d bytes a kernel comparison holds", str, MaxStringLen)
+		}
+		for j := 0; j < len(str); j++ {
+			out.Strs[i][j] = int8(str[j])
+		}
+	}
 	out.Nops = uint8(len(s.Calcs))
 	for i, c := range s.Calcs {
+		if c.Code == CalcStrEq {
+			if int(c.Dst) != i || c.Imm < 0 || int(c.Imm) >= len(s.Strings) || c.A != OperandComm && int(c.A) >= len(s.Fields) {
+				return fmt.Errorf("string comparison %d is malformed", i)
+			}
+			if c.A == OperandComm {
+				out.Flags |= specCommKey
+			}
+			o := &out.Ops[i]
+			o.Code, o.Dst, o.A, o.Imm = uint8(c.Code), c.Dst, uint8(c.A), c.Imm|int64(len(s.Strings[c.Imm]))<<8
+			continue
+		}
 		// Op i writes slot i, so a slot is written before it is read.
-		if c.Code > CalcNeg || int(c.Dst) != i || !c.A.valid(len(s.Fields), i) || !c.B.valid(len(s.Fields), i) {
+		if c.Code > CalcStrEq || int(c.Dst) != i || !c.A.valid(len(s.Fields), i) || !c.B.valid(len(s.Fields), i) {
 			return fmt.Errorf("computed value %d is malformed", i)
 		}
 		o := &out.Ops[i]

@@ -337,6 +337,7 @@ struct lt_fetch_ctx {
 	struct lt_spec *spec;
 	const void *tp;
 	const void *regs; /* kprobe, uprobe, perf_event registers, for LT_SRC_REG */
+	const char *comm; /* the task command, for LT_OPC_STREQ */
 	__u32 nargs;
 	__u32 cursor;
 	struct lt_eval ev;
@@ -495,6 +496,46 @@ static __always_inline int lt_compare(__u8 cmp, __u64 v, __u64 w, int signed_cmp
 }
 
 /*
+ * String equality for filters: a captured str() field (its bytes in the
+ * record, length without the NUL) or the task command against one of the
+ * spec's constant strings.
+ */
+static __always_inline __u64 lt_str_equal(struct lt_fetch_ctx *c, struct lt_calc *o)
+{
+	struct lt_scratch *slot = c->slot;
+	struct lt_spec *spec = c->spec;
+	if (!slot || !spec)
+		return 0;
+	const char *want = spec->strs[o->imm & 1];
+	__u32 n = (o->imm >> 8) & (LT_STR_LEN - 1);
+	if (o->a == LT_OPND_COMM) {
+		const char *comm = c->comm;
+		if (!comm || n > 15)
+			return 0;
+		for (__u32 i = 0; i < 16; i++) {
+			char w = i < n ? want[i] : 0;
+			if (comm[i] != w)
+				return 0;
+			if (i >= n)
+				break;
+		}
+		return 1;
+	}
+	__u32 fat = slot->at[o->a & (LT_MAX_FIELDS - 1)] & LT_FIELD_CURSOR_MASK;
+	struct lt_field_header *fh = (struct lt_field_header *)(slot->buf + fat);
+	if (fh->status != LT_FIELD_OK || fh->len != n)
+		return 0;
+	const char *have = (const char *)(slot->buf + fat + sizeof(*fh));
+	for (__u32 i = 0; i < LT_STR_LEN; i++) {
+		if (i >= n)
+			break;
+		if (have[i] != want[i])
+			return 0;
+	}
+	return 1;
+}
+
+/*
  * Runs op i: a bpf_loop callback like lt_fetch_one, checked once by the
  * verifier however many ops a probe has.
  */
@@ -573,6 +614,9 @@ static long lt_op_one(__u64 i, void *arg)
 		break;
 	case LT_OPC_NEG:
 		r = -a;
+		break;
+	case LT_OPC_STREQ:
+		r = lt_str_equal(c, o);
 		break;
 	}
 	slot->vals[((o->dst & (LT_MAX_OPS - 1)) + LT_MAX_FIELDS) & (LT_MAX_VALS - 1)] = r;
@@ -1068,7 +1112,7 @@ static __always_inline int lt_collect(void *ctx, struct lt_source *src)
 	hdr->payload = payload;
 	size += payload;
 	ev.duration = hdr->duration;
-	struct lt_fetch_ctx fc = {.slot = slot, .spec = spec, .tp = src->tp, .regs = src->regs, .nargs = nargs, .cursor = size, .ev = ev};
+	struct lt_fetch_ctx fc = {.slot = slot, .spec = spec, .tp = src->tp, .regs = src->regs, .comm = comm, .nargs = nargs, .cursor = size, .ev = ev};
 	fc.ev.vals = slot->vals;
 	if (lt_have_loop && (spec->nfields || spec->nops)) {
 		__u32 n = spec->nfields;

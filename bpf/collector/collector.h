@@ -71,6 +71,7 @@ enum lt_operand {
 	LT_OPND_RETVAL = 16,
 	LT_OPND_ONE = 17, /* the constant 1: what a count adds */
 	LT_OPND_IMM = 18, /* the op's immediate */
+	LT_OPND_COMM = 19, /* the task command: LT_OPC_STREQ only */
 	LT_OPND_SLOT0 = 24,
 };
 
@@ -102,7 +103,12 @@ enum lt_op_code {
 	LT_OPC_NOT = 18,  /* !a */
 	LT_OPC_BNOT = 19, /* ~a */
 	LT_OPC_NEG = 20,  /* -a */
+	LT_OPC_STREQ = 21, /* string a (a str field or comm) equals strs[imm & 1], (imm >> 8) bytes long */
 };
+
+/* Constant strings string comparisons compare with, per probe. */
+#define LT_MAX_STRS 2
+#define LT_STR_LEN 32
 
 #define LT_OPF_SIGNED 1   /* signed division, shift and comparison */
 #define LT_OPF_A_SIGNED 2 /* a narrower than 8 bytes is sign-extended */
@@ -315,6 +321,7 @@ struct lt_spec {
 	__u8 _pad2[6];
 	struct lt_calc ops[LT_MAX_OPS];
 	struct lt_agg aggs[LT_MAX_AGGS];
+	char strs[LT_MAX_STRS][LT_STR_LEN];
 };
 
 /* mem.kread: bytes read per run of lt_kread, and where they land. */
@@ -364,7 +371,7 @@ _Static_assert(sizeof(struct lt_fetch) == 32, "lt_fetch layout changed: update s
 _Static_assert(sizeof(struct lt_clause) == 16, "lt_clause layout changed: update spec.go");
 _Static_assert(sizeof(struct lt_calc) == 16, "lt_op layout changed: update spec.go");
 _Static_assert(sizeof(struct lt_agg) == 64, "lt_agg layout changed: update spec.go");
-_Static_assert(sizeof(struct lt_spec) == 40 + 32 * LT_MAX_FIELDS + 16 * LT_MAX_CLAUSES + 8 + 16 * LT_MAX_OPS + 64 * LT_MAX_AGGS,
+_Static_assert(sizeof(struct lt_spec) == 40 + 32 * LT_MAX_FIELDS + 16 * LT_MAX_CLAUSES + 8 + 16 * LT_MAX_OPS + 64 * LT_MAX_AGGS + LT_MAX_STRS * LT_STR_LEN,
 	       "lt_spec layout changed: regenerate");
 _Static_assert(2 * (LT_MAX_FIELD_BYTES + 4) + 0x10 < LT_MAX_RECORD, "field bounds no longer fit the scratch buffer");
 

@@ -144,6 +144,7 @@ type collectorLtSpec struct {
 		Lmax  int64
 		Lstep int64
 	}
+	Strs [2][32]int8
 }
 
 type collectorLtStats struct {

@@ -168,8 +168,9 @@ const (
 	OperandNsecs
 	OperandDuration
 	OperandRetval
-	OperandOne // the constant 1
-	OperandImm // a Calc's Imm
+	OperandOne  // the constant 1
+	OperandImm  // a Calc's Imm
+	OperandComm // the task command: CalcStrEq's A only
 )
 
 // operandSlot0 is computed slot 0's operand.

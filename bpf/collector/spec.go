@@ -55,6 +55,8 @@ type Spec struct {
 	Calcs []Calc
 	// Aggs are the in-kernel maps this probe updates.
 	Aggs []Agg
+	// Strings are the constants CalcStrEq compares with.
+	Strings []string
 }
 
 func (s *Spec) encode() (collectorLtSpec, error) {

@@ -107,6 +107,10 @@ probe("END", function() print(n) end)`).expectOK(t)
 		{"two values", `args.flags >= args.mode`, all, 0},
 		{"arithmetic", `(args.flags & 3) == 0 && args.dfd + 100 == 0`, all, 0},
 		{"arithmetic, no match", `args.dfd * 2 == -100`, 0, all},
+		{"string", `str(args.filename) == "/etc/hostname"`, 4, all - 4},
+		{"string, not", `str(args.filename) != "/etc/hostname"`, all - 4, 4},
+		{"comm or", `comm == "openat" || pid == 1`, all, 0},
+		{"comm or, neither", `comm == "nope" || pid == 1`, 0, all},
 		{"five comparisons", `pid != 1 && pid != 2 && pid != 3 && args.flags >= 0 && args.dfd == -100`, all, 0},
 	}
 	for _, tc := range tests {
@@ -129,8 +133,8 @@ probe("END", function() local s = h:stats(); printf("%d %d\n", n, s.filtered) en
 func TestFilterErrors(t *testing.T) {
 	requireRoot(t)
 	tests := []struct{ filter, want string }{
-		{`args.flags > 0 || comm == "x"`, `comm cannot be combined with ||`},
-		{`str(args.filename) == "x"`, `only comm == "name" and comm != "name" compare strings in the kernel`},
+		{`args.flags > "x"`, `strings compare with == and != only`},
+		{`args.flags == "x"`, `only strings compare with a string`},
 		{`1 < 2`, `this comparison is constant`},
 		{`args.flgs > 0`, `did you mean flags?`},
 		{`args.flags`, `a filter is comparisons joined by && and ||`},
