@@ -18,7 +18,7 @@ import (
 // as bpftrace -l does. Without a pattern it lists every tracepoint, raw
 // tracepoint and kernel function, then the probe aliases libraries define. "uprobe:BINARY[:GLOB]" lists a binary's
 // functions, "usdt:BINARY:*" its USDT probes. It returns how many were printed.
-func listProbes(w io.Writer, pattern string, include []string) (int, error) {
+func listProbes(w io.Writer, pattern string, include []string, detail bool) (int, error) {
 	out := bufio.NewWriter(w)
 	defer out.Flush()
 	if pattern == "" {
@@ -45,6 +45,9 @@ func listProbes(w io.Writer, pattern string, include []string) (int, error) {
 		if ok, _ := path.Match(pattern, spec); ok {
 			fmt.Fprintln(out, spec)
 			n++
+			if detail {
+				printDetail(out, dir, spec)
+			}
 		}
 	}
 	events, err := tracefs.Events(dir)

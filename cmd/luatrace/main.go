@@ -36,17 +36,18 @@ func main() {
 }
 
 type config struct {
-	code      string
-	pid       int
-	command   string
-	outFile   string
-	format    string
-	verbose   bool
-	version   bool
-	list      bool
-	path      bool
-	listTools bool
-	include   stringList
+	code       string
+	pid        int
+	command    string
+	outFile    string
+	format     string
+	verbose    bool
+	version    bool
+	listDetail bool
+	list       bool
+	path       bool
+	listTools  bool
+	include    stringList
 }
 
 // stringList is a repeatable flag (-I DIR -I DIR2).
@@ -69,6 +70,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 	fs.Var(&c.include, "I", "search `DIR` for require()d libraries first (repeatable)")
 	fs.BoolVar(&c.listTools, "list-tools", false, "list the tools embedded in luatrace (run one with: luatrace TOOL [args])")
 	fs.BoolVar(&c.path, "path", false, "print the library search order (with SCRIPT: including its folder) and exit")
+	fs.BoolVar(&c.listDetail, "L", false, "like -l, with each point's arguments: tracepoint fields, kernel function parameters from BTF")
 	fs.BoolVar(&c.list, "l", false, "list probe points matching the `PATTERN` given as argument (e.g. 'tracepoint:syscalls:*', 'uprobe:libc:mal*')")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: luatrace [options] SCRIPT.lua [args...]\n       luatrace [options] TOOL [args...]        a tool of luatrace --list-tools, e.g. opensnoop\n       luatrace [options] -e 'CODE' [args...]\n       luatrace -l [PATTERN]\n       luatrace doc [MODULE]                    documentation of a library module\n       luatrace [options] [repl]                interactive session (the default on a terminal)\n\noptions:\n")
@@ -125,6 +127,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return printDoc(stdout, stderr, c.include, rest[1:])
 	}
 
+	if c.listDetail {
+		c.list = true
+	}
 	if c.list {
 		if len(rest) > 1 {
 			fmt.Fprintf(stderr, "luatrace: -l takes one pattern; quote it so the shell does not expand it\n")
@@ -134,7 +139,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if len(rest) == 1 {
 			pattern = rest[0]
 		}
-		n, err := listProbes(stdout, pattern, c.include)
+		n, err := listProbes(stdout, pattern, c.include, c.listDetail)
 		if err != nil {
 			fmt.Fprintf(stderr, "luatrace: %v\n", err)
 			return exitUsage

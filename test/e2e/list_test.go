@@ -33,3 +33,19 @@ func TestListProbes(t *testing.T) {
 		t.Errorf("no match: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
+
+// TestListDetail: -L adds tracepoint fields and kernel function
+// parameters (from BTF) under each point.
+func TestListDetail(t *testing.T) {
+	requireRoot(t)
+	r := luatrace(t, "-L", "tracepoint:syscalls:sys_enter_openat").expectOK(t)
+	want := "tracepoint:syscalls:sys_enter_openat\n    int __syscall_nr\n    int dfd\n    const char * filename\n    int flags\n    umode_t mode\n"
+	if r.stdout != want {
+		t.Errorf("tracepoint:\n%s\nwant\n%s", r.stdout, want)
+	}
+	r = luatrace(t, "-L", "kprobe:vfs_read").expectOK(t)
+	want = "kprobe:vfs_read\n    struct file * file\n    char * buf\n    size_t count\n    loff_t * pos\n    ssize_t retval\n"
+	if r.stdout != want {
+		t.Errorf("kernel function:\n%s\nwant\n%s", r.stdout, want)
+	}
+}
