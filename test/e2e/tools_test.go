@@ -360,3 +360,24 @@ func TestBashreadlineTool(t *testing.T) {
 	}
 	t.Errorf("bashreadline never printed %q\nstderr:\n%s", want, stderr.String())
 }
+
+// TestTraceTool: a probe with a kernel filter, a format and two captured
+// expressions; only the workload's opens of the named file are printed.
+func TestTraceTool(t *testing.T) {
+	requireRoot(t)
+	r := luatrace(t, "-c", bin(t, "openat")+" /etc/hostname 3", "trace",
+		`tracepoint:syscalls:sys_enter_openat (str(args.filename) == "/etc/hostname") "%s dfd=%d", str(args.filename), args.dfd`).expectOK(t)
+	lines := r.lines()
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "PID ") {
+		t.Fatalf("output:\n%s", r.stdout)
+	}
+	for _, l := range lines[1:] {
+		f := strings.Fields(l)
+		if len(f) != 6 || f[2] != "openat" || f[3] != "sys_enter_openat" || f[4] != "/etc/hostname" || f[5] != "dfd=-100" {
+			t.Errorf("line %q", l)
+		}
+	}
+	if r := luatrace(t, "trace", `tracepoint:syscalls:sys_enter_openat %s`); r.code != 2 || !strings.Contains(r.stderr, "the format must be a \"quoted\" string") {
+		t.Errorf("bad format: exit %d, %s", r.code, r.stderr)
+	}
+}
