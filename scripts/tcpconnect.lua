@@ -23,20 +23,13 @@ local seconds = o[1]
 local filter = "args.newstate == " .. tcpsock.SYN_SENT .. " && args.protocol == " .. tcpsock.IPPROTO_TCP
 if o.P then filter = filter .. " && args.dport == " .. math.floor(o.P) end
 
-local start
+local row = tcpsock.columns(o.t, "%-7d %-16s %-2d %-24s %-6d %-24s %d\n",
+  "PID", "COMM", "IP", "SADDR", "SPORT", "DADDR", "DPORT")
 probe("tracepoint:sock:inet_sock_set_state", {pid = o.p, filter = filter}, function(e)
   local saddr, daddr = tcpsock.addrs(e.args)
-  if o.t then
-    start = start or e.ts
-    printf("%-8.3f ", (e.ts - start) / 1e9)
-  end
-  printf("%-7d %-16s %-2d %-24s %-6d %-24s %d\n", e.pid, e.comm, tcpsock.ipver(e.args), saddr, e.args.sport, daddr, e.args.dport)
+  row(e, e.pid, e.comm, tcpsock.ipver(e.args), saddr, e.args.sport, daddr, e.args.dport)
 end)
 
-probe("BEGIN", function()
-  if o.t then printf("%-8s ", "TIME(s)") end
-  printf("%-7s %-16s %-2s %-24s %-6s %-24s %s\n", "PID", "COMM", "IP", "SADDR", "SPORT", "DADDR", "DPORT")
-end)
 if seconds then
   probe("interval:s:" .. seconds, function() exit() end)
 end

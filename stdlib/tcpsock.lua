@@ -6,6 +6,7 @@
 ---   tcpsock.endpoint(l, e.args.sport)        -- "127.0.0.1:8080", "[::1]:8080"
 ---   tcpsock.ipver(e.args)                    -- 4 or 6
 ---   tcpsock.state(e.args.newstate)           -- "SYN_SENT"
+---   local row = tcpsock.columns(o.t, "%-7d %s\n", "PID", "COMM")
 ---
 --- The tracepoints give ports in host order and addresses as byte arrays
 --- (Lua tables of numbers); IPv4 sockets also fill the _v6 fields with
@@ -46,5 +47,26 @@ M.CLOSE, M.LAST_ACK, M.LISTEN = 7, 9, 10
 
 --- IPPROTO_TCP, for filters: the tracepoint also fires for SCTP and MPTCP.
 M.IPPROTO_TCP = 6
+
+--- columns(timestamps, fmt, name, ...): the tools' table. Prints the
+--- column names in fmt when tracing starts and returns row(e, ...), which
+--- prints one row; with timestamps, both start with a TIME(s) column
+--- (seconds since the first row).
+function M.columns(timestamps, fmt, ...)
+  local names, start = { ... }, nil
+  probe("BEGIN", function()
+    if timestamps then printf("%-8s ", "TIME(s)") end
+    -- The same widths as the rows, every value a string.
+    local header = fmt:gsub("(%%%-?%d*)[.%d]*[dfsx]", "%1s")
+    printf(header, unpack(names))
+  end)
+  return function(e, ...)
+    if timestamps then
+      start = start or e.ts
+      printf("%-8.3f ", (e.ts - start) / 1e9)
+    end
+    printf(fmt, ...)
+  end
+end
 
 return M

@@ -69,3 +69,39 @@ func TestTcpconnectTool(t *testing.T) {
 		t.Errorf("-P 1 printed connects to %s: %q", port, got)
 	}
 }
+
+// TestTcpacceptTool: the server side of the client's connection is one
+// row, remote = the client's port, local = the listening port; -P with
+// another port hides it.
+func TestTcpacceptTool(t *testing.T) {
+	requireRoot(t)
+	r, port, lport := clientRun(t, "tcpaccept")
+	got := matching(rows(t, r, "PID "), -1, port)
+	want := []string{"4", "127.0.0.1", lport, "127.0.0.1", port}
+	// PID and COMM are the softirq's context: not checked.
+	if len(got) != 1 || len(got[0]) != 7 || strings.Join(got[0][2:], " ") != strings.Join(want, " ") {
+		t.Fatalf("rows to port %s: %q, want one ending %q\n%s", port, got, want, r.stdout)
+	}
+	r, port, _ = clientRun(t, "tcpaccept", "-P", "1")
+	if got := matching(rows(t, r, "PID "), -1, port); len(got) != 0 {
+		t.Errorf("-P 1 printed accepts on %s: %q", port, got)
+	}
+}
+
+// TestTcpToolsListed: the TCP tools are embedded, with -h, and reject an
+// unknown option.
+func TestTcpToolsListed(t *testing.T) {
+	list := luatrace(t, "--list-tools").expectOK(t)
+	for _, tool := range []string{"tcpconnect", "tcpaccept"} {
+		if !strings.Contains("\n"+list.stdout, "\n"+tool+" ") {
+			t.Errorf("--list-tools lacks %s:\n%s", tool, list.stdout)
+		}
+		h := luatrace(t, tool, "-h").expectOK(t)
+		if !strings.HasPrefix(h.stdout, tool+": ") || !strings.Contains(h.stdout, "Usage: luatrace "+tool) || !strings.Contains(h.stdout, "Example output") {
+			t.Errorf("%s -h:\n%s", tool, h.stdout)
+		}
+		if bad := luatrace(t, tool, "-Q"); bad.code != 2 || !strings.Contains(bad.stderr, "unknown option -Q; see "+tool+" -h") {
+			t.Errorf("%s -Q: exit %d, stderr %q", tool, bad.code, bad.stderr)
+		}
+	}
+}
