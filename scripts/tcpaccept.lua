@@ -14,7 +14,7 @@
 -- connecting client. Hence there is no -p option; to find the server,
 -- match LPORT with `luatrace listen` or `ss -ltnp`.
 --
--- Example output (luatrace -c 'tcpclient 40123 40201' tcpaccept -P 40123):
+-- Example output (luatrace tcpaccept -P 40123, while tcpclient 40123 40201 ran):
 --   PID     COMM             IP RADDR                    RPORT  LADDR                    LPORT
 --   25751   tcpclient        4  127.0.0.1                40201  127.0.0.1                40123
 

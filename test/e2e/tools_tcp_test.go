@@ -3,6 +3,9 @@ package e2e
 import (
 	"io"
 	"net"
+	"os"
+	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -42,49 +45,94 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// clientRun runs tool under luatrace with tcpclient connecting to a test
-// server from a known port; it returns the output and both ports.
-func clientRun(t *testing.T, tool ...string) (r result, port, lport string) {
+// connectOnce runs tcpclient from a free local port to port and returns
+// the local port and the client's pid.
+func connectOnce(t *testing.T, port string) (lport string, pid int) {
 	t.Helper()
-	port, lport = strconv.Itoa(tcpServer(t)), strconv.Itoa(freePort(t))
-	args := append([]string{"-c", bin(t, "tcpclient") + " " + port + " " + lport}, tool...)
-	return luatrace(t, args...).expectOK(t), port, lport
+	lport = strconv.Itoa(freePort(t))
+	client := exec.Command(bin(t, "tcpclient"), port, lport)
+	if out, err := client.CombinedOutput(); err != nil {
+		t.Fatalf("tcpclient %s %s: %v: %s", port, lport, err, out)
+	}
+	return lport, client.Process.Pid
 }
 
-// TestTcpconnectTool: the client's connect is one row with its pid's
-// comm, both addresses and both ports; -P with another port hides it.
+// tcpToolRun traces system-wide with tool, run with filterFlag set to
+// the port of the second of two test servers, while tcpclient connects
+// to each server in turn. The second connection's row must come (its
+// fields are returned) and no row of the first (earlier in the ordered
+// output) may come before it.
+func tcpToolRun(t *testing.T, filterFlag string, tool ...string) (row []string, port, lport string, pid int) {
+	t.Helper()
+	other, port := strconv.Itoa(tcpServer(t)), strconv.Itoa(tcpServer(t))
+	l := startLive(t, "PID ", append(append([]string{}, tool...), filterFlag, port)...)
+	otherLport, _ := connectOnce(t, other)
+	lport, pid = connectOnce(t, port)
+	line := l.await(t, "a row for port "+port+" from "+lport, func(s string) bool {
+		f := strings.Fields(s)
+		return slices.Contains(f, port) && slices.Contains(f, lport)
+	})
+	l.stop(t)
+	for _, seen := range l.seen {
+		if f := strings.Fields(seen); slices.Contains(f, other) || slices.Contains(f, otherLport) {
+			t.Errorf("%s %s printed the connection to port %s: %q", filterFlag, port, other, seen)
+		}
+	}
+	return strings.Fields(line), port, lport, pid
+}
+
+// TestTcpconnectTool: the client's connect is a row with the client's
+// pid and comm, both addresses and both ports; -P hides connections to
+// other ports.
 func TestTcpconnectTool(t *testing.T) {
 	requireRoot(t)
-	r, port, lport := clientRun(t, "tcpconnect", "-t")
-	got := matching(rows(t, r, "TIME(s) "), -1, port)
-	want := []string{"tcpclient", "4", "127.0.0.1", lport, "127.0.0.1", port}
-	if len(got) != 1 || len(got[0]) != 8 || strings.Join(got[0][2:], " ") != strings.Join(want, " ") {
-		t.Fatalf("rows to port %s: %q, want one with %q\n%s", port, got, want, r.stdout)
-	}
-	if ts, err := strconv.ParseFloat(got[0][0], 64); err != nil || ts != 0 {
-		t.Errorf("first connect at %q, want 0.000", got[0][0])
-	}
-	r, port, _ = clientRun(t, "tcpconnect", "-P", "1")
-	if got := matching(rows(t, r, "PID "), -1, port); len(got) != 0 {
-		t.Errorf("-P 1 printed connects to %s: %q", port, got)
+	row, port, lport, pid := tcpToolRun(t, "-P", "tcpconnect")
+	want := []string{strconv.Itoa(pid), "tcpclient", "4", "127.0.0.1", lport, "127.0.0.1", port}
+	if !slices.Equal(row, want) {
+		t.Errorf("row %q, want %q", row, want)
 	}
 }
 
-// TestTcpacceptTool: the server side of the client's connection is one
-// row, remote = the client's port, local = the listening port; -P with
-// another port hides it.
+// TestTcpacceptTool: the server side of the client's connection is a
+// row with remote = the client's port and local = the listening port;
+// -P hides connections to other ports.
 func TestTcpacceptTool(t *testing.T) {
 	requireRoot(t)
-	r, port, lport := clientRun(t, "tcpaccept")
-	got := matching(rows(t, r, "PID "), -1, port)
+	row, port, lport, _ := tcpToolRun(t, "-P", "tcpaccept")
 	want := []string{"4", "127.0.0.1", lport, "127.0.0.1", port}
 	// PID and COMM are the softirq's context: not checked.
-	if len(got) != 1 || len(got[0]) != 7 || strings.Join(got[0][2:], " ") != strings.Join(want, " ") {
-		t.Fatalf("rows to port %s: %q, want one ending %q\n%s", port, got, want, r.stdout)
+	if len(row) != 7 || !slices.Equal(row[2:], want) {
+		t.Errorf("row %q, want PID COMM then %q", row, want)
 	}
-	r, port, _ = clientRun(t, "tcpaccept", "-P", "1")
-	if got := matching(rows(t, r, "PID "), -1, port); len(got) != 0 {
-		t.Errorf("-P 1 printed accepts on %s: %q", port, got)
+}
+
+// TestTcplifeTool: each side of a connection is a row when it closes.
+// The client's side (-D: remote port = the server's) belongs to the
+// client that connected; the server's side (-L: local port = the
+// server's) to this test process, whose goroutine closed it first. Both
+// lived less than a second.
+func TestTcplifeTool(t *testing.T) {
+	requireRoot(t)
+	tests := []struct {
+		flag       string
+		serverSide bool
+	}{
+		{"-D", false},
+		{"-L", true},
+	}
+	for _, tc := range tests {
+		row, port, lport, pid := tcpToolRun(t, tc.flag, "tcplife")
+		want := []string{strconv.Itoa(pid), "tcpclient", "4", "127.0.0.1", lport, "127.0.0.1", port}
+		if tc.serverSide {
+			want = []string{strconv.Itoa(os.Getpid()), "e2e.test", "4", "127.0.0.1", port, "127.0.0.1", lport}
+		}
+		if len(row) != 8 || !slices.Equal(row[:7], want) {
+			t.Errorf("%s: row %q, want %q then MS", tc.flag, row, want)
+			continue
+		}
+		if ms, err := strconv.ParseFloat(row[7], 64); err != nil || ms <= 0 || ms >= 1000 {
+			t.Errorf("%s: lifetime %q ms, want between 0 and 1000", tc.flag, row[7])
+		}
 	}
 }
 
@@ -92,7 +140,7 @@ func TestTcpacceptTool(t *testing.T) {
 // unknown option.
 func TestTcpToolsListed(t *testing.T) {
 	list := luatrace(t, "--list-tools").expectOK(t)
-	for _, tool := range []string{"tcpconnect", "tcpaccept"} {
+	for _, tool := range []string{"tcpconnect", "tcpaccept", "tcplife"} {
 		if !strings.Contains("\n"+list.stdout, "\n"+tool+" ") {
 			t.Errorf("--list-tools lacks %s:\n%s", tool, list.stdout)
 		}
