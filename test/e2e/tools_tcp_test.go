@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -140,7 +141,7 @@ func TestTcplifeTool(t *testing.T) {
 // unknown option.
 func TestTcpToolsListed(t *testing.T) {
 	list := luatrace(t, "--list-tools").expectOK(t)
-	for _, tool := range []string{"tcpconnect", "tcpaccept", "tcplife"} {
+	for _, tool := range []string{"tcpconnect", "tcpaccept", "tcplife", "tcpretrans"} {
 		if !strings.Contains("\n"+list.stdout, "\n"+tool+" ") {
 			t.Errorf("--list-tools lacks %s:\n%s", tool, list.stdout)
 		}
@@ -150,6 +151,52 @@ func TestTcpToolsListed(t *testing.T) {
 		}
 		if bad := luatrace(t, tool, "-Q"); bad.code != 2 || !strings.Contains(bad.stderr, "unknown option -Q; see "+tool+" -h") {
 			t.Errorf("%s -Q: exit %d, stderr %q", tool, bad.code, bad.stderr)
+		}
+	}
+}
+
+// TestTcpretransTool: synretrans has its second SYN dropped by a full
+// accept queue, so the kernel retransmits it once after the 1 s initial
+// RTO: a row with both ends and state SYN_SENT, or with -c a count of 1
+// for that connection at exit.
+func TestTcpretransTool(t *testing.T) {
+	requireRoot(t)
+	tests := []struct {
+		flags         []string
+		ready, header string
+		want          func(l, r string) []string
+	}{
+		{nil, "TIME ", "", func(l, r string) []string { return []string{"4", l, "R>", r, "SYN_SENT"} }},
+		{[]string{"-c"}, "Tracing retransmits", "IP ", func(l, r string) []string { return []string{"4", l, "<->", r, "1"} }},
+	}
+	for _, tc := range tests {
+		port, lport := strconv.Itoa(freePort(t)), strconv.Itoa(freePort(t))
+		l := startLive(t, tc.ready, append([]string{"tcpretrans"}, tc.flags...)...)
+		if out, err := exec.Command(bin(t, "synretrans"), port, lport).CombinedOutput(); err != nil {
+			t.Fatalf("synretrans: %v: %s", err, out)
+		}
+		local, remote := "127.0.0.1:"+lport, "127.0.0.1:"+port
+		ours := func(s string) bool { return slices.Contains(strings.Fields(s), local) }
+		var row []string
+		if tc.header == "" {
+			row = strings.Fields(l.await(t, "a retransmit from "+local, ours))
+			l.stop(t)
+			if len(row) == 7 && regexp.MustCompile(`^\d\d:\d\d:\d\d$`).MatchString(row[0]) {
+				row = row[2:]
+			}
+		} else {
+			rest := l.stop(t)
+			for _, line := range rest {
+				if ours(line) {
+					row = strings.Fields(line)
+				}
+			}
+			if len(rest) < 2 || !strings.HasPrefix(rest[1], tc.header) {
+				t.Errorf("%v: no %q header at exit: %q", tc.flags, tc.header, rest)
+			}
+		}
+		if want := tc.want(local, remote); !slices.Equal(row, want) {
+			t.Errorf("%v: row %q, want %q\n%s", tc.flags, row, want, strings.Join(l.seen, "\n"))
 		}
 	}
 }
