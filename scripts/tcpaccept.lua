@@ -20,7 +20,6 @@
 
 local tcpsock = require("tcpsock")
 local o = require("args").parse(arg, {t = "flag", P = "number"})
-local seconds = o[1]
 
 local filter = "args.oldstate == " .. tcpsock.SYN_RECV .. " && args.newstate == " .. tcpsock.ESTABLISHED ..
   " && args.protocol == " .. tcpsock.IPPROTO_TCP
@@ -33,6 +32,4 @@ probe("tracepoint:sock:inet_sock_set_state", {filter = filter}, function(e)
   row(e, e.pid, e.comm, tcpsock.ipver(e.args), raddr, e.args.dport, laddr, e.args.sport)
 end)
 
-if seconds then
-  probe("interval:s:" .. seconds, function() exit() end)
-end
+tcpsock.stop_after(o[1])

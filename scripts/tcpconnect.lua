@@ -18,7 +18,6 @@
 
 local tcpsock = require("tcpsock")
 local o = require("args").parse(arg, {t = "flag", p = "number", P = "number"})
-local seconds = o[1]
 
 local filter = "args.newstate == " .. tcpsock.SYN_SENT .. " && args.protocol == " .. tcpsock.IPPROTO_TCP
 if o.P then filter = filter .. " && args.dport == " .. math.floor(o.P) end
@@ -30,6 +29,4 @@ probe("tracepoint:sock:inet_sock_set_state", {pid = o.p, filter = filter}, funct
   row(e, e.pid, e.comm, tcpsock.ipver(e.args), saddr, e.args.sport, daddr, e.args.dport)
 end)
 
-if seconds then
-  probe("interval:s:" .. seconds, function() exit() end)
-end
+tcpsock.stop_after(o[1])

@@ -26,7 +26,6 @@
 
 local tcpsock = require("tcpsock")
 local o = require("args").parse(arg, {t = "flag", p = "number", L = "number", D = "number"})
-local seconds = o[1]
 
 local row = tcpsock.columns(o.t, "%-7d %-16s %-2d %-24s %-6d %-24s %-6d %.2f\n",
   "PID", "COMM", "IP", "LADDR", "LPORT", "RADDR", "RPORT", "MS")
@@ -56,6 +55,4 @@ end
 
 probe("tracepoint:sock:inet_sock_set_state", {filter = "args.protocol == " .. tcpsock.IPPROTO_TCP}, track)
 
-if seconds then
-  probe("interval:s:" .. seconds, function() exit() end)
-end
+tcpsock.stop_after(o[1])

@@ -23,7 +23,6 @@
 
 local tcpsock = require("tcpsock")
 local o = require("args").parse(arg, {c = "flag"})
-local seconds = o[1]
 
 -- The two ends of the segment's connection, as "addr:port" each.
 local function ends(a)
@@ -59,6 +58,4 @@ else
   end)
 end
 
-if seconds then
-  probe("interval:s:" .. seconds, function() exit() end)
-end
+tcpsock.stop_after(o[1])

@@ -69,4 +69,9 @@ function M.columns(timestamps, fmt, ...)
   end
 end
 
+--- stop_after(seconds): end tracing after seconds, when given.
+function M.stop_after(seconds)
+  if seconds then probe("interval:s:" .. seconds, function() exit() end) end
+end
+
 return M

@@ -3,18 +3,12 @@
 // the connection in trace output.
 //
 //	tcpclient PORT LPORT
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-static struct sockaddr_in loopback(int port) {
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
-	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-	return a;
-}
+#include "loopback.h"
 
 int main(int argc, char **argv) {
 	if (argc != 3) {
