@@ -1,0 +1,202 @@
+package e2e
+
+import (
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// tcpServer listens on 127.0.0.1 and, for each connection, reads the
+// client's "hello" and closes: the server side closes first.
+func tcpServer(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			io.ReadFull(c, make([]byte, 5))
+			c.Close()
+		}
+	}()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// freePort is a loopback port nobody listens on now, for a client's
+// local port.
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// connectOnce runs tcpclient from a free local port to port and returns
+// the local port and the client's pid.
+func connectOnce(t *testing.T, port string) (lport string, pid int) {
+	t.Helper()
+	lport = strconv.Itoa(freePort(t))
+	client := exec.Command(bin(t, "tcpclient"), port, lport)
+	if out, err := client.CombinedOutput(); err != nil {
+		t.Fatalf("tcpclient %s %s: %v: %s", port, lport, err, out)
+	}
+	return lport, client.Process.Pid
+}
+
+// tcpToolRun traces system-wide with tool, run with filterFlag set to
+// the port of the second of two test servers, while tcpclient connects
+// to each server in turn. The second connection's row must come (its
+// fields are returned) and no row of the first (earlier in the ordered
+// output) may come before it.
+func tcpToolRun(t *testing.T, filterFlag string, tool ...string) (row []string, port, lport string, pid int) {
+	t.Helper()
+	other, port := strconv.Itoa(tcpServer(t)), strconv.Itoa(tcpServer(t))
+	l := startLive(t, "PID ", append(append([]string{}, tool...), filterFlag, port)...)
+	otherLport, _ := connectOnce(t, other)
+	lport, pid = connectOnce(t, port)
+	line := l.await(t, "a row for port "+port+" from "+lport, func(s string) bool {
+		f := strings.Fields(s)
+		return slices.Contains(f, port) && slices.Contains(f, lport)
+	})
+	l.stop(t)
+	for _, seen := range l.seen {
+		if f := strings.Fields(seen); slices.Contains(f, other) || slices.Contains(f, otherLport) {
+			t.Errorf("%s %s printed the connection to port %s: %q", filterFlag, port, other, seen)
+		}
+	}
+	return strings.Fields(line), port, lport, pid
+}
+
+// TestTcpconnectTool: the client's connect is a row with the client's
+// pid and comm, both addresses and both ports; -P hides connections to
+// other ports.
+func TestTcpconnectTool(t *testing.T) {
+	requireRoot(t)
+	row, port, lport, pid := tcpToolRun(t, "-P", "tcpconnect")
+	want := []string{strconv.Itoa(pid), "tcpclient", "4", "127.0.0.1", lport, "127.0.0.1", port}
+	if !slices.Equal(row, want) {
+		t.Errorf("row %q, want %q", row, want)
+	}
+}
+
+// TestTcpacceptTool: the server side of the client's connection is a
+// row with remote = the client's port and local = the listening port;
+// -P hides connections to other ports.
+func TestTcpacceptTool(t *testing.T) {
+	requireRoot(t)
+	row, port, lport, _ := tcpToolRun(t, "-P", "tcpaccept")
+	want := []string{"4", "127.0.0.1", lport, "127.0.0.1", port}
+	// PID and COMM are the softirq's context: not checked.
+	if len(row) != 7 || !slices.Equal(row[2:], want) {
+		t.Errorf("row %q, want PID COMM then %q", row, want)
+	}
+}
+
+// TestTcplifeTool: each side of a connection is a row when it closes.
+// The client's side (-D: remote port = the server's) belongs to the
+// client that connected; the server's side (-L: local port = the
+// server's) to this test process, whose goroutine closed it first. Both
+// lived less than a second.
+func TestTcplifeTool(t *testing.T) {
+	requireRoot(t)
+	tests := []struct {
+		flag       string
+		serverSide bool
+	}{
+		{"-D", false},
+		{"-L", true},
+	}
+	for _, tc := range tests {
+		row, port, lport, pid := tcpToolRun(t, tc.flag, "tcplife")
+		want := []string{strconv.Itoa(pid), "tcpclient", "4", "127.0.0.1", lport, "127.0.0.1", port}
+		if tc.serverSide {
+			want = []string{strconv.Itoa(os.Getpid()), "e2e.test", "4", "127.0.0.1", port, "127.0.0.1", lport}
+		}
+		if len(row) != 8 || !slices.Equal(row[:7], want) {
+			t.Errorf("%s: row %q, want %q then MS", tc.flag, row, want)
+			continue
+		}
+		if ms, err := strconv.ParseFloat(row[7], 64); err != nil || ms <= 0 || ms >= 1000 {
+			t.Errorf("%s: lifetime %q ms, want between 0 and 1000", tc.flag, row[7])
+		}
+	}
+}
+
+// TestTcpToolsListed: the TCP tools are embedded, with -h, and reject an
+// unknown option.
+func TestTcpToolsListed(t *testing.T) {
+	list := luatrace(t, "--list-tools").expectOK(t)
+	for _, tool := range []string{"tcpconnect", "tcpaccept", "tcplife", "tcpretrans"} {
+		if !strings.Contains("\n"+list.stdout, "\n"+tool+" ") {
+			t.Errorf("--list-tools lacks %s:\n%s", tool, list.stdout)
+		}
+		h := luatrace(t, tool, "-h").expectOK(t)
+		if !strings.HasPrefix(h.stdout, tool+": ") || !strings.Contains(h.stdout, "Usage: luatrace "+tool) || !strings.Contains(h.stdout, "Example output") {
+			t.Errorf("%s -h:\n%s", tool, h.stdout)
+		}
+		if bad := luatrace(t, tool, "-Q"); bad.code != 2 || !strings.Contains(bad.stderr, "unknown option -Q; see "+tool+" -h") {
+			t.Errorf("%s -Q: exit %d, stderr %q", tool, bad.code, bad.stderr)
+		}
+	}
+}
+
+// TestTcpretransTool: synretrans has its second SYN dropped by a full
+// accept queue, so the kernel retransmits it once after the 1 s initial
+// RTO: a row with both ends and state SYN_SENT, or with -c a count of 1
+// for that connection at exit.
+func TestTcpretransTool(t *testing.T) {
+	requireRoot(t)
+	tests := []struct {
+		flags         []string
+		ready, header string
+		want          func(l, r string) []string
+	}{
+		{nil, "TIME ", "", func(l, r string) []string { return []string{"4", l, "R>", r, "SYN_SENT"} }},
+		{[]string{"-c"}, "Tracing retransmits", "IP ", func(l, r string) []string { return []string{"4", l, "<->", r, "1"} }},
+	}
+	for _, tc := range tests {
+		port, lport := strconv.Itoa(freePort(t)), strconv.Itoa(freePort(t))
+		l := startLive(t, tc.ready, append([]string{"tcpretrans"}, tc.flags...)...)
+		if out, err := exec.Command(bin(t, "synretrans"), port, lport).CombinedOutput(); err != nil {
+			t.Fatalf("synretrans: %v: %s", err, out)
+		}
+		local, remote := "127.0.0.1:"+lport, "127.0.0.1:"+port
+		ours := func(s string) bool { return slices.Contains(strings.Fields(s), local) }
+		var row []string
+		if tc.header == "" {
+			row = strings.Fields(l.await(t, "a retransmit from "+local, ours))
+			l.stop(t)
+			if len(row) == 7 && regexp.MustCompile(`^\d\d:\d\d:\d\d$`).MatchString(row[0]) {
+				row = row[2:]
+			}
+		} else {
+			rest := l.stop(t)
+			for _, line := range rest {
+				if ours(line) {
+					row = strings.Fields(line)
+				}
+			}
+			if len(rest) < 2 || !strings.HasPrefix(rest[1], tc.header) {
+				t.Errorf("%v: no %q header at exit: %q", tc.flags, tc.header, rest)
+			}
+		}
+		if want := tc.want(local, remote); !slices.Equal(row, want) {
+			t.Errorf("%v: row %q, want %q\n%s", tc.flags, row, want, strings.Join(l.seen, "\n"))
+		}
+	}
+}
