@@ -1,8 +1,11 @@
 package e2e
 
 import (
+	"bufio"
 	"maps"
+	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -13,6 +16,8 @@ var tools3 = []struct {
 	needsInput bool // exits 2 without a positional argument
 }{
 	{"funccount", true},
+	{"runqlat", false},
+	{"cpudist", false},
 }
 
 // TestTools3Listed: the tools are embedded, print their header for -h and
@@ -55,5 +60,91 @@ func TestFunccountTool(t *testing.T) {
 	}
 	if !strings.Contains(r.stdout, "FUNC") || !strings.Contains(r.stdout, "COUNT") {
 		t.Errorf("no FUNC/COUNT header:\n%s", r.stdout)
+	}
+}
+
+// schedRun is a scheduler tool's report on the bursts workload.
+type schedRun struct {
+	text         string
+	count, total int
+	buckets      map[string]int // "[16K, 32K)" -> count
+}
+
+// traceBursts starts bursts (ROUNDS SPIN_MS SLEEP_MS) held at its prompt,
+// runs tool with -p on it, releases it once the tool is attached, and
+// interrupts the tool after the workload exits.
+func traceBursts(t *testing.T, bursts []string, tool ...string) schedRun {
+	t.Helper()
+	work := exec.Command(bin(t, "bursts"), bursts...)
+	in, _ := work.StdinPipe()
+	out, _ := work.StdoutPipe()
+	if err := work.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { work.Process.Kill(); work.Wait() })
+	pidLine, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := startLive(t, "Tracing", append(tool, "-p", strings.TrimSpace(pidLine))...)
+	in.Write([]byte("go\n"))
+	if err := work.Wait(); err != nil {
+		t.Fatalf("bursts: %v", err)
+	}
+	text := strings.Join(l.stop(t), "\n")
+	run := schedRun{text: text, buckets: map[string]int{}}
+	for _, m := range regexp.MustCompile(`(?m)^(\[[^)\]]+[)\]]) +(\d+) \|`).FindAllStringSubmatch(text, -1) {
+		run.buckets[m[1]], _ = strconv.Atoi(m[2])
+	}
+	m := regexp.MustCompile(`(?m)^@usecs_stats: count (\d+), average \d+, total (\d+)$`).FindStringSubmatch(text)
+	if m == nil {
+		t.Fatalf("%s: no @usecs_stats line:\n%s", tool[0], text)
+	}
+	run.count, _ = strconv.Atoi(m[1])
+	run.total, _ = strconv.Atoi(m[2])
+	if !strings.HasPrefix(text, "@usecs: \n") {
+		t.Errorf("%s: report does not start with the @usecs histogram:\n%s", tool[0], text)
+	}
+	return run
+}
+
+// TestRunqlatTool: a thread that only naps is woken once per nap (and once
+// by its release line); each wakeup is one latency sample, and on a
+// machine not starved for CPU each wait is under 100 ms.
+func TestRunqlatTool(t *testing.T) {
+	requireRoot(t)
+	r := traceBursts(t, []string{"20", "0", "5"}, "runqlat")
+	// Preemptions also count, but a thread that spins 0 ms is rarely preempted.
+	if r.count < 21 || r.count > 30 {
+		t.Errorf("%d latency samples, want 21 (20 naps and the release):\n%s", r.count, r.text)
+	}
+	if r.total > 100000*r.count {
+		t.Errorf("total %d µs for %d waits:\n%s", r.total, r.count, r.text)
+	}
+}
+
+// TestCpudistTool: bursts runs 10 × 20 ms of CPU time, so however the
+// scheduler cuts them, the on-CPU stints add up to 200 ms (plus its
+// start-up and exit, less the few percent by which the scheduler's
+// accounting and the tracepoint's clock differ); off CPU, its ten 20 ms naps each land at 16 ms or
+// more.
+func TestCpudistTool(t *testing.T) {
+	requireRoot(t)
+	on := traceBursts(t, []string{"10", "20", "20"}, "cpudist")
+	// sched_switch wall time tracks the thread's CPU clock within a few
+	// percent: 194.1 to 201.5 ms measured on a loaded 2-CPU machine.
+	if on.total < 180000 || on.total > 230000 {
+		t.Errorf("on-CPU total %d µs, want 180000 to 230000:\n%s", on.total, on.text)
+	}
+	if on.count < 11 {
+		t.Errorf("%d on-CPU stints, want at least 11 (ten bursts and the exit):\n%s", on.count, on.text)
+	}
+	off := traceBursts(t, []string{"10", "20", "20"}, "cpudist", "-O")
+	long := 0
+	for _, b := range []string{"[16K, 32K)", "[32K, 64K)", "[64K, 128K)"} {
+		long += off.buckets[b]
+	}
+	if long < 10 || off.total < 200000 {
+		t.Errorf("off-CPU: %d stints of 16 ms or more and %d µs in all, want at least 10 and 200000:\n%s", long, off.total, off.text)
 	}
 }
