@@ -1,9 +1,7 @@
 package e2e
 
 import (
-	"bufio"
 	"maps"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -75,19 +73,9 @@ type schedRun struct {
 // interrupts the tool after the workload exits.
 func traceBursts(t *testing.T, bursts []string, tool ...string) schedRun {
 	t.Helper()
-	work := exec.Command(bin(t, "bursts"), bursts...)
-	in, _ := work.StdinPipe()
-	out, _ := work.StdoutPipe()
-	if err := work.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { work.Process.Kill(); work.Wait() })
-	pidLine, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := startLive(t, "Tracing", append(tool, "-p", strings.TrimSpace(pidLine))...)
-	in.Write([]byte("go\n"))
+	work, pid, release := startHeld(t, "bursts", bursts...)
+	l := startLive(t, "Tracing", append(tool, "-p", strconv.Itoa(pid))...)
+	release()
 	if err := work.Wait(); err != nil {
 		t.Fatalf("bursts: %v", err)
 	}
