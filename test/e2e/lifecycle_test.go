@@ -94,7 +94,14 @@ probe("END", function() for pid, n in pairs(pids) do printf("%d %d\n", pid, n) e
 // its pid and a function that releases it.
 func startWaiting(t *testing.T, n int) (*exec.Cmd, int, func()) {
 	t.Helper()
-	cmd := exec.Command(bin(t, "syscalls"), strconv.Itoa(n), "wait")
+	return startHeld(t, "syscalls", strconv.Itoa(n), "wait")
+}
+
+// startHeld starts a workload that prints its pid and waits for a line on
+// stdin; it returns the pid and a function that releases it.
+func startHeld(t *testing.T, workload string, args ...string) (*exec.Cmd, int, func()) {
+	t.Helper()
+	cmd := exec.Command(bin(t, workload), args...)
 	in, _ := cmd.StdinPipe()
 	out, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {

@@ -1,0 +1,138 @@
+package e2e
+
+import (
+	"maps"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// tools3 lists the tools of this file; each has -h and a usage error.
+var tools3 = []struct {
+	name       string
+	needsInput bool // exits 2 without a positional argument
+}{
+	{"funccount", true},
+	{"runqlat", false},
+	{"cpudist", false},
+}
+
+// TestTools3Listed: the tools are embedded, print their header for -h and
+// name -h in a usage error.
+func TestTools3Listed(t *testing.T) {
+	list := luatrace(t, "--list-tools").expectOK(t)
+	for _, tool := range tools3 {
+		if !regexp.MustCompile(`(?m)^` + tool.name + ` `).MatchString(list.stdout) {
+			t.Errorf("--list-tools lacks %s:\n%s", tool.name, list.stdout)
+		}
+		h := luatrace(t, tool.name, "-h").expectOK(t)
+		if !strings.HasPrefix(h.stdout, tool.name+": ") || !strings.Contains(h.stdout, "Usage: luatrace "+tool.name) {
+			t.Errorf("%s -h:\n%s", tool.name, h.stdout)
+		}
+		if bad := luatrace(t, tool.name, "-x"); bad.code != 2 || !strings.Contains(bad.stderr, "see "+tool.name+" -h") {
+			t.Errorf("%s -x: exit %d, stderr %q", tool.name, bad.code, bad.stderr)
+		}
+		if !tool.needsInput {
+			continue
+		}
+		if bad := luatrace(t, tool.name); bad.code != 2 || !strings.Contains(bad.stderr, "see "+tool.name+" -h") {
+			t.Errorf("%s without an argument: exit %d, stderr %q", tool.name, bad.code, bad.stderr)
+		}
+	}
+}
+
+// TestFunccountTool counts a glob over two syscalls the workload makes
+// 500 times each: one row per matched tracepoint, with exactly 500.
+func TestFunccountTool(t *testing.T) {
+	requireRoot(t)
+	r := luatrace(t, "-c", bin(t, "syscalls")+" 500", "funccount", "tracepoint:syscalls:sys_enter_getp*").expectOK(t)
+	rows := regexp.MustCompile(`(?m)^(tracepoint:\S+) +(\d+)$`).FindAllStringSubmatch(r.stdout, -1)
+	got := map[string]string{}
+	for _, row := range rows {
+		got[row[1]] = row[2]
+	}
+	want := map[string]string{"tracepoint:syscalls:sys_enter_getpid": "500", "tracepoint:syscalls:sys_enter_getppid": "500"}
+	if !maps.Equal(got, want) {
+		t.Errorf("counts %v, want %v:\n%s", got, want, r.stdout)
+	}
+	if !strings.Contains(r.stdout, "FUNC") || !strings.Contains(r.stdout, "COUNT") {
+		t.Errorf("no FUNC/COUNT header:\n%s", r.stdout)
+	}
+}
+
+// schedRun is a scheduler tool's report on the bursts workload.
+type schedRun struct {
+	text         string
+	count, total int
+	buckets      map[string]int // "[16K, 32K)" -> count
+}
+
+// traceBursts starts bursts (ROUNDS SPIN_MS SLEEP_MS) held at its prompt,
+// runs tool with -p on it, releases it once the tool is attached, and
+// interrupts the tool after the workload exits.
+func traceBursts(t *testing.T, bursts []string, tool ...string) schedRun {
+	t.Helper()
+	work, pid, release := startHeld(t, "bursts", bursts...)
+	l := startLive(t, "Tracing", append(tool, "-p", strconv.Itoa(pid))...)
+	release()
+	if err := work.Wait(); err != nil {
+		t.Fatalf("bursts: %v", err)
+	}
+	text := strings.Join(l.stop(t), "\n")
+	run := schedRun{text: text, buckets: map[string]int{}}
+	for _, m := range regexp.MustCompile(`(?m)^(\[[^)\]]+[)\]]) +(\d+) \|`).FindAllStringSubmatch(text, -1) {
+		run.buckets[m[1]], _ = strconv.Atoi(m[2])
+	}
+	m := regexp.MustCompile(`(?m)^@usecs_stats: count (\d+), average \d+, total (\d+)$`).FindStringSubmatch(text)
+	if m == nil {
+		t.Fatalf("%s: no @usecs_stats line:\n%s", tool[0], text)
+	}
+	run.count, _ = strconv.Atoi(m[1])
+	run.total, _ = strconv.Atoi(m[2])
+	if !strings.HasPrefix(text, "@usecs: \n") {
+		t.Errorf("%s: report does not start with the @usecs histogram:\n%s", tool[0], text)
+	}
+	return run
+}
+
+// TestRunqlatTool: a thread that only naps is woken once per nap (and once
+// by its release line); each wakeup is one latency sample, and on a
+// machine not starved for CPU each wait is under 100 ms.
+func TestRunqlatTool(t *testing.T) {
+	requireRoot(t)
+	r := traceBursts(t, []string{"20", "0", "5"}, "runqlat")
+	// Preemptions also count, but a thread that spins 0 ms is rarely preempted.
+	if r.count < 21 || r.count > 30 {
+		t.Errorf("%d latency samples, want 21 (20 naps and the release):\n%s", r.count, r.text)
+	}
+	if r.total > 100000*r.count {
+		t.Errorf("total %d µs for %d waits:\n%s", r.total, r.count, r.text)
+	}
+}
+
+// TestCpudistTool: bursts runs 10 × 20 ms of CPU time, so however the
+// scheduler cuts them, the on-CPU stints add up to 200 ms (plus its
+// start-up and exit, less the few percent by which the scheduler's
+// accounting and the tracepoint's clock differ); off CPU, its ten 20 ms naps each land at 16 ms or
+// more.
+func TestCpudistTool(t *testing.T) {
+	requireRoot(t)
+	on := traceBursts(t, []string{"10", "20", "20"}, "cpudist")
+	// sched_switch wall time tracks the thread's CPU clock within a few
+	// percent: 194.1 to 201.5 ms measured on a loaded 2-CPU machine.
+	if on.total < 180000 || on.total > 230000 {
+		t.Errorf("on-CPU total %d µs, want 180000 to 230000:\n%s", on.total, on.text)
+	}
+	if on.count < 11 {
+		t.Errorf("%d on-CPU stints, want at least 11 (ten bursts and the exit):\n%s", on.count, on.text)
+	}
+	off := traceBursts(t, []string{"10", "20", "20"}, "cpudist", "-O")
+	long := 0
+	for _, b := range []string{"[16K, 32K)", "[32K, 64K)", "[64K, 128K)"} {
+		long += off.buckets[b]
+	}
+	if long < 10 || off.total < 200000 {
+		t.Errorf("off-CPU: %d stints of 16 ms or more and %d µs in all, want at least 10 and 200000:\n%s", long, off.total, off.text)
+	}
+}
