@@ -136,3 +136,32 @@ func TestCpudistTool(t *testing.T) {
 		t.Errorf("off-CPU: %d stints of 16 ms or more and %d µs in all, want at least 10 and 200000:\n%s", long, off.total, off.text)
 	}
 }
+
+// TestOffcputimeTool: a thread that naps 10 × 20 ms is off the CPU at
+// least 200 ms in all, under kernel stacks through schedule().
+func TestOffcputimeTool(t *testing.T) {
+	requireRoot(t)
+	work, pid, release := startHeld(t, "bursts", "10", "0", "20")
+	l := startLive(t, "Tracing off-CPU", "offcputime", "-p", strconv.Itoa(pid))
+	release()
+	if err := work.Wait(); err != nil {
+		t.Fatalf("bursts: %v", err)
+	}
+	lines := l.stop(t)
+	total, schedule := 0, false
+	for i, line := range lines {
+		if strings.TrimSpace(line) == "schedule" {
+			schedule = true
+		}
+		if strings.HasPrefix(line, "    -") && strings.Contains(line, " bursts ("+strconv.Itoa(pid)+")") && i+1 < len(lines) {
+			n, err := strconv.Atoi(strings.TrimSpace(lines[i+1]))
+			if err != nil {
+				t.Fatalf("no total after %q", line)
+			}
+			total += n
+		}
+	}
+	if total < 190000 || !schedule {
+		t.Errorf("off-CPU total %d µs (want at least 10 × 20 ms), schedule() seen: %v\n%s", total, schedule, strings.Join(lines, "\n"))
+	}
+}
