@@ -21,6 +21,7 @@ type kernelInfo struct {
 	btf     *btf.Spec
 	btfErr  error
 	btfDone bool
+	config  map[string]string // kernel.config's options, read on first use
 }
 
 // installKernelModule adds the global table kernel: what the running
@@ -31,6 +32,7 @@ func (r *Runtime) installKernelModule() {
 	r.kinfo = k
 	t := r.L.SetFuncs(r.L.NewTable(), map[string]lua.LGFunction{
 		"release":      k.release,
+		"config":       k.kernelConfig,
 		"has_field":    k.hasField,
 		"enum":         k.enum,
 		"has_function": k.hasFunction,

@@ -36,6 +36,9 @@ func TestKernelModule(t *testing.T) {
 		{`return kernel.enum("sock_type")[1]`, "SOCK_STREAM"},
 		{`return tostring(kernel.has_function("vfs_read"))`, "true"},
 		{`return tostring(kernel.has_function("no_such_function_at_all"))`, "false"},
+		// BPF and BTF are what luatrace runs on; the short name works too.
+		{`return kernel.config("CONFIG_BPF_SYSCALL") .. kernel.config("DEBUG_INFO_BTF")`, "yy"},
+		{`return tostring(kernel.config("CONFIG_NO_SUCH_OPTION_EVER"))`, "nil"},
 	}
 	for _, tc := range tests {
 		got, err := luaResult(t, tc.code)
