@@ -50,7 +50,7 @@ func decodeBTF(L *lua.LState, t btf.Type, b []byte) lua.LValue {
 		}
 		return t
 	case *btf.Struct, *btf.Union:
-		members, _ := structMembers(x)
+		members, _ := capture.Members(x)
 		t := L.NewTable()
 		for _, m := range members {
 			if m.Name == "" {
@@ -136,14 +136,4 @@ func encodeBTF(t btf.Type, v lua.LValue, out []byte) error {
 		return err
 	}
 	return fmt.Errorf("cannot store a %s", capture.TypeName(t))
-}
-
-func structMembers(t btf.Type) ([]btf.Member, bool) {
-	switch x := t.(type) {
-	case *btf.Struct:
-		return x.Members, true
-	case *btf.Union:
-		return x.Members, true
-	}
-	return nil, false
 }

@@ -306,7 +306,7 @@ func (r *Runtime) rows(L *lua.LState, m *luaMap) ([]*mapRow, error) {
 			byKey[id] = row
 			out = append(out, row)
 		}
-		row.value.Merge(aggtext.Value{Count: e.Value.Count, Sum: e.Value.Sum, Min: e.Value.Min, Max: e.Value.Max})
+		row.value.Merge(e.Value)
 		row.buckets[binary.LittleEndian.Uint64(e.Key[len(e.Key)-8:])] += e.Value.Count
 	}
 	return out, nil

@@ -44,10 +44,6 @@ var probeOptions = map[string]string{
 	"into":     "map or list of maps (map.count{...}): aggregated in the kernel",
 }
 
-// Options the capture and aggregation engines will add; named here so the
-// error says what is missing rather than calling them typos.
-var laterOptions = map[string]bool{"stack": true}
-
 func (r *Runtime) installProbe() {
 	mt := r.L.NewTypeMetatable(probeTypeName)
 	r.L.SetField(mt, "__index", r.L.SetFuncs(r.L.NewTable(), map[string]lua.LGFunction{
@@ -215,8 +211,9 @@ func parseProbeOptions(t *lua.LTable) (parsedOptions, error) {
 				err = fmt.Errorf(`option on_error must be "continue" or "exit", got %s`, v.String())
 			}
 		default:
-			if laterOptions[string(key)] {
-				err = fmt.Errorf("option %q needs the capture engine, which this build does not include yet", string(key))
+			if string(key) == "stack" {
+				// bpftrace users look for this; stacks are capture fields here.
+				err = fmt.Errorf(`there is no option stack: capture stacks as fields, e.g. fields = { ks = "kstack", us = "ustack" }`)
 				return
 			}
 			err = fmt.Errorf("unknown option %q (known: %s)", string(key), knownOptions())

@@ -70,3 +70,6 @@ func Underlying(t btf.Type) btf.Type { return underlying(t) }
 
 // TypeName renders t as C ("struct task_struct *").
 func TypeName(t btf.Type) string { return typeName(t) }
+
+// Members lists a struct's or union's members (false for other types).
+func Members(t btf.Type) ([]btf.Member, bool) { return compositeMembers(underlying(t)) }

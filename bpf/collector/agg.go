@@ -233,7 +233,7 @@ func (a *AggMap) Entries() ([]AggEntry, error) {
 	for it.Next(&key, &per) {
 		e := AggEntry{Key: append([]byte(nil), key...)}
 		for _, v := range per {
-			e.Value.merge(AggValue(v))
+			e.Value.Merge(AggValue(v))
 		}
 		out = append(out, e)
 	}
@@ -280,7 +280,7 @@ func (a *AggMap) mergeCache(entries []AggEntry) ([]AggEntry, error) {
 			}
 			v := AggValue{Count: c.Value.Count, Sum: c.Value.Sum, Min: c.Value.Min, Max: c.Value.Max}
 			if i, ok := byKey[string(c.Key[:])]; ok {
-				entries[i].Value.merge(v)
+				entries[i].Value.Merge(v)
 				continue
 			}
 			if uint32(len(entries)) >= a.MaxEntries {
@@ -294,8 +294,8 @@ func (a *AggMap) mergeCache(entries []AggEntry) ([]AggEntry, error) {
 	return entries, nil
 }
 
-// merge folds b into v.
-func (v *AggValue) merge(b AggValue) {
+// Merge folds b into v.
+func (v *AggValue) Merge(b AggValue) {
 	if b.Count == 0 {
 		return
 	}
@@ -308,6 +308,9 @@ func (v *AggValue) merge(b AggValue) {
 	v.Count += b.Count
 	v.Sum += b.Sum
 }
+
+// Add folds one value x into v.
+func (v *AggValue) Add(x int64) { v.Merge(AggValue{Count: 1, Sum: x, Min: x, Max: x}) }
 
 func (a *AggMap) clearCache() error {
 	cpus, err := ebpf.PossibleCPU()

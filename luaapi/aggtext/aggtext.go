@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/luatrace/luatrace/bpf/collector"
 )
 
 // Kind is how a map aggregates.
@@ -35,37 +37,9 @@ var Kinds = map[string]Kind{"count": Count, "sum": Sum, "min": Min, "max": Max, 
 // IsHist reports whether k counts per bucket.
 func (k Kind) IsHist() bool { return k == Hist || k == LinearHist }
 
-// Value is one key's aggregate of the values it saw.
-type Value struct {
-	Count, Sum, Min, Max int64
-}
-
-// Add folds v into a.
-func (a *Value) Add(v int64) {
-	if a.Count == 0 || v < a.Min {
-		a.Min = v
-	}
-	if a.Count == 0 || v > a.Max {
-		a.Max = v
-	}
-	a.Count++
-	a.Sum += v
-}
-
-// Merge folds another aggregate into a.
-func (a *Value) Merge(b Value) {
-	if b.Count == 0 {
-		return
-	}
-	if a.Count == 0 || b.Min < a.Min {
-		a.Min = b.Min
-	}
-	if a.Count == 0 || b.Max > a.Max {
-		a.Max = b.Max
-	}
-	a.Count += b.Count
-	a.Sum += b.Sum
-}
+// Value is one key's aggregate of the values it saw: count, sum, min
+// and max, as the kernel keeps it (Add and Merge fold in more).
+type Value = collector.AggValue
 
 // Scalar is the number a map of kind k shows for a: the count, sum, min,
 // max or average (integer, as bpftrace). Histograms show their count.

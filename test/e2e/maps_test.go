@@ -7,8 +7,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/luatrace/luatrace/test/testenv"
 )
 
 // mapsScript feeds every kind of in-kernel map from the workload's
@@ -74,7 +72,6 @@ func TestMapsMatchBpftrace(t *testing.T) {
 		}
 		t.Skip("bpftrace not installed (apt-get install bpftrace)")
 	}
-	_ = testenv.RequireRoot
 	workload := bin(t, "getppid_loop") + " 1000"
 	prog := `tracepoint:syscalls:sys_enter_getppid /comm == "getppid_loop"/ {
 	@c[comm] = count(); @s[comm] = sum(args->__syscall_nr); @mx[comm] = max(args->__syscall_nr * 3);
@@ -165,5 +162,34 @@ probe("interval:ms:700", function()
 end)`).expectOK(t)
 	if !strings.Contains(r.stdout, "named=true lost=0 0\n") {
 		t.Errorf("output:\n%s", r.stdout)
+	}
+}
+
+// TestMapsJSON: with -f json a printed map is one "map" record (keys to
+// values) and a histogram one "hist" record of buckets.
+func TestMapsJSON(t *testing.T) {
+	requireRoot(t)
+	r := luatrace(t, "-f", "json", "-c", bin(t, "getppid_loop")+" 100", "-e", `
+c = map.count{ key = "comm" }
+h = map.hist{ value = "args.__syscall_nr" }
+probe("tracepoint:syscalls:sys_enter_getppid", { comm = "getppid_loop", into = { c, h } })
+probe("END", function() print(c) print(h) end)`).expectOK(t)
+	for _, want := range []string{
+		`{"type": "map", "data": {"@c":{"getppid_loop":100}}}`,
+		`{"type": "hist", "data": {"@h":[{"count":100,"max":127,"min":64}]}}`,
+	} {
+		if !strings.Contains(r.stdout, want+"\n") {
+			t.Errorf("missing %s in:\n%s", want, r.stdout)
+		}
+	}
+}
+
+// TestStackOptionPointsToFields: bpftrace users reaching for a stack
+// option get one sentence naming the capture fields instead.
+func TestStackOptionPointsToFields(t *testing.T) {
+	requireRoot(t)
+	r := luatrace(t, "-e", `probe("tracepoint:syscalls:sys_enter_getppid", { stack = true }, function(e) end)`)
+	if r.code != 2 || !strings.Contains(r.stderr, `fields = { ks = "kstack", us = "ustack" }`) || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 }
