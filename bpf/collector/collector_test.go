@@ -8,6 +8,7 @@ import (
 	"github.com/cilium/ebpf/link"
 	"github.com/cilium/ebpf/rlimit"
 
+	"github.com/luatrace/luatrace/bpf/tracefs"
 	"github.com/luatrace/luatrace/test/testenv"
 )
 
@@ -15,6 +16,11 @@ func loadForTest(t *testing.T) *Collector {
 	t.Helper()
 	testenv.RequireRoot(t)
 	if err := rlimit.RemoveMemlock(); err != nil {
+		t.Fatal(err)
+	}
+	// Tracepoint tests attach through tracefs, which a fresh machine has
+	// not mounted; luatrace mounts it, and so must its tests.
+	if _, err := tracefs.Mount(); err != nil {
 		t.Fatal(err)
 	}
 	c, err := Load(Options{})
