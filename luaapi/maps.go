@@ -486,6 +486,13 @@ func (r *Runtime) mapGet(L *lua.LState) int {
 			want = append(want, keyText(L.Get(i)))
 		}
 	}
+	if m.local == nil && len(want) != len(m.keys) {
+		keyed := "has no key"
+		if len(m.keys) > 0 {
+			keyed = "is keyed by " + strings.Join(m.keys, ", ")
+		}
+		L.ArgError(2, fmt.Sprintf("map %s %s; got %d key values", r.mapName(m), keyed, len(want)))
+	}
 	rows, err := r.rows(L, m)
 	if err != nil {
 		L.RaiseError("map %s: %s", r.mapName(m), err.Error())
@@ -567,15 +574,25 @@ func (r *Runtime) mapLost(L *lua.LState) int {
 // mapPrint implements m:print{top=N}.
 func (r *Runtime) mapPrint(L *lua.LState) int {
 	m := checkMap(L, 1)
-	top := 0
-	if opts, ok := L.Get(2).(*lua.LTable); ok {
-		if n, ok := opts.RawGetString("top").(lua.LNumber); ok {
-			top = int(n)
-		}
-	} else if n, ok := L.Get(2).(lua.LNumber); ok {
-		top = int(n)
+	top := lua.LValue(lua.LNil)
+	switch opts := L.Get(2).(type) {
+	case *lua.LTable:
+		opts.ForEach(func(k, v lua.LValue) {
+			if k != lua.LString("top") {
+				L.ArgError(2, fmt.Sprintf("unknown option %q (known: top)", keyText(k)))
+			}
+		})
+		top = opts.RawGetString("top")
+	case lua.LNumber, *lua.LNilType:
+		top = opts
+	default:
+		L.ArgError(2, "options table or number of rows expected, got "+opts.Type().String())
 	}
-	r.printMap(L, m, top)
+	n, ok := top.(lua.LNumber)
+	if top != lua.LNil && (!ok || n < 0 || n != lua.LNumber(int(n))) {
+		L.ArgError(2, "top must be a number of rows, got "+top.String())
+	}
+	r.printMap(L, m, int(n))
 	return 0
 }
 
