@@ -119,17 +119,16 @@ func (r *Runtime) newKernelMap(kindName string, kind aggtext.Kind) lua.LGFunctio
 				}
 			case "name":
 				m.name = strings.TrimPrefix(v.String(), "@")
-			case "max":
-				n, ok := v.(lua.LNumber)
-				if !ok || n < 1 || n > 1<<24 || float64(n) != float64(int(n)) {
-					err = fmt.Errorf("max must be a number of keys from 1 to %d, got %s", 1<<24, v.String())
+			case limitOption(kind):
+				m.max, err = keyLimit(k.String(), v)
+			case "min", "max", "step":
+				// A linear histogram's bounds, read by linearBounds.
+				if kind == aggtext.LinearHist {
+					break
 				}
-				m.max = uint32(n)
-			case "min", "step":
+				fallthrough
 			default:
-				if !(kind == aggtext.LinearHist && k.String() == "max") {
-					err = fmt.Errorf("map.%s has no option %q (known: key, value, name, max%s)", kindName, k.String(), linearOptions(kind))
-				}
+				err = fmt.Errorf("map.%s has no option %q (known: key, value, name, %s)", kindName, k.String(), linearOptions(kind))
 			}
 		})
 		if err == nil {
@@ -145,14 +144,31 @@ func (r *Runtime) newKernelMap(kindName string, kind aggtext.Kind) lua.LGFunctio
 
 func linearOptions(kind aggtext.Kind) string {
 	if kind == aggtext.LinearHist {
-		return "; lhist: min, max (the upper bound), step; size with entries"
+		return "min, max (the upper bound), step, entries (the key limit)"
 	}
-	return ""
+	return "max (the key limit)"
+}
+
+// limitOption names the option of a map's key limit: entries for a
+// linear histogram, whose max is its upper bound, else max.
+func limitOption(kind aggtext.Kind) string {
+	if kind == aggtext.LinearHist {
+		return "entries"
+	}
+	return "max"
+}
+
+// keyLimit reads the number of keys a map holds.
+func keyLimit(name string, v lua.LValue) (uint32, error) {
+	n, ok := v.(lua.LNumber)
+	if !ok || n < 1 || n > 1<<24 || float64(n) != float64(int(n)) {
+		return 0, fmt.Errorf("%s must be a number of keys from 1 to %d, got %s", name, 1<<24, v.String())
+	}
+	return uint32(n), nil
 }
 
 // checkValue checks the value expression against the kind, and reads a
-// linear histogram's bounds (where max is the upper bound, and the key
-// limit is spelled entries).
+// linear histogram's bounds.
 func (m *luaMap) checkValue(kindName string, opts *lua.LTable) error {
 	switch {
 	case m.kind == aggtext.Count && m.value != "":
@@ -162,10 +178,6 @@ func (m *luaMap) checkValue(kindName string, opts *lua.LTable) error {
 	}
 	if m.kind != aggtext.LinearHist {
 		return nil
-	}
-	m.max = DefaultMapEntries
-	if n, ok := opts.RawGetString("entries").(lua.LNumber); ok {
-		m.max = uint32(n)
 	}
 	return m.linearBounds(opts)
 }
