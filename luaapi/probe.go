@@ -263,6 +263,10 @@ func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
 		if len(po.fields) > 0 || po.filter != "" || len(po.into) > 0 || len(t.USDTArgs) > 0 {
 			if prog, err = compileCapture(k, &t, po.fields, po.filter, po.into, &tspec); err != nil {
 				r.unlink(p)
+				if p.Spec.Wildcard() {
+					// Say which of the matches the expressions do not fit.
+					return fmt.Errorf("probe %q at %s: %w", p.Spec.Raw, t.Name, err)
+				}
 				return fmt.Errorf("probe %q: %w", p.Spec.Raw, err)
 			}
 			if r.opts.Verbose {
