@@ -51,7 +51,7 @@ func TestAliasFailedCandidateLeavesNothing(t *testing.T) {
 probe("x:read", function() end)
 probe("BEGIN", function() print("ready") end)`
 	cmd, rd, stderr := runUntilReady(t, "-v", "-e", script)
-	_, links := bpfObjects(t, cmd.Process.Pid)
+	links := heldBPF(t, cmd.Process.Pid).links
 	cmd.Process.Kill()
 	io.Copy(io.Discard, rd)
 	cmd.Wait() // stderr is complete, and no longer written, after Wait

@@ -1,0 +1,261 @@
+package e2e
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"regexp"
+	"runtime"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
+	"golang.org/x/sys/unix"
+)
+
+// bpfIDs are BPF objects by id. Ids are global and never reused while the
+// object lives, so "the ids a process held are gone" is a check of that
+// process alone, whatever other tests load meanwhile.
+type bpfIDs struct {
+	progs, links, maps map[uint32]bool
+}
+
+var fdinfoIDs = regexp.MustCompile(`(?m)^(prog_id|link_id|map_id):\s+(\d+)$`)
+
+// heldBPF lists the BPF programs, links and maps process pid holds.
+func heldBPF(t *testing.T, pid int) bpfIDs {
+	t.Helper()
+	var ids bpfIDs
+	if err := ids.addHeld(pid); err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+// addHeld adds the BPF objects process pid holds file descriptors of,
+// from /proc/PID/fdinfo.
+func (ids *bpfIDs) addHeld(pid int) error {
+	dir := fmt.Sprintf("/proc/%d/fdinfo", pid)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		fd, _ := strconv.Atoi(e.Name())
+		ids.addFD(pid, fd)
+	}
+	return nil
+}
+
+// addFD adds the BPF object behind file descriptor fd of process pid, if
+// it is one.
+func (ids *bpfIDs) addFD(pid, fd int) {
+	if ids.progs == nil {
+		ids.progs, ids.links, ids.maps = map[uint32]bool{}, map[uint32]bool{}, map[uint32]bool{}
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/fdinfo/%d", pid, fd))
+	if err != nil {
+		return // closed meanwhile, or never open
+	}
+	for _, m := range fdinfoIDs.FindAllStringSubmatch(string(b), -1) {
+		id, _ := strconv.ParseUint(m[2], 10, 32)
+		map[string]map[uint32]bool{"prog_id": ids.progs, "link_id": ids.links, "map_id": ids.maps}[m[1]][uint32(id)] = true
+	}
+}
+
+func (ids bpfIDs) String() string {
+	return fmt.Sprintf("%d programs, %d links, %d maps", len(ids.progs), len(ids.links), len(ids.maps))
+}
+
+// alive counts the objects that still exist.
+func (ids bpfIDs) alive() int {
+	n := 0
+	for id := range ids.progs {
+		if p, err := ebpf.NewProgramFromID(ebpf.ProgramID(id)); err == nil {
+			p.Close()
+			n++
+		}
+	}
+	for id := range ids.links {
+		if l, err := link.NewFromID(link.ID(id)); err == nil {
+			l.Close()
+			n++
+		}
+	}
+	for id := range ids.maps {
+		if m, err := ebpf.NewMapFromID(ebpf.MapID(id)); err == nil {
+			m.Close()
+			n++
+		}
+	}
+	return n
+}
+
+// waitFreed fails unless every object is gone within 20 s: the kernel
+// frees them asynchronously after the last reference goes.
+func (ids bpfIDs) waitFreed(t *testing.T, after string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for {
+		n := ids.alive()
+		if n == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%d of the %s luatrace held still exist 20 s after %s", n, ids, after)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// runOwned runs luatrace to completion like luatrace(), under ptrace, to
+// learn every BPF object it held however quickly it fails: each file
+// descriptor is read from /proc/PID/fdinfo as it is closed (at the entry
+// of close(2)) and as the process exits (PTRACE_EVENT_EXIT, before the
+// kernel closes what is left). It returns them, to check that they are
+// freed once luatrace is gone.
+func runOwned(t *testing.T, args ...string) (result, bpfIDs) {
+	t.Helper()
+	dir := t.TempDir()
+	stdout, err := os.Create(dir + "/stdout")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr, err := os.Create(dir + "/stderr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	devnull, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devnull.Close()
+	argv := append([]string{bin(t, "luatrace")}, args...)
+	type outcome struct {
+		ids      bpfIDs
+		status   unix.WaitStatus
+		timedOut bool
+		err      error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		// The tracer is this thread: every ptrace request must come from
+		// it, and it ends with the goroutine, which kills the tracee if
+		// anything went wrong (PTRACE_O_EXITKILL).
+		runtime.LockOSThread()
+		var o outcome
+		o.status, o.timedOut, o.err = traceToExit(argv, build(t), []*os.File{devnull, stdout, stderr}, &o.ids)
+		done <- o
+	}()
+	o := <-done
+	if o.err != nil {
+		t.Fatalf("run %q under ptrace: %v", args, o.err)
+	}
+	out, _ := os.ReadFile(dir + "/stdout")
+	errb, _ := os.ReadFile(dir + "/stderr")
+	if o.timedOut {
+		t.Fatalf("luatrace %q did not finish within a minute\nstdout:\n%s\nstderr:\n%s", args, out, errb)
+	}
+	r := result{stdout: string(out), stderr: string(errb), code: o.status.ExitStatus()}
+	if o.status.Signaled() {
+		r.code = 128 + int(o.status.Signal())
+	}
+	return r, o.ids
+}
+
+// traceToExit starts argv traced and runs it to its end, collecting the
+// BPF objects it holds. It must run on a locked OS thread.
+func traceToExit(argv []string, dir string, files []*os.File, ids *bpfIDs) (status unix.WaitStatus, timedOut bool, err error) {
+	proc, err := os.StartProcess(argv[0], argv, &os.ProcAttr{Dir: dir, Files: files, Sys: &unix.SysProcAttr{Ptrace: true}})
+	if err != nil {
+		return 0, false, err
+	}
+	defer proc.Release()
+	pid := proc.Pid
+	// The child stops with SIGTRAP after exec.
+	if _, err := unix.Wait4(pid, &status, unix.WALL, nil); err != nil {
+		return 0, false, err
+	}
+	opts := unix.PTRACE_O_TRACECLONE | unix.PTRACE_O_TRACEEXIT | unix.PTRACE_O_EXITKILL | unix.PTRACE_O_TRACESYSGOOD
+	if err := unix.PtraceSetOptions(pid, opts); err != nil {
+		proc.Kill()
+		return 0, false, fmt.Errorf("set ptrace options: %w", err)
+	}
+	if err := unix.PtraceSyscall(pid, 0); err != nil {
+		return 0, false, err
+	}
+	var late atomic.Bool
+	deadline := time.AfterFunc(time.Minute, func() {
+		late.Store(true)
+		unix.Kill(pid, unix.SIGKILL)
+	})
+	defer deadline.Stop()
+	seen := map[int]bool{pid: true} // threads past their first stop
+	for {
+		// __WNOTHREAD: only this thread's children and tracees, never
+		// processes other tests started.
+		tid, err := unix.Wait4(-1, &status, unix.WALL|unix.WNOTHREAD, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return 0, late.Load(), err
+		}
+		if status.Exited() || status.Signaled() {
+			if tid == pid {
+				return status, late.Load(), nil
+			}
+			continue
+		}
+		if !status.Stopped() {
+			continue
+		}
+		sig := status.StopSignal()
+		switch {
+		case sig == unix.SIGTRAP|0x80:
+			if fd, ok := closing(tid); ok {
+				ids.addFD(pid, fd)
+			}
+			sig = 0
+		case sig == unix.SIGTRAP && status.TrapCause() == unix.PTRACE_EVENT_EXIT:
+			// Files are still open: the thread has not left do_exit.
+			ids.addHeld(pid)
+			sig = 0
+		case !seen[tid]:
+			seen[tid] = true
+			sig = 0 // a new thread's first stop, SIGSTOP
+		case sig == unix.SIGTRAP && status.TrapCause() > 0, !signalDelivery(tid):
+			sig = 0 // a clone event, or a group stop
+		}
+		unix.PtraceSyscall(tid, int(sig))
+	}
+}
+
+// closing reports the file descriptor thread tid is about to close, when
+// it stopped at the entry of close(2).
+func closing(tid int) (int, bool) {
+	// struct ptrace_syscall_info: op, 3 pad bytes, arch, ip, sp, then for
+	// an entry the syscall number and its arguments.
+	var info [88]byte
+	_, _, errno := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_GET_SYSCALL_INFO, uintptr(tid), uintptr(len(info)), uintptr(unsafe.Pointer(&info[0])), 0, 0)
+	if errno != 0 || info[0] != unix.PTRACE_SYSCALL_INFO_ENTRY {
+		return 0, false
+	}
+	nr, fd := binary.LittleEndian.Uint64(info[24:]), binary.LittleEndian.Uint64(info[32:])
+	return int(int32(fd)), nr == unix.SYS_CLOSE
+}
+
+// signalDelivery tells a signal about to be delivered, which must be
+// passed on, from a group stop: only the former has siginfo.
+func signalDelivery(tid int) bool {
+	var info [128]byte
+	_, _, errno := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_GETSIGINFO, uintptr(tid), 0, uintptr(unsafe.Pointer(&info[0])), 0, 0)
+	return errno == 0
+}
