@@ -22,6 +22,7 @@ type badInput struct {
 	// args is the command line; {ufuncs}, {usdtprobes} and {dir} (a
 	// folder with the files badInputFiles writes) are replaced.
 	args []string
+	env  []string // added to the environment
 	code int
 	// msg must match the first line of stderr, and name the input.
 	msg string
@@ -198,6 +199,7 @@ func badInputs() []badInput {
 		{name: "-l with two patterns", args: []string{"-l", "a", "b"}, code: 2, msg: `-l takes one pattern`},
 		{name: "-l matching nothing", args: []string{"-l", "bogus:*"}, code: 2, msg: `no probe point matches "bogus:\*"`},
 		{name: "doc of a missing module", args: []string{"doc", "nosuchmodule"}, code: 2, msg: `no module "nosuchmodule"`},
+		{name: "internal switch in the environment", env: []string{"LUATRACE_EXEC_CHILD=1"}, args: e(`print("ran")`), code: 0, msg: `^$`},
 		{name: "tool option unknown", args: []string{"opensnoop", "--zzz"}, code: 2, msg: `--zzz`, pending: "h11a"},
 		{name: "tool option not a number", args: []string{"opensnoop", "-p", "abc"}, code: 2, msg: `^opensnoop: -p needs a number, got 'abc'`},
 	}
@@ -238,7 +240,7 @@ func TestBadInput(t *testing.T) {
 			for i, a := range tc.args {
 				args[i] = inArgs.Replace(a)
 			}
-			r, ids := runOwned(t, args...)
+			r, ids := runOwned(t, tc.env, args...)
 			out := r.stdout + r.stderr
 			if m := panicText.FindString(out); m != "" {
 				t.Errorf("Go crash text %q in the output:\n%s", m, out)
@@ -272,7 +274,7 @@ func TestBadInput(t *testing.T) {
 func TestOwnedObjectsSeenAtExit(t *testing.T) {
 	requireRoot(t)
 	for _, script := range []string{attached + `exit()`, attached + `error("stop here")`} {
-		r, ids := runOwned(t, "-e", script)
+		r, ids := runOwned(t, nil, "-e", script)
 		if len(ids.progs) == 0 || len(ids.links) == 0 || len(ids.maps) == 0 {
 			t.Errorf("%s: saw %s at exit (exit %d, stderr %q)", script, ids, r.code, r.stderr)
 		}

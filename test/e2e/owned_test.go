@@ -115,13 +115,14 @@ func (ids bpfIDs) waitFreed(t *testing.T, after string) {
 	}
 }
 
-// runOwned runs luatrace to completion like luatrace(), under ptrace, to
+// runOwned runs luatrace to completion like luatrace(), with env added to
+// the environment, under ptrace, to
 // learn every BPF object it held however quickly it fails: each file
 // descriptor is read from /proc/PID/fdinfo as it is closed (at the entry
 // of close(2)) and as the process exits (PTRACE_EVENT_EXIT, before the
 // kernel closes what is left). It returns them, to check that they are
 // freed once luatrace is gone.
-func runOwned(t *testing.T, args ...string) (result, bpfIDs) {
+func runOwned(t *testing.T, env []string, args ...string) (result, bpfIDs) {
 	t.Helper()
 	dir := t.TempDir()
 	stdout, err := os.Create(dir + "/stdout")
@@ -151,7 +152,11 @@ func runOwned(t *testing.T, args ...string) (result, bpfIDs) {
 		// anything went wrong (PTRACE_O_EXITKILL).
 		runtime.LockOSThread()
 		var o outcome
-		o.status, o.timedOut, o.err = traceToExit(argv, build(t), []*os.File{devnull, stdout, stderr}, &o.ids)
+		attr := &os.ProcAttr{Dir: build(t), Files: []*os.File{devnull, stdout, stderr}, Sys: &unix.SysProcAttr{Ptrace: true}}
+		if env != nil {
+			attr.Env = append(os.Environ(), env...)
+		}
+		o.status, o.timedOut, o.err = traceToExit(argv, attr, &o.ids)
 		done <- o
 	}()
 	o := <-done
@@ -172,8 +177,8 @@ func runOwned(t *testing.T, args ...string) (result, bpfIDs) {
 
 // traceToExit starts argv traced and runs it to its end, collecting the
 // BPF objects it holds. It must run on a locked OS thread.
-func traceToExit(argv []string, dir string, files []*os.File, ids *bpfIDs) (status unix.WaitStatus, timedOut bool, err error) {
-	proc, err := os.StartProcess(argv[0], argv, &os.ProcAttr{Dir: dir, Files: files, Sys: &unix.SysProcAttr{Ptrace: true}})
+func traceToExit(argv []string, attr *os.ProcAttr, ids *bpfIDs) (status unix.WaitStatus, timedOut bool, err error) {
+	proc, err := os.StartProcess(argv[0], argv, attr)
 	if err != nil {
 		return 0, false, err
 	}
