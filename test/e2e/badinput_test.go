@@ -261,8 +261,8 @@ func TestBadInput(t *testing.T) {
 			if m := internalLayer.FindString(r.stderr); m != "" {
 				t.Errorf("stderr speaks of %q, an internal layer:\n%s", m, r.stderr)
 			}
-			ids.waitFreed(t, "exit")
-			if len(args) == 2 && args[0] == "-e" && strings.HasPrefix(args[1], attached) && len(ids.links) == 0 {
+			ids.WaitFreed(t, "exit")
+			if len(args) == 2 && args[0] == "-e" && strings.HasPrefix(args[1], attached) && len(ids.Links) == 0 {
 				t.Errorf("the attached probe's link was not seen (%s): the nothing-left check saw nothing", ids)
 			}
 		})
@@ -275,9 +275,9 @@ func TestOwnedObjectsSeenAtExit(t *testing.T) {
 	requireRoot(t)
 	for _, script := range []string{attached + `exit()`, attached + `error("stop here")`} {
 		r, ids := runOwned(t, nil, "-e", script)
-		if len(ids.progs) == 0 || len(ids.links) == 0 || len(ids.maps) == 0 {
+		if len(ids.Progs) == 0 || len(ids.Links) == 0 || len(ids.Maps) == 0 {
 			t.Errorf("%s: saw %s at exit (exit %d, stderr %q)", script, ids, r.code, r.stderr)
 		}
-		ids.waitFreed(t, "exit")
+		ids.WaitFreed(t, "exit")
 	}
 }

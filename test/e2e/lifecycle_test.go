@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/luatrace/luatrace/test/testenv"
 )
 
 func TestBeginIntervalEndOrder(t *testing.T) {
@@ -177,13 +179,13 @@ probe("rawtracepoint:sched_switch", function() end)
 probe("profile:hz:49", function() end)
 probe("BEGIN", function() print("ready") end)`
 	cmd, _, _ := runUntilReady(t, "-e", script)
-	ids := heldBPF(t, cmd.Process.Pid)
-	if len(ids.progs) == 0 || len(ids.links) < 4 {
+	ids := testenv.HeldBPF(t, cmd.Process.Pid)
+	if len(ids.Progs) == 0 || len(ids.Links) < 4 {
 		t.Fatalf("luatrace holds %s, want programs and at least 4 links", ids)
 	}
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
-	ids.waitFreed(t, "kill -9")
+	ids.WaitFreed(t, "kill -9")
 }
 
 // SIGINT and SIGTERM end the trace as exit() does: END runs, everything is
@@ -196,7 +198,7 @@ func TestSignalsRunEndAndDetach(t *testing.T) {
 probe("BEGIN", function() print("ready") end)
 probe("END", function() print("end ran") end)`
 			cmd, rd, stderr := runUntilReady(t, "-e", script)
-			ids := heldBPF(t, cmd.Process.Pid)
+			ids := testenv.HeldBPF(t, cmd.Process.Pid)
 			cmd.Process.Signal(sig)
 			rest, _ := io.ReadAll(rd)
 			if err := cmd.Wait(); err != nil {
@@ -205,7 +207,7 @@ probe("END", function() print("end ran") end)`
 			if string(rest) != "end ran\n" {
 				t.Errorf("stdout after the signal %q, want END's output", rest)
 			}
-			ids.waitFreed(t, sig.String())
+			ids.WaitFreed(t, sig.String())
 		})
 	}
 }

@@ -1,128 +1,28 @@
 package e2e
 
 import (
-	"context"
 	"encoding/binary"
 	"fmt"
 	"os"
-	"regexp"
 	"runtime"
-	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
 	"unsafe"
 
-	"github.com/cilium/ebpf"
-	"github.com/cilium/ebpf/link"
 	"golang.org/x/sys/unix"
+
+	"github.com/luatrace/luatrace/test/testenv"
 )
 
-// bpfIDs are BPF objects by id. Ids are global and never reused while the
-// object lives, so "the ids a process held are gone" is a check of that
-// process alone, whatever other tests load meanwhile.
-type bpfIDs struct {
-	progs, links, maps map[uint32]bool
-}
-
-var fdinfoIDs = regexp.MustCompile(`(?m)^(prog_id|link_id|map_id):\s+(\d+)$`)
-
-// heldBPF lists the BPF programs, links and maps process pid holds.
-func heldBPF(t *testing.T, pid int) bpfIDs {
-	t.Helper()
-	var ids bpfIDs
-	if err := ids.addHeld(pid); err != nil {
-		t.Fatal(err)
-	}
-	return ids
-}
-
-// addHeld adds the BPF objects process pid holds file descriptors of,
-// from /proc/PID/fdinfo.
-func (ids *bpfIDs) addHeld(pid int) error {
-	dir := fmt.Sprintf("/proc/%d/fdinfo", pid)
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		fd, _ := strconv.Atoi(e.Name())
-		ids.addFD(pid, fd)
-	}
-	return nil
-}
-
-// addFD adds the BPF object behind file descriptor fd of process pid, if
-// it is one.
-func (ids *bpfIDs) addFD(pid, fd int) {
-	if ids.progs == nil {
-		ids.progs, ids.links, ids.maps = map[uint32]bool{}, map[uint32]bool{}, map[uint32]bool{}
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/fdinfo/%d", pid, fd))
-	if err != nil {
-		return // closed meanwhile, or never open
-	}
-	for _, m := range fdinfoIDs.FindAllStringSubmatch(string(b), -1) {
-		id, _ := strconv.ParseUint(m[2], 10, 32)
-		map[string]map[uint32]bool{"prog_id": ids.progs, "link_id": ids.links, "map_id": ids.maps}[m[1]][uint32(id)] = true
-	}
-}
-
-func (ids bpfIDs) String() string {
-	return fmt.Sprintf("%d programs, %d links, %d maps", len(ids.progs), len(ids.links), len(ids.maps))
-}
-
-// alive counts the objects that still exist.
-func (ids bpfIDs) alive() int {
-	n := 0
-	for id := range ids.progs {
-		if p, err := ebpf.NewProgramFromID(ebpf.ProgramID(id)); err == nil {
-			p.Close()
-			n++
-		}
-	}
-	for id := range ids.links {
-		if l, err := link.NewFromID(link.ID(id)); err == nil {
-			l.Close()
-			n++
-		}
-	}
-	for id := range ids.maps {
-		if m, err := ebpf.NewMapFromID(ebpf.MapID(id)); err == nil {
-			m.Close()
-			n++
-		}
-	}
-	return n
-}
-
-// waitFreed fails unless every object is gone within 20 s: the kernel
-// frees them asynchronously after the last reference goes.
-func (ids bpfIDs) waitFreed(t *testing.T, after string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	for {
-		n := ids.alive()
-		if n == 0 {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("%d of the %s luatrace held still exist 20 s after %s", n, ids, after)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-}
-
 // runOwned runs luatrace to completion like luatrace(), with env added to
-// the environment, under ptrace, to
-// learn every BPF object it held however quickly it fails: each file
+// the environment, under ptrace, to learn every BPF object it held
+// however quickly it fails: each file
 // descriptor is read from /proc/PID/fdinfo as it is closed (at the entry
 // of close(2)) and as the process exits (PTRACE_EVENT_EXIT, before the
 // kernel closes what is left). It returns them, to check that they are
 // freed once luatrace is gone.
-func runOwned(t *testing.T, env []string, args ...string) (result, bpfIDs) {
+func runOwned(t *testing.T, env []string, args ...string) (result, testenv.BPFIDs) {
 	t.Helper()
 	dir := t.TempDir()
 	stdout, err := os.Create(dir + "/stdout")
@@ -140,7 +40,7 @@ func runOwned(t *testing.T, env []string, args ...string) (result, bpfIDs) {
 	defer devnull.Close()
 	argv := append([]string{bin(t, "luatrace")}, args...)
 	type outcome struct {
-		ids      bpfIDs
+		ids      testenv.BPFIDs
 		status   unix.WaitStatus
 		timedOut bool
 		err      error
@@ -177,7 +77,7 @@ func runOwned(t *testing.T, env []string, args ...string) (result, bpfIDs) {
 
 // traceToExit starts argv traced and runs it to its end, collecting the
 // BPF objects it holds. It must run on a locked OS thread.
-func traceToExit(argv []string, attr *os.ProcAttr, ids *bpfIDs) (status unix.WaitStatus, timedOut bool, err error) {
+func traceToExit(argv []string, attr *os.ProcAttr, ids *testenv.BPFIDs) (status unix.WaitStatus, timedOut bool, err error) {
 	proc, err := os.StartProcess(argv[0], argv, attr)
 	if err != nil {
 		return 0, false, err
@@ -226,12 +126,12 @@ func traceToExit(argv []string, attr *os.ProcAttr, ids *bpfIDs) (status unix.Wai
 		switch {
 		case sig == unix.SIGTRAP|0x80:
 			if fd, ok := closing(tid); ok {
-				ids.addFD(pid, fd)
+				ids.AddFD(pid, fd)
 			}
 			sig = 0
 		case sig == unix.SIGTRAP && status.TrapCause() == unix.PTRACE_EVENT_EXIT:
 			// Files are still open: the thread has not left do_exit.
-			ids.addHeld(pid)
+			ids.AddHeld(pid)
 			sig = 0
 		case !seen[tid]:
 			seen[tid] = true

@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/luatrace/luatrace/test/testenv"
 )
 
 // TestREPLSession drives the real binary in a pseudo-terminal as a user
@@ -97,8 +99,8 @@ func TestREPLSession(t *testing.T) {
 	term.typeText("\x03")
 	term.expect("lua> ", wait)
 
-	ids := heldBPF(t, cmd.Process.Pid)
-	if len(ids.progs) == 0 || len(ids.links) == 0 {
+	ids := testenv.HeldBPF(t, cmd.Process.Pid)
+	if len(ids.Progs) == 0 || len(ids.Links) == 0 {
 		t.Fatalf("the session holds %s", ids)
 	}
 	if out := term.enter(":detach 1", "lua> ", wait); !strings.Contains(out, "detached tracepoint:syscalls:sys_enter_getppid") {
@@ -108,7 +110,7 @@ func TestREPLSession(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("luatrace after Ctrl-D: %v", err)
 	}
-	ids.waitFreed(t, "Ctrl-D")
+	ids.WaitFreed(t, "Ctrl-D")
 }
 
 // With stdin not a terminal, `luatrace repl` reads plain lines and prints
