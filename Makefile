@@ -65,10 +65,13 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -parallel $(FUZZPARALLEL) $$pkg; \
 	done
 
-# Needs root. Prints RSS over time and each SIGINT's exit time.
+# Needs root. Prints RSS over time and each SIGINT's exit time. SOAKRATE
+# paces the getppid flood (calls per second; 0: one CPU flat out).
 SOAKTIME ?= 10m
+SOAKRATE ?= 0
 soak:
-	$(GO) test -count=1 -timeout 0 -v -run TestSoak ./test/soak -soak=$(SOAKTIME)
+	$(GO) vet -tags soak ./test/soak
+	$(GO) test -tags soak -count=1 -timeout 0 -v -run TestSoak ./test/soak -soak=$(SOAKTIME) -soak.rate=$(SOAKRATE)
 
 clean:
 	rm -f $(BIN)
