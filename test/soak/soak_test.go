@@ -247,7 +247,7 @@ func TestSoak(t *testing.T) {
 			}
 			samples = append(samples, sample{time.Since(began), kb})
 			t.Logf("%7s  RSS %6d kB  %s", time.Since(began).Round(time.Second), kb, lastTick)
-			nextSample = nextSample.Add(every)
+			nextSample = time.Now().Add(every)
 		}
 		if time.Now().After(nextShort) {
 			sc := shortCases[i%len(shortCases)]
