@@ -5,6 +5,8 @@
 #   make generate   rebuild the BPF objects with bpf2go (needs clang)
 #   make vmtest     guest tests under QEMU on Debian's kernel (kprobe, fentry, modules)
 #   make bench      overhead benchmark against the empty-program floor and bpftrace
+#   make fuzz       each fuzz target for FUZZTIME (default 10m), one after another
+#   make soak       SOAKTIME (default 10m) of floods, churn and SIGINTs (not in CI)
 
 GO      ?= go
 BIN     ?= luatrace
@@ -12,7 +14,7 @@ GOFLAGS ?=
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: all build test unit vmtest generate check-generate bench clean
+.PHONY: all build test unit vmtest generate check-generate bench fuzz soak clean
 
 all: build
 
@@ -42,6 +44,34 @@ check-generate: generate
 
 bench: build
 	$(GO) run ./test/bench -luatrace ./$(BIN)
+
+# Fuzz targets as PACKAGE:TARGET. make test runs their seed corpora and
+# the crashers in testdata/fuzz; this runs the fuzzer itself. FUZZPARALLEL
+# is the fuzzing processes per target: raise it on a machine of your own.
+FUZZ_TARGETS := \
+	./bpf/probespec:FuzzParse \
+	./bpf/capture:FuzzCompile \
+	./bpf/capture:FuzzDecode \
+	./luaapi:FuzzDecodeTracepoint \
+	./bpf/usdt:FuzzParseArgs \
+	./bpf/usdt:FuzzParseNotes
+FUZZTIME     ?= 10m
+FUZZPARALLEL ?= 1
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name ($$pkg) for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -parallel $(FUZZPARALLEL) $$pkg; \
+	done
+
+# Needs root. Prints RSS over time and each SIGINT's exit time. SOAKRATE
+# paces the getppid flood (calls per second; 0: one CPU flat out).
+SOAKTIME ?= 10m
+SOAKRATE ?= 0
+soak:
+	$(GO) vet -tags soak ./test/soak
+	$(GO) test -tags soak -count=1 -timeout 0 -v -run TestSoak ./test/soak -soak=$(SOAKTIME) -soak.rate=$(SOAKRATE)
 
 clean:
 	rm -f $(BIN)

@@ -119,17 +119,16 @@ func (r *Runtime) newKernelMap(kindName string, kind aggtext.Kind) lua.LGFunctio
 				}
 			case "name":
 				m.name = strings.TrimPrefix(v.String(), "@")
-			case "max":
-				n, ok := v.(lua.LNumber)
-				if !ok || n < 1 || n > 1<<24 || float64(n) != float64(int(n)) {
-					err = fmt.Errorf("max must be a number of keys from 1 to %d, got %s", 1<<24, v.String())
+			case limitOption(kind):
+				m.max, err = keyLimit(k.String(), v)
+			case "min", "max", "step":
+				// A linear histogram's bounds, read by linearBounds.
+				if kind == aggtext.LinearHist {
+					break
 				}
-				m.max = uint32(n)
-			case "min", "step":
+				fallthrough
 			default:
-				if !(kind == aggtext.LinearHist && k.String() == "max") {
-					err = fmt.Errorf("map.%s has no option %q (known: key, value, name, max%s)", kindName, k.String(), linearOptions(kind))
-				}
+				err = fmt.Errorf("map.%s has no option %q (known: key, value, name, %s)", kindName, k.String(), linearOptions(kind))
 			}
 		})
 		if err == nil {
@@ -145,14 +144,31 @@ func (r *Runtime) newKernelMap(kindName string, kind aggtext.Kind) lua.LGFunctio
 
 func linearOptions(kind aggtext.Kind) string {
 	if kind == aggtext.LinearHist {
-		return "; lhist: min, max (the upper bound), step; size with entries"
+		return "min, max (the upper bound), step, entries (the key limit)"
 	}
-	return ""
+	return "max (the key limit)"
+}
+
+// limitOption names the option of a map's key limit: entries for a
+// linear histogram, whose max is its upper bound, else max.
+func limitOption(kind aggtext.Kind) string {
+	if kind == aggtext.LinearHist {
+		return "entries"
+	}
+	return "max"
+}
+
+// keyLimit reads the number of keys a map holds.
+func keyLimit(name string, v lua.LValue) (uint32, error) {
+	n, ok := v.(lua.LNumber)
+	if !ok || n < 1 || n > 1<<24 || float64(n) != float64(int(n)) {
+		return 0, fmt.Errorf("%s must be a number of keys from 1 to %d, got %s", name, 1<<24, v.String())
+	}
+	return uint32(n), nil
 }
 
 // checkValue checks the value expression against the kind, and reads a
-// linear histogram's bounds (where max is the upper bound, and the key
-// limit is spelled entries).
+// linear histogram's bounds.
 func (m *luaMap) checkValue(kindName string, opts *lua.LTable) error {
 	switch {
 	case m.kind == aggtext.Count && m.value != "":
@@ -162,10 +178,6 @@ func (m *luaMap) checkValue(kindName string, opts *lua.LTable) error {
 	}
 	if m.kind != aggtext.LinearHist {
 		return nil
-	}
-	m.max = DefaultMapEntries
-	if n, ok := opts.RawGetString("entries").(lua.LNumber); ok {
-		m.max = uint32(n)
 	}
 	return m.linearBounds(opts)
 }
@@ -486,6 +498,13 @@ func (r *Runtime) mapGet(L *lua.LState) int {
 			want = append(want, keyText(L.Get(i)))
 		}
 	}
+	if m.local == nil && len(want) != len(m.keys) {
+		keyed := "has no key"
+		if len(m.keys) > 0 {
+			keyed = "is keyed by " + strings.Join(m.keys, ", ")
+		}
+		L.ArgError(2, fmt.Sprintf("map %s %s; got %d key values", r.mapName(m), keyed, len(want)))
+	}
 	rows, err := r.rows(L, m)
 	if err != nil {
 		L.RaiseError("map %s: %s", r.mapName(m), err.Error())
@@ -567,15 +586,25 @@ func (r *Runtime) mapLost(L *lua.LState) int {
 // mapPrint implements m:print{top=N}.
 func (r *Runtime) mapPrint(L *lua.LState) int {
 	m := checkMap(L, 1)
-	top := 0
-	if opts, ok := L.Get(2).(*lua.LTable); ok {
-		if n, ok := opts.RawGetString("top").(lua.LNumber); ok {
-			top = int(n)
-		}
-	} else if n, ok := L.Get(2).(lua.LNumber); ok {
-		top = int(n)
+	top := lua.LValue(lua.LNil)
+	switch opts := L.Get(2).(type) {
+	case *lua.LTable:
+		opts.ForEach(func(k, v lua.LValue) {
+			if k != lua.LString("top") {
+				L.ArgError(2, fmt.Sprintf("unknown option %q (known: top)", keyText(k)))
+			}
+		})
+		top = opts.RawGetString("top")
+	case lua.LNumber, *lua.LNilType:
+		top = opts
+	default:
+		L.ArgError(2, "options table or number of rows expected, got "+opts.Type().String())
 	}
-	r.printMap(L, m, top)
+	n, ok := top.(lua.LNumber)
+	if top != lua.LNil && (!ok || n < 0 || n != lua.LNumber(int(n))) {
+		L.ArgError(2, "top must be a number of rows, got "+top.String())
+	}
+	r.printMap(L, m, int(n))
 	return 0
 }
 

@@ -174,7 +174,7 @@ func parseProbeOptions(t *lua.LTable) (parsedOptions, error) {
 		}
 		switch string(key) {
 		case "optional":
-			po.optional = lua.LVAsBool(v)
+			po.optional, err = boolOption("optional", v)
 		case "pid":
 			n, ok := v.(lua.LNumber)
 			if !ok || n <= 0 || float64(n) != float64(uint32(n)) {
@@ -192,7 +192,7 @@ func parseProbeOptions(t *lua.LTable) (parsedOptions, error) {
 		case "fields":
 			po.fields, err = parseFields(v)
 		case "entry":
-			po.entry = lua.LVAsBool(v)
+			po.entry, err = boolOption("entry", v)
 		case "into":
 			po.into, err = parseInto(v)
 		case "filter":
@@ -220,6 +220,16 @@ func parseProbeOptions(t *lua.LTable) (parsedOptions, error) {
 		}
 	})
 	return po, err
+}
+
+// boolOption reads a true/false option: a string such as "no" would be
+// true to Lua, the opposite of what its writer meant.
+func boolOption(name string, v lua.LValue) (bool, error) {
+	b, ok := v.(lua.LBool)
+	if !ok {
+		return false, fmt.Errorf("option %s must be true or false, got %s", name, v.Type())
+	}
+	return bool(b), nil
 }
 
 func knownOptions() string {
@@ -253,6 +263,10 @@ func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
 		if len(po.fields) > 0 || po.filter != "" || len(po.into) > 0 || len(t.USDTArgs) > 0 {
 			if prog, err = compileCapture(k, &t, po.fields, po.filter, po.into, &tspec); err != nil {
 				r.unlink(p)
+				if p.Spec.Wildcard() {
+					// Say which of the matches the expressions do not fit.
+					return fmt.Errorf("probe %q at %s: %w", p.Spec.Raw, t.Name, err)
+				}
 				return fmt.Errorf("probe %q: %w", p.Spec.Raw, err)
 			}
 			if r.opts.Verbose {

@@ -308,3 +308,38 @@ func TestCompileFilterGroups(t *testing.T) {
 		}
 	}
 }
+
+// Hostile expressions end in a clear error, in bounded time and stack.
+func TestExpressionLimits(t *testing.T) {
+	p := testProbes(t)["vfs_read%"]
+	tests := []struct{ as, expr, want string }{
+		{"field", strings.Repeat("(", 100000) + "arg0" + strings.Repeat(")", 100000), "an expression of 200004 bytes exceeds the limit of 4096"},
+		{"field", strings.Repeat("(", 200) + "arg0" + strings.Repeat(")", 200), "nests deeper than 64 levels at column 65"},
+		{"field", strings.Repeat("!", 3000) + "arg0", "nests deeper than 64 levels"},
+		{"field", strings.Repeat("arg0 + ", 500) + "1", "nests deeper than 64 levels"},
+		{"field", strings.Repeat("f(", 100) + strings.Repeat(")", 100), "nests deeper than 64 levels"},
+		{"filter", strings.Repeat("(pid == 1 || pid == 2) && ", 30) + "tid == 2", "expands to 160 comparisons or more"},
+		{"filter", strings.Repeat("!(pid == 1 && pid == 2) && ", 30) + "tid == 2", "expands to 160 comparisons or more"},
+		{"field", "arg0 / 0", "division by zero: / 0 is always 0 at column 6"},
+		{"field", "args.count % (0)", "division by zero: % 0 is always 0"},
+		{"filter", "pid / 0 == 1", "division by zero"},
+		{"value", "args.count % 0", "division by zero"},
+	}
+	for _, tc := range tests {
+		var err error
+		switch tc.as {
+		case "field":
+			_, err = Compile(p, map[string]string{"x": tc.expr})
+		case "filter":
+			_, err = CompileFilter(p, &Program{}, tc.expr)
+		case "value":
+			_, err = CompileMapUpdate(p, &Program{}, nil, tc.expr)
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s %.40q...: %v, want %q", tc.as, tc.expr, err, tc.want)
+		}
+		if err != nil && len(err.Error()) > 400 {
+			t.Errorf("%s %.40q...: a message of %d bytes", tc.as, tc.expr, len(err.Error()))
+		}
+	}
+}

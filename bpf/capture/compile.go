@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/cilium/ebpf/btf"
 
@@ -167,6 +168,13 @@ type val struct {
 	header          string
 }
 
+// snippet renders part of an expression inside a message, on one line:
+// whitespace is not significant in expressions, so tabs and newlines
+// become single spaces.
+func snippet(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
+}
+
 func (c *compiler) errorf(n node, format string, args ...any) error {
 	col := 0
 	if n != nil {
@@ -234,7 +242,7 @@ func (c *compiler) fieldOf(name string, tree node) (Field, error) {
 			return f, c.errorf(tree, "%s is an array; index it, or capture its bytes with buf()", typeName(v.typ))
 		case *btf.Struct, *btf.Union:
 			size, _ := typeSize(x)
-			return f, c.errorf(tree, "%s is a %s (%d bytes); name a member, or capture its bytes with buf(&x, %d)", c.src, typeName(x), size, size)
+			return f, c.errorf(tree, "%s is a %s (%d bytes); name a member, or capture its bytes with buf(&x, %d)", snippet(c.src), typeName(x), size, size)
 		}
 		size, err := typeSize(t)
 		if err != nil || size == 0 || size > 8 {
@@ -431,7 +439,7 @@ func (c *compiler) deref(n node, v val) (val, error) {
 	p, ok := underlying(v.typ).(*btf.Pointer)
 	if !ok {
 		if i, isInt := underlying(v.typ).(*btf.Int); isInt && i.Size == 8 {
-			return v, c.errorf(n, "%s is an integer, not a pointer; cast it first, e.g. ((struct sock *)arg0)->...", c.src[n.pos():])
+			return v, c.errorf(n, "%s is an integer, not a pointer; cast it first, e.g. ((struct sock *)arg0)->...", snippet(c.src[n.pos():]))
 		}
 		return v, c.errorf(n, "%s is not a pointer", typeName(v.typ))
 	}
@@ -451,7 +459,7 @@ func (c *compiler) member(x member) (val, error) {
 	if x.arrow {
 		if !isPointer(v.typ) {
 			if i, ok := underlying(v.typ).(*btf.Int); ok && i.Size == 8 && !v.lvalue {
-				return v, c.errorf(x, "-> needs a pointer, but %s is an integer; cast it first, e.g. ((struct sock *)arg0)->%s", c.src[:max(0, x.pos()-2)], x.name)
+				return v, c.errorf(x, "-> needs a pointer, but %s is an integer; cast it first, e.g. ((struct sock *)arg0)->%s", snippet(c.src[:max(0, x.pos()-2)]), x.name)
 			}
 			return v, c.errorf(x, "-> needs a pointer, but the value is a %s; use . for members of a struct", typeName(v.typ))
 		}

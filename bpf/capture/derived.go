@@ -48,6 +48,9 @@ func (c *compiler) derive(n node) (*derived, error) {
 			if err != nil {
 				return nil, err
 			}
+			if r.constant && r.c == 0 && isDivision(x.op) {
+				return nil, c.errorf(x, "division by zero: %s 0 is always 0", x.op)
+			}
 			return &derived{op: x.op, l: l, r: r}, nil
 		}
 	case unary:
@@ -68,13 +71,16 @@ func (c *compiler) derive(n node) (*derived, error) {
 	}
 	switch f.kind {
 	case kindString, kindBytes, kindKernelStack, kindUserStack:
-		return nil, c.errorf(n, "only numbers can be computed with; %s is not a number", c.src[n.pos():])
+		return nil, c.errorf(n, "only numbers can be computed with; %s is not a number", snippet(c.src[n.pos():]))
 	}
 	if f.kind == kindHeader && f.header == "comm" {
 		return nil, c.errorf(n, "comm is a string and cannot be computed with")
 	}
 	return &derived{leaf: &f}, nil
 }
+
+// isDivision: / and %, which give 0 for a zero divisor, as in bpftrace.
+func isDivision(op string) bool { return op == "/" || op == "%" }
 
 // isPointerExpr reports whether n compiles to a pointer (so n ± constant
 // is an address, not arithmetic).

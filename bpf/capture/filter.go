@@ -75,6 +75,10 @@ func (c *compiler) dnf(n node, neg bool) ([][]literal, error) {
 				return nil, err
 			}
 			if and != neg { // a && b, or !(a || b)
+				if n := len(r)*literals(l) + len(l)*literals(r); n > maxExpansion {
+					return nil, c.errorf(x, "the filter expands to %d comparisons or more; the collector checks at most %d per probe plus %d computed operations",
+						n, collector.MaxClauses, collector.MaxCalcs)
+				}
 				var out [][]literal
 				for _, a := range l {
 					for _, b := range r {
@@ -92,6 +96,20 @@ func (c *compiler) dnf(n node, neg bool) ([][]literal, error) {
 	return nil, c.errorf(n, "a filter is comparisons joined by && and ||, e.g. retval > 0 && pid != 1")
 }
 
+// maxExpansion bounds the comparisons of a filter rewritten as an OR of
+// ANDs, which grows exponentially with (a || b) && (c || d) && ...; far
+// fewer than this can run.
+const maxExpansion = 64
+
+// literals counts the comparisons of an OR of ANDs.
+func literals(groups [][]literal) int {
+	n := 0
+	for _, g := range groups {
+		n += len(g)
+	}
+	return n
+}
+
 var negated = map[collector.Cmp]collector.Cmp{collector.CmpEQ: collector.CmpNE, collector.CmpNE: collector.CmpEQ,
 	collector.CmpLT: collector.CmpGE, collector.CmpGE: collector.CmpLT, collector.CmpLE: collector.CmpGT, collector.CmpGT: collector.CmpLE}
 
@@ -100,10 +118,7 @@ func (c *compiler) conjuncts(n node, f *Filter) error {
 	if err != nil {
 		return err
 	}
-	total := 0
-	for _, g := range groups {
-		total += len(g)
-	}
+	total := literals(groups)
 	if len(groups) > collector.MaxClauses || total > collector.MaxClauses {
 		return c.tooManyClauses(n, f, groups, total)
 	}

@@ -93,7 +93,7 @@ func (c *compiler) kernelLeaf(n node) (kval, error) {
 		return kval{isConst: true, c: v.c}, nil
 	}
 	if v.f.Op == collector.OpStr || v.f.Op == collector.OpBuf {
-		return kval{}, c.errorf(n, "only numbers can be computed with; %s is not a number", c.src[n.pos():])
+		return kval{}, c.errorf(n, "only numbers can be computed with; %s is not a number", snippet(c.src[n.pos():]))
 	}
 	t := underlying(v.typ)
 	if v.lvalue {
@@ -145,6 +145,9 @@ func (c *compiler) binaryCalc(x binary, l, r kval) (kval, error) {
 	code, ok := calcCodes[x.op]
 	if !ok {
 		return kval{}, c.errorf(x, "operator %s is not supported here", x.op)
+	}
+	if r.isConst && r.c == 0 && isDivision(x.op) {
+		return kval{}, c.errorf(x, "division by zero: %s 0 is always 0", x.op)
 	}
 	signed := l.signed || r.signed || l.isConst && l.c < 0 || r.isConst && r.c < 0
 	if l.isConst && r.isConst {

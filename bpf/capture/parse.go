@@ -6,6 +6,16 @@ import (
 	"strings"
 )
 
+// Expression limits: far beyond what the collector can run (MaxFields
+// fetches, MaxCalcs operations), they keep hostile input from costing
+// unbounded time or stack.
+const (
+	// MaxExprBytes is the longest expression accepted.
+	MaxExprBytes = 4096
+	// MaxDepth is the deepest nesting of parentheses, operators and calls.
+	MaxDepth = 64
+)
+
 // Error is a problem with an expression; Col is the 1-based column.
 type Error struct {
 	Expr string
@@ -13,11 +23,18 @@ type Error struct {
 	Msg  string
 }
 
+// quotedExpr is how much of an expression a message quotes.
+const quotedExpr = 120
+
 func (e *Error) Error() string {
-	if e.Col <= 0 {
-		return fmt.Sprintf("%s in %q", e.Msg, e.Expr)
+	expr := e.Expr
+	if len(expr) > quotedExpr {
+		expr = expr[:quotedExpr] + "..."
 	}
-	return fmt.Sprintf("%s at column %d of %q", e.Msg, e.Col, e.Expr)
+	if e.Col <= 0 {
+		return fmt.Sprintf("%s in %q", e.Msg, expr)
+	}
+	return fmt.Sprintf("%s at column %d of %q", e.Msg, e.Col, expr)
 }
 
 type token struct {
@@ -84,13 +101,17 @@ func lex(src string) ([]token, error) {
 }
 
 type parser struct {
-	src  string
-	toks []token
-	i    int
+	src   string
+	toks  []token
+	i     int
+	depth int // nesting of the unary() being parsed
 }
 
 // parse turns an expression into a tree.
 func parse(src string) (node, error) {
+	if len(src) > MaxExprBytes {
+		return nil, &Error{Expr: src, Msg: fmt.Sprintf("an expression of %d bytes exceeds the limit of %d", len(src), MaxExprBytes)}
+	}
 	toks, err := lex(src)
 	if err != nil {
 		return nil, err
@@ -103,7 +124,40 @@ func parse(src string) (node, error) {
 	if t := p.peek(); t.kind != "eof" {
 		return nil, p.errAt(t, fmt.Sprintf("unexpected %q", t.text))
 	}
+	if deep := tooDeep(n, MaxDepth); deep != nil {
+		return nil, &Error{Expr: src, Col: deep.pos() + 1, Msg: fmt.Sprintf("the expression nests deeper than %d levels", MaxDepth)}
+	}
 	return n, nil
+}
+
+// tooDeep returns a node more than limit levels down the tree, or nil.
+// Chains of binary operators parse in a loop, so the parser's own depth
+// check does not bound them.
+func tooDeep(n node, limit int) node {
+	if limit < 0 {
+		return n
+	}
+	var kids []node
+	switch x := n.(type) {
+	case member:
+		kids = []node{x.x}
+	case index:
+		kids = []node{x.x, x.i}
+	case call:
+		kids = x.args
+	case cast:
+		kids = []node{x.x}
+	case unary:
+		kids = []node{x.x}
+	case binary:
+		kids = []node{x.l, x.r}
+	}
+	for _, k := range kids {
+		if deep := tooDeep(k, limit-1); deep != nil {
+			return deep
+		}
+	}
+	return nil
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }
@@ -161,6 +215,10 @@ func contains(list []string, s string) bool {
 
 func (p *parser) unary() (node, error) {
 	t := p.peek()
+	if p.depth++; p.depth > MaxDepth {
+		return nil, p.errAt(t, fmt.Sprintf("the expression nests deeper than %d levels", MaxDepth))
+	}
+	defer func() { p.depth-- }()
 	if t.kind == "op" && contains([]string{"*", "-", "!", "~", "&"}, t.text) {
 		p.next()
 		x, err := p.unary()

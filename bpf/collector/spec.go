@@ -59,6 +59,17 @@ type Spec struct {
 	Strings []string
 }
 
+// Validate reports what SetSpec would refuse in s, without a kernel: a
+// compiler of specs tests its output against it. Aggs are left out, as
+// they need maps.
+func (s *Spec) Validate() error {
+	if len(s.Aggs) > 0 {
+		return fmt.Errorf("Validate checks specs without map updates")
+	}
+	_, err := s.encode()
+	return err
+}
+
 func (s *Spec) encode() (collectorLtSpec, error) {
 	var out collectorLtSpec
 	if s.Args < 0 || s.Args > MaxArgs {

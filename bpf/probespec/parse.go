@@ -107,6 +107,9 @@ func (s *Spec) splitOffset(refusal string, allowed bool) error {
 	if !allowed {
 		return fmt.Errorf("%s", refusal)
 	}
+	if fn == "" {
+		return fmt.Errorf("offset %q follows no function name", "+"+off)
+	}
 	n, err := strconv.ParseUint(off, 0, 64)
 	if err != nil {
 		return fmt.Errorf("offset %q is not a number", off)

@@ -29,6 +29,8 @@ func TestParse(t *testing.T) {
 		{"uretprobe:./t:lt_*", Spec{Kind: Uretprobe, Path: "./t", Func: "lt_*"}, "uretprobe:./t:lt_*", true},
 		{"usdt:/usr/bin/python3:python:function__entry", Spec{Kind: USDT, Path: "/usr/bin/python3", Provider: "python", Name: "function__entry"}, "usdt:/usr/bin/python3:python:function__entry", false},
 		{"usdt:./app:probe1", Spec{Kind: USDT, Path: "./app", Name: "probe1"}, "usdt:./app:probe1", false},
+		// A path with a colon keeps the empty provider, or it would become one.
+		{"usdt:/opt/a:b::probe1", Spec{Kind: USDT, Path: "/opt/a:b", Name: "probe1"}, "usdt:/opt/a:b::probe1", false},
 		{"tracepoint:syscalls:sys_enter_openat", Spec{Kind: Tracepoint, Group: "syscalls", Name: "sys_enter_openat"}, "tracepoint:syscalls:sys_enter_openat", false},
 		{"t:syscalls:sys_enter_*", Spec{Kind: Tracepoint, Group: "syscalls", Name: "sys_enter_*"}, "tracepoint:syscalls:sys_enter_*", true},
 		{"rawtracepoint:sched_switch", Spec{Kind: RawTracepoint, Func: "sched_switch"}, "rawtracepoint:sched_switch", false},
@@ -80,6 +82,8 @@ func TestParseErrors(t *testing.T) {
 		{"kprobe:a:b:c", "want kprobe:FUNCTION"},
 		{"kretprobe:vfs_read+4", "only kprobe takes an offset"},
 		{"kprobe:vfs_read+x", `offset "x" is not a number`},
+		{"kprobe:+5", `offset "+5" follows no function name`},
+		{"uprobe:/bin/sh:+1", `offset "+1" follows no function name`},
 		{"uprobe:malloc", "want uprobe:BINARY:FUNCTION"},
 		{"uprobe:/bin/sh:", "want uprobe:BINARY:FUNCTION"},
 		{"uprobe:/bin/sh:0xzz", `address "0xzz"`},

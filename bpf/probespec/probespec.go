@@ -121,7 +121,7 @@ func (s Spec) String() string {
 		}
 		return k + ":" + s.Path + ":" + sym
 	case USDT:
-		if s.Provider == "" {
+		if s.Provider == "" && !strings.Contains(s.Path, ":") {
 			return k + ":" + s.Path + ":" + s.Name
 		}
 		return k + ":" + s.Path + ":" + s.Provider + ":" + s.Name

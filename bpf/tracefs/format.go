@@ -98,11 +98,20 @@ func parseField(line string) (Field, error) {
 			return fld, fmt.Errorf("bad format line %q: %v", line, err)
 		}
 	}
-	if fld.Name == "" {
+	switch {
+	case fld.Name == "":
 		return fld, fmt.Errorf("bad format line %q: no field name", line)
+	case fld.Offset < 0 || fld.Size < 0 || fld.Offset > maxRecord || fld.Size > maxRecord:
+		return fld, fmt.Errorf("bad format line %q: offset and size must be 0..%d", line, maxRecord)
+	case fld.ArrayLen > fld.Size:
+		return fld, fmt.Errorf("bad format line %q: %d elements in %d bytes", line, fld.ArrayLen, fld.Size)
 	}
 	return fld, nil
 }
+
+// maxRecord bounds offsets and sizes in a format: the kernel's records
+// fit in a page or a few.
+const maxRecord = 1 << 16
 
 // parseDecl splits a C declaration such as "const char * filename",
 // "char comm[16]" or "__data_loc char[] name" into type and name.

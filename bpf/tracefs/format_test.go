@@ -1,7 +1,10 @@
 package tracefs
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -77,9 +80,30 @@ func TestParseFormat(t *testing.T) {
 }
 
 func TestParseFormatErrors(t *testing.T) {
-	for _, text := range []string{"", "name: x\n", "field:int x;\toffset:zz;\tsize:4;"} {
+	for _, text := range []string{"", "name: x\n", "field:int x;\toffset:zz;\tsize:4;",
+		// Layouts no kernel writes, which decoders must not trust.
+		"field:int x;\toffset:8;\tsize:-4;", "field:int x;\toffset:9223372036854775807;\tsize:4;",
+		"field:u16 x[100000000];\toffset:8;\tsize:4;"} {
 		if _, err := ParseFormat(text); err == nil {
 			t.Errorf("ParseFormat(%q) succeeded", text)
+		}
+	}
+}
+
+// The formats in testdata, copied from a 6.18 kernel, parse.
+func TestParseKernelFormats(t *testing.T) {
+	files, err := filepath.Glob("testdata/formats/*.format")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no formats in testdata: %v", err)
+	}
+	for _, file := range files {
+		text, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := ParseFormat(string(text))
+		if err != nil || strings.TrimSuffix(filepath.Base(file), ".format") != f.Name || len(f.Fields) < 5 {
+			t.Errorf("%s: %+v, %v", file, f, err)
 		}
 	}
 }

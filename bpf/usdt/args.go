@@ -116,7 +116,7 @@ func parseArg(s string) (Arg, error) {
 	if a.Kind != ArgConst {
 		off, ok := ptRegs[a.Register]
 		if !ok {
-			return a, fmt.Errorf("USDT argument %q names register %%%s, which is not an x86-64 general register", s, a.Register)
+			return a, fmt.Errorf("USDT argument %q names register %q, which is not an x86-64 general register", s, "%"+a.Register)
 		}
 		if a.Register == "rip" || a.Register == "eip" {
 			return a, fmt.Errorf("USDT argument %q is relative to the instruction pointer, which luatrace cannot read at the probe", s)

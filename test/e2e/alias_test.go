@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/luatrace/luatrace/test/testenv"
 )
 
 // readAlias is a library alias over read(2) whose first candidates cannot
@@ -51,7 +53,7 @@ func TestAliasFailedCandidateLeavesNothing(t *testing.T) {
 probe("x:read", function() end)
 probe("BEGIN", function() print("ready") end)`
 	cmd, rd, stderr := runUntilReady(t, "-v", "-e", script)
-	_, links := bpfObjects(t, cmd.Process.Pid)
+	links := testenv.HeldBPF(t, cmd.Process.Pid).Links
 	cmd.Process.Kill()
 	io.Copy(io.Discard, rd)
 	cmd.Wait() // stderr is complete, and no longer written, after Wait

@@ -5,64 +5,19 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/luatrace/luatrace/test/testenv"
 )
 
-var (
-	buildOnce sync.Once
-	buildDir  string
-	buildErr  error
-)
-
-// repoRoot is two levels above this package.
-func repoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
-}
-
 // build compiles luatrace and the C workloads once per test binary.
 func build(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "luatrace-e2e-")
-		if buildErr != nil {
-			return
-		}
-		// Readable by all: some tests run the binaries as an unprivileged user.
-		if buildErr = os.Chmod(buildDir, 0o755); buildErr != nil {
-			return
-		}
-		cmd := exec.Command("go", "build", "-o", filepath.Join(buildDir, "luatrace"), "./cmd/luatrace")
-		cmd.Dir = repoRoot()
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-			return
-		}
-		srcs, _ := filepath.Glob(filepath.Join(repoRoot(), "test", "workloads", "*.c"))
-		for _, src := range srcs {
-			name := strings.TrimSuffix(filepath.Base(src), ".c")
-			out, err := exec.Command("gcc", "-O1", "-g", "-fno-omit-frame-pointer", "-o", filepath.Join(buildDir, name), src).CombinedOutput()
-			if err != nil {
-				buildErr = fmt.Errorf("gcc %s: %v\n%s", src, err, out)
-				return
-			}
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return buildDir
+	return testenv.Build(t)
 }
 
 // bin is the path of luatrace or of a workload.

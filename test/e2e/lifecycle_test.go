@@ -2,20 +2,16 @@ package e2e
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
-	"github.com/cilium/ebpf"
-	"github.com/cilium/ebpf/link"
+	"github.com/luatrace/luatrace/test/testenv"
 )
 
 func TestBeginIntervalEndOrder(t *testing.T) {
@@ -174,34 +170,6 @@ probe("END", function() printf("a=%d b=%d hits>=%s\n", a, b, tostring(pa:stats()
 	}
 }
 
-var fdinfoID = regexp.MustCompile(`(?m)^(prog_id|link_id):\s+(\d+)$`)
-
-// bpfObjects lists the BPF program and link ids a process holds, from
-// /proc/PID/fdinfo.
-func bpfObjects(t *testing.T, pid int) (progs, links []uint32) {
-	t.Helper()
-	dir := fmt.Sprintf("/proc/%d/fdinfo", pid)
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		b, err := os.ReadFile(dir + "/" + e.Name())
-		if err != nil {
-			continue
-		}
-		for _, m := range fdinfoID.FindAllStringSubmatch(string(b), -1) {
-			id, _ := strconv.ParseUint(m[2], 10, 32)
-			if m[1] == "prog_id" {
-				progs = append(progs, uint32(id))
-			} else {
-				links = append(links, uint32(id))
-			}
-		}
-	}
-	return progs, links
-}
-
 func TestKill9LeavesNothingAttached(t *testing.T) {
 	requireRoot(t)
 	exe := bin(t, "ufuncs")
@@ -211,45 +179,13 @@ probe("rawtracepoint:sched_switch", function() end)
 probe("profile:hz:49", function() end)
 probe("BEGIN", function() print("ready") end)`
 	cmd, _, _ := runUntilReady(t, "-e", script)
-	progs, links := bpfObjects(t, cmd.Process.Pid)
-	if len(progs) == 0 || len(links) < 4 {
-		t.Fatalf("luatrace holds %d programs and %d links, want some of each", len(progs), len(links))
+	ids := testenv.HeldBPF(t, cmd.Process.Pid)
+	if len(ids.Progs) == 0 || len(ids.Links) < 4 {
+		t.Fatalf("luatrace holds %s, want programs and at least 4 links", ids)
 	}
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
-	waitGone(t, "kill -9", progs, links)
-}
-
-// waitGone fails unless the BPF programs and links disappear. The kernel
-// frees them asynchronously after the last reference goes, so it polls
-// with a deadline.
-func waitGone(t *testing.T, after string, progs, links []uint32) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	for {
-		alive := 0
-		for _, id := range progs {
-			if p, err := ebpf.NewProgramFromID(ebpf.ProgramID(id)); err == nil {
-				p.Close()
-				alive++
-			}
-		}
-		for _, id := range links {
-			if l, err := link.NewFromID(link.ID(id)); err == nil {
-				l.Close()
-				alive++
-			}
-		}
-		if alive == 0 {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("%d BPF programs or links still exist 20 s after %s", alive, after)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	ids.WaitFreed(t, "kill -9")
 }
 
 // SIGINT and SIGTERM end the trace as exit() does: END runs, everything is
@@ -262,7 +198,7 @@ func TestSignalsRunEndAndDetach(t *testing.T) {
 probe("BEGIN", function() print("ready") end)
 probe("END", function() print("end ran") end)`
 			cmd, rd, stderr := runUntilReady(t, "-e", script)
-			progs, links := bpfObjects(t, cmd.Process.Pid)
+			ids := testenv.HeldBPF(t, cmd.Process.Pid)
 			cmd.Process.Signal(sig)
 			rest, _ := io.ReadAll(rd)
 			if err := cmd.Wait(); err != nil {
@@ -271,7 +207,7 @@ probe("END", function() print("end ran") end)`
 			if string(rest) != "end ran\n" {
 				t.Errorf("stdout after the signal %q, want END's output", rest)
 			}
-			waitGone(t, sig.String(), progs, links)
+			ids.WaitFreed(t, sig.String())
 		})
 	}
 }

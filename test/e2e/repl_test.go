@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/luatrace/luatrace/test/testenv"
 )
 
 // TestREPLSession drives the real binary in a pseudo-terminal as a user
@@ -97,9 +99,9 @@ func TestREPLSession(t *testing.T) {
 	term.typeText("\x03")
 	term.expect("lua> ", wait)
 
-	progs, links := bpfObjects(t, cmd.Process.Pid)
-	if len(progs) == 0 || len(links) == 0 {
-		t.Fatalf("the session holds %d programs and %d links", len(progs), len(links))
+	ids := testenv.HeldBPF(t, cmd.Process.Pid)
+	if len(ids.Progs) == 0 || len(ids.Links) == 0 {
+		t.Fatalf("the session holds %s", ids)
 	}
 	if out := term.enter(":detach 1", "lua> ", wait); !strings.Contains(out, "detached tracepoint:syscalls:sys_enter_getppid") {
 		t.Errorf(":detach printed %q", out)
@@ -108,7 +110,7 @@ func TestREPLSession(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("luatrace after Ctrl-D: %v", err)
 	}
-	waitGone(t, "Ctrl-D", progs, links)
+	ids.WaitFreed(t, "Ctrl-D")
 }
 
 // With stdin not a terminal, `luatrace repl` reads plain lines and prints

@@ -6,11 +6,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/luatrace/luatrace/test/testenv"
 )
 
 // script is the path of a shipped script.
 func script(name string) string {
-	return filepath.Join(repoRoot(), "scripts", name)
+	return filepath.Join(testenv.RepoRoot(), "scripts", name)
 }
 
 // TestSyscountScript counts a workload's system calls with the shipped
