@@ -1014,11 +1014,12 @@ static __always_inline __u32 lt_restore_entry(__u32 id, __u64 pid_tgid, __u64 *a
 static __always_inline int lt_collect(void *ctx, struct lt_source *src)
 {
 	__u32 id = lt_probe_id(ctx);
-	if (id == 0 || id >= LT_MAX_PROBES)
+	__u32 idx = LT_PROBE_SLOT(id);
+	if (idx == 0)
 		return 0;
 
-	struct lt_spec *spec = bpf_map_lookup_elem(&probe_specs, &id);
-	struct lt_stats *st = bpf_map_lookup_elem(&probe_stats, &id);
+	struct lt_spec *spec = bpf_map_lookup_elem(&probe_specs, &idx);
+	struct lt_stats *st = bpf_map_lookup_elem(&probe_stats, &idx);
 	if (!spec || !st || !(spec->flags & LT_SPEC_ACTIVE))
 		return 0;
 	st->hits++;
@@ -1218,8 +1219,8 @@ int lt_fentry(__u64 *ctx)
 SEC("fexit")
 int lt_fexit(__u64 *ctx)
 {
-	__u32 id = lt_probe_id(ctx);
-	struct lt_spec *spec = bpf_map_lookup_elem(&probe_specs, &id);
+	__u32 idx = LT_PROBE_SLOT(lt_probe_id(ctx));
+	struct lt_spec *spec = bpf_map_lookup_elem(&probe_specs, &idx);
 	__u64 ret = 0;
 	if (spec) {
 		__u32 n = spec->nargs;
