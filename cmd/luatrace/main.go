@@ -127,7 +127,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "luatrace: --path takes at most a script, to include its folder\n")
 			return exitUsage
 		}
-		printSearchPath(stdout, c.include, scriptDirOf(rest))
+		printSearchPath(stdout, c.include, scriptOf(rest))
 		return exitOK
 	}
 
@@ -180,9 +180,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	out := stdout
 	if c.outFile != "" {
-		f, err := os.Create(c.outFile)
+		f, err := openOutput(c.outFile)
 		if err != nil {
-			fmt.Fprintf(stderr, "luatrace: cannot write output file %s: %v\n", c.outFile, errors.Unwrap(err))
+			fmt.Fprintf(stderr, "luatrace: %v\n", err)
 			return exitUsage
 		}
 		defer f.Close()
