@@ -31,6 +31,7 @@ type Probe struct {
 	// final and finalDrops keep the counters of detached targets.
 	final      collector.Stats
 	finalDrops uint64
+	seq        int // the probe's number, counting from 1
 }
 
 // probeOptions are the keys probe()'s option table accepts.
@@ -111,12 +112,12 @@ func (r *Runtime) luaProbe(L *lua.LState) int {
 	case probespec.Interval:
 		p.fn = requireFn(L, raw, fn)
 		r.startTicker(p)
-		r.probes = append(r.probes, p)
+		r.addProbe(p)
 	default:
 		if err := r.attachKernel(p, po); err != nil {
 			return r.attachFailed(L, po, err)
 		}
-		r.probes = append(r.probes, p)
+		r.addProbe(p)
 	}
 	return pushProbe(L, p)
 }
@@ -234,8 +235,12 @@ func knownOptions() string {
 
 // detach is the script's :detach(): stop and ignore events still queued.
 func (p *Probe) detach(r *Runtime) {
+	if p.detached {
+		return
+	}
 	r.unlink(p)
 	p.detached = true
+	r.forget(p)
 }
 
 func (r *Runtime) probeDetach(L *lua.LState) int {

@@ -72,16 +72,19 @@ type Runtime struct {
 	out    *output.Writer
 	stderr io.Writer
 
-	kernel   *kernel // nil until the first kernel probe
-	probes   []*Probe
-	begin    []*lua.LFunction
-	end      []*lua.LFunction
-	mail     chan message
-	errs     errorLog
-	stopping bool
-	exitCode int
-	exited   bool
-	started  bool
+	kernel   *kernel  // nil until the first kernel probe
+	probes   []*Probe // live probes, and detached ones until forgotten
+	probeSeq int      // numbers probes for the REPL
+	// detachedLosses keeps what forgotten probes lost, by spec.
+	detachedLosses map[string]*lossTotal
+	begin          []*lua.LFunction
+	end            []*lua.LFunction
+	mail           chan message
+	errs           errorLog
+	stopping       bool
+	exitCode       int
+	exited         bool
+	started        bool
 	// unprivileged is set when a probe failed for lack of privileges.
 	unprivileged bool
 	ticks        atomic.Uint64 // interval ticks missed because mail was full
