@@ -99,6 +99,10 @@ func (e *Env) uprobeOffset(s probespec.Spec, bin string, layout *usym.Layout, sy
 			fmt.Sprintf("offset %d is past the end of %s (size %d) in %s", s.Offset, sym.Name, sym.Size, bin)}
 	}
 	vaddr, note := sym.Value, ""
+	if sym.Type == elf.STT_GNU_IFUNC && s.Offset != 0 {
+		return 0, "", &offsetError{"offsets into IFUNCs",
+			fmt.Sprintf("%s in %s is an IFUNC, whose implementation here has no symbol or size to check an offset against; give an address (uprobe:%s:0xADDR)", sym.Name, bin, bin)}
+	}
 	if sym.Type == elf.STT_GNU_IFUNC {
 		if impl, ok := usym.ResolveIFUNC(bin, sym.Value, e.PID); ok {
 			vaddr = impl.Vaddr
