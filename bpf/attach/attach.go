@@ -56,6 +56,9 @@ type Env struct {
 	sharedOn map[string]bool
 	// executables caches opened binaries for uprobes.
 	executables map[string]*link.Executable
+	// dispatching: the raw_syscalls dispatch of entries (false) or exits
+	// (true) serves a probe.
+	dispatching map[bool]bool
 }
 
 // Tracefs returns the tracefs directory, mounting tracefs if needed.
@@ -108,6 +111,8 @@ type Target struct {
 	// Note tells -v where a target really attached when that is not
 	// obvious from its name (an IFUNC's implementation).
 	Note string
+	// syscall is the system call of a syscalls tracepoint.
+	syscall *syscallRoute
 }
 
 // Attachment is an attached target; Close detaches it.
@@ -119,8 +124,10 @@ type Attachment struct {
 	links []link.Link
 	progs []*ebpf.Program
 	files []io.Closer
-	// multi is the multi-target link this target shares, if any.
+	// multi is the link this target shares with others, if any.
 	multi *sharedLink
+	// route is this target's entry in the syscalls dispatch, if any.
+	route *syscallRoute
 	// sharedTracepoint is the tracepoint whose shared program this
 	// attachment holds.
 	sharedTracepoint string
@@ -142,6 +149,9 @@ func (a *Attachment) Close() error {
 	for _, p := range a.progs {
 		errs = append(errs, p.Close())
 	}
+	if a.route != nil {
+		errs = append(errs, a.env.Collector.SetSyscallProbe(a.route.exit, a.route.nr, 0))
+	}
 	if a.multi != nil {
 		errs = append(errs, a.multi.release())
 	}
@@ -150,7 +160,7 @@ func (a *Attachment) Close() error {
 		delete(a.env.sharedOn, a.sharedTracepoint)
 		a.env.mu.Unlock()
 	}
-	a.links, a.files, a.progs, a.multi, a.sharedTracepoint = nil, nil, nil, nil, ""
+	a.links, a.files, a.progs, a.multi, a.route, a.sharedTracepoint = nil, nil, nil, nil, nil, ""
 	return errors.Join(errs...)
 }
 

@@ -51,19 +51,49 @@ type batch struct {
 
 func (b *batch) all(reqs []Request) error {
 	for _, g := range b.e.groups(reqs) {
-		if !g.multi {
-			for _, r := range g.reqs {
-				if err := b.one(r); err != nil {
-					return err
-				}
-			}
-			continue
+		var err error
+		switch g.kind {
+		case multiLink:
+			err = b.multi(g.reqs, 0)
+		case syscalls:
+			err = b.syscalls(g.reqs)
+		default:
+			err = b.each(g.reqs)
 		}
-		if err := b.multi(g.reqs, 0); err != nil {
+		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// each attaches targets one by one.
+func (b *batch) each(reqs []Request) error {
+	for _, r := range reqs {
+		if err := b.one(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// syscalls attaches through the raw_syscalls dispatch, or one by one when
+// it is busy or refused.
+func (b *batch) syscalls(reqs []Request) error {
+	if b.e.interrupted() {
+		return ErrInterrupted
+	}
+	as, err := b.e.attachSyscalls(reqs)
+	if err == nil {
+		b.attached(as...)
+		return nil
+	}
+	// Even a kernel refusing the dispatch program (an old verifier) can
+	// attach the tracepoints themselves.
+	if b.e.Verbose != nil {
+		fmt.Fprintf(b.e.Verbose, "luatrace: %s; attaching its %d tracepoints one by one\n", err, len(reqs))
+	}
+	return b.each(reqs)
 }
 
 // maxBisect bounds how often a refused multi-target link is split in
@@ -88,12 +118,7 @@ func (b *batch) multi(reqs []Request, depth int) error {
 		fmt.Fprintf(b.e.Verbose, "luatrace: %s; looking for the targets it refuses\n", err)
 	}
 	if len(reqs) == 1 || depth >= maxBisect {
-		for _, r := range reqs {
-			if err := b.one(r); err != nil {
-				return err
-			}
-		}
-		return nil
+		return b.each(reqs)
 	}
 	h := len(reqs) / 2
 	if err := b.multi(reqs[:h], depth+1); err != nil {

@@ -5,7 +5,6 @@ import (
 	"sync"
 
 	"github.com/cilium/ebpf"
-	"github.com/cilium/ebpf/features"
 	"github.com/cilium/ebpf/link"
 
 	"github.com/luatrace/luatrace/bpf/probespec"
@@ -16,60 +15,6 @@ import (
 // them with one RCU grace period instead of one per target; each target's
 // probe id travels as its cookie. Where the kernel lacks them, or refuses
 // one, targets attach one by one.
-
-// group is a run of requests attached together (multi) or one by one.
-type group struct {
-	multi bool
-	reqs  []Request
-}
-
-// groups splits a batch into multi-target groups (same kind, same binary,
-// kernel support) and the rest, keeping order. One target alone goes
-// through a multi-target link too: it detaches faster (measured for a
-// uprobe: 23 ms instead of 80 ms, each a kernel grace period).
-func (e *Env) groups(reqs []Request) []group {
-	var out []group
-	index := map[string]int{}
-	for _, r := range reqs {
-		key, ok := e.multiKey(r.Target)
-		if !ok {
-			if n := len(out); n > 0 && !out[n-1].multi {
-				out[n-1].reqs = append(out[n-1].reqs, r)
-			} else {
-				out = append(out, group{reqs: []Request{r}})
-			}
-			continue
-		}
-		i, seen := index[key]
-		if !seen {
-			i = len(out)
-			index[key] = i
-			out = append(out, group{multi: true})
-		}
-		out[i].reqs = append(out[i].reqs, r)
-	}
-	return out
-}
-
-// multiKey names the multi-target link a target can share, if any.
-func (e *Env) multiKey(t Target) (string, bool) {
-	if e.SingleLinks {
-		return "", false
-	}
-	switch t.Spec.Kind {
-	case probespec.Uprobe, probespec.Uretprobe:
-		if t.USDT != nil || features.HaveBPFLinkUprobeMulti() != nil {
-			return "", false
-		}
-		return t.Spec.Kind.String() + ":" + t.Path, true
-	case probespec.Kprobe, probespec.Kretprobe:
-		if t.Spec.Offset != 0 || features.HaveBPFLinkKprobeMulti() != nil {
-			return "", false
-		}
-		return t.Spec.Kind.String(), true
-	}
-	return "", false
-}
 
 // attachMulti attaches a group with one multi-target link.
 func (e *Env) attachMulti(reqs []Request) ([]*Attachment, error) {
@@ -138,12 +83,13 @@ func (e *Env) deactivate(reqs []Request) {
 	}
 }
 
-// sharedLink is a multi-target link shared by its targets' attachments;
-// the last one to close detaches it.
+// sharedLink is a link shared by several targets' attachments; the last
+// one to close detaches it and runs done.
 type sharedLink struct {
 	mu   sync.Mutex
 	link link.Link
 	refs int
+	done func()
 }
 
 func (s *sharedLink) release() error {
@@ -155,5 +101,8 @@ func (s *sharedLink) release() error {
 	}
 	err := s.link.Close()
 	s.link = nil
+	if s.done != nil {
+		s.done()
+	}
 	return err
 }

@@ -136,7 +136,7 @@ func (e *Env) resolveTracepoint(s probespec.Spec) ([]Target, error) {
 		}
 		targets = append(targets, Target{Spec: s, Name: "tracepoint:" + ev.Group + ":" + ev.Name,
 			Func: ev.Name, Group: ev.Group, Format: format, Program: collector.Tracepoint,
-			TracepointData: recordBytes(format)})
+			TracepointData: recordBytes(format), syscall: syscallOf(ev.Group, ev.Name)})
 	}
 	return targets, nil
 }

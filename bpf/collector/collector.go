@@ -35,6 +35,8 @@ const (
 	MaxTracepointData = 4096
 	// MaxRecord is the largest record the collector builds.
 	MaxRecord = 1 << 16
+	// MaxSyscalls bounds the system call numbers SetSyscallProbe takes.
+	MaxSyscalls = 1024
 )
 
 // Program names an entry program of the collector.
@@ -52,6 +54,10 @@ const (
 	Fentry     Program = "lt_fentry"
 	Fexit      Program = "lt_fexit"
 	PerfEvent  Program = "lt_perf_event"
+	// SysEnter and SysExit attach to raw_syscalls and serve the syscalls
+	// tracepoints by system call number (SetSyscallProbe).
+	SysEnter Program = "lt_sys_enter"
+	SysExit  Program = "lt_sys_exit"
 )
 
 // Options tune the collector at load time.
@@ -79,6 +85,8 @@ type Collector struct {
 	aggKeys            *ebpf.Map
 	aggStacks          *ebpf.Map
 	aggCache           *ebpf.Map
+	// The syscalls dispatch: probe ids by system call number.
+	sysEnterIDs, sysExitIDs *ebpf.Map
 	// Kernel memory reads: the result buffer and the reader program.
 	memBuf   *ebpf.Map
 	memMu    sync.Mutex
@@ -232,6 +240,22 @@ func (c *Collector) load(p Program, id uint32, attachTo string, at ebpf.AttachTy
 	return coll.DetachProgram(string(p)), nil
 }
 
+// SetSyscallProbe makes probe id serve system call nr's entry (or exit,
+// with exit set) through the SysEnter (SysExit) program; id 0 clears it.
+func (c *Collector) SetSyscallProbe(exit bool, nr, id uint32) error {
+	if nr >= MaxSyscalls {
+		return fmt.Errorf("system call number %d is past the %d the collector serves", nr, MaxSyscalls)
+	}
+	m := c.sysEnterIDs
+	if exit {
+		m = c.sysExitIDs
+	}
+	if err := m.Put(nr, id); err != nil {
+		return fmt.Errorf("route system call %d to probe %d: %w", nr, id, err)
+	}
+	return nil
+}
+
 // ProbeSlot is probe id's index in the spec and stats arrays.
 func ProbeSlot(id uint32) uint32 { return id & (MaxProbes - 1) }
 
@@ -290,5 +314,7 @@ func (c *Collector) maps() []mapSlot {
 		{collectorMapAggStacks, &c.aggStacks},
 		{collectorMapAggCache, &c.aggCache},
 		{collectorMapMemBuf, &c.memBuf},
+		{collectorMapSysEnterIds, &c.sysEnterIDs},
+		{collectorMapSysExitIds, &c.sysExitIDs},
 	}
 }
