@@ -9,10 +9,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Long attaches show how far they have come on stderr, from
-// progressDelay on: on a terminal one line rewritten in place every
+// Long attaches of many targets show how far they have come on stderr,
+// from progressDelay on: on a terminal one line rewritten in place every
 // progressTerminal, elsewhere a line every progressLog.
 const (
+	progressMin      = 64 // targets; fewer are quick or slow for other reasons
 	progressDelay    = time.Second
 	progressTerminal = 200 * time.Millisecond
 	progressLog      = 5 * time.Second
@@ -49,7 +50,7 @@ func (p *attachProgress) update(done, total int) {
 	if p.terminal {
 		every = progressTerminal
 	}
-	if now.Sub(p.start) < progressDelay || now.Sub(p.last) < every {
+	if total < progressMin || now.Sub(p.start) < progressDelay || now.Sub(p.last) < every {
 		return
 	}
 	p.last, p.shown = now, true

@@ -39,4 +39,14 @@ func TestAttachProgress(t *testing.T) {
 			t.Errorf("terminal=%v: %q, want %q", tc.terminal, b.String(), tc.want)
 		}
 	}
+	// A few slow targets (a long verification) are not worth a line.
+	var b strings.Builder
+	now := time.Unix(1000, 0)
+	p := &attachProgress{w: &b, now: func() time.Time { return now }}
+	p.begin()
+	now = now.Add(10 * time.Second)
+	p.update(1, 2)
+	if b.String() != "" {
+		t.Errorf("progress for 2 targets: %q", b.String())
+	}
 }
