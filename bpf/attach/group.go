@@ -12,9 +12,9 @@ import (
 type groupKind int
 
 const (
-	oneByOne groupKind = iota
-	multiLink          // one uprobe_multi or kprobe_multi link
-	syscalls           // the raw_syscalls dispatch
+	oneByOne  groupKind = iota
+	multiLink           // one uprobe_multi or kprobe_multi link
+	syscalls            // the raw_syscalls dispatch
 )
 
 // syscallDispatchMin is how many syscalls tracepoints of one direction a
