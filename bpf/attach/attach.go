@@ -164,16 +164,8 @@ func (a *Attachment) Close() error {
 	return errors.Join(errs...)
 }
 
-// Attach writes the spec for id and attaches the target's program. On
+// attachOne writes a request's spec and attaches its target alone. On
 // failure nothing stays attached and the spec is cleared.
-func (e *Env) Attach(t Target, id uint32, spec collector.Spec) (*Attachment, error) {
-	a, err := e.attachOne(Request{Target: t, ID: id, Spec: spec})
-	if err != nil {
-		return nil, err
-	}
-	return a, nil
-}
-
 func (e *Env) attachOne(r Request) (*Attachment, error) {
 	t := r.Target
 	if err := e.setSpec(r); err != nil {
