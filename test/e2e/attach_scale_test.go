@@ -1,39 +1,13 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"io"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 )
-
-// luatraceEnv is luatrace() with extra environment variables.
-func luatraceEnv(t *testing.T, env []string, args ...string) result {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin(t, "luatrace"), args...)
-	cmd.Dir = build(t)
-	cmd.Env = append(cmd.Environ(), env...)
-	var out, errb strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	if ctx.Err() != nil {
-		t.Fatalf("luatrace %q did not finish within a minute\nstderr:\n%s", args, errb.String())
-	}
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run luatrace: %v", err)
-	}
-	return result{stdout: out.String(), stderr: errb.String(), code: code}
-}
 
 // TestAttachDetachLoop attaches and detaches a probe 300 times (500 did
 // not finish within a minute: every probe after the first on a tracepoint
