@@ -20,12 +20,14 @@ type Request struct {
 var ErrInterrupted = errors.New("attaching was interrupted")
 
 // AttachAll attaches a batch of targets: the expansion of one probe spec.
-// Uprobe and kprobe globs become one multi-target link where the kernel
+// Uprobes and kprobe globs become one multi-target link where the kernel
 // has them (uprobe_multi, kprobe_multi), one probe id per target carried
-// as its cookie; everything else, or what a multi-target link refused,
-// attaches target by target. A target of a glob that the kernel refuses
-// is skipped and returned with its reason; any other failure detaches the
-// whole batch, clears its specs and is returned.
+// as its cookie; globs over syscalls tracepoints go through the
+// raw_syscalls dispatch (see syscalls.go); everything else, or what these
+// refused, attaches target by target. A target of a glob that the kernel
+// refuses is skipped and returned with its reason; any other failure
+// detaches the whole batch, clears its specs and is returned. The batch
+// stops with ErrInterrupted as soon as Env.Interrupted says so.
 func (e *Env) AttachAll(reqs []Request) ([]*Attachment, []Skipped, error) {
 	b := &batch{e: e, total: len(reqs)}
 	err := b.all(reqs)
