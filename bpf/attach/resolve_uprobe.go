@@ -3,6 +3,8 @@ package attach
 import (
 	"debug/elf"
 	"fmt"
+	"io"
+	"os"
 	"sort"
 	"strings"
 
@@ -26,6 +28,11 @@ func (e *Env) resolveUprobe(s probespec.Spec) ([]Target, []Skipped, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	code, err := os.Open(bin) // for the first instruction of each target
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot read %s: %w", bin, err)
+	}
+	defer code.Close()
 	program := collector.Uprobe
 	if s.Kind == probespec.Uretprobe {
 		program = collector.Uretprobe
@@ -39,7 +46,7 @@ func (e *Env) resolveUprobe(s probespec.Spec) ([]Target, []Skipped, error) {
 		if !ok {
 			return nil, nil, fmt.Errorf("probe %q: address 0x%x is not in the code of %s (file size 0x%x); give a function name or an address as nm prints it", s.Raw, s.Address, bin, layout.Size)
 		}
-		if err := checkFirstInstruction(bin, off, fmt.Sprintf("0x%x", s.Address)); err != nil {
+		if err := checkFirstInstruction(code, bin, off, fmt.Sprintf("0x%x", s.Address)); err != nil {
 			return nil, nil, fmt.Errorf("probe %q: %w", s.Raw, err)
 		}
 		return []Target{mk(fmt.Sprintf("0x%x", s.Address), off, "")}, nil, nil
@@ -49,7 +56,7 @@ func (e *Env) resolveUprobe(s probespec.Spec) ([]Target, []Skipped, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		off, note, err := e.uprobeOffset(s, bin, layout, sym)
+		off, note, err := e.uprobeOffset(s, bin, layout, code, sym)
 		if err != nil {
 			return nil, nil, fmt.Errorf("probe %q: %w", s.Raw, err)
 		}
@@ -68,7 +75,7 @@ func (e *Env) resolveUprobe(s probespec.Spec) ([]Target, []Skipped, error) {
 		ifuncAt = map[uint64]string{} // implementation offset → IFUNC
 	)
 	for _, sym := range syms {
-		off, note, err := e.uprobeOffset(s, bin, layout, sym)
+		off, note, err := e.uprobeOffset(s, bin, layout, code, sym)
 		if err != nil {
 			skipped = append(skipped, Skipped{Name: sym.Name, Reason: err.(*offsetError).reason, Detail: err.Error()})
 			continue
@@ -93,7 +100,7 @@ func (e *Env) resolveUprobe(s probespec.Spec) ([]Target, []Skipped, error) {
 
 // uprobeOffset is the file offset a uprobe on sym attaches at, and a note
 // for -v when it is not simply the symbol's address (IFUNCs).
-func (e *Env) uprobeOffset(s probespec.Spec, bin string, layout *usym.Layout, sym usym.Symbol) (uint64, string, error) {
+func (e *Env) uprobeOffset(s probespec.Spec, bin string, layout *usym.Layout, code io.ReaderAt, sym usym.Symbol) (uint64, string, error) {
 	if sym.Size != 0 && s.Offset >= sym.Size {
 		return 0, "", &offsetError{"offset past the end of the function",
 			fmt.Sprintf("offset %d is past the end of %s (size %d) in %s", s.Offset, sym.Name, sym.Size, bin)}
@@ -120,7 +127,7 @@ func (e *Env) uprobeOffset(s probespec.Spec, bin string, layout *usym.Layout, sy
 	if vaddr != sym.Value {
 		what = fmt.Sprintf("%s (its implementation at 0x%x)", sym.Name, vaddr)
 	}
-	if err := checkFirstInstruction(bin, off, what); err != nil {
+	if err := checkFirstInstruction(code, bin, off, what); err != nil {
 		return 0, "", err
 	}
 	return off, note, nil
@@ -133,8 +140,8 @@ func (e *Env) uprobeOffset(s probespec.Spec, bin string, layout *usym.Layout, sy
 // program then computes wrong results (seen on Linux 6.18 with glibc's
 // __strchr_evex, by bpftrace as well; test/e2e TestUprobeEVEX). A
 // corrupted program is worse than a missing probe.
-func checkFirstInstruction(bin string, off uint64, what string) error {
-	switch usym.FirstInstruction(bin, off) {
+func checkFirstInstruction(code io.ReaderAt, bin string, off uint64, what string) error {
+	switch usym.FirstInstruction(code, off) {
 	case usym.InsnEVEX:
 		return &offsetError{"starting with an AVX-512 instruction",
 			fmt.Sprintf("%s in %s starts with an AVX-512 (EVEX) instruction, which a uprobe would make the traced program execute wrongly; probe a caller or a function it calls instead", what, bin)}

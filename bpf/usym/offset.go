@@ -3,6 +3,7 @@ package usym
 import (
 	"debug/elf"
 	"fmt"
+	"io"
 	"os"
 )
 
@@ -77,16 +78,11 @@ const (
 )
 
 // FirstInstruction classifies the x86-64 instruction at file offset off of
-// the file at p by its prefixes: in 64-bit code a 0x62 after any legacy
-// prefixes is always EVEX.
-func FirstInstruction(p string, off uint64) int {
-	f, err := os.Open(p)
-	if err != nil {
-		return InsnOK
-	}
-	defer f.Close()
+// the binary code reads by its prefixes: in 64-bit code a 0x62 after any
+// legacy prefixes is always EVEX.
+func FirstInstruction(code io.ReaderAt, off uint64) int {
 	var b [15]byte // the longest x86 instruction
-	n, _ := f.ReadAt(b[:], int64(off))
+	n, _ := code.ReadAt(b[:], int64(off))
 	for _, c := range b[:n] {
 		switch c {
 		case 0xf0, 0x26, 0x2e, 0x36, 0x3e:
