@@ -201,7 +201,7 @@ func (r *Runtime) probeAlias(L *lua.LState, name string, opts *lua.LTable, fn *l
 				fmt.Fprintf(r.stderr, "luatrace: alias %s: using %s%s\n", name, c.name(), failedBefore(failures))
 			}
 			p.Spec = c.specs[0]
-			r.probes = append(r.probes, p)
+			r.addProbe(p)
 			return pushProbe(L, p)
 		}
 	}

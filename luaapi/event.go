@@ -196,13 +196,12 @@ func (r *Runtime) dispatch(batch []collector.Record) {
 		if rec.Check() != nil {
 			continue
 		}
-		id := rec.ProbeID()
-		if id >= collector.MaxProbes {
-			continue
+		b, ok := k.lookup(rec.ProbeID())
+		if !ok {
+			continue // a detached probe whose slot serves another now
 		}
-		b := k.byID[id]
 		p := b.probe
-		if p == nil || p.detached || p.fn == nil {
+		if p.detached || p.fn == nil {
 			continue
 		}
 		ud := r.L.NewUserData()

@@ -10,7 +10,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/luatrace/luatrace/bpf/attach"
-	"github.com/luatrace/luatrace/bpf/capture"
 	"github.com/luatrace/luatrace/bpf/collector"
 )
 
@@ -22,19 +21,12 @@ type kernel struct {
 	reader *collector.Reader
 	done   chan struct{}
 
-	ids      idPool
-	byID     [collector.MaxProbes]binding // owner goroutine only
+	ids      idPool                         // owner goroutine only
+	byID     [collector.MaxProbes]binding   // by slot; owner goroutine only
+	slots    [collector.MaxProbes]slotState // by slot; shared with the reader
 	queued   atomic.Int64
-	dropped  [collector.MaxProbes]atomic.Uint64 // queue overflow, per probe
 	stopping atomic.Bool
 	stopOnce sync.Once
-}
-
-// binding is what a probe id stands for.
-type binding struct {
-	probe   *Probe
-	target  *attach.Target
-	capture *capture.Program // compiled fields, nil without any
 }
 
 // ErrPrivileges is the one sentence shown without BPF privileges.
@@ -66,6 +58,7 @@ func (r *Runtime) kernelSide() (*kernel, error) {
 	if r.opts.Verbose {
 		k.env.Verbose = r.stderr
 	}
+	k.env.Progress = r.progress.update
 	go k.read(r)
 	r.kernel = k
 	return k, nil
@@ -107,9 +100,7 @@ func (k *kernel) read(r *Runtime) {
 			}
 		}
 		for _, rec := range batch {
-			if id := rec.ProbeID(); id < collector.MaxProbes {
-				k.dropped[id].Add(1)
-			}
+			k.countDrop(rec.ProbeID())
 		}
 	})
 	if err != nil {
@@ -148,22 +139,4 @@ func (k *kernel) stopReader(r *Runtime) {
 func (k *kernel) close() {
 	k.reader.Close()
 	k.col.Close()
-}
-
-// idPool hands out probe ids. Ids are never reused within a run: a record
-// of a detached probe may still be queued, and must not be mistaken for a
-// later probe's.
-type idPool struct{ next uint32 }
-
-func (p *idPool) get() (uint32, error) {
-	if p.next == 0 {
-		p.next = 1
-	}
-	// The top id is kept for feature probes (attach.fentrySupported).
-	if p.next >= collector.MaxProbes-1 {
-		return 0, fmt.Errorf("too many probes: luatrace attaches at most %d per run; narrow the wildcard", collector.MaxProbes-2)
-	}
-	id := p.next
-	p.next++
-	return id, nil
 }

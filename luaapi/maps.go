@@ -368,12 +368,31 @@ func keyStackText(v lua.LValue) string {
 	return b.String()
 }
 
+// aggRows lays rows out for printing. Keys from traced programs are
+// escaped so a newline in a command name cannot forge a line; stacks keep
+// their one-frame-per-line layout.
 func (m *luaMap) aggRows(rows []*mapRow) []aggtext.Row {
 	out := make([]aggtext.Row, len(rows))
 	for i, row := range rows {
-		out[i] = aggtext.Row{Key: row.text, Value: row.value, Buckets: row.buckets}
+		key := make([]string, len(row.text))
+		for j, text := range row.text {
+			key[j] = text
+			if j >= len(row.key) || !isStack(row.key[j]) {
+				key[j] = aggtext.EscapeKey(text)
+			}
+		}
+		out[i] = aggtext.Row{Key: key, Value: row.value, Buckets: row.buckets}
 	}
 	return out
+}
+
+func isStack(v lua.LValue) bool {
+	ud, ok := v.(*lua.LUserData)
+	if !ok {
+		return false
+	}
+	_, ok = ud.Value.(*stack)
+	return ok
 }
 
 // mapText is the map as bpftrace prints it.

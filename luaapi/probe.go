@@ -10,7 +10,6 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/luatrace/luatrace/bpf/attach"
-	"github.com/luatrace/luatrace/bpf/capture"
 	"github.com/luatrace/luatrace/bpf/collector"
 	"github.com/luatrace/luatrace/bpf/probespec"
 )
@@ -29,7 +28,10 @@ type Probe struct {
 	tickStop chan struct{}
 	detached bool // by the script: later events are ignored
 	unlinked bool // kernel side and timers released
-	final    collector.Stats
+	// final and finalDrops keep the counters of detached targets.
+	final      collector.Stats
+	finalDrops uint64
+	seq        int // the probe's number, counting from 1
 }
 
 // probeOptions are the keys probe()'s option table accepts.
@@ -110,12 +112,12 @@ func (r *Runtime) luaProbe(L *lua.LState) int {
 	case probespec.Interval:
 		p.fn = requireFn(L, raw, fn)
 		r.startTicker(p)
-		r.probes = append(r.probes, p)
+		r.addProbe(p)
 	default:
 		if err := r.attachKernel(p, po); err != nil {
 			return r.attachFailed(L, po, err)
 		}
-		r.probes = append(r.probes, p)
+		r.addProbe(p)
 	}
 	return pushProbe(L, p)
 }
@@ -241,139 +243,19 @@ func knownOptions() string {
 	return strings.Join(names, ", ")
 }
 
-// attachKernel resolves and attaches every target of p; on any failure the
-// ones already attached are released, so nothing stays behind.
-func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
-	k, err := r.kernelSide()
-	if err != nil {
-		return err
-	}
-	targets, err := k.env.Resolve(p.Spec)
-	if err != nil {
-		return err
-	}
-	spec := po.spec
-	spec.Emit = p.fn != nil
-	if r.opts.PID != 0 && spec.PID == 0 {
-		spec.PID = uint32(r.opts.PID)
-	}
-	for _, t := range targets {
-		tspec := spec
-		var prog *capture.Program
-		if len(po.fields) > 0 || po.filter != "" || len(po.into) > 0 || len(t.USDTArgs) > 0 {
-			if prog, err = compileCapture(k, &t, po.fields, po.filter, po.into, &tspec); err != nil {
-				r.unlink(p)
-				if p.Spec.Wildcard() {
-					// Say which of the matches the expressions do not fit.
-					return fmt.Errorf("probe %q at %s: %w", p.Spec.Raw, t.Name, err)
-				}
-				return fmt.Errorf("probe %q: %w", p.Spec.Raw, err)
-			}
-			if r.opts.Verbose {
-				for _, line := range describeCapture(prog) {
-					fmt.Fprintf(r.stderr, "luatrace: %s: %s\n", t.Name, line)
-				}
-			}
-		}
-		id, err := k.ids.get()
-		if err != nil {
-			r.unlink(p)
-			return err
-		}
-		if po.entry && (t.Spec.Kind == probespec.Kretprobe || t.Spec.Kind == probespec.Uretprobe) {
-			tspec.Paired = true
-		}
-		if tspec.Paired {
-			if err := r.attachEntry(p, t, id, tspec); err != nil {
-				r.unlink(p)
-				r.verifierLog(err)
-				return err
-			}
-		}
-		a, err := k.env.Attach(t, id, tspec)
-		if err != nil {
-			r.unlink(p)
-			r.verifierLog(err)
-			return err
-		}
-		k.byID[id] = binding{probe: p, target: &a.Target, capture: prog}
-		p.targets = append(p.targets, a)
-	}
-	return nil
-}
-
-// unlink releases p's kernel attachments and timer, keeping its final
-// counters for the drop report.
-func (r *Runtime) unlink(p *Probe) {
-	if p.unlinked {
-		return
-	}
-	p.unlinked = true
-	if p.ticker != nil {
-		p.ticker.Stop()
-		close(p.tickStop)
-	}
-	for _, a := range p.entries {
-		a.Close()
-		if r.kernel != nil {
-			r.kernel.col.Deactivate(a.ID)
-		}
-	}
-	for _, a := range p.targets {
-		a.Close()
-		if r.kernel != nil {
-			st, err := r.kernel.col.Stats(a.ID)
-			if err == nil {
-				p.final.Hits += st.Hits
-				p.final.Filtered += st.Filtered
-				p.final.Lost += st.Lost
-				p.final.Nested += st.Nested
-			}
-			r.kernel.col.Deactivate(a.ID)
-		}
-	}
-}
-
 // detach is the script's :detach(): stop and ignore events still queued.
 func (p *Probe) detach(r *Runtime) {
+	if p.detached {
+		return
+	}
 	r.unlink(p)
 	p.detached = true
+	r.forget(p)
 }
 
 func (r *Runtime) probeDetach(L *lua.LState) int {
 	checkProbe(L, 1).detach(r)
 	return 0
-}
-
-// stats returns kernel counters plus user-side queue drops, live while
-// attached and final afterwards.
-func (r *Runtime) stats(p *Probe) collector.Stats {
-	s := p.final
-	if r.kernel == nil {
-		return s
-	}
-	if !p.unlinked {
-		for _, a := range p.targets {
-			if st, err := r.kernel.col.Stats(a.ID); err == nil {
-				s.Hits += st.Hits
-				s.Filtered += st.Filtered
-				s.Lost += st.Lost
-				s.Nested += st.Nested
-			}
-		}
-	}
-	return s
-}
-
-func (r *Runtime) queueDrops(p *Probe) uint64 {
-	if r.kernel == nil {
-		return 0
-	}
-	var n uint64
-	for _, a := range p.targets {
-		n += r.kernel.dropped[a.ID].Load()
-	}
-	return n
 }
 
 func (r *Runtime) probeStats(L *lua.LState) int {
@@ -397,28 +279,4 @@ func (r *Runtime) verifierLog(err error) {
 			fmt.Fprintf(r.stderr, "luatrace: verifier log:\n%s\n", log)
 		}
 	}
-}
-
-// attachEntry attaches the entry half of a paired return probe: a kprobe or
-// uprobe on the same function that saves the arguments and time for the
-// return probe retID. Same identity filters, no events of its own.
-func (r *Runtime) attachEntry(p *Probe, t attach.Target, retID uint32, ret collector.Spec) error {
-	k := r.kernel
-	entry := t
-	entry.Spec.Kind, entry.Program = probespec.Kprobe, collector.Kprobe
-	if t.Spec.Kind == probespec.Uretprobe {
-		entry.Spec.Kind, entry.Program = probespec.Uprobe, collector.Uprobe
-	}
-	entry.Name = "entry of " + t.Name
-	id, err := k.ids.get()
-	if err != nil {
-		return err
-	}
-	spec := collector.Spec{PID: ret.PID, Comm: ret.Comm, CommNot: ret.CommNot, SaveEntry: true, PairID: retID}
-	a, err := k.env.Attach(entry, id, spec)
-	if err != nil {
-		return err
-	}
-	p.entries = append(p.entries, a)
-	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -276,12 +277,12 @@ func (r *Runtime) listProbes() {
 		return
 	}
 	fmt.Fprintf(r.stderr, "%-3s %-44s %10s %10s %8s %8s\n", "#", "PROBE", "HITS", "FILTERED", "LOST", "DROPPED")
-	for i, p := range r.probes {
+	for _, p := range r.probes {
 		if p.detached {
 			continue
 		}
 		st := r.stats(p)
-		fmt.Fprintf(r.stderr, "%-3d %-44s %10d %10d %8d %8d\n", i+1, p.Spec.Raw, st.Hits, st.Filtered, st.Lost+st.Nested, r.queueDrops(p))
+		fmt.Fprintf(r.stderr, "%-3d %-44s %10d %10d %8d %8d\n", p.seq, p.Spec.Raw, st.Hits, st.Filtered, st.Lost+st.Nested, r.queueDrops(p))
 	}
 }
 
@@ -291,19 +292,20 @@ func (r *Runtime) metaDetach(args []string) {
 		return
 	}
 	if args[0] == "all" {
-		for _, p := range r.probes {
+		for _, p := range slices.Clone(r.probes) {
 			p.detach(r)
 		}
 		fmt.Fprintln(r.stderr, "detached all probes")
 		return
 	}
 	n, err := strconv.Atoi(args[0])
-	if err != nil || n < 1 || n > len(r.probes) || r.probes[n-1].detached {
+	p := r.probeNumbered(n)
+	if err != nil || p == nil {
 		fmt.Fprintf(r.stderr, "no probe %s (see :probes)\n", args[0])
 		return
 	}
-	r.probes[n-1].detach(r)
-	fmt.Fprintf(r.stderr, "detached %s\n", r.probes[n-1].Spec.Raw)
+	p.detach(r)
+	fmt.Fprintf(r.stderr, "detached %s\n", p.Spec.Raw)
 }
 
 // metaWait handles events for a while with output streamed, so a piped

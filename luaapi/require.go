@@ -2,7 +2,9 @@ package luaapi
 
 import (
 	"bytes"
+	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -18,7 +20,11 @@ import (
 // first. Chunk names are the files' real paths, so errors and tracebacks
 // point at the library's file and line.
 func (r *Runtime) installRequire() {
-	r.libDirs = modpath.FromEnvironment(r.opts.Include, r.opts.ScriptDir).Dirs()
+	script := ""
+	if r.opts.ScriptDir != "" {
+		script = filepath.Join(r.opts.ScriptDir, filepath.Base(r.opts.ScriptName))
+	}
+	r.libDirs = modpath.FromEnvironment(r.opts.Include, script).Dirs()
 	pkg, ok := r.L.GetGlobal("package").(*lua.LTable)
 	if !ok {
 		return
@@ -40,28 +46,48 @@ func (r *Runtime) installRequire() {
 }
 
 // loadModule is the package loader: the first folder of the search path
-// that has the module wins, the embedded standard library comes last. A
-// module found nowhere raises one sentence (require's own message would
-// list every folder tried).
+// that has the module wins, then the embedded standard library, then the
+// script's own folder. Folders others could plant files in are skipped and
+// named when they held the module. A module found nowhere raises one
+// sentence (require's own message would list every folder tried).
 func (r *Runtime) loadModule(L *lua.LState) int {
 	name := L.CheckString(1)
 	if !modpath.ValidName(name) {
 		L.RaiseError("require(%q): a module name is dotted words such as \"net\" or \"mylib.tcp\", not a path", name)
 	}
-	if path, ok := modpath.Find(r.libDirs, name); ok {
-		code, err := os.ReadFile(path)
-		if err != nil {
-			L.RaiseError("require(%q): cannot read %s: %v", name, path, err)
+	path, refused := modpath.Search(r.libDirs, name, false)
+	if path == "" {
+		if src, ok := stdlib.Source(name); ok {
+			r.warnRefused(name, refused)
+			L.Push(r.loadChunk(L, stdlib.ChunkName(name), src))
+			return 1
 		}
-		L.Push(r.loadChunk(L, path, code))
-		return 1
+		var later []string
+		path, later = modpath.Search(r.libDirs, name, true)
+		refused = append(refused, later...)
 	}
-	if src, ok := stdlib.Source(name); ok {
-		L.Push(r.loadChunk(L, stdlib.ChunkName(name), src))
-		return 1
+	if path == "" {
+		why := ""
+		if len(refused) > 0 {
+			why = " (" + strings.Join(refused, "; ") + ")"
+		}
+		L.RaiseError("module %q not found in the library path or the standard library%s (luatrace --path lists the folders); add its folder with -I DIR or $%s", name, why, modpath.EnvVar)
 	}
-	L.RaiseError("module %q not found in the library path or the standard library (luatrace --path lists the folders); add its folder with -I DIR or $%s", name, modpath.EnvVar)
-	return 0
+	r.warnRefused(name, refused)
+	code, err := os.ReadFile(path)
+	if err != nil {
+		L.RaiseError("require(%q): cannot read %s: %v", name, path, err)
+	}
+	L.Push(r.loadChunk(L, path, code))
+	return 1
+}
+
+// warnRefused says which files were passed over for safety when a module
+// was found elsewhere.
+func (r *Runtime) warnRefused(name string, refused []string) {
+	for _, why := range refused {
+		fmt.Fprintf(r.stderr, "luatrace: warning: require(%q): %s\n", name, why)
+	}
 }
 
 // loadChunk compiles a library, raising "file:line:col: message" on a

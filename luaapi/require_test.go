@@ -64,11 +64,15 @@ func TestRequirePrecedence(t *testing.T) {
 	}
 	// A per-kernel subfolder beats its own folder.
 	lib(filepath.Join(env, kernelRelease(t)), "m3", "env-release")
-	// The embedded standard library comes last: a file named top.lua wins.
+	// The embedded standard library comes after the library folders (an
+	// -I top.lua wins) but before the script's folder (its top.lua does
+	// not: a file next to a script never shadows a standard module).
 	lib(script, "top", "script-top")
+	lib(inc2, "fmt", "inc2-fmt")
 	out, errs, status := runCode(t, Options{Include: []string{inc1, inc2}, ScriptDir: script},
-		`for _, m in ipairs{"m1", "m2", "m3", "m4", "m5", "top"} do print(m, require(m)) end`)
-	want := "m1\tinc1\nm2\tinc2\nm3\tenv-release\nm4\tuser\nm5\tscript\ntop\tscript-top\n"
+		`for _, m in ipairs{"m1", "m2", "m3", "m4", "m5", "fmt"} do print(m, require(m)) end
+print("top", type(require("top")))`)
+	want := "m1\tinc1\nm2\tinc2\nm3\tenv-release\nm4\tuser\nm5\tscript\nfmt\tinc2-fmt\ntop\ttable\n"
 	if status != 0 || out != want {
 		t.Errorf("status %d, output:\n%s\nwant:\n%s\nstderr: %s", status, out, want, errs)
 	}
@@ -127,5 +131,29 @@ func TestCallbackTracebackNamesLibrary(t *testing.T) {
 	_, errs, _ := runCode(t, Options{Include: []string{dir}}, `local cb = require("cb"); probe("END", function() cb.boom() end)`)
 	if !strings.Contains(errs, lib+":3: boom") {
 		t.Errorf("stderr lacks %s:3:\n%s", lib, errs)
+	}
+}
+
+// TestRequireSkipsSharedFolders: a module in a folder others can write to
+// (a script in /tmp) is not loaded; the error names the file and why.
+func TestRequireSkipsSharedFolders(t *testing.T) {
+	shared := t.TempDir()
+	if err := os.Chmod(shared, 0o777|os.ModeSticky); err != nil {
+		t.Fatal(err)
+	}
+	planted := writeLib(t, shared, "mylib.lua", "return 'planted'")
+	writeLib(t, shared, "x86_64/top.lua", "return 'planted'")
+	if err := os.Chmod(filepath.Join(shared, "x86_64"), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	_, errs, status := runCode(t, Options{ScriptDir: shared}, `print(type(require("top"))) print(require("mylib"))`)
+	want := planted + " was not loaded: others than root and its owner can write to " + shared + " (mode 1777)"
+	if status != 2 || !strings.Contains(errs, `module "mylib" not found`) || !strings.Contains(errs, want) {
+		t.Errorf("status %d, stderr:\n%s\nwant the refusal %q", status, errs, want)
+	}
+	out, errs, status := runCode(t, Options{Include: []string{shared}}, `print(type(require("top")))`)
+	sub := filepath.Join(shared, "x86_64")
+	if status != 0 || out != "table\n" || !strings.Contains(errs, "warning: require(\"top\"): "+filepath.Join(sub, "top.lua")+" was not loaded: others than root and its owner can write to "+sub+" (mode 0777)") {
+		t.Errorf("-I shared folder: status %d, output %q, stderr:\n%s", status, out, errs)
 	}
 }

@@ -40,6 +40,9 @@ type Options struct {
 	PID int
 	// Verbose reports each attachment and verifier logs.
 	Verbose bool
+	// MaxProbes limits how many probes may be attached at once
+	// (0: DefaultMaxProbes).
+	MaxProbes int
 	// ScriptName is arg[0] and the chunk name of the script.
 	ScriptName string
 	// ScriptDir is the script file's folder, searched by require() after
@@ -69,16 +72,19 @@ type Runtime struct {
 	out    *output.Writer
 	stderr io.Writer
 
-	kernel   *kernel // nil until the first kernel probe
-	probes   []*Probe
-	begin    []*lua.LFunction
-	end      []*lua.LFunction
-	mail     chan message
-	errs     errorLog
-	stopping bool
-	exitCode int
-	exited   bool
-	started  bool
+	kernel   *kernel  // nil until the first kernel probe
+	probes   []*Probe // live probes, and detached ones until forgotten
+	probeSeq int      // numbers probes for the REPL
+	// detachedLosses keeps what forgotten probes lost, by spec.
+	detachedLosses map[string]*lossTotal
+	begin          []*lua.LFunction
+	end            []*lua.LFunction
+	mail           chan message
+	errs           errorLog
+	stopping       bool
+	exitCode       int
+	exited         bool
+	started        bool
 	// unprivileged is set when a probe failed for lack of privileges.
 	unprivileged bool
 	ticks        atomic.Uint64 // interval ticks missed because mail was full
@@ -90,6 +96,7 @@ type Runtime struct {
 	libDirs      []modpath.Dir // require()'s search order
 	aliases      map[string]*probeAlias
 	usage        string // the script's header comment, for args' -h
+	progress     *attachProgress
 }
 
 // message is anything the owner goroutine must act on.
@@ -115,6 +122,7 @@ func New(opts Options) *Runtime {
 		mail:   make(chan message, mailSlots),
 	}
 	r.errs.w = r.stderr
+	r.progress = newAttachProgress(r.stderr)
 	value.Open(r.L)
 	r.installGlobals()
 	r.installEvent()
@@ -291,9 +299,7 @@ func (r *Runtime) isExit(err error) bool {
 // shutdown detaches every probe, then delivers events already on their
 // way so that END sees a complete picture.
 func (r *Runtime) shutdown() {
-	for _, p := range r.probes {
-		r.unlink(p) // not detach: events already queued must still be delivered
-	}
+	r.unlinkAll(r.probes) // not detach: events already queued must still be delivered
 	if r.kernel != nil {
 		r.kernel.stopReader(r)
 	}

@@ -39,10 +39,26 @@ type Env struct {
 	btfSpec *btf.Spec
 	btfErr  error
 
+	// Interrupted, when set, is asked between attachments: a true answer
+	// (a stop was requested) abandons the attach with ErrInterrupted.
+	Interrupted func() bool
+	// Progress, when set, hears how many of a batch's targets are
+	// attached, after each one.
+	Progress func(done, total int)
+	// SingleLinks turns multi-target links off: every target gets its
+	// own link, as on kernels without them.
+	SingleLinks bool
+
+	mu sync.Mutex
 	// sharedOn lists tracepoints running the shared tracepoint program: a
 	// tracepoint runs each program once, so further probes on it get
-	// their own copy.
+	// their own copy until the probe holding the shared one detaches.
 	sharedOn map[string]bool
+	// executables caches opened binaries for uprobes.
+	executables map[string]*link.Executable
+	// dispatching: the raw_syscalls dispatch of entries (false) or exits
+	// (true) serves a probe.
+	dispatching map[bool]bool
 }
 
 // Tracefs returns the tracefs directory, mounting tracefs if needed.
@@ -90,6 +106,13 @@ type Target struct {
 	// USDTArgs.
 	USDT     *usdt.Note
 	USDTArgs []usdt.Arg
+	// Address is the file offset a uprobe attaches at.
+	Address uint64
+	// Note tells -v where a target really attached when that is not
+	// obvious from its name (an IFUNC's implementation).
+	Note string
+	// syscall is the system call of a syscalls tracepoint.
+	syscall *syscallRoute
 }
 
 // Attachment is an attached target; Close detaches it.
@@ -97,14 +120,24 @@ type Attachment struct {
 	ID     uint32
 	Target Target
 
+	env   *Env
 	links []link.Link
 	progs []*ebpf.Program
 	files []io.Closer
+	// multi is the link this target shares with others, if any.
+	multi *sharedLink
+	// route is this target's entry in the syscalls dispatch, if any.
+	route *syscallRoute
+	// sharedTracepoint is the tracepoint whose shared program this
+	// attachment holds.
+	sharedTracepoint string
 	// ownProgram: load a program for this probe alone (see Attach).
 	ownProgram bool
 }
 
-// Close detaches the probe and releases what it loaded.
+// Close detaches the probe and releases what it loaded. A target of a
+// multi-target link stops producing events once its spec is cleared;
+// the link itself goes with the last of its targets.
 func (a *Attachment) Close() error {
 	var errs []error
 	for _, l := range a.links {
@@ -116,31 +149,65 @@ func (a *Attachment) Close() error {
 	for _, p := range a.progs {
 		errs = append(errs, p.Close())
 	}
-	a.links, a.files, a.progs = nil, nil, nil
+	if a.route != nil {
+		errs = append(errs, a.env.Collector.SetSyscallProbe(a.route.exit, a.route.nr, 0))
+	}
+	if a.multi != nil {
+		errs = append(errs, a.multi.release())
+	}
+	if a.sharedTracepoint != "" {
+		a.env.mu.Lock()
+		delete(a.env.sharedOn, a.sharedTracepoint)
+		a.env.mu.Unlock()
+	}
+	a.links, a.files, a.progs, a.multi, a.route, a.sharedTracepoint = nil, nil, nil, nil, nil, ""
 	return errors.Join(errs...)
 }
 
-// Attach writes the spec for id and attaches the target's program. On
+// attachOne writes a request's spec and attaches its target alone. On
 // failure nothing stays attached and the spec is cleared.
-func (e *Env) Attach(t Target, id uint32, spec collector.Spec) (*Attachment, error) {
-	spec.Args = t.Args
-	spec.TracepointData = t.TracepointData
-	if err := e.Collector.SetSpec(id, spec); err != nil {
-		return nil, fmt.Errorf("%s: %w", t.Name, err)
+func (e *Env) attachOne(r Request) (*Attachment, error) {
+	t := r.Target
+	if err := e.setSpec(r); err != nil {
+		return nil, err
 	}
 	// A probe that only feeds maps is worth a program of its own: the id
 	// becomes a constant and the attach-cookie helper call disappears
-	// from every event (measured: a tenth of a count's cost).
-	a := &Attachment{ID: id, Target: t, ownProgram: !spec.Emit && len(spec.Aggs) > 0}
+	// from every event (measured: a tenth of a count's cost). Not for a
+	// glob: verifying a program per target would take minutes for
+	// tracepoint:syscalls:*.
+	own := !r.Spec.Emit && len(r.Spec.Aggs) > 0 && !t.Spec.Wildcard()
+	a := &Attachment{ID: r.ID, Target: t, env: e, ownProgram: own}
 	if err := e.attach(a); err != nil {
 		a.Close()
-		e.Collector.Deactivate(id)
+		e.Collector.Deactivate(r.ID)
 		return nil, err
 	}
-	if e.Verbose != nil {
-		fmt.Fprintf(e.Verbose, "luatrace: attached %s (probe id %d, program %s)\n", t.Name, id, t.Program)
-	}
+	e.attached(a, "")
 	return a, nil
+}
+
+// setSpec writes the collector spec of a request.
+func (e *Env) setSpec(r Request) error {
+	spec := r.Spec
+	spec.Args = r.Target.Args
+	spec.TracepointData = r.Target.TracepointData
+	if err := e.Collector.SetSpec(r.ID, spec); err != nil {
+		return fmt.Errorf("%s: %w", r.Target.Name, err)
+	}
+	return nil
+}
+
+// attached reports an attachment with -v.
+func (e *Env) attached(a *Attachment, via string) {
+	if e.Verbose == nil {
+		return
+	}
+	t := a.Target
+	fmt.Fprintf(e.Verbose, "luatrace: attached %s (probe id %d, program %s%s)\n", t.Name, a.ID, t.Program, via)
+	if t.Note != "" {
+		fmt.Fprintf(e.Verbose, "luatrace: %s: %s\n", t.Name, t.Note)
+	}
 }
 
 func (e *Env) attach(a *Attachment) error {
@@ -186,7 +253,7 @@ func (e *Env) attach(a *Attachment) error {
 			l, err = link.AttachRawTracepoint(link.RawTracepointOptions{Name: t.Func, Program: prog})
 		}
 		if err != nil {
-			return fmt.Errorf("cannot attach %s: %w", t.Name, err)
+			return &targetError{t, err}
 		}
 		a.links = append(a.links, l)
 	case probespec.Fentry, probespec.Fexit:
@@ -219,18 +286,22 @@ func attachToFor(t Target) string {
 	return ""
 }
 
-// loadError keeps the verifier log reachable for -v while saying in one
-// sentence what failed.
-func loadError(t Target, err error) error {
-	return fmt.Errorf("the kernel refused the collector program for %s: %w", t.Name, err)
-}
-
 func (e *Env) attachTracepoint(a *Attachment) error {
 	t := a.Target
 	name := t.Group + ":" + t.Func
 	prog, err := e.Collector.Shared(t.Program)
 	opts := &link.TracepointOptions{Cookie: uint64(a.ID)}
-	if err == nil && (e.sharedOn[name] || a.ownProgram) {
+	e.mu.Lock()
+	shared := err == nil && !e.sharedOn[name] && !a.ownProgram
+	if shared {
+		if e.sharedOn == nil {
+			e.sharedOn = map[string]bool{}
+		}
+		e.sharedOn[name] = true
+		a.sharedTracepoint = name
+	}
+	e.mu.Unlock()
+	if err == nil && !shared {
 		if prog, err = e.Collector.Dedicated(t.Program, a.ID, ""); err == nil {
 			a.progs = append(a.progs, prog)
 			opts = nil
@@ -241,13 +312,7 @@ func (e *Env) attachTracepoint(a *Attachment) error {
 	}
 	l, err := link.Tracepoint(t.Group, t.Func, prog, opts)
 	if err != nil {
-		return fmt.Errorf("cannot attach %s: %w", t.Name, err)
-	}
-	if opts != nil {
-		if e.sharedOn == nil {
-			e.sharedOn = map[string]bool{}
-		}
-		e.sharedOn[name] = true
+		return &targetError{t, err}
 	}
 	a.links = append(a.links, l)
 	return nil

@@ -44,13 +44,13 @@ func (e *Env) attachProfile(a *Attachment) error {
 	for _, cpu := range cpus {
 		fd, err := unix.PerfEventOpen(&attr, pid, cpu, -1, unix.PERF_FLAG_FD_CLOEXEC)
 		if err != nil {
-			return fmt.Errorf("cannot open a sampling event on CPU %d for %s: %w", cpu, t.Name, err)
+			return fmt.Errorf("cannot open a sampling event on CPU %d for %s: %s", cpu, t.Name, refusal(err, "CPU sampling"))
 		}
 		f := os.NewFile(uintptr(fd), fmt.Sprintf("perf-event-cpu%d", cpu))
 		a.files = append(a.files, f)
 		l, err := link.AttachRawLink(link.RawLinkOptions{Target: fd, Program: prog, Attach: ebpf.AttachPerfEvent})
 		if err != nil {
-			return fmt.Errorf("cannot attach %s on CPU %d: %w", t.Name, cpu, err)
+			return fmt.Errorf("cannot attach %s on CPU %d: %s", t.Name, cpu, refusal(err, "CPU sampling"))
 		}
 		a.links = append(a.links, l)
 	}

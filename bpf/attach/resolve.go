@@ -12,7 +12,6 @@ import (
 	"github.com/luatrace/luatrace/bpf/probespec"
 	"github.com/luatrace/luatrace/bpf/suggest"
 	"github.com/luatrace/luatrace/bpf/tracefs"
-	"github.com/luatrace/luatrace/bpf/usym"
 )
 
 // dataLocSlack is how many bytes past a tracepoint's fixed fields are copied
@@ -20,23 +19,28 @@ import (
 const dataLocSlack = 1024
 
 // Resolve expands a kernel-side spec into the concrete targets it names,
-// checking that each exists. A wildcard that matches nothing is an error.
-func (e *Env) Resolve(s probespec.Spec) ([]Target, error) {
+// checking that each exists. A wildcard that matches nothing is an error;
+// matches that cannot take a probe are returned as skipped.
+func (e *Env) Resolve(s probespec.Spec) ([]Target, []Skipped, error) {
+	var targets []Target
+	var err error
 	switch s.Kind {
 	case probespec.Kprobe, probespec.Kretprobe, probespec.Fentry, probespec.Fexit:
-		return e.resolveKernelFunc(s)
+		targets, err = e.resolveKernelFunc(s)
 	case probespec.Uprobe, probespec.Uretprobe:
 		return e.resolveUprobe(s)
 	case probespec.Tracepoint:
-		return e.resolveTracepoint(s)
+		targets, err = e.resolveTracepoint(s)
 	case probespec.RawTracepoint:
-		return e.resolveRawTracepoint(s)
+		targets, err = e.resolveRawTracepoint(s)
 	case probespec.Profile:
-		return []Target{{Spec: s, Name: s.String(), Func: "profile", Program: collector.PerfEvent}}, nil
+		targets = []Target{{Spec: s, Name: s.String(), Func: "profile", Program: collector.PerfEvent}}
 	case probespec.USDT:
-		return e.resolveUSDT(s)
+		targets, err = e.resolveUSDT(s)
+	default:
+		err = fmt.Errorf("probe %q is not a kernel-side probe", s.Raw)
 	}
-	return nil, fmt.Errorf("probe %q is not a kernel-side probe", s.Raw)
+	return targets, nil, err
 }
 
 func (e *Env) resolveKernelFunc(s probespec.Spec) ([]Target, error) {
@@ -115,45 +119,6 @@ func funcParams(spec *btf.Spec, name string) ([]Param, btf.Type, error) {
 	return params, proto.Return, nil
 }
 
-func (e *Env) resolveUprobe(s probespec.Spec) ([]Target, error) {
-	bin, err := usym.ResolveBinary(s.Path, e.PID)
-	if err != nil {
-		return nil, err
-	}
-	if s.Kind == probespec.Uretprobe && usym.IsGoBinary(bin) {
-		return nil, fmt.Errorf("probe %q: a uretprobe would corrupt the stack of Go program %s (goroutine stacks move); trace its callers or use uprobe on the function instead", s.Raw, bin)
-	}
-	program := collector.Uprobe
-	if s.Kind == probespec.Uretprobe {
-		program = collector.Uretprobe
-	}
-	mk := func(sym string) Target {
-		return Target{Spec: s, Name: s.Kind.String() + ":" + bin + ":" + sym, Func: sym, Path: bin,
-			Program: program, Args: collector.MaxRegisterArgs}
-	}
-	if s.Address != 0 {
-		return []Target{mk(fmt.Sprintf("0x%x", s.Address))}, nil
-	}
-	if !s.Wildcard() {
-		if _, err := usym.LookupFunc(bin, s.Func); err != nil {
-			return nil, err
-		}
-		return []Target{mk(s.Func)}, nil
-	}
-	syms, err := usym.MatchFuncs(bin, s.Func)
-	if err != nil {
-		return nil, err
-	}
-	if len(syms) == 0 {
-		return nil, fmt.Errorf("no function in %s matches %q", bin, s.Func)
-	}
-	targets := make([]Target, 0, len(syms))
-	for _, sym := range syms {
-		targets = append(targets, mk(sym.Name))
-	}
-	return targets, nil
-}
-
 func (e *Env) resolveTracepoint(s probespec.Spec) ([]Target, error) {
 	dir, err := e.Tracefs()
 	if err != nil {
@@ -171,7 +136,7 @@ func (e *Env) resolveTracepoint(s probespec.Spec) ([]Target, error) {
 		}
 		targets = append(targets, Target{Spec: s, Name: "tracepoint:" + ev.Group + ":" + ev.Name,
 			Func: ev.Name, Group: ev.Group, Format: format, Program: collector.Tracepoint,
-			TracepointData: recordBytes(format)})
+			TracepointData: recordBytes(format), syscall: syscallOf(ev.Group, ev.Name)})
 	}
 	return targets, nil
 }

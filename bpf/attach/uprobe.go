@@ -1,7 +1,9 @@
 package attach
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 
 	"github.com/cilium/ebpf/link"
 
@@ -14,29 +16,49 @@ func (e *Env) attachUprobe(a *Attachment) error {
 	if err != nil {
 		return loadError(t, err)
 	}
-	ex, err := link.OpenExecutable(t.Path)
+	ex, err := e.executable(t.Path)
 	if err != nil {
-		return fmt.Errorf("cannot open %s for %s: %w", t.Path, t.Name, err)
+		return err
 	}
-	opts := &link.UprobeOptions{PID: e.PID, Cookie: uint64(a.ID), Address: t.Spec.Address, Offset: t.Spec.Offset}
-	sym := t.Func
-	if t.Spec.Address != 0 {
-		sym = ""
-	}
+	// The offset is resolved already (IFUNCs, addresses): cilium's own
+	// symbol lookup knows only STT_FUNC.
+	opts := &link.UprobeOptions{PID: e.PID, Cookie: uint64(a.ID), Address: t.Address}
 	if n := t.USDT; n != nil {
 		// The kernel counts tracers in the semaphore while attached, so
 		// guarded probe sites run only then.
-		sym, opts.Address, opts.Offset, opts.RefCtrOffset = "", n.Offset, 0, n.SemaphoreOffset
+		opts.Address, opts.RefCtrOffset = n.Offset, n.SemaphoreOffset
 	}
 	var l link.Link
 	if t.Spec.Kind == probespec.Uretprobe {
-		l, err = ex.Uretprobe(sym, prog, opts)
+		l, err = ex.Uretprobe("", prog, opts)
 	} else {
-		l, err = ex.Uprobe(sym, prog, opts)
+		l, err = ex.Uprobe("", prog, opts)
 	}
 	if err != nil {
-		return fmt.Errorf("cannot attach %s: %w", t.Name, err)
+		return &targetError{t, err}
 	}
 	a.links = append(a.links, l)
 	return nil
+}
+
+// executable opens a binary for uprobes once per run.
+func (e *Env) executable(path string) (*link.Executable, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if ex, ok := e.executables[path]; ok {
+		return ex, nil
+	}
+	ex, err := link.OpenExecutable(path)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the sentence names the file already
+		}
+		return nil, fmt.Errorf("cannot open %s for uprobes: %w", path, err)
+	}
+	if e.executables == nil {
+		e.executables = map[string]*link.Executable{}
+	}
+	e.executables[path] = ex
+	return ex, nil
 }

@@ -14,6 +14,7 @@
 #include <linux/bpf_perf_event.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
 
 #include "collector.h"
 
@@ -55,6 +56,25 @@ struct {
 	__type(key, __u32);
 	__type(value, struct lt_stats);
 } probe_stats SEC(".maps");
+
+/* tracepoint:syscalls:sys_enter_NAME and sys_exit_NAME served from
+ * raw_syscalls: a glob over them (720 tracepoints) then costs two
+ * attachments instead of 720, and detaching two RCU grace periods instead
+ * of 720, each taken under the kernel's event_mutex. These arrays hold, by
+ * system call number, the probe id serving each call (0: none). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LT_MAX_SYSCALLS);
+	__type(key, __u32);
+	__type(value, __u32);
+} sys_enter_ids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LT_MAX_SYSCALLS);
+	__type(key, __u32);
+	__type(value, __u32);
+} sys_exit_ids SEC(".maps");
 
 /* Paired return probes: call depth per thread, and the entry's arguments
  * per thread and depth, so recursion and concurrent threads pair right. */
@@ -195,8 +215,14 @@ static __always_inline __u32 lt_probe_id(void *ctx)
 	return (__u32)bpf_get_attach_cookie(ctx);
 }
 
-/* Only the field luatrace reads; CO-RE finds its offset in kernel BTF. */
+/* Only the fields luatrace reads; CO-RE finds their offsets in kernel
+ * BTF. */
+struct thread_info {
+	__u32 status;
+} __attribute__((preserve_access_index));
+
 struct task_struct {
+	struct thread_info thread_info;
 	char comm[16];
 } __attribute__((preserve_access_index));
 
@@ -1011,14 +1037,14 @@ static __always_inline __u32 lt_restore_entry(__u32 id, __u64 pid_tgid, __u64 *a
 	return n;
 }
 
-static __always_inline int lt_collect(void *ctx, struct lt_source *src)
+static __always_inline int lt_collect_as(void *ctx, struct lt_source *src, __u32 id)
 {
-	__u32 id = lt_probe_id(ctx);
-	if (id == 0 || id >= LT_MAX_PROBES)
+	__u32 idx = LT_PROBE_SLOT(id);
+	if (idx == 0)
 		return 0;
 
-	struct lt_spec *spec = bpf_map_lookup_elem(&probe_specs, &id);
-	struct lt_stats *st = bpf_map_lookup_elem(&probe_stats, &id);
+	struct lt_spec *spec = bpf_map_lookup_elem(&probe_specs, &idx);
+	struct lt_stats *st = bpf_map_lookup_elem(&probe_stats, &idx);
 	if (!spec || !st || !(spec->flags & LT_SPEC_ACTIVE))
 		return 0;
 	st->hits++;
@@ -1157,6 +1183,11 @@ static __always_inline int lt_collect(void *ctx, struct lt_source *src)
 	return 0;
 }
 
+static __always_inline int lt_collect(void *ctx, struct lt_source *src)
+{
+	return lt_collect_as(ctx, src, lt_probe_id(ctx));
+}
+
 SEC("kprobe")
 int lt_kprobe(struct pt_regs *ctx)
 {
@@ -1192,6 +1223,39 @@ int lt_tracepoint(void *ctx)
 	return lt_collect(ctx, &src);
 }
 
+/* x86's TS_COMPAT: the current system call is a 32-bit one. */
+#define LT_TS_COMPAT 0x0002
+
+/* The raw_syscalls record has the layout of the syscalls tracepoints':
+ * the number at offset 8 (a long here, an int there: the same low half),
+ * the arguments or the return value from 16. 32-bit (compat) calls have
+ * numbers of their own, and the syscalls tracepoints skip them: so does
+ * this. */
+static __always_inline int lt_syscall(void *ctx, void *ids)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	if (bpf_core_field_exists(t->thread_info.status) && (t->thread_info.status & LT_TS_COMPAT))
+		return 0;
+	__u32 nr = (__u32)((const __s64 *)ctx)[1];
+	__u32 *id = bpf_map_lookup_elem(ids, &nr);
+	if (!id || !*id)
+		return 0;
+	struct lt_source src = {.kind = LT_KIND_TRACEPOINT, .tp = ctx};
+	return lt_collect_as(ctx, &src, *id);
+}
+
+SEC("tracepoint")
+int lt_sys_enter(void *ctx)
+{
+	return lt_syscall(ctx, &sys_enter_ids);
+}
+
+SEC("tracepoint")
+int lt_sys_exit(void *ctx)
+{
+	return lt_syscall(ctx, &sys_exit_ids);
+}
+
 SEC("raw_tracepoint")
 int lt_raw_tp(struct bpf_raw_tracepoint_args *ctx)
 {
@@ -1218,8 +1282,8 @@ int lt_fentry(__u64 *ctx)
 SEC("fexit")
 int lt_fexit(__u64 *ctx)
 {
-	__u32 id = lt_probe_id(ctx);
-	struct lt_spec *spec = bpf_map_lookup_elem(&probe_specs, &id);
+	__u32 idx = LT_PROBE_SLOT(lt_probe_id(ctx));
+	struct lt_spec *spec = bpf_map_lookup_elem(&probe_specs, &idx);
 	__u64 ret = 0;
 	if (spec) {
 		__u32 n = spec->nargs;

@@ -21,7 +21,11 @@ import (
 
 // Limits shared with collector.h.
 const (
-	// MaxProbes bounds probe ids; id 0 is reserved.
+	// MaxProbes bounds how many probes are attached at once: a probe id's
+	// low bits are its slot in the spec and stats arrays (slot 0 is
+	// reserved), the bits above a generation that changes when the slot
+	// is reused, so records still queued from the slot's previous probe
+	// are recognised.
 	MaxProbes = 8192
 	// MaxArgs is the most arguments a record carries.
 	MaxArgs = 12
@@ -31,6 +35,8 @@ const (
 	MaxTracepointData = 4096
 	// MaxRecord is the largest record the collector builds.
 	MaxRecord = 1 << 16
+	// MaxSyscalls bounds the system call numbers SetSyscallProbe takes.
+	MaxSyscalls = 1024
 )
 
 // Program names an entry program of the collector.
@@ -48,6 +54,10 @@ const (
 	Fentry     Program = "lt_fentry"
 	Fexit      Program = "lt_fexit"
 	PerfEvent  Program = "lt_perf_event"
+	// SysEnter and SysExit attach to raw_syscalls and serve the syscalls
+	// tracepoints by system call number (SetSyscallProbe).
+	SysEnter Program = "lt_sys_enter"
+	SysExit  Program = "lt_sys_exit"
 )
 
 // Options tune the collector at load time.
@@ -75,6 +85,8 @@ type Collector struct {
 	aggKeys            *ebpf.Map
 	aggStacks          *ebpf.Map
 	aggCache           *ebpf.Map
+	// The syscalls dispatch: probe ids by system call number.
+	sysEnterIDs, sysExitIDs *ebpf.Map
 	// Kernel memory reads: the result buffer and the reader program.
 	memBuf   *ebpf.Map
 	memMu    sync.Mutex
@@ -82,7 +94,7 @@ type Collector struct {
 	aggSlots map[bool]map[uint16]bool
 
 	mu     sync.Mutex
-	shared map[Program]*ebpf.Program
+	shared map[sharedKey]*ebpf.Program
 	owned  []*ebpf.Program
 
 	// canCapture: the kernel has bpf_loop, which runs fetch programs.
@@ -118,7 +130,7 @@ func Load(opts Options) (*Collector, error) {
 		}
 	}
 
-	c := &Collector{spec: spec, shared: map[Program]*ebpf.Program{}, canCapture: canCapture, aggSlots: map[bool]map[uint16]bool{}}
+	c := &Collector{spec: spec, shared: map[sharedKey]*ebpf.Program{}, canCapture: canCapture, aggSlots: map[bool]map[uint16]bool{}}
 	for _, m := range c.maps() {
 		*m.dst, err = ebpf.NewMap(spec.Maps[m.name])
 		if err != nil {
@@ -145,7 +157,7 @@ func (c *Collector) Close() error {
 		errs = append(errs, c.memProg.Close())
 		c.memProg = nil
 	}
-	c.shared, c.owned = map[Program]*ebpf.Program{}, nil
+	c.shared, c.owned = map[sharedKey]*ebpf.Program{}, nil
 	for _, slot := range c.maps() {
 		m := *slot.dst
 		if m != nil {
@@ -158,16 +170,30 @@ func (c *Collector) Close() error {
 // Shared returns the cookie-selected instance of an entry program, loading it
 // on first use. Attach it with the probe id as the cookie.
 func (c *Collector) Shared(p Program) (*ebpf.Program, error) {
+	return c.SharedAs(p, ebpf.AttachNone)
+}
+
+// sharedKey tells apart instances of one entry program loaded for
+// different attach types (a kprobe and a kprobe_multi program differ).
+type sharedKey struct {
+	program Program
+	attach  ebpf.AttachType
+}
+
+// SharedAs is Shared for an attach type the program must be loaded with,
+// such as ebpf.AttachTraceUprobeMulti for multi-target links.
+func (c *Collector) SharedAs(p Program, at ebpf.AttachType) (*ebpf.Program, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if prog, ok := c.shared[p]; ok {
+	key := sharedKey{p, at}
+	if prog, ok := c.shared[key]; ok {
 		return prog, nil
 	}
-	prog, err := c.load(p, 0, "")
+	prog, err := c.load(p, 0, "", at)
 	if err != nil {
 		return nil, err
 	}
-	c.shared[p] = prog
+	c.shared[key] = prog
 	return prog, nil
 }
 
@@ -176,13 +202,13 @@ func (c *Collector) Shared(p Program) (*ebpf.Program, error) {
 // function or BTF tracepoint for fentry, fexit and tp_btf). The caller owns
 // the program and closes it after detaching.
 func (c *Collector) Dedicated(p Program, id uint32, attachTo string) (*ebpf.Program, error) {
-	if id == 0 || id >= MaxProbes {
-		return nil, fmt.Errorf("probe id %d out of range 1..%d", id, MaxProbes-1)
+	if err := checkID(id); err != nil {
+		return nil, err
 	}
-	return c.load(p, id, attachTo)
+	return c.load(p, id, attachTo, ebpf.AttachNone)
 }
 
-func (c *Collector) load(p Program, id uint32, attachTo string) (*ebpf.Program, error) {
+func (c *Collector) load(p Program, id uint32, attachTo string, at ebpf.AttachType) (*ebpf.Program, error) {
 	spec := c.spec.Copy()
 	ps, ok := spec.Programs[string(p)]
 	if !ok {
@@ -194,6 +220,9 @@ func (c *Collector) load(p Program, id uint32, attachTo string) (*ebpf.Program, 
 		}
 	}
 	ps.AttachTo = attachTo
+	if at != ebpf.AttachNone {
+		ps.AttachType = at
+	}
 	if err := spec.Variables[collectorVarLtFixedProbeId].Set(id); err != nil {
 		return nil, fmt.Errorf("set probe id: %w", err)
 	}
@@ -209,6 +238,32 @@ func (c *Collector) load(p Program, id uint32, attachTo string) (*ebpf.Program, 
 	}
 	defer coll.Close()
 	return coll.DetachProgram(string(p)), nil
+}
+
+// SetSyscallProbe makes probe id serve system call nr's entry (or exit,
+// with exit set) through the SysEnter (SysExit) program; id 0 clears it.
+func (c *Collector) SetSyscallProbe(exit bool, nr, id uint32) error {
+	if nr >= MaxSyscalls {
+		return fmt.Errorf("system call number %d is past the %d the collector serves", nr, MaxSyscalls)
+	}
+	m := c.sysEnterIDs
+	if exit {
+		m = c.sysExitIDs
+	}
+	if err := m.Put(nr, id); err != nil {
+		return fmt.Errorf("route system call %d to probe %d: %w", nr, id, err)
+	}
+	return nil
+}
+
+// ProbeSlot is probe id's index in the spec and stats arrays.
+func ProbeSlot(id uint32) uint32 { return id & (MaxProbes - 1) }
+
+func checkID(id uint32) error {
+	if ProbeSlot(id) == 0 {
+		return fmt.Errorf("probe id %#x has the reserved slot 0", id)
+	}
+	return nil
 }
 
 // LoadError reports a program the kernel refused, keeping the verifier log
@@ -259,5 +314,7 @@ func (c *Collector) maps() []mapSlot {
 		{collectorMapAggStacks, &c.aggStacks},
 		{collectorMapAggCache, &c.aggCache},
 		{collectorMapMemBuf, &c.memBuf},
+		{collectorMapSysEnterIds, &c.sysEnterIDs},
+		{collectorMapSysExitIds, &c.sysExitIDs},
 	}
 }

@@ -7,8 +7,13 @@
 #ifndef LUATRACE_COLLECTOR_H
 #define LUATRACE_COLLECTOR_H
 
-/* Probe ids index the spec and stats arrays; id 0 is never used. */
+/* A probe id is a slot of the spec and stats arrays (its low bits; slot 0
+ * is never used) plus a generation above them, so that a slot reused after
+ * a detach is not mistaken for the old probe in records still queued. */
 #define LT_MAX_PROBES 8192
+#define LT_PROBE_SLOT(id) ((id) & (LT_MAX_PROBES - 1))
+/* System call numbers the syscalls dispatch covers (x86-64 has ~460). */
+#define LT_MAX_SYSCALLS 1024
 /* Arguments carried in every record of a probe that asks for them. */
 #define LT_MAX_ARGS 12
 /* Largest record the collector builds (header + args + payload). */

@@ -172,6 +172,8 @@ const (
 	collectorMapProbeSpecs     = "probe_specs"
 	collectorMapProbeStats     = "probe_stats"
 	collectorMapScratch        = "scratch"
+	collectorMapSysEnterIds    = "sys_enter_ids"
+	collectorMapSysExitIds     = "sys_exit_ids"
 	collectorProgLtFentry      = "lt_fentry"
 	collectorProgLtFexit       = "lt_fexit"
 	collectorProgLtKprobe      = "lt_kprobe"
@@ -179,6 +181,8 @@ const (
 	collectorProgLtKretprobe   = "lt_kretprobe"
 	collectorProgLtPerfEvent   = "lt_perf_event"
 	collectorProgLtRawTp       = "lt_raw_tp"
+	collectorProgLtSysEnter    = "lt_sys_enter"
+	collectorProgLtSysExit     = "lt_sys_exit"
 	collectorProgLtTpBtf       = "lt_tp_btf"
 	collectorProgLtTracepoint  = "lt_tracepoint"
 	collectorProgLtUprobe      = "lt_uprobe"
@@ -236,6 +240,8 @@ type collectorProgramSpecs struct {
 	LtKretprobe  *ebpf.ProgramSpec `ebpf:"lt_kretprobe"`
 	LtPerfEvent  *ebpf.ProgramSpec `ebpf:"lt_perf_event"`
 	LtRawTp      *ebpf.ProgramSpec `ebpf:"lt_raw_tp"`
+	LtSysEnter   *ebpf.ProgramSpec `ebpf:"lt_sys_enter"`
+	LtSysExit    *ebpf.ProgramSpec `ebpf:"lt_sys_exit"`
 	LtTpBtf      *ebpf.ProgramSpec `ebpf:"lt_tp_btf"`
 	LtTracepoint *ebpf.ProgramSpec `ebpf:"lt_tracepoint"`
 	LtUprobe     *ebpf.ProgramSpec `ebpf:"lt_uprobe"`
@@ -259,6 +265,8 @@ type collectorMapSpecs struct {
 	ProbeSpecs  *ebpf.MapSpec `ebpf:"probe_specs"`
 	ProbeStats  *ebpf.MapSpec `ebpf:"probe_stats"`
 	Scratch     *ebpf.MapSpec `ebpf:"scratch"`
+	SysEnterIds *ebpf.MapSpec `ebpf:"sys_enter_ids"`
+	SysExitIds  *ebpf.MapSpec `ebpf:"sys_exit_ids"`
 }
 
 // collectorVariableSpecs contains global variables before they are loaded into the kernel.
@@ -302,6 +310,8 @@ type collectorMaps struct {
 	ProbeSpecs  *ebpf.Map `ebpf:"probe_specs"`
 	ProbeStats  *ebpf.Map `ebpf:"probe_stats"`
 	Scratch     *ebpf.Map `ebpf:"scratch"`
+	SysEnterIds *ebpf.Map `ebpf:"sys_enter_ids"`
+	SysExitIds  *ebpf.Map `ebpf:"sys_exit_ids"`
 }
 
 func (m *collectorMaps) Close() error {
@@ -319,6 +329,8 @@ func (m *collectorMaps) Close() error {
 		m.ProbeSpecs,
 		m.ProbeStats,
 		m.Scratch,
+		m.SysEnterIds,
+		m.SysExitIds,
 	)
 }
 
@@ -341,6 +353,8 @@ type collectorPrograms struct {
 	LtKretprobe  *ebpf.Program `ebpf:"lt_kretprobe"`
 	LtPerfEvent  *ebpf.Program `ebpf:"lt_perf_event"`
 	LtRawTp      *ebpf.Program `ebpf:"lt_raw_tp"`
+	LtSysEnter   *ebpf.Program `ebpf:"lt_sys_enter"`
+	LtSysExit    *ebpf.Program `ebpf:"lt_sys_exit"`
 	LtTpBtf      *ebpf.Program `ebpf:"lt_tp_btf"`
 	LtTracepoint *ebpf.Program `ebpf:"lt_tracepoint"`
 	LtUprobe     *ebpf.Program `ebpf:"lt_uprobe"`
@@ -356,6 +370,8 @@ func (p *collectorPrograms) Close() error {
 		p.LtKretprobe,
 		p.LtPerfEvent,
 		p.LtRawTp,
+		p.LtSysEnter,
+		p.LtSysExit,
 		p.LtTpBtf,
 		p.LtTracepoint,
 		p.LtUprobe,

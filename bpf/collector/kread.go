@@ -43,7 +43,7 @@ func (c *Collector) runReader(addr uint64, n int, str bool) ([]byte, error) {
 	c.memMu.Lock()
 	defer c.memMu.Unlock()
 	if c.memProg == nil {
-		prog, err := c.load(collectorProgLtKread, 0, "")
+		prog, err := c.load(collectorProgLtKread, 0, "", ebpf.AttachNone)
 		if err != nil {
 			return nil, fmt.Errorf("kernel memory reader: %w", err)
 		}

@@ -154,8 +154,8 @@ func (s *Spec) encode() (collectorLtSpec, error) {
 // SetSpec activates probe id with spec. Call it before attaching so the
 // first event already sees it.
 func (c *Collector) SetSpec(id uint32, s Spec) error {
-	if id == 0 || id >= MaxProbes {
-		return fmt.Errorf("probe id %d out of range 1..%d", id, MaxProbes-1)
+	if err := checkID(id); err != nil {
+		return err
 	}
 	if len(s.Fields) > 0 && !c.canCapture {
 		return fmt.Errorf("capturing fields needs the bpf_loop helper (Linux 5.17 or later), which this kernel lacks")
@@ -164,18 +164,18 @@ func (c *Collector) SetSpec(id uint32, s Spec) error {
 	if err != nil {
 		return err
 	}
-	if err := c.specs.Put(id, &enc); err != nil {
+	if err := c.specs.Put(ProbeSlot(id), &enc); err != nil {
 		return fmt.Errorf("write spec of probe %d: %w", id, err)
 	}
 	// A reused id must not inherit the previous probe's counters.
-	return c.resetStats(id)
+	return c.resetStats(ProbeSlot(id))
 }
 
 // Deactivate stops probe id from producing events; records already in the
 // ring buffer are still delivered and should be ignored by the caller.
 func (c *Collector) Deactivate(id uint32) error {
 	var zero collectorLtSpec
-	if err := c.specs.Put(id, &zero); err != nil {
+	if err := c.specs.Put(ProbeSlot(id), &zero); err != nil {
 		return fmt.Errorf("clear spec of probe %d: %w", id, err)
 	}
 	return nil
@@ -189,30 +189,35 @@ type Stats struct {
 	Nested   uint64 // dropped because the CPU's scratch slot was busy
 }
 
+// Add adds o's counters to s.
+func (s *Stats) Add(o Stats) {
+	s.Hits += o.Hits
+	s.Filtered += o.Filtered
+	s.Lost += o.Lost
+	s.Nested += o.Nested
+}
+
 // Stats reads probe id's counters.
 func (c *Collector) Stats(id uint32) (Stats, error) {
 	var per []collectorLtStats
-	if err := c.stats.Lookup(id, &per); err != nil {
+	if err := c.stats.Lookup(ProbeSlot(id), &per); err != nil {
 		return Stats{}, fmt.Errorf("read counters of probe %d: %w", id, err)
 	}
 	var s Stats
 	for _, p := range per {
-		s.Hits += p.Hits
-		s.Filtered += p.Filtered
-		s.Lost += p.Lost
-		s.Nested += p.Nested
+		s.Add(Stats{Hits: p.Hits, Filtered: p.Filtered, Lost: p.Lost, Nested: p.Nested})
 	}
 	return s, nil
 }
 
-func (c *Collector) resetStats(id uint32) error {
+func (c *Collector) resetStats(slot uint32) error {
 	cpus, err := ebpf.PossibleCPU()
 	if err != nil {
 		return err
 	}
 	zero := make([]collectorLtStats, cpus)
-	if err := c.stats.Put(id, zero); err != nil {
-		return fmt.Errorf("reset counters of probe %d: %w", id, err)
+	if err := c.stats.Put(slot, zero); err != nil {
+		return fmt.Errorf("reset counters of probe slot %d: %w", slot, err)
 	}
 	return nil
 }

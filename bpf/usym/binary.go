@@ -65,6 +65,9 @@ func checkFile(p string) (string, error) {
 	if !st.Mode().IsRegular() {
 		return "", fmt.Errorf("cannot use binary %q: not a regular file; give an executable or shared library", p)
 	}
+	if !isELF(abs) {
+		return "", notELF(p)
+	}
 	return abs, nil
 }
 

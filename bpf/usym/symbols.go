@@ -68,7 +68,7 @@ func Funcs(p string) ([]Symbol, error) {
 func readFuncs(p string) ([]Symbol, error) {
 	f, err := elf.Open(p)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read symbols of %s: not an ELF file (%v); give an executable or shared library", p, err)
+		return nil, notELF(p)
 	}
 	defer f.Close()
 	var all []elf.Symbol

@@ -49,7 +49,7 @@ func TestSymbols(t *testing.T) {
 	if self, _ := os.Executable(); !IsGoBinary(self) {
 		t.Error("Go test binary not recognised")
 	}
-	if _, err := LookupFunc(filepath.Join(filepath.Dir(exe), "prog.c"), "main"); err == nil || !strings.Contains(err.Error(), "not an ELF file") {
+	if _, err := LookupFunc(filepath.Join(filepath.Dir(exe), "prog.c"), "main"); err == nil || !strings.Contains(err.Error(), "prog.c is not an ELF binary (uprobes need an executable or shared library)") {
 		t.Errorf("non-ELF: %v", err)
 	}
 }

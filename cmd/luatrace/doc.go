@@ -47,7 +47,7 @@ func moduleSource(name string, include []string) ([]byte, string, error) {
 	if !modpath.ValidName(name) {
 		return nil, "", fmt.Errorf("%q is not a module name; give one such as fmt or net", name)
 	}
-	if path, ok := modpath.Find(modpath.FromEnvironment(include, "").Dirs(), name); ok {
+	if path, _ := modpath.Search(modpath.FromEnvironment(include, "").Dirs(), name, false); path != "" {
 		src, err := os.ReadFile(path)
 		return src, path, err
 	}

@@ -48,6 +48,7 @@ type config struct {
 	path       bool
 	listTools  bool
 	include    stringList
+	maxProbes  int
 }
 
 // stringList is a repeatable flag (-I DIR -I DIR2).
@@ -68,6 +69,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 	fs.BoolVar(&c.verbose, "v", false, "report attachments and verifier logs")
 	fs.BoolVar(&c.version, "version", false, "print the version and exit")
 	fs.Var(&c.include, "I", "search `DIR` for require()d libraries first (repeatable)")
+	fs.IntVar(&c.maxProbes, "max-probes", 0, fmt.Sprintf("attach at most `N` probes at once (default %d, or $%s)", luaapi.DefaultMaxProbes, luaapi.MaxProbesEnv))
 	fs.BoolVar(&c.listTools, "list-tools", false, "list the tools embedded in luatrace (run one with: luatrace TOOL [args])")
 	fs.BoolVar(&c.path, "path", false, "print the library search order (with SCRIPT: including its folder) and exit")
 	fs.BoolVar(&c.listDetail, "L", false, "like -l, with each point's arguments: tracepoint fields, kernel function parameters from BTF")
@@ -87,6 +89,12 @@ func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 	}
 	if c.pid < 0 {
 		return nil, nil, usageError(fmt.Sprintf("-p %d is not a process id", c.pid))
+	}
+	maxSet := false
+	fs.Visit(func(f *flag.Flag) { maxSet = maxSet || f.Name == "max-probes" })
+	var err error
+	if c.maxProbes, err = maxProbes(c.maxProbes, maxSet); err != nil {
+		return nil, nil, err
 	}
 	return c, fs.Args(), nil
 }
@@ -119,7 +127,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "luatrace: --path takes at most a script, to include its folder\n")
 			return exitUsage
 		}
-		printSearchPath(stdout, c.include, scriptDirOf(rest))
+		printSearchPath(stdout, c.include, scriptOf(rest))
 		return exitOK
 	}
 
@@ -172,9 +180,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	out := stdout
 	if c.outFile != "" {
-		f, err := os.Create(c.outFile)
+		f, err := openOutput(c.outFile)
 		if err != nil {
-			fmt.Fprintf(stderr, "luatrace: cannot write output file %s: %v\n", c.outFile, errors.Unwrap(err))
+			fmt.Fprintf(stderr, "luatrace: %v\n", err)
 			return exitUsage
 		}
 		defer f.Close()
@@ -186,7 +194,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 
 	if interactive {
-		opts := luaapi.Options{Out: out, Mode: mode, Stderr: stderr, Verbose: c.verbose, ScriptName: "repl", PID: c.pid, Include: c.include}
+		opts := luaapi.Options{Out: out, Mode: mode, Stderr: stderr, Verbose: c.verbose, ScriptName: "repl", PID: c.pid, Include: c.include, MaxProbes: c.maxProbes}
 		return runREPL(opts, os.Stdin)
 	}
 
@@ -195,7 +203,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	opts := luaapi.Options{
 		Out: out, Mode: mode, Stderr: stderr, Verbose: c.verbose,
 		ScriptName: filepath.Clean(name), Args: rest, Stop: stops.ch, PID: c.pid,
-		Include: c.include,
+		Include: c.include, MaxProbes: c.maxProbes,
 	}
 	if c.code == "" && !tool {
 		opts.ScriptDir = filepath.Dir(name)

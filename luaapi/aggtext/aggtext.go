@@ -65,7 +65,8 @@ type Linear struct{ Min, Max, Step int64 }
 
 // Row is one key of a map.
 type Row struct {
-	// Key is the key's parts, already formatted; none for a keyless map.
+	// Key is the key's parts, already formatted (see EscapeKey); none for
+	// a keyless map.
 	Key []string
 	// Value is the key's aggregate; Buckets its histogram counts by index.
 	Value   Value
@@ -77,6 +78,35 @@ func (r Row) keyText() string {
 		return ""
 	}
 	return "[" + strings.Join(r.Key, ", ") + "]"
+}
+
+// EscapeKey makes a key printable on one line: keys come from traced
+// programs (a command name, a path), and a newline in one would forge a
+// line of the printout. \n, \t and \r keep their C spelling, other
+// control bytes become \xNN; everything else is kept as it is, so keys
+// without control bytes print as bpftrace prints them.
+func EscapeKey(k string) string {
+	i := strings.IndexFunc(k, func(r rune) bool { return r < 0x20 || r == 0x7f })
+	if i < 0 {
+		return k
+	}
+	var b strings.Builder
+	b.WriteString(k[:i])
+	for j := i; j < len(k); j++ {
+		switch c := k[j]; {
+		case c == '\n':
+			b.WriteString(`\n`)
+		case c == '\t':
+			b.WriteString(`\t`)
+		case c == '\r':
+			b.WriteString(`\r`)
+		case c < 0x20 || c == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 // Sort orders rows by the value shown (ascending, as bpftrace prints:

@@ -91,3 +91,20 @@ func TestBuckets(t *testing.T) {
 		}
 	}
 }
+
+// TestEscapeKey: a key cannot break the printout's one line per key.
+func TestEscapeKey(t *testing.T) {
+	tests := []struct{ key, want string }{
+		{"bash", "bash"},
+		{"x]: 1\n@fake[y", `x]: 1\n@fake[y`},
+		{"a\tb\rc", `a\tb\rc`},
+		{"\x1b[31mred\x7f", `\x1b[31mred\x7f`},
+		{"back\\slash é", "back\\slash é"},
+		{"", ""},
+	}
+	for _, tc := range tests {
+		if got := EscapeKey(tc.key); got != tc.want {
+			t.Errorf("EscapeKey(%q) = %q, want %q", tc.key, got, tc.want)
+		}
+	}
+}

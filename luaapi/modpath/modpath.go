@@ -2,8 +2,11 @@
 //
 //	-I DIR (in the order given), $LUATRACE_PATH (colon-separated),
 //	$XDG_CONFIG_HOME/luatrace/lib (default ~/.config/luatrace/lib),
-//	/usr/local/share/luatrace/lib, the script's own folder,
-//	then the standard library embedded in the binary.
+//	/usr/local/share/luatrace/lib, then the standard library embedded in
+//	the binary, then the script's own folder: a file next to a script
+//	never shadows a standard module.
+//
+// Folders others could plant modules in are not searched (see Unsafe).
 //
 // Each folder may hold per-kernel subfolders, searched before the folder
 // itself, most specific first as SystemTap searches tapsets: the full
@@ -12,8 +15,10 @@
 package modpath
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -30,6 +35,10 @@ type Dir struct {
 	Path string
 	// Origin says why the folder is searched: "-I", "$LUATRACE_PATH", ...
 	Origin string
+	// AfterStdlib: searched only for modules the standard library lacks.
+	AfterStdlib bool
+	// Unsafe says why the folder is not searched; "" when it is.
+	Unsafe string
 }
 
 // Config is what the search path is computed from.
@@ -40,12 +49,23 @@ type Config struct {
 	ScriptDir string   // folder of the script file; "" for -e and the REPL
 	Release   string   // kernel release, as uname -r
 	Machine   string   // architecture, as uname -m
+	// Trusted are the users besides root whose folders are searched;
+	// ScriptOwner is trusted for the script's folder too.
+	Trusted     []uint32
+	ScriptOwner *uint32
 }
 
 // FromEnvironment fills a Config from the process environment and the
-// running kernel.
-func FromEnvironment(include []string, scriptDir string) Config {
-	c := Config{Include: include, EnvPath: os.Getenv(EnvVar), ScriptDir: scriptDir}
+// running kernel; script is the script file, "" for -e code, the REPL and
+// embedded tools.
+func FromEnvironment(include []string, script string) Config {
+	c := Config{Include: include, EnvPath: os.Getenv(EnvVar), Trusted: Trusted()}
+	if script != "" {
+		c.ScriptDir = filepath.Dir(script)
+		if st, ok := statOwner(script); ok {
+			c.ScriptOwner = &st.uid
+		}
+	}
 	if x := os.Getenv("XDG_CONFIG_HOME"); x != "" {
 		c.ConfigDir = x
 	} else if home, err := os.UserHomeDir(); err == nil {
@@ -63,35 +83,41 @@ func FromEnvironment(include []string, scriptDir string) Config {
 func (c Config) Bases() []Dir {
 	var dirs []Dir
 	for _, d := range c.Include {
-		dirs = append(dirs, Dir{d, "-I"})
+		dirs = append(dirs, Dir{Path: d, Origin: "-I"})
 	}
 	for _, d := range strings.Split(c.EnvPath, ":") {
 		if d != "" {
-			dirs = append(dirs, Dir{d, "$" + EnvVar})
+			dirs = append(dirs, Dir{Path: d, Origin: "$" + EnvVar})
 		}
 	}
 	if c.ConfigDir != "" {
-		dirs = append(dirs, Dir{filepath.Join(c.ConfigDir, "luatrace", "lib"), "user"})
+		dirs = append(dirs, Dir{Path: filepath.Join(c.ConfigDir, "luatrace", "lib"), Origin: "user"})
 	}
-	dirs = append(dirs, Dir{SystemDir, "system"})
+	dirs = append(dirs, Dir{Path: SystemDir, Origin: "system"})
 	if c.ScriptDir != "" {
-		dirs = append(dirs, Dir{c.ScriptDir, "script"})
+		dirs = append(dirs, Dir{Path: c.ScriptDir, Origin: "script"})
 	}
 	return dirs
 }
 
 // Dirs is the full search order: each base preceded by its per-kernel
 // subfolders. Duplicates (a script inside an -I folder) are kept once, at
-// their first place.
+// their first place. Folders others could plant modules in are marked
+// Unsafe.
 func (c Config) Dirs() []Dir {
 	var dirs []Dir
 	seen := map[string]bool{}
 	for _, b := range c.Bases() {
+		trusted := c.Trusted
+		after := b.Origin == "script"
+		if after && c.ScriptOwner != nil {
+			trusted = append(slices.Clone(trusted), *c.ScriptOwner)
+		}
 		for _, sub := range c.kernelSubdirs() {
 			p := filepath.Clean(filepath.Join(b.Path, sub))
 			if !seen[p] {
 				seen[p] = true
-				dirs = append(dirs, Dir{p, b.Origin})
+				dirs = append(dirs, Dir{Path: p, Origin: b.Origin, AfterStdlib: after, Unsafe: Unsafe(p, trusted)})
 			}
 		}
 	}
@@ -117,19 +143,35 @@ func (c Config) kernelSubdirs() []string {
 	return append(subs, "")
 }
 
-// Find returns the file that holds module name ("a.b" is a/b.lua or
-// a/b/init.lua) in the first folder that has it.
-func Find(dirs []Dir, name string) (string, bool) {
+// Search returns the file that holds module name ("a.b" is a/b.lua or
+// a/b/init.lua) in the first folder that has it, among the folders
+// searched before the standard library (afterStdlib false) or after it.
+// refused are the sentences for module files it found but would not load,
+// in unsafe folders or writable by others.
+func Search(dirs []Dir, name string, afterStdlib bool) (path string, refused []string) {
 	rel := strings.ReplaceAll(name, ".", string(filepath.Separator))
 	for _, d := range dirs {
+		if d.AfterStdlib != afterStdlib {
+			continue
+		}
 		for _, cand := range []string{rel + ".lua", filepath.Join(rel, "init.lua")} {
 			p := filepath.Join(d.Path, cand)
-			if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
-				return p, true
+			st, err := os.Stat(p)
+			if err != nil || !st.Mode().IsRegular() {
+				continue
 			}
+			why := d.Unsafe
+			if why == "" {
+				why = UnsafeFile(p)
+			}
+			if why != "" {
+				refused = append(refused, fmt.Sprintf("%s was not loaded: %s", p, why))
+				continue
+			}
+			return p, refused
 		}
 	}
-	return "", false
+	return "", refused
 }
 
 // ValidName reports whether name can be a module name: dotted Lua-like

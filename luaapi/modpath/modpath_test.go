@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/luatrace/luatrace/test/testenv"
 )
 
 func TestDirsOrder(t *testing.T) {
@@ -61,8 +63,8 @@ func TestDuplicateDirsKeptOnce(t *testing.T) {
 	}
 }
 
-func TestFind(t *testing.T) {
-	first, second := t.TempDir(), t.TempDir()
+func TestSearch(t *testing.T) {
+	first, second, script, unsafe := t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir()
 	write := func(dir, rel string) string {
 		t.Helper()
 		p := filepath.Join(dir, rel)
@@ -80,14 +82,89 @@ func TestFind(t *testing.T) {
 	nested := write(second, "net/tcp.lua")
 	pkg := write(second, "pkg/init.lua")
 	os.Mkdir(filepath.Join(first, "dir.lua"), 0o755) // a folder is not a module
-	dirs := []Dir{{first, "-I"}, {second, "-I"}}
-	tests := []struct{ name, want string }{
-		{"dup", dup1}, {"only", only2}, {"net.tcp", nested}, {"pkg", pkg}, {"dir", ""}, {"none", ""},
+	late := write(script, "late.lua")
+	write(script, "dup.lua") // after the standard library: never before first
+	planted := write(unsafe, "planted.lua")
+	writable := write(second, "writable.lua")
+	os.Chmod(writable, 0o666)
+	dirs := []Dir{{Path: unsafe, Origin: "-I", Unsafe: "others can write to it"}, {Path: first, Origin: "-I"}, {Path: second, Origin: "-I"},
+		{Path: script, Origin: "script", AfterStdlib: true}}
+	tests := []struct {
+		name        string
+		afterStdlib bool
+		want        string
+		refused     []string
+	}{
+		{"dup", false, dup1, nil},
+		{"only", false, only2, nil},
+		{"net.tcp", false, nested, nil},
+		{"pkg", false, pkg, nil},
+		{"dir", false, "", nil},
+		{"none", false, "", nil},
+		{"late", false, "", nil},
+		{"late", true, late, nil},
+		{"planted", false, "", []string{planted + " was not loaded: others can write to it"}},
+		{"writable", false, "", []string{writable + " was not loaded: others than root and its owner can write to " + writable + " (mode 0666)"}},
 	}
 	for _, tc := range tests {
-		got, ok := Find(dirs, tc.name)
-		if got != tc.want || ok != (tc.want != "") {
-			t.Errorf("Find(%q) = %q, %v; want %q", tc.name, got, ok, tc.want)
+		got, refused := Search(dirs, tc.name, tc.afterStdlib)
+		if got != tc.want || !slices.Equal(refused, tc.refused) {
+			t.Errorf("Search(%q, after=%v) = %q, %q; want %q, %q", tc.name, tc.afterStdlib, got, refused, tc.want, tc.refused)
+		}
+	}
+}
+
+// TestUnsafe: folders others could plant modules in are refused, with the
+// reason; folders only root and trusted users write to are searched.
+func TestUnsafe(t *testing.T) {
+	testenv.RequireRoot(t) // to give folders to another user
+	const other = 65534
+	base := t.TempDir()
+	mk := func(rel string, mode os.FileMode, uid int) string {
+		t.Helper()
+		p := filepath.Join(base, rel)
+		if err := os.Mkdir(p, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(p, uid, 0); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	ok := mk("ok", 0o755, 0)
+	group := mk("group", 0o775, 0)
+	shared := mk("shared", 0o777|os.ModeSticky, 0)
+	mine := mk("shared/mine", 0o755, 0)
+	theirs := mk("shared/theirs", 0o755, other)
+	theirsSub := mk("shared/theirs/sub", 0o755, 0)
+	open := mk("open", 0o777, 0)
+	inOpen := mk("open/lib", 0o755, 0)
+	link := filepath.Join(base, "link")
+	if err := os.Symlink(shared, link); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		dir     string
+		trusted []uint32
+		want    string
+	}{
+		{ok, nil, ""},
+		{filepath.Join(ok, "missing"), nil, ""},
+		{group, nil, "others than root and its owner can write to " + group + " (mode 0775)"},
+		{shared, nil, "others than root and its owner can write to " + shared + " (mode 1777)"},
+		{link, nil, "others than root and its owner can write to " + shared + " (mode 1777)"},
+		{mine, nil, ""},
+		{theirs, nil, theirs + " belongs to uid 65534, who could plant modules in it"},
+		{theirs, []uint32{other}, ""},
+		{theirsSub, nil, theirs + " belongs to uid 65534, who could replace " + theirsSub},
+		{inOpen, nil, "others than root and its owner can write to " + open + " (mode 0777) and so replace " + inOpen},
+	}
+	for _, tc := range tests {
+		if got := Unsafe(tc.dir, tc.trusted); got != tc.want {
+			t.Errorf("Unsafe(%s, %v) = %q, want %q", tc.dir, tc.trusted, got, tc.want)
 		}
 	}
 }

@@ -40,10 +40,17 @@ type result struct {
 // luatrace runs the binary to completion (bounded by a minute).
 func luatrace(t *testing.T, args ...string) result {
 	t.Helper()
+	return luatraceEnv(t, nil, args...)
+}
+
+// luatraceEnv is luatrace with extra environment variables.
+func luatraceEnv(t *testing.T, env []string, args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin(t, "luatrace"), args...)
 	cmd.Dir = build(t)
+	cmd.Env = append(cmd.Environ(), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
