@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"github.com/luatrace/luatrace/test/testenv"
 	"io"
 	"regexp"
 	"strconv"
@@ -108,7 +109,7 @@ probe("uprobe:libc:*", { into = calls })
 probe("BEGIN", function() print("ready") end)
 probe("END", function() printf("calls >= 400: %s\n", tostring((calls:get("syscalls") or 0) >= 400)) end)`
 	cmd, rd, stderr := runUntilReady(t, "-v", "-p", strconv.Itoa(pid), "-e", script)
-	progs, links := bpfObjects(t, cmd.Process.Pid)
+	held := testenv.HeldBPF(t, cmd.Process.Pid)
 	release()
 	rest, _ := io.ReadAll(rd)
 	if err := cmd.Wait(); err != nil {
@@ -129,7 +130,7 @@ probe("END", function() printf("calls >= 400: %s\n", tostring((calls:get("syscal
 			t.Errorf("warning %q does not add up with %d attached", m[0], attached)
 		}
 	}
-	waitGone(t, "exit", progs, links)
+	held.WaitFreed(t, "exit")
 }
 
 // TestSyscallsGlobDispatch: a glob over the syscalls tracepoints is served
