@@ -1,9 +1,7 @@
-# Kernel module functions: listed with their module and probed like any
+# Kernel modules' functions: listed with their module and probed like any
 # other once the module is loaded.
 . /lib.sh
-ko=$(ls /m/*/dummy.ko 2>/dev/null | head -1)
-[ -n "$ko" ] || { echo "no dummy.ko shipped for $(uname -r)"; exit 1; }
-insmod "$ko"
+modprobe dummy || { echo "no dummy module for $(uname -r)"; exit 1; }
 luatrace -l 'kprobe:dummy_*' > /tmp/list
 grep -qx 'kprobe:dummy_dev_init' /tmp/list || { echo "-l lacks dummy_dev_init:"; cat /tmp/list; exit 1; }
 out=$(luatrace -c "ip link add lt0 type dummy" -e 'local n = 0
