@@ -146,9 +146,6 @@ func (c *Collector) SetSpec(id uint32, s Spec) error {
 	if id == 0 || id >= MaxProbes {
 		return fmt.Errorf("probe id %d out of range 1..%d", id, MaxProbes-1)
 	}
-	if len(s.Fields) > 0 && !c.canCapture {
-		return fmt.Errorf("capturing fields needs the bpf_loop helper (Linux 5.17 or later), which this kernel lacks")
-	}
 	enc, err := s.encode()
 	if err != nil {
 		return err
