@@ -130,8 +130,10 @@ func (e *Env) Attach(t Target, id uint32, spec collector.Spec) (*Attachment, err
 	}
 	// A probe that only feeds maps is worth a program of its own: the id
 	// becomes a constant and the attach-cookie helper call disappears
-	// from every event (measured: a tenth of a count's cost).
-	a := &Attachment{ID: id, Target: t, ownProgram: !spec.Emit && len(spec.Aggs) > 0}
+	// from every event (measured: a tenth of a count's cost). Without
+	// cookies (before 5.15) that is the only way to tell probes apart.
+	own := !spec.Emit && len(spec.Aggs) > 0 || !e.Collector.Cookies()
+	a := &Attachment{ID: id, Target: t, ownProgram: own}
 	if err := e.attach(a); err != nil {
 		a.Close()
 		e.Collector.Deactivate(id)
@@ -145,16 +147,9 @@ func (e *Env) Attach(t Target, id uint32, spec collector.Spec) (*Attachment, err
 
 func (e *Env) attach(a *Attachment) error {
 	t := a.Target
-	cookie := uint64(a.ID)
 	switch t.Spec.Kind {
 	case probespec.Kprobe, probespec.Kretprobe:
-		prog, err := e.Collector.Shared(t.Program)
-		if a.ownProgram {
-			if prog, err = e.Collector.Dedicated(t.Program, a.ID, ""); err == nil {
-				a.progs = append(a.progs, prog)
-				cookie = 0
-			}
-		}
+		prog, cookie, err := e.program(a, !a.ownProgram)
 		if err != nil {
 			return loadError(t, err)
 		}
@@ -212,6 +207,22 @@ func (e *Env) attach(a *Attachment) error {
 	return nil
 }
 
+// program returns the entry program for a: the shared one, selected by the
+// probe id as attach cookie, or one of a's own with the id built in (and
+// the cookie 0).
+func (e *Env) program(a *Attachment, shared bool) (*ebpf.Program, uint64, error) {
+	if shared {
+		prog, err := e.Collector.Shared(a.Target.Program)
+		return prog, uint64(a.ID), err
+	}
+	prog, err := e.Collector.Dedicated(a.Target.Program, a.ID, "")
+	if err != nil {
+		return nil, 0, err
+	}
+	a.progs = append(a.progs, prog)
+	return prog, 0, nil
+}
+
 func attachToFor(t Target) string {
 	if t.Program == collector.TPBTF {
 		return t.Func
@@ -228,16 +239,13 @@ func loadError(t Target, err error) error {
 func (e *Env) attachTracepoint(a *Attachment) error {
 	t := a.Target
 	name := t.Group + ":" + t.Func
-	prog, err := e.Collector.Shared(t.Program)
-	opts := &link.TracepointOptions{Cookie: uint64(a.ID)}
-	if err == nil && (e.sharedOn[name] || a.ownProgram) {
-		if prog, err = e.Collector.Dedicated(t.Program, a.ID, ""); err == nil {
-			a.progs = append(a.progs, prog)
-			opts = nil
-		}
-	}
+	prog, cookie, err := e.program(a, !e.sharedOn[name] && !a.ownProgram)
 	if err != nil {
 		return loadError(t, err)
+	}
+	var opts *link.TracepointOptions
+	if cookie != 0 {
+		opts = &link.TracepointOptions{Cookie: cookie}
 	}
 	l, err := link.Tracepoint(t.Group, t.Func, prog, opts)
 	if err != nil {

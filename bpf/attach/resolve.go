@@ -269,8 +269,9 @@ func rawTracepointParams(spec *btf.Spec, name string) ([]Param, error) {
 }
 
 // tracepointClass finds the __bpf_trace_* function whose prototype matches
-// the tracepoint's: by name first (TRACE_EVENT), else by identical
-// parameter types among all classes (DEFINE_EVENT).
+// the tracepoint's: by name first (TRACE_EVENT, or the tracepoint's own
+// __traceiter_*), else by identical parameter types among all classes
+// (DEFINE_EVENT).
 func tracepointClass(spec *btf.Spec, name string, proto *btf.FuncProto) *btf.FuncProto {
 	matches := func(fn *btf.Func) *btf.FuncProto {
 		fp, ok := fn.Type.(*btf.FuncProto)
@@ -284,10 +285,14 @@ func tracepointClass(spec *btf.Spec, name string, proto *btf.FuncProto) *btf.Fun
 		}
 		return fp
 	}
-	var fn *btf.Func
-	if err := spec.TypeByName("__bpf_trace_"+name, &fn); err == nil {
-		if fp := matches(fn); fp != nil {
-			return fp
+	// __traceiter_NAME (5.10+) has the same parameters, and 5.10's BTF
+	// lacks most __bpf_trace_* functions.
+	for _, fname := range []string{"__bpf_trace_" + name, "__traceiter_" + name} {
+		var fn *btf.Func
+		if err := spec.TypeByName(fname, &fn); err == nil {
+			if fp := matches(fn); fp != nil {
+				return fp
+			}
 		}
 	}
 	for typ, err := range spec.All() {

@@ -10,7 +10,7 @@ import (
 
 func (e *Env) attachUprobe(a *Attachment) error {
 	t := a.Target
-	prog, err := e.Collector.Shared(t.Program)
+	prog, cookie, err := e.program(a, !a.ownProgram)
 	if err != nil {
 		return loadError(t, err)
 	}
@@ -18,7 +18,7 @@ func (e *Env) attachUprobe(a *Attachment) error {
 	if err != nil {
 		return fmt.Errorf("cannot open %s for %s: %w", t.Path, t.Name, err)
 	}
-	opts := &link.UprobeOptions{PID: e.PID, Cookie: uint64(a.ID), Address: t.Spec.Address, Offset: t.Spec.Offset}
+	opts := &link.UprobeOptions{PID: e.PID, Cookie: cookie, Address: t.Spec.Address, Offset: t.Spec.Offset}
 	sym := t.Func
 	if t.Spec.Address != 0 {
 		sym = ""
