@@ -172,7 +172,7 @@ func (t *moduleTree) closure(want []string) (*shipped, error) {
 			}
 		}
 		walk(d)
-		s.dep = append(s.dep, plainName(rel)+": "+strings.Join(all, " "))
+		s.dep = append(s.dep, strings.Join(append([]string{plainName(rel) + ":"}, all...), " "))
 	}
 	slices.Sort(s.dep)
 	return s, nil
