@@ -153,11 +153,6 @@ struct {
 	__uint(value_size, LT_MAX_STACK * sizeof(__u64));
 } agg_stacks SEC(".maps");
 
-/*
- * Records are built here rather than on the 512-byte stack. A plain array
- * indexed by CPU (max_entries set to the number of possible CPUs at load)
- * because per-CPU values are capped at 32 KiB and records reach 64 KiB.
- */
 /* What the field and op functions need of the event being built besides
  * its spec: global functions take scalars only (5.10), so it travels here. */
 struct lt_pending {
@@ -170,6 +165,11 @@ struct lt_pending {
 	char comm[16];
 };
 
+/*
+ * Records are built here rather than on the 512-byte stack. A plain array
+ * indexed by CPU (max_entries set to the number of possible CPUs at load)
+ * because per-CPU values are capped at 32 KiB and records reach 64 KiB.
+ */
 struct lt_scratch {
 	__u32 busy; /* nesting guard: a probe firing inside another on this CPU */
 	__u32 _pad;
