@@ -9,6 +9,6 @@ wide= 0xdeadbeefcafebabf
 add 3 4
 wide= 0xdeadbeefcafebabf"
 # A user stack from a uprobe, symbolized from the binary: the probed
-# function is the top frame.
-out=$(luatrace -c "ufuncs 1" -e 'probe("uprobe:/w/ufuncs:lt_add", {fields = {us = "ustack"}}, function(e) print(e.us[1].sym) end)')
+# function is the top frame. ufuncs lingers so its mappings can be read.
+out=$(luatrace -c "ufuncs 1 linger" -e 'probe("uprobe:/w/ufuncs:lt_add", {fields = {us = "ustack"}}, function(e) print(e.us[1].sym) end)')
 expect_eq "user stack top" "$out" "lt_add"
