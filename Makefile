@@ -3,7 +3,7 @@
 #   make            build ./luatrace (no clang needed: BPF objects are committed)
 #   make test       unit + privileged integration tests (what CI runs)
 #   make generate   rebuild the BPF objects with bpf2go (needs clang)
-#   make vmtest     guest tests under QEMU on Debian's kernel (kprobe, fentry, modules)
+#   make vmtest     guest tests under QEMU on Debian's 5.10, 6.1, 6.12 (kprobe, fentry, modules)
 #   make bench      overhead benchmark against the empty-program floor and bpftrace
 #   make fuzz       each fuzz target for FUZZTIME (default 10m), one after another
 #   make soak       SOAKTIME (default 10m) of floods, churn and SIGINTs (not in CI)
@@ -26,7 +26,8 @@ test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 20m ./...
 
-# Boots Debian's kernel under QEMU (TCG) and runs test/vm/guest/tests there:
+# Boots each kernel of test/vm/kernels.go under QEMU (TCG) and runs
+# test/vm/guest/tests there:
 # kprobes, fentry and module probes this machine's kernel cannot attach.
 # Needs qemu-system-x86, busybox-static, gcc and apt (to fetch the kernel).
 vmtest:

@@ -14,7 +14,11 @@
 local args = require("args")
 local o = args.parse(arg, {d = "number"})
 
+-- A bio names its block device since 5.12, its disk before.
 local disk = {disk = "str(((struct bio *)arg1)->bi_bdev->bd_disk->disk_name)"}
+if not kernel.has_field("struct bio", "bi_bdev") then
+  disk = {disk = "str(((struct bio *)arg1)->bi_disk->disk_name)"}
+end
 alias("md:flush", {
   doc = "a flush request to an md array; disk is the array's name",
   try = {{"fentry:md_flush_request", fields = disk}, {"kprobe:md_flush_request", fields = disk}},

@@ -175,8 +175,9 @@ func (e *Env) attachOne(r Request) (*Attachment, error) {
 	// becomes a constant and the attach-cookie helper call disappears
 	// from every event (measured: a tenth of a count's cost). Not for a
 	// glob: verifying a program per target would take minutes for
-	// tracepoint:syscalls:*.
-	own := !r.Spec.Emit && len(r.Spec.Aggs) > 0 && !t.Spec.Wildcard()
+	// tracepoint:syscalls:*. Without cookies (before 5.15) a program of
+	// its own is the only way to tell probes apart, glob or not.
+	own := !r.Spec.Emit && len(r.Spec.Aggs) > 0 && !t.Spec.Wildcard() || !e.Collector.Cookies()
 	a := &Attachment{ID: r.ID, Target: t, env: e, ownProgram: own}
 	if err := e.attach(a); err != nil {
 		a.Close()
@@ -212,16 +213,9 @@ func (e *Env) attached(a *Attachment, via string) {
 
 func (e *Env) attach(a *Attachment) error {
 	t := a.Target
-	cookie := uint64(a.ID)
 	switch t.Spec.Kind {
 	case probespec.Kprobe, probespec.Kretprobe:
-		prog, err := e.Collector.Shared(t.Program)
-		if a.ownProgram {
-			if prog, err = e.Collector.Dedicated(t.Program, a.ID, ""); err == nil {
-				a.progs = append(a.progs, prog)
-				cookie = 0
-			}
-		}
+		prog, cookie, err := e.program(a, !a.ownProgram)
 		if err != nil {
 			return loadError(t, err)
 		}
@@ -279,6 +273,22 @@ func (e *Env) attach(a *Attachment) error {
 	return nil
 }
 
+// program returns the entry program for a: the shared one, selected by the
+// probe id as attach cookie, or one of a's own with the id built in (and
+// the cookie 0).
+func (e *Env) program(a *Attachment, shared bool) (*ebpf.Program, uint64, error) {
+	if shared {
+		prog, err := e.Collector.Shared(a.Target.Program)
+		return prog, uint64(a.ID), err
+	}
+	prog, err := e.Collector.Dedicated(a.Target.Program, a.ID, "")
+	if err != nil {
+		return nil, 0, err
+	}
+	a.progs = append(a.progs, prog)
+	return prog, 0, nil
+}
+
 func attachToFor(t Target) string {
 	if t.Program == collector.TPBTF {
 		return t.Func
@@ -289,26 +299,25 @@ func attachToFor(t Target) string {
 func (e *Env) attachTracepoint(a *Attachment) error {
 	t := a.Target
 	name := t.Group + ":" + t.Func
-	prog, err := e.Collector.Shared(t.Program)
-	opts := &link.TracepointOptions{Cookie: uint64(a.ID)}
+	// A tracepoint runs each program once: the first probe on it gets
+	// the shared program, later ones a copy of their own.
 	e.mu.Lock()
-	shared := err == nil && !e.sharedOn[name] && !a.ownProgram
+	shared := !e.sharedOn[name] && !a.ownProgram
 	if shared {
 		if e.sharedOn == nil {
 			e.sharedOn = map[string]bool{}
 		}
 		e.sharedOn[name] = true
-		a.sharedTracepoint = name
+		a.sharedTracepoint = name // released by Close, also on failure
 	}
 	e.mu.Unlock()
-	if err == nil && !shared {
-		if prog, err = e.Collector.Dedicated(t.Program, a.ID, ""); err == nil {
-			a.progs = append(a.progs, prog)
-			opts = nil
-		}
-	}
+	prog, cookie, err := e.program(a, shared)
 	if err != nil {
 		return loadError(t, err)
+	}
+	var opts *link.TracepointOptions
+	if cookie != 0 {
+		opts = &link.TracepointOptions{Cookie: cookie}
 	}
 	l, err := link.Tracepoint(t.Group, t.Func, prog, opts)
 	if err != nil {

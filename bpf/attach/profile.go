@@ -1,6 +1,7 @@
 package attach
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"unsafe"
@@ -49,6 +50,13 @@ func (e *Env) attachProfile(a *Attachment) error {
 		f := os.NewFile(uintptr(fd), fmt.Sprintf("perf-event-cpu%d", cpu))
 		a.files = append(a.files, f)
 		l, err := link.AttachRawLink(link.RawLinkOptions{Target: fd, Program: prog, Attach: ebpf.AttachPerfEvent})
+		if errors.Is(err, unix.EINVAL) {
+			// No BPF links for perf events before 5.15: the event takes
+			// the program by ioctl and drops it when a.files closes it.
+			if unix.IoctlSetInt(fd, unix.PERF_EVENT_IOC_SET_BPF, prog.FD()) == nil {
+				continue
+			}
+		}
 		if err != nil {
 			return fmt.Errorf("cannot attach %s on CPU %d: %s", t.Name, cpu, refusal(err, "CPU sampling"))
 		}

@@ -1,7 +1,9 @@
 package attach
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"path"
 	"strings"
 
@@ -52,19 +54,17 @@ func (e *Env) resolveKernelFunc(s probespec.Spec) ([]Target, error) {
 	if err != nil {
 		return nil, err
 	}
-	var names []string
+	var matched []ksym.Function
 	if s.Wildcard() {
-		for _, f := range ksym.Match(fns, s.Func) {
-			names = append(names, f.Name)
-		}
-		if len(names) == 0 {
+		matched = ksym.Match(fns, s.Func)
+		if len(matched) == 0 {
 			return nil, fmt.Errorf("no kernel function matches %q in probe %q", s.Func, s.Raw)
 		}
 	} else {
 		if err := ksym.Lookup(fns, s.Func); err != nil {
 			return nil, err
 		}
-		names = []string{s.Func}
+		matched = ksym.Match(fns, s.Func)
 	}
 
 	program := map[probespec.Kind]collector.Program{
@@ -72,11 +72,15 @@ func (e *Env) resolveKernelFunc(s probespec.Spec) ([]Target, error) {
 		probespec.Fentry: collector.Fentry, probespec.Fexit: collector.Fexit,
 	}[s.Kind]
 	kernelBTF, btfErr := e.KernelBTF()
-	targets := make([]Target, 0, len(names))
-	for _, name := range names {
+	targets := make([]Target, 0, len(matched))
+	for _, fn := range matched {
+		name := fn.Name
 		t := Target{Spec: s, Name: s.Kind.String() + ":" + name, Func: name, Program: program, Args: collector.MaxRegisterArgs}
 		if btfErr == nil {
 			t.Params, t.Return, err = funcParams(kernelBTF, name)
+			if err != nil && fn.Module != "" {
+				err = moduleFuncParams(&t, fn.Module)
+			}
 		}
 		if s.Kind == probespec.Fentry || s.Kind == probespec.Fexit {
 			if btfErr != nil {
@@ -85,6 +89,9 @@ func (e *Env) resolveKernelFunc(s probespec.Spec) ([]Target, error) {
 			if err != nil {
 				if s.Wildcard() {
 					continue // not every traceable function has BTF
+				}
+				if errors.Is(err, errNoModuleBTF) {
+					return nil, fmt.Errorf("kernel function %q is in module %s, and %s on module functions needs module BTF (Linux 5.11+ built with CONFIG_DEBUG_INFO_BTF_MODULES); use kprobe:%s", name, fn.Module, s.Kind, name)
 				}
 				return nil, fmt.Errorf("kernel function %q has no BTF description, so %s cannot attach to it; use kprobe:%s", name, s.Kind, name)
 			}
@@ -99,6 +106,24 @@ func (e *Env) resolveKernelFunc(s probespec.Spec) ([]Target, error) {
 		return nil, fmt.Errorf("no kernel function matching %q has BTF, so %s cannot attach; use kprobe:%s", s.Func, s.Kind, s.Func)
 	}
 	return targets, nil
+}
+
+// errNoModuleBTF: the kernel describes no module in BTF (before 5.11, or
+// built without CONFIG_DEBUG_INFO_BTF_MODULES).
+var errNoModuleBTF = errors.New("no BTF for kernel modules")
+
+// moduleFuncParams describes a module function's parameters and return
+// type from the module's BTF.
+func moduleFuncParams(t *Target, module string) error {
+	if _, err := os.Stat("/sys/kernel/btf/" + module); err != nil {
+		return errNoModuleBTF
+	}
+	spec, err := btf.LoadKernelModuleSpec(module)
+	if err != nil {
+		return err
+	}
+	t.Params, t.Return, err = funcParams(spec, t.Func)
+	return err
 }
 
 // funcParams describes a kernel function's parameters and return type
@@ -234,8 +259,9 @@ func rawTracepointParams(spec *btf.Spec, name string) ([]Param, error) {
 }
 
 // tracepointClass finds the __bpf_trace_* function whose prototype matches
-// the tracepoint's: by name first (TRACE_EVENT), else by identical
-// parameter types among all classes (DEFINE_EVENT).
+// the tracepoint's: by name first (TRACE_EVENT, or the tracepoint's own
+// __traceiter_*), else by identical parameter types among all classes
+// (DEFINE_EVENT).
 func tracepointClass(spec *btf.Spec, name string, proto *btf.FuncProto) *btf.FuncProto {
 	matches := func(fn *btf.Func) *btf.FuncProto {
 		fp, ok := fn.Type.(*btf.FuncProto)
@@ -249,10 +275,14 @@ func tracepointClass(spec *btf.Spec, name string, proto *btf.FuncProto) *btf.Fun
 		}
 		return fp
 	}
-	var fn *btf.Func
-	if err := spec.TypeByName("__bpf_trace_"+name, &fn); err == nil {
-		if fp := matches(fn); fp != nil {
-			return fp
+	// __traceiter_NAME (5.10+) has the same parameters, and 5.10's BTF
+	// lacks most __bpf_trace_* functions.
+	for _, fname := range []string{"__bpf_trace_" + name, "__traceiter_" + name} {
+		var fn *btf.Func
+		if err := spec.TypeByName(fname, &fn); err == nil {
+			if fp := matches(fn); fp != nil {
+				return fp
+			}
 		}
 	}
 	for typ, err := range spec.All() {

@@ -173,6 +173,18 @@ struct {
 	__uint(value_size, LT_MAX_STACK * sizeof(__u64));
 } agg_stacks SEC(".maps");
 
+/* What the field and op functions need of the event being built besides
+ * its spec: global functions take scalars only (5.10), so it travels here. */
+struct lt_pending {
+	__u64 tp;   /* the tracepoint record's address, else 0 */
+	__u64 regs; /* the pt_regs' address (kprobe, uprobe, perf_event), else 0 */
+	__u64 retval;
+	__u64 duration;
+	__u32 nargs;
+	__u32 cursor; /* where the next field goes in buf */
+	char comm[16];
+};
+
 /*
  * Records are built here rather than on the 512-byte stack. A plain array
  * indexed by CPU (max_entries set to the number of possible CPUs at load)
@@ -181,9 +193,9 @@ struct {
 struct lt_scratch {
 	__u32 busy; /* nesting guard: a probe firing inside another on this CPU */
 	__u32 _pad;
+	struct lt_pending ev;
 	/* An event's captured and computed values, and where each field's
-	 * header sits in buf: here rather than on the stack, which fexit
-	 * shares with the bpf_loop callbacks (512 bytes in all). */
+	 * header sits in buf. */
 	__u64 vals[LT_MAX_VALS];
 	__u32 at[LT_MAX_FIELDS];
 	/* Slack past the record: the masked field offset plus a masked
@@ -226,11 +238,19 @@ struct task_struct {
 	char comm[16];
 } __attribute__((preserve_access_index));
 
+/* Set by the loader when the kernel has bpf_get_current_task_btf (5.11+). */
+const volatile __u32 lt_have_task_btf = 0;
+
 /* The current task's command: two loads through the BTF task pointer,
- * several times cheaper than bpf_get_current_comm's string copy. The
- * kernel keeps comm NUL-padded, so the bytes match that helper's. */
+ * several times cheaper than bpf_get_current_comm's string copy, which
+ * older kernels fall back to. The kernel keeps comm NUL-padded, so the
+ * bytes are the same. */
 static __always_inline void lt_current_comm(char *dst)
 {
+	if (!lt_have_task_btf) {
+		bpf_get_current_comm(dst, 16);
+		return;
+	}
 	struct task_struct *t = bpf_get_current_task_btf();
 	const __u64 *src = (const __u64 *)t->comm;
 	((__u64 *)dst)[0] = src[0];
@@ -293,11 +313,6 @@ static __always_inline long lt_read_str(void *dst, __u64 len, __u64 addr, int us
 	return bpf_probe_read_kernel_str(dst, len, (const void *)addr);
 }
 
-/* Set by the loader when the kernel has bpf_loop (5.17+); without it the
- * fetch code below is never visited by the verifier and captures are
- * refused in Go. */
-const volatile __u32 lt_have_loop = 0;
-
 /* An event's values as operands see them. vals (captured fields, then
  * computed slots) is null when nothing was fetched. */
 struct lt_eval {
@@ -357,35 +372,31 @@ static __always_inline __u64 lt_operand(const struct lt_eval *ev, __u8 op, __s64
 	return 0;
 }
 
-/* State shared by the per-field callbacks of one event. */
-struct lt_fetch_ctx {
-	struct lt_scratch *slot;
-	struct lt_spec *spec;
-	const void *tp;
-	const void *regs; /* kprobe, uprobe, perf_event registers, for LT_SRC_REG */
-	const char *comm; /* the task command, for LT_OPC_STREQ */
-	__u32 nargs;
-	__u32 cursor;
-	struct lt_eval ev;
-};
+/* The operands' view of the event in a CPU's scratch slot. */
+static __always_inline struct lt_eval lt_slot_eval(struct lt_scratch *slot, __u32 cpu)
+{
+	struct lt_eval ev = {.retval = slot->ev.retval, .duration = slot->ev.duration, .vals = slot->vals, .cpu = cpu};
+	return ev;
+}
 
 /*
- * Runs fetch program i and appends its field at c->cursor. A bpf_loop
- * callback, so the verifier checks it once rather than once per field and
- * path (an inline loop exceeds the 1M-instruction limit on 6.1). Every
- * write goes to buf[cursor & LT_FIELD_CURSOR_MASK] with a length bounded
- * by the same mask, which keeps it inside the scratch buffer.
+ * Runs fetch program i of probe id's spec and appends its field at the
+ * cursor in CPU cpu's scratch slot. A global function, so the verifier
+ * checks it once, on its own, rather than once per field and path of the
+ * caller (an inline loop exceeds the 1M-instruction limit on 6.1), and
+ * unlike a bpf_loop callback (5.17+) it loads on 5.10. Every write goes to
+ * buf[cursor & LT_FIELD_CURSOR_MASK] with a length bounded by the same
+ * mask, which keeps it inside the scratch buffer.
  */
-static long lt_fetch_one(__u64 i, void *arg)
+__attribute__((noinline)) int lt_fetch_field(__u32 cpu, __u32 id, __u32 i)
 {
-	struct lt_fetch_ctx *c = arg;
-	struct lt_scratch *slot = c->slot;
-	struct lt_spec *spec = c->spec;
+	struct lt_scratch *slot = bpf_map_lookup_elem(&scratch, &cpu);
+	struct lt_spec *spec = bpf_map_lookup_elem(&probe_specs, &id);
 	if (!slot || !spec)
 		return 1;
 	i &= LT_MAX_FIELDS - 1;
 	struct lt_fetch *f = &spec->fields[i];
-	__u32 cursor = c->cursor;
+	__u32 cursor = slot->ev.cursor;
 	if (cursor > LT_FIELD_CURSOR_MASK)
 		return 1; /* record full: later fields come out missing */
 	__u32 at = cursor & LT_FIELD_CURSOR_MASK;
@@ -400,17 +411,17 @@ static long lt_fetch_one(__u64 i, void *arg)
 	switch (f->source) {
 	case LT_SRC_ARG:
 		/* The mask alone keeps the read inside the scratch buffer. */
-		if (a < c->nargs)
+		if (a < slot->ev.nargs)
 			v = args[a & 15];
 		else
 			err = -1;
 		break;
 	case LT_SRC_RETVAL:
-		v = c->ev.retval;
+		v = slot->ev.retval;
 		break;
 	case LT_SRC_TP:
-		if (c->tp)
-			err = bpf_probe_read_kernel(&v, sizeof(v), c->tp + f->tp_offset);
+		if (slot->ev.tp)
+			err = bpf_probe_read_kernel(&v, sizeof(v), (const void *)(slot->ev.tp + f->tp_offset));
 		else
 			err = -1;
 		if (f->tp_size < 8)
@@ -427,8 +438,8 @@ static long lt_fetch_one(__u64 i, void *arg)
 		break;
 	case LT_SRC_REG:
 		/* A helper read: the verifier refuses ctx loads at a variable offset. */
-		if (c->regs && f->tp_offset <= sizeof(struct pt_regs) - sizeof(v))
-			err = bpf_probe_read_kernel(&v, sizeof(v), c->regs + (f->tp_offset & 0xff));
+		if (slot->ev.regs && f->tp_offset <= sizeof(struct pt_regs) - sizeof(v))
+			err = bpf_probe_read_kernel(&v, sizeof(v), (const void *)(slot->ev.regs + (f->tp_offset & 0xff)));
 		else
 			err = -1;
 		break;
@@ -498,7 +509,7 @@ static long lt_fetch_one(__u64 i, void *arg)
 	fh->len = len;
 	fh->status = status;
 	fh->_pad = 0;
-	c->cursor = cursor + sizeof(*fh) + ((len + 3) & ~3u);
+	slot->ev.cursor = cursor + sizeof(*fh) + ((len + 3) & ~3u);
 	return 0;
 }
 
@@ -526,17 +537,13 @@ static __always_inline int lt_compare(__u8 cmp, __u64 v, __u64 w, int signed_cmp
  * record, length without the NUL) or the task command against one of the
  * spec's constant strings.
  */
-static __always_inline __u64 lt_str_equal(struct lt_fetch_ctx *c, struct lt_calc *o)
+static __always_inline __u64 lt_str_equal(struct lt_scratch *slot, struct lt_spec *spec, struct lt_calc *o)
 {
-	struct lt_scratch *slot = c->slot;
-	struct lt_spec *spec = c->spec;
-	if (!slot || !spec)
-		return 0;
 	const char *want = spec->strs[o->imm & 1];
 	__u32 n = (o->imm >> 8) & (LT_STR_LEN - 1);
 	if (o->a == LT_OPND_COMM) {
-		const char *comm = c->comm;
-		if (!comm || n > 15)
+		const char *comm = slot->ev.comm;
+		if (n > 15)
 			return 0;
 		for (__u32 i = 0; i < 16; i++) {
 			char w = i < n ? want[i] : 0;
@@ -562,19 +569,19 @@ static __always_inline __u64 lt_str_equal(struct lt_fetch_ctx *c, struct lt_calc
 }
 
 /*
- * Runs op i: a bpf_loop callback like lt_fetch_one, checked once by the
- * verifier however many ops a probe has.
+ * Runs op i of probe id's spec: a global function like lt_fetch_field,
+ * checked once by the verifier however many ops a probe has.
  */
-static long lt_op_one(__u64 i, void *arg)
+__attribute__((noinline)) int lt_calc_op(__u32 cpu, __u32 id, __u32 i)
 {
-	struct lt_fetch_ctx *c = arg;
-	struct lt_spec *spec = c->spec;
-	struct lt_scratch *slot = c->slot;
-	if (!spec || !slot)
+	struct lt_scratch *slot = bpf_map_lookup_elem(&scratch, &cpu);
+	struct lt_spec *spec = bpf_map_lookup_elem(&probe_specs, &id);
+	if (!slot || !spec)
 		return 1;
+	struct lt_eval ev = lt_slot_eval(slot, cpu);
 	struct lt_calc *o = &spec->ops[i & (LT_MAX_OPS - 1)];
-	__u64 a = lt_narrow(lt_operand(&c->ev, o->a, o->imm), o->a_size, o->flags & LT_OPF_A_SIGNED);
-	__u64 b = lt_narrow(lt_operand(&c->ev, o->b, o->imm), o->b_size, o->flags & LT_OPF_B_SIGNED);
+	__u64 a = lt_narrow(lt_operand(&ev, o->a, o->imm), o->a_size, o->flags & LT_OPF_A_SIGNED);
+	__u64 b = lt_narrow(lt_operand(&ev, o->b, o->imm), o->b_size, o->flags & LT_OPF_B_SIGNED);
 	int sign = o->flags & LT_OPF_SIGNED;
 	__u64 r = 0;
 	switch (o->code) {
@@ -642,7 +649,7 @@ static long lt_op_one(__u64 i, void *arg)
 		r = -a;
 		break;
 	case LT_OPC_STREQ:
-		r = lt_str_equal(c, o);
+		r = lt_str_equal(slot, spec, o);
 		break;
 	}
 	slot->vals[((o->dst & (LT_MAX_OPS - 1)) + LT_MAX_FIELDS) & (LT_MAX_VALS - 1)] = r;
@@ -1138,30 +1145,40 @@ static __always_inline int lt_collect_as(void *ctx, struct lt_source *src, __u32
 	hdr->payload = payload;
 	size += payload;
 	ev.duration = hdr->duration;
-	struct lt_fetch_ctx fc = {.slot = slot, .spec = spec, .tp = src->tp, .regs = src->regs, .comm = comm, .nargs = nargs, .cursor = size, .ev = ev};
-	fc.ev.vals = slot->vals;
-	if (lt_have_loop && (spec->nfields || spec->nops)) {
+	ev.vals = slot->vals;
+	if (spec->nfields || spec->nops) {
+		/* Pointers kept as numbers: the functions only hand them to
+		 * probe-read helpers. */
+		slot->ev.tp = (__u64)src->tp;
+		slot->ev.regs = (__u64)src->regs;
+		slot->ev.retval = ev.retval;
+		slot->ev.duration = ev.duration;
+		slot->ev.nargs = nargs;
+		slot->ev.cursor = size;
+		__builtin_memcpy(slot->ev.comm, comm, sizeof(comm));
 		__u32 n = spec->nfields;
-		if (n > LT_MAX_FIELDS)
-			n = LT_MAX_FIELDS;
-		if (n)
-			bpf_loop(n, lt_fetch_one, &fc, 0);
+		for (__u32 i = 0; i < LT_MAX_FIELDS; i++) {
+			if (i >= n)
+				break;
+			lt_fetch_field(cpu, id, i);
+		}
 		n = spec->nops;
-		if (n > LT_MAX_OPS)
-			n = LT_MAX_OPS;
-		if (n)
-			bpf_loop(n, lt_op_one, &fc, 0);
-		size = fc.cursor;
+		for (__u32 i = 0; i < LT_MAX_OPS; i++) {
+			if (i >= n)
+				break;
+			lt_calc_op(cpu, id, i);
+		}
+		size = slot->ev.cursor;
 		/* Tier 2 on captured and computed values: a rejected event
 		 * never reaches the ring buffer or a map. */
-		if (spec->nclauses && !lt_clauses_hold(spec, 0, &fc.ev)) {
+		if (spec->nclauses && !lt_clauses_hold(spec, 0, &ev)) {
 			st->filtered++;
 			*(volatile __u32 *)&slot->busy = 0;
 			return 0;
 		}
 	}
 	if (spec->naggs)
-		lt_aggregate(ctx, spec, &fc.ev, comm, slot, slot->at);
+		lt_aggregate(ctx, spec, &ev, comm, slot, slot->at);
 	if (!emit) {
 		*(volatile __u32 *)&slot->busy = 0;
 		return 0;

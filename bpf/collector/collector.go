@@ -4,9 +4,11 @@
 // The collector is one compiled object (collector.bpf.c) with an entry
 // program per context type. Programs attached through perf events share one
 // loaded instance and find their spec by attach cookie; programs that must be
-// loaded per target (fentry, fexit, tp_btf, raw_tp, perf_event) carry their
-// probe id as a load-time constant. Either way adding a probe is a map write
-// plus an attach, never a recompile.
+// loaded per target (fentry, fexit, tp_btf, raw_tp, perf_event), and every
+// program on kernels without cookies (before 5.15), carry their probe id as
+// a load-time constant. Either way adding a probe is a map write plus an
+// attach, never a recompile. Helpers newer than 5.10 are chosen by feature
+// probes at load, never by kernel version.
 package collector
 
 import (
@@ -97,8 +99,9 @@ type Collector struct {
 	shared map[sharedKey]*ebpf.Program
 	owned  []*ebpf.Program
 
-	// canCapture: the kernel has bpf_loop, which runs fetch programs.
-	canCapture bool
+	// cookies: the kernel has attach cookies (5.15+), so one loaded
+	// program serves every kprobe, uprobe and tracepoint.
+	cookies bool
 }
 
 // Load creates the collector's maps. Programs load lazily on first use, so a
@@ -121,16 +124,16 @@ func Load(opts Options) (*Collector, error) {
 	}
 	spec.Maps[collectorMapScratch].MaxEntries = uint32(cpus)
 
-	// Captures run in a bpf_loop callback; kernels before 5.17 lack it, and
-	// then the fetch code stays unverified and captures are refused.
-	canCapture := features.HaveProgramHelper(ebpf.Kprobe, asm.FnLoop) == nil
-	if canCapture {
-		if err := spec.Variables[collectorVarLtHaveLoop].Set(uint32(1)); err != nil {
-			return nil, fmt.Errorf("enable captures: %w", err)
+	// The task's command comes through the BTF task pointer where the
+	// kernel has the helper (5.11+); the verifier drops the other branch.
+	if features.HaveProgramHelper(ebpf.Kprobe, asm.FnGetCurrentTaskBtf) == nil {
+		if err := spec.Variables[collectorVarLtHaveTaskBtf].Set(uint32(1)); err != nil {
+			return nil, fmt.Errorf("select the command helper: %w", err)
 		}
 	}
+	cookies := features.HaveProgramHelper(ebpf.Kprobe, asm.FnGetAttachCookie) == nil
 
-	c := &Collector{spec: spec, shared: map[sharedKey]*ebpf.Program{}, canCapture: canCapture, aggSlots: map[bool]map[uint16]bool{}}
+	c := &Collector{spec: spec, shared: map[sharedKey]*ebpf.Program{}, cookies: cookies, aggSlots: map[bool]map[uint16]bool{}}
 	for _, m := range c.maps() {
 		*m.dst, err = ebpf.NewMap(spec.Maps[m.name])
 		if err != nil {
@@ -167,8 +170,13 @@ func (c *Collector) Close() error {
 	return errors.Join(errs...)
 }
 
+// Cookies reports whether the kernel passes attach cookies to kprobe,
+// uprobe and tracepoint programs (5.15+). Without them Shared programs
+// cannot tell probes apart: attach a Dedicated program to each target.
+func (c *Collector) Cookies() bool { return c.cookies }
+
 // Shared returns the cookie-selected instance of an entry program, loading it
-// on first use. Attach it with the probe id as the cookie.
+// on first use. Attach it with the probe id as the cookie; see Cookies.
 func (c *Collector) Shared(p Program) (*ebpf.Program, error) {
 	return c.SharedAs(p, ebpf.AttachNone)
 }

@@ -67,6 +67,16 @@ type collectorLtScratch struct {
 	_    structs.HostLayout
 	Busy uint32
 	Pad  uint32
+	Ev   struct {
+		_        structs.HostLayout
+		Tp       uint64
+		Regs     uint64
+		Retval   uint64
+		Duration uint64
+		Nargs    uint32
+		Cursor   uint32
+		Comm     [16]int8
+	}
 	Vals [16]uint64
 	At   [8]uint32
 	Buf  [65792]uint8
@@ -188,7 +198,7 @@ const (
 	collectorProgLtUprobe      = "lt_uprobe"
 	collectorProgLtUretprobe   = "lt_uretprobe"
 	collectorVarLtFixedProbeId = "lt_fixed_probe_id"
-	collectorVarLtHaveLoop     = "lt_have_loop"
+	collectorVarLtHaveTaskBtf  = "lt_have_task_btf"
 )
 
 // loadCollector returns the embedded CollectionSpec for collector.
@@ -274,7 +284,7 @@ type collectorMapSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type collectorVariableSpecs struct {
 	LtFixedProbeId *ebpf.VariableSpec `ebpf:"lt_fixed_probe_id"`
-	LtHaveLoop     *ebpf.VariableSpec `ebpf:"lt_have_loop"`
+	LtHaveTaskBtf  *ebpf.VariableSpec `ebpf:"lt_have_task_btf"`
 }
 
 // collectorObjects contains all objects after they have been loaded into the kernel.
@@ -339,7 +349,7 @@ func (m *collectorMaps) Close() error {
 // It can be passed to loadCollectorObjects or ebpf.CollectionSpec.LoadAndAssign.
 type collectorVariables struct {
 	LtFixedProbeId *ebpf.Variable `ebpf:"lt_fixed_probe_id"`
-	LtHaveLoop     *ebpf.Variable `ebpf:"lt_have_loop"`
+	LtHaveTaskBtf  *ebpf.Variable `ebpf:"lt_have_task_btf"`
 }
 
 // collectorPrograms contains all programs after they have been loaded into the kernel.

@@ -157,9 +157,6 @@ func (c *Collector) SetSpec(id uint32, s Spec) error {
 	if err := checkID(id); err != nil {
 		return err
 	}
-	if len(s.Fields) > 0 && !c.canCapture {
-		return fmt.Errorf("capturing fields needs the bpf_loop helper (Linux 5.17 or later), which this kernel lacks")
-	}
 	enc, err := s.encode()
 	if err != nil {
 		return err

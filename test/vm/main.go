@@ -1,13 +1,14 @@
 // Command vm boots kernels under QEMU and runs luatrace's guest tests in
 // them, for the probe types this machine's kernel lacks (kprobes, fentry).
 //
-//	go run ./test/vm [-kernel NAME] [-v]
+//	go run ./test/vm [-kernel NAME] [-run REGEXP] [-v]
 //
 // For each kernel in kernels.go it downloads the Debian image package
 // (apt-get download; not installed), extracts vmlinuz, builds an initramfs
-// with busybox, a static luatrace, static workloads and guest/tests, boots
-// it with TCG (no network device), and reports each test. It exits non-zero
-// if any test fails or a VM does not finish.
+// with busybox, a static luatrace, static workloads, guest/tests and the
+// kernel modules the tests load (from the same package), boots it with TCG
+// (no network device), and reports each test, then a line per kernel. It
+// exits non-zero if any test fails or a VM does not finish.
 package main
 
 import (
@@ -23,6 +24,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -32,6 +34,7 @@ var guest embed.FS
 
 func main() {
 	only := flag.String("kernel", "", "run only the kernel with this name")
+	run := flag.String("run", "", "run only the guest tests whose names match this regular expression")
 	verbose := flag.Bool("v", false, "show the VM's console as it runs")
 	timeout := flag.Duration("timeout", 20*time.Minute, "limit for one VM run")
 	flag.Parse()
@@ -44,95 +47,60 @@ func main() {
 	}
 	defer os.RemoveAll(work)
 	initrd := filepath.Join(work, "initrd.cpio")
-	if err := buildInitramfs(initrd, work); err != nil {
+	match, err := regexp.Compile(*run)
+	if err != nil {
+		log.Fatalf("-run: %v", err)
+	}
+	if err := buildInitramfs(initrd, work, match); err != nil {
 		log.Fatal(err)
 	}
-	failed := false
-	ran := 0
+	var results []result
 	for _, k := range kernels {
 		if *only != "" && k.name != *only {
 			continue
 		}
-		ran++
-		vmlinuz, err := fetchKernel(k)
+		img, err := fetchKernel(k)
 		if err != nil {
 			log.Fatalf("%s: %v", k.name, err)
 		}
-		kinitrd, err := withModules(initrd, vmlinuz, work)
+		kinitrd, err := withModules(initrd, img, work)
 		if err != nil {
 			log.Fatalf("%s: %v", k.name, err)
 		}
-		if !runVM(k, vmlinuz, kinitrd, *timeout, *verbose) {
-			failed = true
-		}
+		results = append(results, runVM(k, img.vmlinuz, kinitrd, *timeout, *verbose))
 	}
-	if ran == 0 {
+	if len(results) == 0 {
 		log.Fatalf("no kernel called %q (see test/vm/kernels.go)", *only)
+	}
+	failed := false
+	fmt.Printf("== matrix\n")
+	for _, r := range results {
+		fmt.Printf("%-26s %-28s %3d passed %3d failed %5.0fs %s\n", r.name, r.release, r.passed, r.failed, r.took.Seconds(), r.verdict())
+		failed = failed || !r.ok
 	}
 	if failed {
 		os.Exit(1)
 	}
 }
 
-// cacheDir keeps downloaded kernels between runs.
-func cacheDir() string {
-	if d := os.Getenv("LUATRACE_VM_CACHE"); d != "" {
-		return d
-	}
-	if d, err := os.UserCacheDir(); err == nil {
-		return filepath.Join(d, "luatrace-vm")
-	}
-	return filepath.Join(os.TempDir(), "luatrace-vm")
+// result is one kernel's run, for the matrix summary.
+type result struct {
+	name, release  string
+	passed, failed int
+	took           time.Duration
+	ok             bool
 }
 
-// fetchKernel resolves the metapackage to the current image, downloads the
-// -unsigned package once and returns the path of its vmlinuz.
-func fetchKernel(k kernel) (string, error) {
-	out, err := exec.Command("apt-cache", "depends", k.meta).Output()
-	if err != nil {
-		return "", fmt.Errorf("apt-cache depends %s: %v (run apt-get update)", k.meta, err)
+func (r result) verdict() string {
+	if r.ok {
+		return "ok"
 	}
-	var image string
-	for _, line := range strings.Split(string(out), "\n") {
-		if dep, ok := strings.CutPrefix(strings.TrimSpace(line), "Depends: "); ok && strings.HasPrefix(dep, "linux-image-") {
-			image = dep + "-unsigned"
-			break
-		}
-	}
-	if image == "" {
-		return "", fmt.Errorf("%s depends on no linux-image package", k.meta)
-	}
-	dir := filepath.Join(cacheDir(), image)
-	if m, _ := filepath.Glob(filepath.Join(dir, "boot", "vmlinuz-*")); len(m) == 1 {
-		return m[0], nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	log.Printf("downloading %s", image)
-	get := exec.Command("apt-get", "download", image)
-	get.Dir = dir
-	if out, err := get.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("apt-get download %s: %v\n%s", image, err, out)
-	}
-	debs, _ := filepath.Glob(filepath.Join(dir, "*.deb"))
-	if len(debs) != 1 {
-		return "", fmt.Errorf("expected one .deb in %s, found %d", dir, len(debs))
-	}
-	if out, err := exec.Command("dpkg-deb", "-x", debs[0], dir).CombinedOutput(); err != nil {
-		return "", fmt.Errorf("dpkg-deb -x: %v\n%s", err, out)
-	}
-	os.Remove(debs[0])
-	m, _ := filepath.Glob(filepath.Join(dir, "boot", "vmlinuz-*"))
-	if len(m) != 1 {
-		return "", fmt.Errorf("no vmlinuz in %s", image)
-	}
-	return m[0], nil
+	return "FAIL"
 }
 
 // buildInitramfs compiles luatrace and the workloads statically and packs
-// them with busybox and the guest scripts.
-func buildInitramfs(path, work string) error {
+// them with busybox and the guest tests whose names match.
+func buildInitramfs(path, work string, match *regexp.Regexp) error {
 	bin := filepath.Join(work, "bin")
 	if err := os.MkdirAll(bin, 0o755); err != nil {
 		return err
@@ -171,6 +139,9 @@ func buildInitramfs(path, work string) error {
 	c.File("lib.sh", 0o644, lib)
 	tests, _ := fs.Glob(guest, "guest/tests/*.sh")
 	for _, t := range tests {
+		if !match.MatchString(strings.TrimSuffix(filepath.Base(t), ".sh")) {
+			continue
+		}
 		b, _ := guest.ReadFile(t)
 		c.File("t/"+filepath.Base(t), 0o644, b)
 	}
@@ -196,12 +167,16 @@ func buildInitramfs(path, work string) error {
 	return w.Flush()
 }
 
-// runVM boots one kernel and reports its tests; false if anything failed.
-func runVM(k kernel, vmlinuz, initrd string, timeout time.Duration, verbose bool) bool {
+// runVM boots one kernel and reports its tests.
+func runVM(k kernel, vmlinuz, initrd string, timeout time.Duration, verbose bool) result {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
+	// cx16=off: Debian 12's QEMU (7.2) emulates CMPXCHG16B with a per-CPU
+	// (gs:) operand leaving garbage in EFLAGS, and SLUB's fast path in
+	// 6.8+ kernels uses it: 6.12 double-faulted in 7 of 10 boots with it,
+	// in none of 10 without (the kernel then takes SLUB's locked path).
 	cmd := exec.CommandContext(ctx, "qemu-system-x86_64",
-		"-accel", "tcg", "-cpu", "max", "-m", "1G", "-smp", "2",
+		"-accel", "tcg", "-cpu", "max,cx16=off", "-m", "1G", "-smp", "2",
 		"-nographic", "-no-reboot", "-nic", "none",
 		"-kernel", vmlinuz, "-initrd", initrd,
 		"-append", "console=ttyS0 panic=-1 oops=panic quiet loglevel=4")
@@ -234,19 +209,24 @@ func runVM(k kernel, vmlinuz, initrd string, timeout time.Duration, verbose bool
 	if rep.dmesg != "" {
 		fmt.Printf("kernel messages:\n%s\n", indent(rep.dmesg))
 	}
-	fmt.Printf("%d passed, %d failed\n", len(rep.tests)-rep.failures(), rep.failures())
-	return ok
+	res := result{name: k.name, release: rep.kernel, passed: len(rep.tests) - rep.failures(), failed: rep.failures(), took: time.Since(start), ok: ok}
+	fmt.Printf("%d passed, %d failed\n", res.passed, res.failed)
+	return res
 }
 
-// guestModules are kernel modules the guest tests load (from the image
-// package), put under /m/RELEASE/.
-var guestModules = []string{"kernel/drivers/net/dummy.ko", "kernel/drivers/md/md-mod.ko", "kernel/drivers/md/raid0.ko", "kernel/drivers/block/loop.ko"}
-
-// withModules appends a cpio archive with the kernel's guestModules to the
-// shared initramfs; the kernel unpacks concatenated archives in order.
-func withModules(base, vmlinuz, work string) (string, error) {
-	release := strings.TrimPrefix(filepath.Base(vmlinuz), "vmlinuz-")
-	root := filepath.Join(filepath.Dir(filepath.Dir(vmlinuz)), "lib", "modules", release)
+// withModules appends a cpio archive with the kernel's guestModules, their
+// dependencies and a modules.dep under /lib/modules/RELEASE to the shared
+// initramfs (the kernel unpacks concatenated archives in order), so guest
+// tests load them with modprobe.
+func withModules(base string, img image, work string) (string, error) {
+	tree, err := readModuleTree(img.modules)
+	if err != nil {
+		return "", err
+	}
+	mods, err := tree.closure(guestModules)
+	if err != nil {
+		return "", err
+	}
 	b, err := os.ReadFile(base)
 	if err != nil {
 		return "", err
@@ -254,18 +234,32 @@ func withModules(base, vmlinuz, work string) (string, error) {
 	var buf bytes.Buffer
 	buf.Write(b)
 	c := &cpioWriter{w: &buf}
-	c.Dir("m")
-	c.Dir("m/" + release)
-	for _, m := range guestModules {
-		ko, err := os.ReadFile(filepath.Join(root, m))
-		if err != nil {
-			continue // the test says which module is missing
+	root := "lib/modules/" + img.release
+	dirs := map[string]bool{}
+	mkdirs := func(dir string) {
+		var parts []string
+		for _, p := range strings.Split(dir, "/") {
+			parts = append(parts, p)
+			if d := strings.Join(parts, "/"); !dirs[d] {
+				dirs[d] = true
+				c.Dir(d)
+			}
 		}
-		c.File("m/"+release+"/"+filepath.Base(m), 0o644, ko)
+	}
+	mkdirs(root)
+	for path, ko := range mods.files {
+		mkdirs(filepath.Dir(root + "/" + path))
+		c.File(root+"/"+path, 0o644, ko)
+	}
+	c.File(root+"/modules.dep", 0o644, []byte(strings.Join(mods.dep, "\n")+"\n"))
+	for _, f := range []string{"modules.builtin", "modules.order"} {
+		if b, err := os.ReadFile(filepath.Join(img.modules, f)); err == nil {
+			c.File(root+"/"+f, 0o644, b)
+		}
 	}
 	if err := c.Close(); err != nil {
 		return "", err
 	}
-	path := filepath.Join(work, "initrd-"+release+".cpio")
+	path := filepath.Join(work, "initrd-"+img.release+".cpio")
 	return path, os.WriteFile(path, buf.Bytes(), 0o644)
 }

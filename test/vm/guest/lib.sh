@@ -38,3 +38,26 @@ wait_for() {
 		sleep 0.1
 	done
 }
+
+# start_tool TOOL ARGS...: run a built-in tool over a short command; it
+# must exit 0 with nothing on stderr but the command's status. Failures
+# are collected in tools_failed for tools_ok.
+tools_failed=
+start_tool() {
+	t0=$(date +%s)
+	set +e
+	luatrace -c "sleep 0.2" "$@" >/tmp/tool.out 2>/tmp/tool.err
+	code=$?
+	set -e
+	err=$(grep -v '^luatrace: command exited with status 0$' /tmp/tool.err || true)
+	echo "$1: status $code, $(( $(date +%s) - t0 ))s"
+	if [ "$code" != 0 ] || [ -n "$err" ]; then
+		echo "$err"
+		tools_failed="$tools_failed $1"
+	fi
+}
+
+# tools_ok: fail the test if a start_tool failed.
+tools_ok() {
+	[ -z "$tools_failed" ] || { echo "failed:$tools_failed"; exit 1; }
+}

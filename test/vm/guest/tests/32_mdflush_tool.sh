@@ -2,11 +2,9 @@
 # sysfs (no mdadm in the guest); a synchronous write to it sends a flush
 # that mdflush shows with the writer and the array's name.
 . /lib.sh
-for m in md-mod raid0 loop; do
-	ko=$(ls /m/*/$m.ko 2>/dev/null | head -1)
-	[ -n "$ko" ] && insmod "$ko" 2>/dev/null
-done
+modprobe raid0 || { echo "no raid0 module for $(uname -r)"; exit 1; }
 [ -d /sys/module/md_mod ] || { echo "md_mod is not loaded"; exit 1; }
+modprobe loop || [ -d /sys/module/loop ] || { echo "no loop module for $(uname -r)"; exit 1; }
 for i in 0 1; do
 	dd if=/dev/zero of=/tmp/md$i.img bs=1M count=8 2>/dev/null
 	losetup /dev/loop$i /tmp/md$i.img || { echo "losetup loop$i failed"; exit 1; }
