@@ -60,21 +60,6 @@ type repl struct {
 	interrupt chan struct{}
 }
 
-// Interrupt is Ctrl-C outside the prompt: it cancels the running line or
-// ends follow mode. Safe to call from any goroutine.
-func (r *Runtime) Interrupt() {
-	if r.repl == nil {
-		return
-	}
-	if c := r.repl.cancel.Load(); c != nil {
-		(*c)()
-	}
-	select {
-	case r.repl.interrupt <- struct{}{}:
-	default:
-	}
-}
-
 // PrepareREPL makes r ready for RunREPL; call it before starting the
 // console's goroutines, which may call Interrupt.
 func (r *Runtime) PrepareREPL(c Console) {

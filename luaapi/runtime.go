@@ -75,6 +75,7 @@ type Runtime struct {
 	end      []*lua.LFunction
 	mail     chan message
 	errs     errorLog
+	halt     *halt // the first Ctrl-C; Lua runs under it as its context
 	stopping bool
 	exitCode int
 	exited   bool
@@ -113,6 +114,7 @@ func New(opts Options) *Runtime {
 		out:    output.New(opts.Out, opts.Mode),
 		stderr: opts.Stderr,
 		mail:   make(chan message, mailSlots),
+		halt:   newHalt(),
 	}
 	r.errs.w = r.stderr
 	value.Open(r.L)
