@@ -22,12 +22,15 @@ type kernel struct {
 	reader *collector.Reader
 	done   chan struct{}
 
-	ids      idPool
-	byID     [collector.MaxProbes]binding // owner goroutine only
-	queued   atomic.Int64
-	dropped  [collector.MaxProbes]atomic.Uint64 // queue overflow, per probe
-	stopping atomic.Bool
-	stopOnce sync.Once
+	ids         idPool
+	byID        [collector.MaxProbes]binding       // owner goroutine only
+	queued      atomic.Int64                       // events waiting for Lua
+	queuedBytes atomic.Int64                       // and their size
+	dropped     [collector.MaxProbes]atomic.Uint64 // queue overflow, per probe
+	discarded   [collector.MaxProbes]atomic.Uint64 // left undelivered at Ctrl-C
+	draining    atomic.Bool                        // stopReader: deliver the rest
+	closing     atomic.Bool                        // close: deliver nothing
+	stopOnce    sync.Once
 }
 
 // binding is what a probe id stands for.
@@ -86,42 +89,80 @@ func privileged() bool {
 }
 
 // read runs on its own goroutine: it never touches Lua, only forwards
-// batches, dropping (and counting) what would exceed QueueLimit.
+// batches, dropping (and counting) what would exceed QueueLimit events or
+// QueueBytes. After a Ctrl-C it forwards nothing: what is still in the
+// ring buffer is counted as discarded.
 func (k *kernel) read(r *Runtime) {
 	defer close(k.done)
-	err := k.reader.Run(func(batch []collector.Record) {
-		n := int64(len(batch))
-		if k.stopping.Load() {
-			// Final drain: the owner goroutine is receiving, so wait.
-			k.queued.Add(n)
-			r.mail <- message{batch: batch}
-			return
-		}
-		if k.queued.Load()+n <= QueueLimit {
-			k.queued.Add(n)
+	err := k.reader.Run(func(batch []collector.Record) bool {
+		n, size := int64(len(batch)), batchBytes(batch)
+		switch {
+		case k.closing.Load():
+			return false // after END: nobody will look
+		case r.Stopping():
+			k.count(batch, &k.discarded)
+			return false
+		case k.draining.Load():
+			// Final drain after a normal stop: the owner goroutine is
+			// receiving until this goroutine ends, so wait for it, unless
+			// a Ctrl-C cuts the drain short.
+			k.queue(n, size)
 			select {
 			case r.mail <- message{batch: batch}:
-				return
+				return true
+			case <-r.StopRequested():
+				k.queue(-n, -size)
+				k.count(batch, &k.discarded)
+				return false
+			}
+		}
+		if k.queued.Load()+n <= QueueLimit && k.queuedBytes.Load()+size <= QueueBytes {
+			k.queue(n, size)
+			select {
+			case r.mail <- message{batch: batch}:
+				return true
 			default:
-				k.queued.Add(-n)
+				k.queue(-n, -size)
 			}
 		}
-		for _, rec := range batch {
-			if id := rec.ProbeID(); id < collector.MaxProbes {
-				k.dropped[id].Add(1)
-			}
-		}
+		k.count(batch, &k.dropped)
+		return false
 	})
 	if err != nil {
 		fmt.Fprintf(r.stderr, "luatrace: %v\n", err)
 	}
 }
 
+// queue accounts for n events of size bytes entering (or, negative,
+// leaving) the queue.
+func (k *kernel) queue(n, size int64) {
+	k.queued.Add(n)
+	k.queuedBytes.Add(size)
+}
+
+// count adds each record of batch to its probe's counter in counters.
+func (k *kernel) count(batch []collector.Record, counters *[collector.MaxProbes]atomic.Uint64) {
+	for _, rec := range batch {
+		if id := rec.ProbeID(); id < collector.MaxProbes {
+			counters[id].Add(1)
+		}
+	}
+}
+
+func batchBytes(batch []collector.Record) int64 {
+	var n int64
+	for _, rec := range batch {
+		n += int64(len(rec))
+	}
+	return n
+}
+
 // stopReader delivers what is still in the ring buffer, then stops the
-// reader. Probes must already be detached.
+// reader. Probes must already be detached. After a Ctrl-C nothing more is
+// delivered: the rest is counted as discarded.
 func (k *kernel) stopReader(r *Runtime) {
 	k.stopOnce.Do(func() {
-		k.stopping.Store(true)
+		k.draining.Store(true)
 		k.reader.Stop()
 		for {
 			select {
@@ -145,7 +186,12 @@ func (k *kernel) stopReader(r *Runtime) {
 	})
 }
 
+// close releases the kernel side, after END: the reader goroutine ends
+// before the ring buffer is unmapped (reading it after would fault).
 func (k *kernel) close() {
+	k.closing.Store(true)
+	k.reader.Stop()
+	<-k.done
 	k.reader.Close()
 	k.col.Close()
 }

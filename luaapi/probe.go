@@ -70,6 +70,9 @@ func checkProbe(L *lua.LState, n int) *Probe {
 // luaProbe implements probe(spec [, opts] [, fn]).
 func (r *Runtime) luaProbe(L *lua.LState) int {
 	raw := L.CheckString(1)
+	if r.ended {
+		L.RaiseError("probe() cannot attach in END: the trace is over; attach probes in the main chunk or BEGIN")
+	}
 	var opts *lua.LTable
 	var fn *lua.LFunction
 	switch v := L.Get(2).(type) {
@@ -248,6 +251,10 @@ func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
 		spec.PID = uint32(r.opts.PID)
 	}
 	for _, t := range targets {
+		if r.Stopping() {
+			r.unlink(p)
+			return fmt.Errorf("probe %q: %w", p.Spec.Raw, errInterrupted)
+		}
 		tspec := spec
 		var prog *capture.Program
 		if len(po.fields) > 0 || po.filter != "" || len(po.into) > 0 || len(t.USDTArgs) > 0 {
@@ -351,15 +358,13 @@ func (r *Runtime) stats(p *Probe) collector.Stats {
 	return s
 }
 
+// queueDrops counts p's events dropped on the user side: queue full, or
+// left queued at a Ctrl-C.
 func (r *Runtime) queueDrops(p *Probe) uint64 {
 	if r.kernel == nil {
 		return 0
 	}
-	var n uint64
-	for _, a := range p.targets {
-		n += r.kernel.dropped[a.ID].Load()
-	}
-	return n
+	return r.kernel.sum(p, &r.kernel.dropped) + r.kernel.sum(p, &r.kernel.discarded)
 }
 
 func (r *Runtime) probeStats(L *lua.LState) int {

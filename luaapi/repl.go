@@ -116,7 +116,7 @@ func (r *Runtime) RunREPL() int {
 	}
 	s.sink.setQueuing(false)
 	r.shutdown()
-	r.runAll(r.end, "END")
+	r.runEnd()
 	r.report()
 	r.out.Flush()
 	s.sink.drain()
@@ -206,7 +206,9 @@ func (r *Runtime) evalChunk(fn *lua.LFunction) {
 	// already begun.
 	begin := r.begin
 	r.begin = nil
-	r.runAll(begin, "BEGIN")
+	for _, fn := range begin {
+		r.call(fn, "BEGIN", nil, false)
+	}
 	if len(results) > 0 {
 		r.out.Print([]byte(strings.Join(results, "\t") + "\n"))
 	}

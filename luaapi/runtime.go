@@ -7,12 +7,14 @@
 package luaapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -23,8 +25,13 @@ import (
 )
 
 // QueueLimit is how many events may wait between the ring-buffer reader and
-// the Lua callbacks; past it, events are dropped and counted per probe.
-const QueueLimit = 1 << 16
+// the Lua callbacks, and QueueBytes how many bytes they may hold; past
+// either, events are dropped and counted per probe. Together they bound
+// the memory a flood can take, whatever the size of its records.
+const (
+	QueueLimit = 1 << 16
+	QueueBytes = 16 << 20
+)
 
 // mailSlots bounds the message channel; each slot holds a batch of events.
 const mailSlots = 1024
@@ -77,6 +84,7 @@ type Runtime struct {
 	errs     errorLog
 	halt     *halt // the first Ctrl-C; Lua runs under it as its context
 	stopping bool
+	ended    bool // shutdown has begun: no more probes
 	exitCode int
 	exited   bool
 	started  bool
@@ -147,6 +155,11 @@ type exitSignal struct{ code int }
 // RunScript runs a script file (or code with name) to completion: the main
 // chunk, BEGIN probes, events until exit() or a stop, then END probes. It
 // returns the exit status; errors with the script are *ScriptError.
+//
+// Interrupt (Ctrl-C) cuts every phase short: Lua code stops at its next
+// instruction, queued events are dropped and counted, and END runs with
+// EndDeadline to finish. The status is then what it would have been had
+// the script ended there: Ctrl-C is how a trace is meant to end.
 func (r *Runtime) RunScript(name, code string) (int, error) {
 	defer r.L.Close()
 	r.usage = scriptHeader(code)
@@ -160,32 +173,37 @@ func (r *Runtime) RunScript(name, code string) (int, error) {
 		args.RawSetInt(i+1, lua.LString(a))
 	}
 	r.L.SetGlobal("arg", args)
+	r.forwardStops()
+	r.L.SetContext(r.halt)
 
 	r.L.Push(fn)
 	for _, a := range r.opts.Args {
 		r.L.Push(lua.LString(a))
 	}
 	if err := r.L.PCall(len(r.opts.Args), 0, nil); err != nil && !r.isExit(err) {
-		r.shutdown()
-		r.out.Flush() // what the script printed before the error still shows
-		if r.unprivileged {
-			// Not the script's fault: the environment lacks privileges.
-			return 1, errors.New(errorMessage(err))
+		if !r.Stopping() {
+			r.shutdown()
+			r.out.Flush() // what the script printed before the error still shows
+			if r.unprivileged {
+				// Not the script's fault: the environment lacks privileges.
+				return 1, errors.New(errorMessage(err))
+			}
+			return 2, &ScriptError{Msg: errorMessage(err)}
 		}
-		return 2, &ScriptError{Msg: errorMessage(err)}
+		r.noteInterrupted("the main chunk", err)
 	}
-	if !r.exited {
-		r.runAll(r.begin, "BEGIN")
+	if !r.exited && !r.Stopping() {
+		r.runBegin()
 	}
 	r.started = true
-	if !r.exited && r.opts.Started != nil {
+	if !r.exited && !r.Stopping() && r.opts.Started != nil {
 		r.opts.Started()
 	}
-	if !r.exited && r.live() {
+	if !r.exited && !r.Stopping() && r.live() {
 		r.loop()
 	}
 	r.shutdown()
-	r.runAll(r.end, "END")
+	r.runEnd()
 	r.printUnprinted()
 	r.report()
 	if err := r.out.Flush(); err != nil {
@@ -205,23 +223,38 @@ func (r *Runtime) live() bool {
 	return r.opts.Stop != nil && r.opts.PID != 0
 }
 
-func (r *Runtime) loop() {
+// forwardStops passes the ends of a traced command or process on to the
+// owner goroutine, in order with the events before them.
+func (r *Runtime) forwardStops() {
 	stop := r.opts.Stop
+	if stop == nil {
+		return
+	}
 	go func() {
-		if stop == nil {
+		reason, ok := <-stop
+		if !ok {
 			return
 		}
-		if reason, ok := <-stop; ok {
-			r.mail <- message{stop: reason}
+		select {
+		case r.mail <- message{stop: reason}:
+		case <-r.halt.done:
 		}
 	}()
-	for !r.exited && !r.stopping {
+}
+
+// loop handles events and ticks until exit(), a stop message or Ctrl-C.
+func (r *Runtime) loop() {
+	for !r.exited && !r.stopping && !r.Stopping() {
 		var m message
 		select {
 		case m = <-r.mail:
 		default:
 			r.out.Flush()
-			m = <-r.mail
+			select {
+			case m = <-r.mail:
+			case <-r.halt.done:
+				return
+			}
 		}
 		r.handle(m)
 	}
@@ -241,20 +274,49 @@ func (r *Runtime) handle(m message) {
 	}
 }
 
-// runAll runs BEGIN or END callbacks in order; an error in one is reported
-// and the rest still run.
-func (r *Runtime) runAll(fns []*lua.LFunction, what string) {
-	for _, fn := range fns {
-		if r.exited && what == "BEGIN" {
+// runBegin runs the BEGIN probes in order. BEGIN sets the trace up: an
+// error in one ends the trace (END still runs) with status 1.
+func (r *Runtime) runBegin() {
+	for _, fn := range r.begin {
+		if r.exited || r.Stopping() {
 			return
 		}
-		r.call(fn, what, nil, false)
+		r.call(fn, "BEGIN", nil, true)
 	}
 }
 
-// call runs fn(args...) protected. Errors are logged (summarised when they
-// repeat); fatal makes the first one end the trace with status 1.
-func (r *Runtime) call(fn *lua.LFunction, where string, arg lua.LValue, fatal bool) {
+// EndDeadline is how long END probes may run after a Ctrl-C before they
+// are interrupted too.
+const EndDeadline = time.Second
+
+// runEnd runs the END probes in order; an error in one is reported, the
+// rest still run, and the status becomes 1 (unless exit() chose one).
+// Before a Ctrl-C, END runs for as long as it takes and a Ctrl-C cuts it
+// short; after one, it has EndDeadline.
+func (r *Runtime) runEnd() {
+	defer r.L.RemoveContext()
+	var ctx context.Context = r.halt
+	if r.Stopping() {
+		c, cancel := context.WithTimeout(context.Background(), EndDeadline)
+		defer cancel()
+		ctx = c
+	}
+	r.L.SetContext(ctx)
+	for _, fn := range r.end {
+		if ctx.Err() != nil {
+			return
+		}
+		if !r.call(fn, "END", nil, false) && r.exitCode == 0 {
+			r.exitCode = 1
+		}
+	}
+}
+
+// call runs fn(args...) protected and reports whether it ended without
+// error. Errors are logged (summarised when they repeat); fatal makes the
+// first one end the trace with status 1. Code interrupted by Ctrl-C (or
+// END's deadline) is reported once, as such.
+func (r *Runtime) call(fn *lua.LFunction, where string, arg lua.LValue, fatal bool) bool {
 	r.L.Push(fn)
 	n := 0
 	if arg != nil {
@@ -263,13 +325,32 @@ func (r *Runtime) call(fn *lua.LFunction, where string, arg lua.LValue, fatal bo
 	}
 	err := r.L.PCall(n, 0, nil)
 	if err == nil || r.isExit(err) {
-		return
+		return true
+	}
+	if ctx := r.L.Context(); ctx != nil && ctx.Err() != nil {
+		r.noteInterrupted(where, err)
+		return ctx.Err() == errInterrupted
 	}
 	r.errs.record(where, err)
 	if fatal {
 		r.exitCode = 1
 		r.exited = true
 	}
+	return false
+}
+
+// noteInterrupted says which code a Ctrl-C or END's deadline interrupted,
+// and where it was.
+func (r *Runtime) noteInterrupted(what string, err error) {
+	at := ""
+	if msg := errorMessage(err); strings.HasSuffix(msg, ": "+r.L.Context().Err().Error()) {
+		at = " at " + strings.TrimSuffix(msg, ": "+r.L.Context().Err().Error())
+	}
+	if r.L.Context().Err() == errInterrupted {
+		fmt.Fprintf(r.stderr, "luatrace: interrupted %s%s\n", what, at)
+		return
+	}
+	fmt.Fprintf(r.stderr, "luatrace: %s did not finish within %v of the stop; interrupted%s\n", what, EndDeadline, at)
 }
 
 // isExit recognises the value exit() raised and records the request.
@@ -291,8 +372,10 @@ func (r *Runtime) isExit(err error) bool {
 }
 
 // shutdown detaches every probe, then delivers events already on their
-// way so that END sees a complete picture.
+// way so that END sees a complete picture (after a Ctrl-C they are
+// counted instead). From here on, probe() refuses to attach.
 func (r *Runtime) shutdown() {
+	r.ended = true
 	for _, p := range r.probes {
 		r.unlink(p) // not detach: events already queued must still be delivered
 	}

@@ -89,7 +89,7 @@ func traceGetppid(t *testing.T, c *Collector, spec Spec, n int) []Record {
 	var recs []Record
 	done := make(chan error)
 	go func() {
-		done <- rd.Run(func(b []Record) { recs = append(recs, b...) })
+		done <- rd.Run(func(b []Record) bool { recs = append(recs, b...); return true })
 	}()
 	rd.Stop()
 	if err := <-done; err != nil {

@@ -55,20 +55,29 @@ func (r *Reader) Close() error {
 	return r.rd.Close()
 }
 
-// Run delivers batches of records until Stop or Close. Records in a batch
-// stay valid after deliver returns; deliver must not block for long, as the
-// ring buffer fills meanwhile (losses are counted per probe in the kernel).
-func (r *Reader) Run(deliver func([]Record)) error {
+// Run delivers batches of records until Stop or Close. deliver returns
+// whether it kept the batch: the records of a kept batch stay valid after
+// deliver returns; the memory of a batch it did not keep is reused at once,
+// so a consumer that drops most of a flood pins no more memory than what
+// it kept. deliver must not block for long, as the ring buffer fills
+// meanwhile (losses are counted per probe in the kernel).
+func (r *Reader) Run(deliver func([]Record) (kept bool)) error {
 	var (
 		rec   ringbuf.Record
 		slab  []byte
 		batch []Record
+		start int // where the batch begins in slab
 	)
 	flush := func() {
-		if len(batch) > 0 {
-			deliver(batch)
-			batch = nil
+		if len(batch) == 0 {
+			return
 		}
+		if deliver(batch) {
+			batch = nil
+		} else {
+			batch, slab = batch[:0], slab[:start]
+		}
+		start = len(slab)
 	}
 	// drain reads what is queued now, without waiting; it reports whether
 	// it filled at least one batch, i.e. whether more is likely queued.
@@ -87,11 +96,13 @@ func (r *Reader) Run(deliver func([]Record)) error {
 			}
 			n := len(rec.RawSample)
 			if cap(slab)-len(slab) < n {
-				slab = make([]byte, 0, max(slabSize, n))
+				// A batch may span two slabs; what it holds of the new
+				// one starts at 0, which is where a rewind goes.
+				slab, start = make([]byte, 0, max(slabSize, n)), 0
 			}
-			start := len(slab)
+			at := len(slab)
 			slab = append(slab, rec.RawSample...)
-			batch = append(batch, Record(slab[start:len(slab):len(slab)]))
+			batch = append(batch, Record(slab[at:len(slab):len(slab)]))
 			if len(batch) >= r.MaxBatch {
 				flush()
 				full = true
