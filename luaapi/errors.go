@@ -128,3 +128,41 @@ func syntaxMessage(name, code string, err error) string {
 	}
 	return fmt.Sprintf("%s: %v", name, err)
 }
+
+// Printable escapes the control bytes of s (except tab) as \xNN, so text
+// from the input (a probe spec, a file or option name, an error value)
+// cannot move the cursor, recolour or clear the terminal, or forge a line
+// when it is quoted in a message. Use it per line where a message keeps
+// its line breaks.
+func Printable(s string) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if isControl(s[i]) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; isControl(c) {
+			fmt.Fprintf(&b, `\x%02x`, c)
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+func isControl(c byte) bool { return (c < 0x20 && c != '\t') || c == 0x7f }
+
+// printableLines is Printable for each line of s, keeping the breaks.
+func printableLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = Printable(l)
+	}
+	return strings.Join(lines, "\n")
+}

@@ -9,14 +9,26 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // The -c command starts as a copy of luatrace that waits for one byte on
 // fd 3 and then execs the command: its pid is known (and used as the
 // probes' filter) before it runs a single instruction of its own.
-const execChildEnv = "LUATRACE_EXEC_CHILD"
+//
+// That copy is marked by its argv[0] and by a pipe on fd 3, never by the
+// environment: an environment is inherited by whatever luatrace runs, and
+// a variable set by a caller would turn luatrace into the paused child.
+const execChildArg0 = "luatrace (paused -c command)"
 
-func isExecChild() bool { return os.Getenv(execChildEnv) == "1" }
+func isExecChild() bool {
+	if len(os.Args) < 2 || os.Args[0] != execChildArg0 {
+		return false
+	}
+	var st unix.Stat_t
+	return unix.Fstat(3, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFIFO
+}
 
 // The paused child must exec from its main thread. Exec from another
 // thread makes that thread take over the pid while the original leader
@@ -73,13 +85,12 @@ func childEnv(env []string) []string {
 	if godebug != "" {
 		pre = godebug + "," + pre
 	}
-	return append(out, execChildEnv+"=1", savedGodebugEnv+"="+saved, "GODEBUG="+pre)
+	return append(out, savedGodebugEnv+"="+saved, "GODEBUG="+pre)
 }
 
 // restoreEnv gives the command the environment luatrace was started with.
 func restoreEnv() {
 	saved := os.Getenv(savedGodebugEnv)
-	os.Unsetenv(execChildEnv)
 	os.Unsetenv(savedGodebugEnv)
 	if v, ok := strings.CutPrefix(saved, "="); ok {
 		os.Setenv("GODEBUG", v)
@@ -112,6 +123,7 @@ func startPaused(command string, stderr io.Writer) (*child, error) {
 		return nil, fmt.Errorf("start -c command: %w", err)
 	}
 	cmd := exec.Command(self, argv...)
+	cmd.Args[0] = execChildArg0
 	cmd.Env = childEnv(os.Environ())
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, stderr
 	cmd.ExtraFiles = []*os.File{r}
