@@ -98,7 +98,8 @@ type Runtime struct {
 	pinned       []*pinnedMap  // maps opened with map.open, closed at exit
 	libDirs      []modpath.Dir // require()'s search order
 	aliases      map[string]*probeAlias
-	usage        string // the script's header comment, for args' -h
+	usage        string                          // the script's header comment, for args' -h
+	chunks       map[string][]*lua.FunctionProto // loaded code, for explain
 }
 
 // message is anything the owner goroutine must act on.
@@ -125,6 +126,7 @@ func New(opts Options) *Runtime {
 		halt:   newHalt(),
 	}
 	r.errs.w = r.stderr
+	r.errs.explain = r.explain
 	value.Open(r.L)
 	r.installGlobals()
 	r.installEvent()
@@ -138,6 +140,8 @@ func New(opts Options) *Runtime {
 	r.installKernelModule()
 	r.installOSExtras()
 	r.installMem()
+	r.installLimits()
+	r.guardFunctions()
 	return r
 }
 
@@ -167,6 +171,7 @@ func (r *Runtime) RunScript(name, code string) (int, error) {
 	if err != nil {
 		return 2, &ScriptError{Msg: syntaxMessage(name, code, err)}
 	}
+	r.noteChunk(fn)
 	args := r.L.NewTable()
 	args.RawSetInt(0, lua.LString(r.opts.ScriptName))
 	for i, a := range r.opts.Args {
@@ -186,9 +191,9 @@ func (r *Runtime) RunScript(name, code string) (int, error) {
 			r.out.Flush() // what the script printed before the error still shows
 			if r.unprivileged {
 				// Not the script's fault: the environment lacks privileges.
-				return 1, errors.New(errorMessage(err))
+				return 1, errors.New(r.explain(errorMessage(err)))
 			}
-			return 2, &ScriptError{Msg: errorMessage(err)}
+			return 2, &ScriptError{Msg: r.explain(errorMessage(err))}
 		}
 		r.noteInterrupted("the main chunk", err)
 	}
