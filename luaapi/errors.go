@@ -19,14 +19,18 @@ const maxShownErrors = 5
 // of each message is shown with its traceback, repeats are summarised at
 // exit.
 type errorLog struct {
-	w      io.Writer
-	counts map[string]int
-	order  []string
-	hidden int
+	w       io.Writer
+	explain func(string) string // rewrites a message to say more, or nil
+	counts  map[string]int
+	order   []string
+	hidden  int
 }
 
 func (l *errorLog) record(where string, err error) {
 	msg, trace := splitError(err)
+	if l.explain != nil {
+		msg = l.explain(msg)
+	}
 	if l.counts == nil {
 		l.counts = map[string]int{}
 	}
@@ -86,16 +90,55 @@ func indent(s string) string {
 	return "  " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n  ")
 }
 
-// splitError separates a Lua error's message from its traceback.
+// splitError separates a Lua error's message from its traceback. An error
+// value that is no string (error({}), error(nil)) is named by its type and
+// where it was raised; a Go panic caught by gopher-lua is called what it
+// is. Control bytes are escaped.
 func splitError(err error) (msg, trace string) {
 	var api *lua.ApiError
 	if errors.As(err, &api) {
-		if api.Object != nil {
-			msg = api.Object.String()
+		msg = errorValueText(api.Object, api.StackTrace)
+		if api.Type == lua.ApiErrorPanic {
+			msg = fmt.Sprintf("internal error: %s (%s)", msg, reportRequest)
 		}
-		return msg, api.StackTrace
+		return printableLines(msg), printableLines(api.StackTrace)
 	}
-	return err.Error(), ""
+	return printableLines(err.Error()), ""
+}
+
+// errorValueText is the message of an error value.
+func errorValueText(v lua.LValue, trace string) string {
+	switch x := v.(type) {
+	case lua.LString:
+		return string(x)
+	case lua.LNumber:
+		// Lua adds the position to numbers as to strings; gopher-lua
+		// only to strings.
+		if at := raisedAt(trace); at != "" {
+			return at + ": " + x.String()
+		}
+		return x.String()
+	}
+	typ := "nil"
+	if v != nil {
+		typ = v.Type().String()
+	}
+	msg := fmt.Sprintf("error object is a %s value", typ)
+	if at := raisedAt(trace); at != "" {
+		msg = at + ": " + msg
+	}
+	return msg
+}
+
+// raisedAt is the first Lua position ("file:line") in a traceback.
+func raisedAt(trace string) string {
+	for _, line := range strings.Split(trace, "\n") {
+		line = strings.TrimSpace(line)
+		if at, _, ok := strings.Cut(line, ": in "); ok && !strings.HasPrefix(at, "[G]") {
+			return at
+		}
+	}
+	return ""
 }
 
 // errorMessage is the one-line form of an error raised at top level.
@@ -104,8 +147,13 @@ func errorMessage(err error) string {
 	return msg
 }
 
-// syntaxMessage turns gopher-lua's parse error into "file:line:col: ...".
+// syntaxMessage turns gopher-lua's parse error into "file:line:col: ...",
+// control bytes escaped.
 func syntaxMessage(name, code string, err error) string {
+	return Printable(syntaxText(name, code, err))
+}
+
+func syntaxText(name, code string, err error) string {
 	var api *lua.ApiError
 	if errors.As(err, &api) {
 		var perr *parse.Error

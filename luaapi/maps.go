@@ -476,15 +476,25 @@ func (r *Runtime) mapItems(L *lua.LState) int {
 // are given as a list or as separate arguments.
 func (r *Runtime) mapGet(L *lua.LState) int {
 	m := checkMap(L, 1)
-	var want []string
-	if t, ok := L.Get(2).(*lua.LTable); ok {
+	var parts []lua.LValue
+	if t, ok := L.Get(2).(*lua.LTable); ok && L.GetTop() == 2 {
 		for i := 1; i <= t.Len(); i++ {
-			want = append(want, keyText(t.RawGetInt(i)))
+			parts = append(parts, t.RawGetInt(i))
 		}
 	} else {
 		for i := 2; i <= L.GetTop(); i++ {
-			want = append(want, keyText(L.Get(i)))
+			parts = append(parts, L.Get(i))
 		}
+	}
+	want := make([]string, len(parts))
+	for i, v := range parts {
+		if !isKeyPart(v) {
+			L.ArgError(2, fmt.Sprintf("key part %d is a %s; map keys are numbers and strings", i+1, v.Type()))
+		}
+		want[i] = keyText(v)
+	}
+	if m.local == nil && len(parts) != len(m.keys) {
+		L.ArgError(2, fmt.Sprintf("map %s is keyed by %s; got a key of %d parts", r.mapName(m), keyShape(m.keys), len(parts)))
 	}
 	rows, err := r.rows(L, m)
 	if err != nil {
@@ -507,6 +517,31 @@ func (r *Runtime) mapGet(L *lua.LState) int {
 	}
 	L.Push(lua.LNil)
 	return 1
+}
+
+// isKeyPart reports whether v can be (part of) a map key: what the
+// kernel keys decode to (numbers, strings, stacks).
+func isKeyPart(v lua.LValue) bool {
+	switch x := v.(type) {
+	case lua.LNumber, lua.LString, lua.LBool:
+		return true
+	case *lua.LUserData:
+		_, ok := x.Value.(*stack)
+		return ok
+	}
+	return false
+}
+
+// keyShape describes a map's key for errors: "no key", "comm", or
+// "2 parts (pid, comm)".
+func keyShape(keys []string) string {
+	switch len(keys) {
+	case 0:
+		return "no key (use m:get())"
+	case 1:
+		return keys[0]
+	}
+	return fmt.Sprintf("%d parts (%s)", len(keys), strings.Join(keys, ", "))
 }
 
 // keyText compares keys by their text: numbers and "0x..." strings of the
@@ -567,15 +602,30 @@ func (r *Runtime) mapLost(L *lua.LState) int {
 // mapPrint implements m:print{top=N}.
 func (r *Runtime) mapPrint(L *lua.LState) int {
 	m := checkMap(L, 1)
-	top := 0
-	if opts, ok := L.Get(2).(*lua.LTable); ok {
-		if n, ok := opts.RawGetString("top").(lua.LNumber); ok {
-			top = int(n)
-		}
-	} else if n, ok := L.Get(2).(lua.LNumber); ok {
-		top = int(n)
+	var top lua.LValue = lua.LNil
+	switch opts := L.Get(2).(type) {
+	case *lua.LTable:
+		opts.ForEach(func(k, v lua.LValue) {
+			if k.String() != "top" {
+				L.ArgError(2, fmt.Sprintf("unknown option %s (known: top)", Printable(k.String())))
+			}
+		})
+		top = opts.RawGetString("top")
+	case lua.LNumber:
+		top = opts
+	case *lua.LNilType:
+	default:
+		L.ArgError(2, "options table such as {top = 10} expected, got "+opts.Type().String())
 	}
-	r.printMap(L, m, top)
+	n := 0
+	if top != lua.LNil {
+		f, ok := top.(lua.LNumber)
+		if !ok || f < 0 || f != lua.LNumber(int(f)) {
+			L.ArgError(2, "top must be a whole number of rows (0 for all), got "+Printable(top.String()))
+		}
+		n = int(f)
+	}
+	r.printMap(L, m, n)
 	return 0
 }
 

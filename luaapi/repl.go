@@ -169,6 +169,7 @@ func (r *Runtime) replInput(line Line) {
 		fmt.Fprintf(r.stderr, "%s\n", syntaxMessage("stdin", src, err))
 		return
 	}
+	r.noteChunk(fn)
 	r.evalChunk(fn)
 }
 
@@ -192,7 +193,7 @@ func (r *Runtime) evalChunk(fn *lua.LFunction) {
 		if interrupted {
 			fmt.Fprintln(r.stderr, "interrupted")
 		} else {
-			fmt.Fprintln(r.stderr, errorMessage(err))
+			fmt.Fprintln(r.stderr, r.explain(errorMessage(err)))
 		}
 		r.L.SetTop(top)
 		return
@@ -331,6 +332,7 @@ func (r *Runtime) metaLoad(path string) {
 		fmt.Fprintln(r.stderr, syntaxMessage(path, string(code), err))
 		return
 	}
+	r.noteChunk(fn)
 	r.evalChunk(fn)
 }
 
