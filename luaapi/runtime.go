@@ -351,6 +351,13 @@ func (r *Runtime) noteInterrupted(what string, err error) {
 	if msg := errorMessage(err); strings.HasSuffix(msg, ": "+r.L.Context().Err().Error()) {
 		at = " at " + strings.TrimSuffix(msg, ": "+r.L.Context().Err().Error())
 	}
+	switch what {
+	case "the main chunk":
+	case "BEGIN", "END":
+		what = "the " + what + " probe"
+	default:
+		what = "the callback of " + what
+	}
 	if r.L.Context().Err() == errInterrupted {
 		fmt.Fprintf(r.stderr, "luatrace: interrupted %s%s\n", what, at)
 		return
