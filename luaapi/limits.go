@@ -126,8 +126,8 @@ func stringChar(L *lua.LState) int {
 }
 
 // tableConcat is table.concat(t [, sep [, i [, j]]]) with gopher-lua's
-// bounds (i and j clamped to the table's length), built without the value
-// stack and checked against MaxString as it grows.
+// bounds (i and j clamped to the table's length), sized before it is
+// built and checked against MaxString, and built without the value stack.
 func tableConcat(L *lua.LState) int {
 	t := L.CheckTable(1)
 	sep := L.OptString(2, "")
@@ -138,17 +138,20 @@ func tableConcat(L *lua.LState) int {
 		return 1
 	}
 	i, j = max(min(i, n), 1), min(j, n)
-	var b strings.Builder
+	size := 0
 	for k := i; k <= j; k++ {
 		v := t.RawGetInt(k)
 		if !lua.LVCanConvToString(v) {
 			L.RaiseError("invalid value (%s) at index %d in table for concat", v.Type().String(), k)
 		}
-		s := lua.LVAsString(v)
-		if b.Len()+len(s)+len(sep) > MaxString {
+		if size += len(lua.LVAsString(v)) + len(sep); size > MaxString+len(sep) {
 			L.RaiseError("table.concat: the result would be over the limit of %d MiB for one string", MaxString>>20)
 		}
-		b.WriteString(s)
+	}
+	var b strings.Builder
+	b.Grow(max(size-len(sep), 0))
+	for k := i; k <= j; k++ {
+		b.WriteString(lua.LVAsString(t.RawGetInt(k)))
 		if k != j {
 			b.WriteString(sep)
 		}

@@ -494,7 +494,7 @@ func (r *Runtime) mapGet(L *lua.LState) int {
 		want[i] = keyText(v)
 	}
 	if m.local == nil && len(parts) != len(m.keys) {
-		L.ArgError(2, fmt.Sprintf("map %s is keyed by %s; got a key of %d parts", r.mapName(m), keyShape(m.keys), len(parts)))
+		L.ArgError(2, fmt.Sprintf("map %s is keyed by %s; got %s", r.mapName(m), keyShape(m.keys), plural(len(parts), "key part")))
 	}
 	rows, err := r.rows(L, m)
 	if err != nil {
@@ -530,6 +530,14 @@ func isKeyPart(v lua.LValue) bool {
 		return ok
 	}
 	return false
+}
+
+// plural is "1 key part", "2 key parts".
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 // keyShape describes a map's key for errors: "no key", "comm", or
