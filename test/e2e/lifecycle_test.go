@@ -336,6 +336,7 @@ probe("END", function() print("end ran") end)`, 1, "end ran\n"},
 probe("END", function() print("second END") end)`, 1, "second END\n"},
 		{"END after exit(3)", `probe("BEGIN", function() exit(3) end)
 probe("END", function() error("report failed") end)`, 3, ""},
+		{"os.exit is exit", `print("before") probe("END", function() print("end ran") error("report failed") end) os.exit(4)`, 4, "before\nend ran\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

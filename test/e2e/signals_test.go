@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -140,6 +141,7 @@ func TestFirstSignalEndsEveryState(t *testing.T) {
 		blockedOut bool // stdout is a pipe nobody reads
 		status     int
 		want       []string // in stderr
+		check      func(t *testing.T, stderr string)
 	}{
 		{name: "busy main chunk", status: 0,
 			script: end + `io.stderr:write("ready\n") while true do end`,
@@ -161,7 +163,8 @@ h = probe("tracepoint:syscalls:sys_enter_write", { fields = { b = "buf(uptr(args
   local s = 0 for i = 1, 20000 do s = s + i end
   if not told and h:stats().dropped > 0 then told = true io.stderr:write("ready\n") end
 end)`,
-			want: []string{"end ran", "luatrace: tracepoint:syscalls:sys_enter_write lost", "queue full", "left queued at the stop"}},
+			want:  []string{"end ran", "luatrace: tracepoint:syscalls:sys_enter_write lost", "queue full", "left queued at the stop"},
+			check: queueBoundedByBytes},
 		{name: "output blocked", status: 1, blockedOut: true,
 			script: end + `probe("BEGIN", function() io.stderr:write("ready\n") end)
 probe("interval:ms:1", function() printf("%s\n", string.rep("x", 1000)) end)`,
@@ -204,8 +207,27 @@ probe("END", function() io.stderr:write("end ran\n") while true do end end)`,
 			if strings.Contains(stderr, "goroutine") || strings.Contains(stderr, "panic") {
 				t.Errorf("a Go failure reached the user:\n%s", stderr)
 			}
+			if tc.check != nil {
+				tc.check(t, stderr)
+			}
 			waitGone(t, "SIGINT", progs, links)
 		})
+	}
+}
+
+var leftQueued = regexp.MustCompile(`(\d+) left queued at the stop`)
+
+// queueBoundedByBytes: with records of over 1000 bytes, what was left at
+// the stop (the queue, at most 16 MiB, and the ring buffer, 16 MiB) is far
+// less than the queue's 65536 events.
+func queueBoundedByBytes(t *testing.T, stderr string) {
+	t.Helper()
+	m := leftQueued.FindStringSubmatch(stderr)
+	if m == nil {
+		t.Fatalf("no count of events left queued:\n%s", stderr)
+	}
+	if n, _ := strconv.Atoi(m[1]); n == 0 || n > 32<<20/1000 {
+		t.Errorf("%d events of over 1000 bytes were left queued; the queue and the ring buffer hold 16 MiB each", n)
 	}
 }
 
