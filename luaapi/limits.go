@@ -39,7 +39,7 @@ func (r *Runtime) installLimits() {
 		return rep(L)
 	}))
 	L.SetField(str, "format", L.NewFunction(func(L *lua.LState) int {
-		if conv, ok := overWide(L.CheckString(1)); ok {
+		if conv, ok := cfmt.OverWide(L.CheckString(1)); ok {
 			L.RaiseError("string.format: conversion '%s' asks for more than %d characters of width or precision", conv, cfmt.MaxWidth)
 		}
 		return format(L)
@@ -69,44 +69,6 @@ func (r *Runtime) installLimits() {
 		}
 		return unpack(L)
 	}))
-}
-
-// overWide finds a conversion in a string.format format whose width or
-// precision is over cfmt.MaxWidth (Go's fmt would print "%!(BADWIDTH)"
-// past a million, and pad up to it before).
-func overWide(format string) (string, bool) {
-	for i := 0; i < len(format); i++ {
-		if format[i] != '%' {
-			continue
-		}
-		start := i
-		i++
-		for i < len(format) && strings.IndexByte("+- #0", format[i]) >= 0 {
-			i++
-		}
-		digits := func() int {
-			n := 0
-			for ; i < len(format) && format[i] >= '0' && format[i] <= '9'; i++ {
-				n = min(n*10+int(format[i]-'0'), cfmt.MaxWidth+1)
-			}
-			return n
-		}
-		w, p := digits(), 0
-		if i < len(format) && format[i] == '.' {
-			i++
-			p = digits()
-		}
-		if w > cfmt.MaxWidth || p > cfmt.MaxWidth {
-			end := min(i+1, len(format))
-			conv := format[start:end]
-			if len(conv) > 24 {
-				conv = conv[:20] + "..." + conv[len(conv)-1:]
-			}
-			return conv, true
-		}
-		// format[i] is the verb (or the second % of "%%"): skipped.
-	}
-	return "", false
 }
 
 // stringChar is string.char: each argument a byte value, as in Lua (not

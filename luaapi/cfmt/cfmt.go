@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -280,6 +281,39 @@ func isVerb(c byte) bool {
 		return true
 	}
 	return false
+}
+
+// OverWide finds a conversion in a format for Go's fmt (gopher-lua's
+// string.format) whose width or precision is over MaxWidth: fmt pads up to
+// a million characters per conversion before it prints "%!(BADWIDTH)".
+func OverWide(format string) (conv string, found bool) {
+	for i := 0; i < len(format); i++ {
+		if format[i] != '%' {
+			continue
+		}
+		start := i
+		i++
+		for i < len(format) && strings.IndexByte("+- #0", format[i]) >= 0 {
+			i++
+		}
+		digits := func() int {
+			n := 0
+			for ; i < len(format) && isDigit(format[i]); i++ {
+				n = min(n*10+int(format[i]-'0'), MaxWidth+1)
+			}
+			return n
+		}
+		w, p := digits(), 0
+		if i < len(format) && format[i] == '.' {
+			i++
+			p = digits()
+		}
+		if w > MaxWidth || p > MaxWidth {
+			return shorten(format[start:min(i+1, len(format))]), true
+		}
+		// format[i] is the verb (or the second % of "%%"): skipped.
+	}
+	return "", false
 }
 
 // shorten keeps a quoted conversion readable when its digits run long.
