@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -347,9 +348,19 @@ func (r *Runtime) call(fn *lua.LFunction, where string, arg lua.LValue, fatal bo
 // noteInterrupted says which code a Ctrl-C or END's deadline interrupted,
 // and where it was.
 func (r *Runtime) noteInterrupted(what string, err error) {
+	// The VM raises "POS: interrupted"; an attach loop that gave up,
+	// "POS: probe "spec": interrupted".
 	at := ""
-	if msg := errorMessage(err); strings.HasSuffix(msg, ": "+r.L.Context().Err().Error()) {
-		at = " at " + strings.TrimSuffix(msg, ": "+r.L.Context().Err().Error())
+	msg, ok := strings.CutSuffix(errorMessage(err), ": "+r.L.Context().Err().Error())
+	if !ok { // raised in a coroutine, whose context is a child of halt
+		msg, ok = strings.CutSuffix(errorMessage(err), ": "+context.Canceled.Error())
+	}
+	if ok {
+		if m := errorPosition.FindStringSubmatch(msg); m != nil {
+			at = fmt.Sprintf(" at %s (%s)", m[1], m[2])
+		} else {
+			at = " at " + msg
+		}
 	}
 	switch what {
 	case "the main chunk":
@@ -364,6 +375,9 @@ func (r *Runtime) noteInterrupted(what string, err error) {
 	}
 	fmt.Fprintf(r.stderr, "luatrace: %s did not finish within %v of the stop; interrupted%s\n", what, EndDeadline, at)
 }
+
+// errorPosition splits "file:line: text".
+var errorPosition = regexp.MustCompile(`^([^:\s]+:\d+): (.+)$`)
 
 // isExit recognises the value exit() raised and records the request.
 func (r *Runtime) isExit(err error) bool {

@@ -1,28 +1,33 @@
 package luaapi
 
 import (
+	"context"
 	"errors"
-	"sync"
-	"time"
 )
 
 // errInterrupted is what running Lua code raises, and what loops that
 // attach many probes return, once the trace is told to stop.
 var errInterrupted = errors.New("interrupted")
 
-// halt is the first Ctrl-C (or SIGTERM) of a script run. It is a
-// context.Context so that gopher-lua checks it before every instruction:
-// Done is a plain channel read, which keeps that check cheap (a
-// context.WithCancel costs a busy loop about 15%, this about 1%).
+// halt is the first Ctrl-C (or SIGTERM) of a script run. It is the Lua
+// state's context, which gopher-lua checks before every instruction: Done
+// returns a channel read once, which keeps that check cheap (a plain
+// context.WithCancel costs a busy loop about 15%, this about 1%). The
+// embedded cancelable context lets coroutines' contexts (gopher-lua derives
+// one per coroutine) hang on it without a goroutine each.
 type halt struct {
-	done chan struct{}
-	once sync.Once
+	context.Context
+	cancel context.CancelFunc
+	done   <-chan struct{}
 }
 
-func newHalt() *halt { return &halt{done: make(chan struct{})} }
+func newHalt() *halt {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &halt{Context: ctx, cancel: cancel, done: ctx.Done()}
+}
 
-// request closes done once; later calls do nothing.
-func (h *halt) request() { h.once.Do(func() { close(h.done) }) }
+// request stops the run; later calls do nothing.
+func (h *halt) request() { h.cancel() }
 
 // stopped reports whether request was called.
 func (h *halt) stopped() bool {
@@ -34,10 +39,9 @@ func (h *halt) stopped() bool {
 	}
 }
 
-func (h *halt) Deadline() (time.Time, bool) { return time.Time{}, false }
-func (h *halt) Done() <-chan struct{}       { return h.done }
-func (h *halt) Value(any) any               { return nil }
+func (h *halt) Done() <-chan struct{} { return h.done }
 
+// Err names the stop as what it is, for the message Lua raises.
 func (h *halt) Err() error {
 	if h.stopped() {
 		return errInterrupted
