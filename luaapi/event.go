@@ -184,8 +184,9 @@ func nonEmpty(t *lua.LTable) bool {
 	return k != lua.LNil
 }
 
-// dispatch runs the callbacks of a batch of records. After a Ctrl-C the
-// rest of the batch is counted as discarded instead.
+// dispatch runs the callbacks of a batch of records. Once StopGrace has
+// passed after a Ctrl-C the rest of the batch is counted as discarded
+// instead.
 func (r *Runtime) dispatch(batch []collector.Record) {
 	k := r.kernel
 	defer k.queue(-int64(len(batch)), -batchBytes(batch))
@@ -194,7 +195,7 @@ func (r *Runtime) dispatch(batch []collector.Record) {
 		if r.exited {
 			return
 		}
-		if r.Stopping() {
+		if r.halt.drain.over() {
 			k.count(batch[i:], &k.discarded)
 			return
 		}

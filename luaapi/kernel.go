@@ -90,27 +90,28 @@ func privileged() bool {
 
 // read runs on its own goroutine: it never touches Lua, only forwards
 // batches, dropping (and counting) what would exceed QueueLimit events or
-// QueueBytes. After a Ctrl-C it forwards nothing: what is still in the
-// ring buffer is counted as discarded.
+// QueueBytes. StopGrace after a Ctrl-C it forwards nothing more: what is
+// still in the ring buffer is counted as discarded.
 func (k *kernel) read(r *Runtime) {
 	defer close(k.done)
+	drained := r.halt.drain
 	err := k.reader.Run(func(batch []collector.Record) bool {
 		n, size := int64(len(batch)), batchBytes(batch)
 		switch {
 		case k.closing.Load():
 			return false // after END: nobody will look
-		case r.Stopping():
+		case drained.over():
 			k.count(batch, &k.discarded)
 			return false
 		case k.draining.Load():
-			// Final drain after a normal stop: the owner goroutine is
-			// receiving until this goroutine ends, so wait for it, unless
-			// a Ctrl-C cuts the drain short.
+			// Final drain: the owner goroutine is receiving until this
+			// goroutine ends, so wait for it, unless a Ctrl-C's grace
+			// runs out.
 			k.queue(n, size)
 			select {
 			case r.mail <- message{batch: batch}:
 				return true
-			case <-r.StopRequested():
+			case <-drained.done:
 				k.queue(-n, -size)
 				k.count(batch, &k.discarded)
 				return false
@@ -158,8 +159,8 @@ func batchBytes(batch []collector.Record) int64 {
 }
 
 // stopReader delivers what is still in the ring buffer, then stops the
-// reader. Probes must already be detached. After a Ctrl-C nothing more is
-// delivered: the rest is counted as discarded.
+// reader. Probes must already be detached. After a Ctrl-C this lasts until
+// StopGrace has passed: the rest is counted as discarded.
 func (k *kernel) stopReader(r *Runtime) {
 	k.stopOnce.Do(func() {
 		k.draining.Store(true)

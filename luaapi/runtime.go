@@ -83,7 +83,7 @@ type Runtime struct {
 	end      []*lua.LFunction
 	mail     chan message
 	errs     errorLog
-	halt     *halt // the first Ctrl-C; Lua runs under it as its context
+	halt     *halt // the first Ctrl-C; Lua runs under its contexts
 	stopping bool
 	ended    bool // shutdown has begun: no more probes
 	exitCode int
@@ -180,7 +180,7 @@ func (r *Runtime) RunScript(name, code string) (int, error) {
 	}
 	r.L.SetGlobal("arg", args)
 	r.forwardStops()
-	r.L.SetContext(r.halt)
+	r.L.SetContext(r.halt.run)
 
 	r.L.Push(fn)
 	for _, a := range r.opts.Args {
@@ -205,6 +205,8 @@ func (r *Runtime) RunScript(name, code string) (int, error) {
 	if !r.exited && !r.Stopping() && r.opts.Started != nil {
 		r.opts.Started()
 	}
+	// Callbacks run under the drain: a Ctrl-C lets them finish, for a while.
+	r.L.SetContext(r.halt.drain)
 	if !r.exited && !r.Stopping() && r.live() {
 		r.loop()
 	}
@@ -243,7 +245,7 @@ func (r *Runtime) forwardStops() {
 		}
 		select {
 		case r.mail <- message{stop: reason}:
-		case <-r.halt.done:
+		case <-r.halt.run.done:
 		}
 	}()
 }
@@ -258,7 +260,7 @@ func (r *Runtime) loop() {
 			r.out.Flush()
 			select {
 			case m = <-r.mail:
-			case <-r.halt.done:
+			case <-r.halt.run.done:
 				return
 			}
 		}
@@ -297,11 +299,11 @@ const EndDeadline = time.Second
 
 // runEnd runs the END probes in order; an error in one is reported, the
 // rest still run, and the status becomes 1 (unless exit() chose one).
-// Before a Ctrl-C, END runs for as long as it takes and a Ctrl-C cuts it
-// short; after one, it has EndDeadline.
+// Before a Ctrl-C, END runs for as long as it takes, and a Ctrl-C gives
+// it StopGrace more; after one, it has EndDeadline.
 func (r *Runtime) runEnd() {
 	defer r.L.RemoveContext()
-	var ctx context.Context = r.halt
+	var ctx context.Context = r.halt.drain
 	if r.Stopping() {
 		c, cancel := context.WithTimeout(context.Background(), EndDeadline)
 		defer cancel()
@@ -398,8 +400,9 @@ func (r *Runtime) isExit(err error) bool {
 }
 
 // shutdown detaches every probe, then delivers events already on their
-// way so that END sees a complete picture (after a Ctrl-C they are
-// counted instead). From here on, probe() refuses to attach.
+// way so that END sees a complete picture (after a Ctrl-C, until
+// StopGrace has passed; the rest is counted). From here on, probe()
+// refuses to attach.
 func (r *Runtime) shutdown() {
 	r.ended = true
 	for _, p := range r.probes {
