@@ -28,9 +28,15 @@ type Reader struct {
 	stop     chan struct{}
 }
 
-// slabSize is the arena records of one batch are copied into: one
-// allocation per batch, not per record.
-const slabSize = 256 << 10
+// slabSize is the arena records are copied into: one allocation per
+// several batches, not per record. A batch stops at a quarter of it
+// (maxBatchBytes), so that few batches straddle two slabs: a kept batch
+// pins the slabs it lies in, and straddling ones pinned twice their size
+// (a flood behind a slow callback held 3 to 4 times the queue's bytes).
+const (
+	slabSize      = 256 << 10
+	maxBatchBytes = slabSize / 4
+)
 
 // NewReader opens the collector's ring buffer.
 func (c *Collector) NewReader() (*Reader, error) {
@@ -67,6 +73,7 @@ func (r *Reader) Run(deliver func([]Record) (kept bool)) error {
 		slab  []byte
 		batch []Record
 		start int // where the batch begins in slab
+		bytes int // in the batch
 	)
 	flush := func() {
 		if len(batch) == 0 {
@@ -77,7 +84,7 @@ func (r *Reader) Run(deliver func([]Record) (kept bool)) error {
 		} else {
 			batch, slab = batch[:0], slab[:start]
 		}
-		start = len(slab)
+		start, bytes = len(slab), 0
 	}
 	// drain reads what is queued now, without waiting; it reports whether
 	// it filled at least one batch, i.e. whether more is likely queued.
@@ -103,7 +110,7 @@ func (r *Reader) Run(deliver func([]Record) (kept bool)) error {
 			at := len(slab)
 			slab = append(slab, rec.RawSample...)
 			batch = append(batch, Record(slab[at:len(slab):len(slab)]))
-			if len(batch) >= r.MaxBatch {
+			if bytes += n; len(batch) >= r.MaxBatch || bytes >= maxBatchBytes {
 				flush()
 				full = true
 			}
