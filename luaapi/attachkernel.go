@@ -79,6 +79,10 @@ func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
 		}
 	}
 	for i, t := range targets {
+		if r.Stopping() {
+			release()
+			return fmt.Errorf("probe %q: %w", p.Spec.Raw, errInterrupted)
+		}
 		tspec := spec
 		var prog *capture.Program
 		if len(po.fields) > 0 || po.filter != "" || len(po.into) > 0 || len(t.USDTArgs) > 0 {
@@ -153,7 +157,8 @@ func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
 // attachError words an interrupted attach for the script.
 func (r *Runtime) attachError(p *Probe, err error) error {
 	if errors.Is(err, attach.ErrInterrupted) {
-		return fmt.Errorf("probe %q: attaching was interrupted; nothing of it stays attached", p.Spec.Raw)
+		// Worded as Lua's own interruptions: the runtime reports where.
+		return fmt.Errorf("probe %q: %w", p.Spec.Raw, errInterrupted)
 	}
 	return err
 }
@@ -285,16 +290,4 @@ func (r *Runtime) stats(p *Probe) collector.Stats {
 		}
 	}
 	return s
-}
-
-// queueDrops counts p's events the queue to Lua had no room for.
-func (r *Runtime) queueDrops(p *Probe) uint64 {
-	n := p.finalDrops
-	if r.kernel == nil || p.unlinked {
-		return n
-	}
-	for _, a := range p.targets {
-		n += r.kernel.drops(a.ID)
-	}
-	return n
 }

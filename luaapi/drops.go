@@ -9,22 +9,38 @@ import (
 )
 
 // reportDrops prints, per probe, every event that did not reach its
-// callback: ring buffer full, nested on a busy CPU, or queue overflow.
+// callback: ring buffer full, nested on a busy CPU, queue overflow, or
+// still queued when Ctrl-C ended the trace.
 func (k *kernel) reportDrops(r *Runtime) {
 	for _, p := range r.probes {
-		reportLoss(r, p.Spec.Raw, r.stats(p), r.queueDrops(p))
+		reportLoss(r, p.Spec.Raw, r.stats(p), k.sum(p, k.drops), k.sum(p, k.discards))
 	}
 	specs := slices.Sorted(maps.Keys(r.detachedLosses))
 	for _, spec := range specs {
 		t := r.detachedLosses[spec]
-		reportLoss(r, spec, t.stats, t.queue)
+		reportLoss(r, spec, t.stats, t.queue, 0)
 	}
 }
 
-func reportLoss(r *Runtime, spec string, s collector.Stats, q uint64) {
-	if s.Lost+s.Nested+q == 0 {
+// reportLoss prints one probe's losses, if any: q events found the queue
+// full, d were still queued when Ctrl-C's grace ran out.
+func reportLoss(r *Runtime, spec string, s collector.Stats, q, d uint64) {
+	if s.Lost+s.Nested+q+d == 0 {
 		return
 	}
-	fmt.Fprintf(r.stderr, "luatrace: %s lost %d of %d events (%d ring buffer full, %d nested on a busy CPU, %d queue full)\n",
-		spec, s.Lost+s.Nested+q, s.Hits-s.Filtered, s.Lost, s.Nested, q)
+	stop := ""
+	if d > 0 {
+		stop = fmt.Sprintf(", %d left queued at the stop", d)
+	}
+	fmt.Fprintf(r.stderr, "luatrace: %s lost %d of %d events (%d ring buffer full, %d nested on a busy CPU, %d queue full%s)\n",
+		spec, s.Lost+s.Nested+q+d, s.Hits-s.Filtered, s.Lost, s.Nested, q, stop)
+}
+
+// sum adds up one per-id counter over p's attachments.
+func (k *kernel) sum(p *Probe, counter func(id uint32) uint64) uint64 {
+	var n uint64
+	for _, a := range p.targets {
+		n += counter(a.ID)
+	}
+	return n
 }

@@ -19,14 +19,18 @@ const maxShownErrors = 5
 // of each message is shown with its traceback, repeats are summarised at
 // exit.
 type errorLog struct {
-	w      io.Writer
-	counts map[string]int
-	order  []string
-	hidden int
+	w       io.Writer
+	explain func(string) string // rewrites a message to say more, or nil
+	counts  map[string]int
+	order   []string
+	hidden  int
 }
 
 func (l *errorLog) record(where string, err error) {
 	msg, trace := splitError(err)
+	if l.explain != nil {
+		msg = l.explain(msg)
+	}
 	if l.counts == nil {
 		l.counts = map[string]int{}
 	}
@@ -86,16 +90,55 @@ func indent(s string) string {
 	return "  " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n  ")
 }
 
-// splitError separates a Lua error's message from its traceback.
+// splitError separates a Lua error's message from its traceback. An error
+// value that is no string (error({}), error(nil)) is named by its type and
+// where it was raised; a Go panic caught by gopher-lua is called what it
+// is. Control bytes are escaped.
 func splitError(err error) (msg, trace string) {
 	var api *lua.ApiError
 	if errors.As(err, &api) {
-		if api.Object != nil {
-			msg = api.Object.String()
+		msg = errorValueText(api.Object, api.StackTrace)
+		if api.Type == lua.ApiErrorPanic {
+			msg = fmt.Sprintf("internal error: %s (%s)", msg, reportRequest)
 		}
-		return msg, api.StackTrace
+		return printableLines(msg), printableLines(api.StackTrace)
 	}
-	return err.Error(), ""
+	return printableLines(err.Error()), ""
+}
+
+// errorValueText is the message of an error value.
+func errorValueText(v lua.LValue, trace string) string {
+	switch x := v.(type) {
+	case lua.LString:
+		return string(x)
+	case lua.LNumber:
+		// Lua adds the position to numbers as to strings; gopher-lua
+		// only to strings.
+		if at := raisedAt(trace); at != "" {
+			return at + ": " + x.String()
+		}
+		return x.String()
+	}
+	typ := "nil"
+	if v != nil {
+		typ = v.Type().String()
+	}
+	msg := fmt.Sprintf("error object is a %s value", typ)
+	if at := raisedAt(trace); at != "" {
+		msg = at + ": " + msg
+	}
+	return msg
+}
+
+// raisedAt is the first Lua position ("file:line") in a traceback.
+func raisedAt(trace string) string {
+	for _, line := range strings.Split(trace, "\n") {
+		line = strings.TrimSpace(line)
+		if at, _, ok := strings.Cut(line, ": in "); ok && !strings.HasPrefix(at, "[G]") {
+			return at
+		}
+	}
+	return ""
 }
 
 // errorMessage is the one-line form of an error raised at top level.
@@ -104,8 +147,13 @@ func errorMessage(err error) string {
 	return msg
 }
 
-// syntaxMessage turns gopher-lua's parse error into "file:line:col: ...".
+// syntaxMessage turns gopher-lua's parse error into "file:line:col: ...",
+// control bytes escaped.
 func syntaxMessage(name, code string, err error) string {
+	return Printable(syntaxText(name, code, err))
+}
+
+func syntaxText(name, code string, err error) string {
 	var api *lua.ApiError
 	if errors.As(err, &api) {
 		var perr *parse.Error
@@ -127,4 +175,42 @@ func syntaxMessage(name, code string, err error) string {
 		return fmt.Sprintf("%s: %s", name, api.Object.String())
 	}
 	return fmt.Sprintf("%s: %v", name, err)
+}
+
+// Printable escapes the control bytes of s (except tab) as \xNN, so text
+// from the input (a probe spec, a file or option name, an error value)
+// cannot move the cursor, recolour or clear the terminal, or forge a line
+// when it is quoted in a message. Use it per line where a message keeps
+// its line breaks.
+func Printable(s string) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if isControl(s[i]) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; isControl(c) {
+			fmt.Fprintf(&b, `\x%02x`, c)
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+func isControl(c byte) bool { return (c < 0x20 && c != '\t') || c == 0x7f }
+
+// printableLines is Printable for each line of s, keeping the breaks.
+func printableLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = Printable(l)
+	}
+	return strings.Join(lines, "\n")
 }

@@ -184,13 +184,19 @@ func nonEmpty(t *lua.LTable) bool {
 	return k != lua.LNil
 }
 
-// dispatch runs the callbacks of a batch of records.
+// dispatch runs the callbacks of a batch of records. Once StopGrace has
+// passed after a Ctrl-C the rest of the batch is counted as discarded
+// instead.
 func (r *Runtime) dispatch(batch []collector.Record) {
 	k := r.kernel
-	defer k.queued.Add(-int64(len(batch)))
+	defer k.queue(-int64(len(batch)), -batchBytes(batch))
 	mt := r.L.GetTypeMetatable(eventTypeName)
-	for _, rec := range batch {
+	for i, rec := range batch {
 		if r.exited {
+			return
+		}
+		if r.halt.drain.over() {
+			k.count(batch[i:], leftAtStop)
 			return
 		}
 		if rec.Check() != nil {

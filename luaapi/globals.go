@@ -1,6 +1,8 @@
 package luaapi
 
 import (
+	"fmt"
+
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/luatrace/luatrace/luaapi/cfmt"
@@ -45,7 +47,11 @@ func (r *Runtime) installGlobals() {
 		return 0
 	}))
 	r.L.SetGlobal("emit", r.L.NewFunction(func(L *lua.LState) int {
-		r.out.Emit(output.FieldsFromTable(L, L.CheckTable(1)))
+		t := L.CheckTable(1)
+		if err := checkRecord(t, "", 0); err != nil {
+			L.ArgError(1, err.Error())
+		}
+		r.out.Emit(output.FieldsFromTable(L, t))
 		return 0
 	}))
 	r.L.SetGlobal("exit", r.L.NewFunction(func(L *lua.LState) int {
@@ -58,4 +64,34 @@ func (r *Runtime) installGlobals() {
 		L.Error(ud, 0)
 		return 0
 	}))
+}
+
+// checkRecord refuses what emit cannot write as JSON: keys that are not
+// strings or numbers, values that are functions, threads or userdata
+// (whose text would be an address), nesting deeper than JSON output goes.
+func checkRecord(t *lua.LTable, path string, depth int) error {
+	if depth >= output.MaxDepth {
+		return fmt.Errorf("record nested deeper than %d tables (a table that contains itself?)", output.MaxDepth)
+	}
+	var err error
+	t.ForEach(func(k, v lua.LValue) {
+		if err != nil {
+			return
+		}
+		switch k.(type) {
+		case lua.LString, lua.LNumber:
+		default:
+			err = fmt.Errorf("record keys are strings (or list indices), got a %s", k.Type())
+			return
+		}
+		name := path + Printable(k.String())
+		switch x := v.(type) {
+		case lua.LString, lua.LNumber, lua.LBool:
+		case *lua.LTable:
+			err = checkRecord(x, name+".", depth+1)
+		default:
+			err = fmt.Errorf("field %s is a %s; records hold strings, numbers, booleans and tables (convert with tostring())", name, v.Type())
+		}
+	})
+	return err
 }

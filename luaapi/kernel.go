@@ -21,12 +21,14 @@ type kernel struct {
 	reader *collector.Reader
 	done   chan struct{}
 
-	ids      idPool                         // owner goroutine only
-	byID     [collector.MaxProbes]binding   // by slot; owner goroutine only
-	slots    [collector.MaxProbes]slotState // by slot; shared with the reader
-	queued   atomic.Int64
-	stopping atomic.Bool
-	stopOnce sync.Once
+	ids         idPool                         // owner goroutine only
+	byID        [collector.MaxProbes]binding   // by slot; owner goroutine only
+	slots       [collector.MaxProbes]slotState // by slot; shared with the reader
+	queued      atomic.Int64                   // events waiting for Lua
+	queuedBytes atomic.Int64                   // and their size
+	draining    atomic.Bool                    // stopReader: deliver the rest
+	closing     atomic.Bool                    // close: deliver nothing
+	stopOnce    sync.Once
 }
 
 // ErrPrivileges is the one sentence shown without BPF privileges.
@@ -59,6 +61,7 @@ func (r *Runtime) kernelSide() (*kernel, error) {
 		k.env.Verbose = r.stderr
 	}
 	k.env.Progress = r.progress.update
+	k.env.Interrupted = r.Stopping // a Ctrl-C stops a long attach between targets
 	go k.read(r)
 	r.kernel = k
 	return k, nil
@@ -79,40 +82,73 @@ func privileged() bool {
 }
 
 // read runs on its own goroutine: it never touches Lua, only forwards
-// batches, dropping (and counting) what would exceed QueueLimit.
+// batches, dropping (and counting) what would exceed QueueLimit events or
+// QueueBytes. StopGrace after a Ctrl-C it forwards nothing more: what is
+// still in the ring buffer is counted as discarded.
 func (k *kernel) read(r *Runtime) {
 	defer close(k.done)
-	err := k.reader.Run(func(batch []collector.Record) {
-		n := int64(len(batch))
-		if k.stopping.Load() {
-			// Final drain: the owner goroutine is receiving, so wait.
-			k.queued.Add(n)
-			r.mail <- message{batch: batch}
-			return
-		}
-		if k.queued.Load()+n <= QueueLimit {
-			k.queued.Add(n)
+	drained := r.halt.drain
+	err := k.reader.Run(func(batch []collector.Record) bool {
+		n, size := int64(len(batch)), batchBytes(batch)
+		switch {
+		case k.closing.Load():
+			return false // after END: nobody will look
+		case drained.over():
+			k.count(batch, leftAtStop)
+			return false
+		case k.draining.Load():
+			// Final drain: the owner goroutine is receiving until this
+			// goroutine ends, so wait for it, unless a Ctrl-C's grace
+			// runs out.
+			k.queue(n, size)
 			select {
 			case r.mail <- message{batch: batch}:
-				return
-			default:
-				k.queued.Add(-n)
+				return true
+			case <-drained.done:
+				k.queue(-n, -size)
+				k.count(batch, leftAtStop)
+				return false
 			}
 		}
-		for _, rec := range batch {
-			k.countDrop(rec.ProbeID())
+		if k.queued.Load()+n <= QueueLimit && k.queuedBytes.Load()+size <= QueueBytes {
+			k.queue(n, size)
+			select {
+			case r.mail <- message{batch: batch}:
+				return true
+			default:
+				k.queue(-n, -size)
+			}
 		}
+		k.count(batch, queueFull)
+		return false
 	})
 	if err != nil {
 		fmt.Fprintf(r.stderr, "luatrace: %v\n", err)
 	}
 }
 
+// queue accounts for n events of size bytes entering (or, negative,
+// leaving) the queue.
+func (k *kernel) queue(n, size int64) {
+	k.queued.Add(n)
+	k.queuedBytes.Add(size)
+}
+
+// count adds each record of batch to its probe's counter in counters.
+func batchBytes(batch []collector.Record) int64 {
+	var n int64
+	for _, rec := range batch {
+		n += int64(len(rec))
+	}
+	return n
+}
+
 // stopReader delivers what is still in the ring buffer, then stops the
-// reader. Probes must already be detached.
+// reader. Probes must already be detached. After a Ctrl-C this lasts until
+// StopGrace has passed: the rest is counted as discarded.
 func (k *kernel) stopReader(r *Runtime) {
 	k.stopOnce.Do(func() {
-		k.stopping.Store(true)
+		k.draining.Store(true)
 		k.reader.Stop()
 		for {
 			select {
@@ -136,7 +172,12 @@ func (k *kernel) stopReader(r *Runtime) {
 	})
 }
 
+// close releases the kernel side, after END: the reader goroutine ends
+// before the ring buffer is unmapped (reading it after would fault).
 func (k *kernel) close() {
+	k.closing.Store(true)
+	k.reader.Stop()
+	<-k.done
 	k.reader.Close()
 	k.col.Close()
 }

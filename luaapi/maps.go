@@ -507,22 +507,25 @@ func (r *Runtime) mapItems(L *lua.LState) int {
 // are given as a list or as separate arguments.
 func (r *Runtime) mapGet(L *lua.LState) int {
 	m := checkMap(L, 1)
-	var want []string
-	if t, ok := L.Get(2).(*lua.LTable); ok {
+	var parts []lua.LValue
+	if t, ok := L.Get(2).(*lua.LTable); ok && L.GetTop() == 2 {
 		for i := 1; i <= t.Len(); i++ {
-			want = append(want, keyText(t.RawGetInt(i)))
+			parts = append(parts, t.RawGetInt(i))
 		}
 	} else {
 		for i := 2; i <= L.GetTop(); i++ {
-			want = append(want, keyText(L.Get(i)))
+			parts = append(parts, L.Get(i))
 		}
 	}
-	if m.local == nil && len(want) != len(m.keys) {
-		keyed := "has no key"
-		if len(m.keys) > 0 {
-			keyed = "is keyed by " + strings.Join(m.keys, ", ")
+	want := make([]string, len(parts))
+	for i, v := range parts {
+		if !isKeyPart(v) {
+			L.ArgError(2, fmt.Sprintf("key part %d is a %s; map keys are numbers and strings", i+1, v.Type()))
 		}
-		L.ArgError(2, fmt.Sprintf("map %s %s; got %d key values", r.mapName(m), keyed, len(want)))
+		want[i] = keyText(v)
+	}
+	if m.local == nil && len(parts) != len(m.keys) {
+		L.ArgError(2, fmt.Sprintf("map %s is keyed by %s; got %s", r.mapName(m), keyShape(m.keys), plural(len(parts), "key part")))
 	}
 	rows, err := r.rows(L, m)
 	if err != nil {
@@ -545,6 +548,39 @@ func (r *Runtime) mapGet(L *lua.LState) int {
 	}
 	L.Push(lua.LNil)
 	return 1
+}
+
+// isKeyPart reports whether v can be (part of) a map key: what the
+// kernel keys decode to (numbers, strings, stacks).
+func isKeyPart(v lua.LValue) bool {
+	switch x := v.(type) {
+	case lua.LNumber, lua.LString, lua.LBool:
+		return true
+	case *lua.LUserData:
+		_, ok := x.Value.(*stack)
+		return ok
+	}
+	return false
+}
+
+// plural is "1 key part", "2 key parts".
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// keyShape describes a map's key for errors: "no key", "comm", or
+// "2 parts (pid, comm)".
+func keyShape(keys []string) string {
+	switch len(keys) {
+	case 0:
+		return "no key (use m:get())"
+	case 1:
+		return keys[0]
+	}
+	return fmt.Sprintf("%d parts (%s)", len(keys), strings.Join(keys, ", "))
 }
 
 // keyText compares keys by their text: numbers and "0x..." strings of the
@@ -605,25 +641,30 @@ func (r *Runtime) mapLost(L *lua.LState) int {
 // mapPrint implements m:print{top=N}.
 func (r *Runtime) mapPrint(L *lua.LState) int {
 	m := checkMap(L, 1)
-	top := lua.LValue(lua.LNil)
+	var top lua.LValue = lua.LNil
 	switch opts := L.Get(2).(type) {
 	case *lua.LTable:
 		opts.ForEach(func(k, v lua.LValue) {
-			if k != lua.LString("top") {
-				L.ArgError(2, fmt.Sprintf("unknown option %q (known: top)", keyText(k)))
+			if k.String() != "top" {
+				L.ArgError(2, fmt.Sprintf("unknown option %s (known: top)", Printable(k.String())))
 			}
 		})
 		top = opts.RawGetString("top")
-	case lua.LNumber, *lua.LNilType:
+	case lua.LNumber:
 		top = opts
+	case *lua.LNilType:
 	default:
-		L.ArgError(2, "options table or number of rows expected, got "+opts.Type().String())
+		L.ArgError(2, "options table such as {top = 10} expected, got "+opts.Type().String())
 	}
-	n, ok := top.(lua.LNumber)
-	if top != lua.LNil && (!ok || n < 0 || n != lua.LNumber(int(n))) {
-		L.ArgError(2, "top must be a number of rows, got "+top.String())
+	n := 0
+	if top != lua.LNil {
+		f, ok := top.(lua.LNumber)
+		if !ok || f < 0 || f != lua.LNumber(int(f)) {
+			L.ArgError(2, "top must be a whole number of rows (0 for all), got "+Printable(top.String()))
+		}
+		n = int(f)
 	}
-	r.printMap(L, m, int(n))
+	r.printMap(L, m, n)
 	return 0
 }
 

@@ -72,6 +72,9 @@ func checkProbe(L *lua.LState, n int) *Probe {
 // luaProbe implements probe(spec [, opts] [, fn]).
 func (r *Runtime) luaProbe(L *lua.LState) int {
 	raw := L.CheckString(1)
+	if r.ended {
+		L.RaiseError("probe() cannot attach in END: the trace is over; attach probes in the main chunk or BEGIN")
+	}
 	var opts *lua.LTable
 	var fn *lua.LFunction
 	switch v := L.Get(2).(type) {
@@ -256,6 +259,20 @@ func (p *Probe) detach(r *Runtime) {
 func (r *Runtime) probeDetach(L *lua.LState) int {
 	checkProbe(L, 1).detach(r)
 	return 0
+}
+
+// queueDrops counts p's events dropped on the user side: queue full, or
+// left queued at a Ctrl-C.
+func (r *Runtime) queueDrops(p *Probe) uint64 {
+	n := p.finalDrops
+	if r.kernel == nil {
+		return n
+	}
+	n += r.kernel.sum(p, r.kernel.discards)
+	if p.unlinked {
+		return n
+	}
+	return n + r.kernel.sum(p, r.kernel.drops)
 }
 
 func (r *Runtime) probeStats(L *lua.LState) int {

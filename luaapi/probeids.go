@@ -67,17 +67,29 @@ type binding struct {
 }
 
 // slotState is the part of a slot the reader goroutine reads: which id
-// owns it now, and that id's queue drops.
+// owns it now, and that id's losses on the user side.
 type slotState struct {
-	id      atomic.Uint32
-	dropped atomic.Uint64
+	id   atomic.Uint32
+	lost [userLosses]atomic.Uint64
 }
+
+// userLoss says why an event never reached its callback after it left
+// the kernel.
+type userLoss int
+
+const (
+	queueFull  userLoss = iota // the queue to Lua had no room
+	leftAtStop                 // still queued when a Ctrl-C's grace ran out
+	userLosses
+)
 
 // bind makes id's records reach its probe.
 func (k *kernel) bind(b binding) {
 	slot := collector.ProbeSlot(b.id)
 	k.byID[slot] = b
-	k.slots[slot].dropped.Store(0)
+	for i := range k.slots[slot].lost {
+		k.slots[slot].lost[i].Store(0)
+	}
 	k.slots[slot].id.Store(b.id)
 }
 
@@ -88,19 +100,29 @@ func (k *kernel) lookup(id uint32) (binding, bool) {
 	return b, b.id == id && b.probe != nil
 }
 
-// countDrop counts a record the queue had no room for (reader goroutine).
-func (k *kernel) countDrop(id uint32) {
-	s := &k.slots[collector.ProbeSlot(id)]
-	if s.id.Load() == id {
-		s.dropped.Add(1)
+// count counts the records of batch as lost for why (reader goroutine,
+// or the owner at a stop).
+func (k *kernel) count(batch []collector.Record, why userLoss) {
+	for _, rec := range batch {
+		id := rec.ProbeID()
+		s := &k.slots[collector.ProbeSlot(id)]
+		if s.id.Load() == id {
+			s.lost[why].Add(1)
+		}
 	}
 }
 
-// drops returns id's queue drops so far.
-func (k *kernel) drops(id uint32) uint64 {
+// loss returns id's losses for why so far.
+func (k *kernel) loss(id uint32, why userLoss) uint64 {
 	s := &k.slots[collector.ProbeSlot(id)]
 	if s.id.Load() != id {
 		return 0
 	}
-	return s.dropped.Load()
+	return s.lost[why].Load()
 }
+
+// drops returns id's events the queue had no room for.
+func (k *kernel) drops(id uint32) uint64 { return k.loss(id, queueFull) }
+
+// discards returns id's events still queued when a Ctrl-C's grace ran out.
+func (k *kernel) discards(id uint32) uint64 { return k.loss(id, leftAtStop) }

@@ -61,21 +61,6 @@ type repl struct {
 	interrupt chan struct{}
 }
 
-// Interrupt is Ctrl-C outside the prompt: it cancels the running line or
-// ends follow mode. Safe to call from any goroutine.
-func (r *Runtime) Interrupt() {
-	if r.repl == nil {
-		return
-	}
-	if c := r.repl.cancel.Load(); c != nil {
-		(*c)()
-	}
-	select {
-	case r.repl.interrupt <- struct{}{}:
-	default:
-	}
-}
-
 // PrepareREPL makes r ready for RunREPL; call it before starting the
 // console's goroutines, which may call Interrupt.
 func (r *Runtime) PrepareREPL(c Console) {
@@ -132,7 +117,7 @@ func (r *Runtime) RunREPL() int {
 	}
 	s.sink.setQueuing(false)
 	r.shutdown()
-	r.runAll(r.end, "END")
+	r.runEnd()
 	r.report()
 	r.out.Flush()
 	s.sink.drain()
@@ -185,6 +170,7 @@ func (r *Runtime) replInput(line Line) {
 		fmt.Fprintf(r.stderr, "%s\n", syntaxMessage("stdin", src, err))
 		return
 	}
+	r.noteChunk(fn)
 	r.evalChunk(fn)
 }
 
@@ -208,7 +194,7 @@ func (r *Runtime) evalChunk(fn *lua.LFunction) {
 		if interrupted {
 			fmt.Fprintln(r.stderr, "interrupted")
 		} else {
-			fmt.Fprintln(r.stderr, errorMessage(err))
+			fmt.Fprintln(r.stderr, r.explain(errorMessage(err)))
 		}
 		r.L.SetTop(top)
 		return
@@ -222,7 +208,9 @@ func (r *Runtime) evalChunk(fn *lua.LFunction) {
 	// already begun.
 	begin := r.begin
 	r.begin = nil
-	r.runAll(begin, "BEGIN")
+	for _, fn := range begin {
+		r.call(fn, "BEGIN", nil, false)
+	}
 	if len(results) > 0 {
 		r.out.Print([]byte(strings.Join(results, "\t") + "\n"))
 	}
@@ -346,6 +334,7 @@ func (r *Runtime) metaLoad(path string) {
 		fmt.Fprintln(r.stderr, syntaxMessage(path, string(code), err))
 		return
 	}
+	r.noteChunk(fn)
 	r.evalChunk(fn)
 }
 

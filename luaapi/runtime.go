@@ -7,12 +7,15 @@
 package luaapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -23,8 +26,13 @@ import (
 )
 
 // QueueLimit is how many events may wait between the ring-buffer reader and
-// the Lua callbacks; past it, events are dropped and counted per probe.
-const QueueLimit = 1 << 16
+// the Lua callbacks, and QueueBytes how many bytes they may hold; past
+// either, events are dropped and counted per probe. Together they bound
+// the memory a flood can take, whatever the size of its records.
+const (
+	QueueLimit = 1 << 16
+	QueueBytes = 16 << 20
+)
 
 // mailSlots bounds the message channel; each slot holds a batch of events.
 const mailSlots = 1024
@@ -81,7 +89,9 @@ type Runtime struct {
 	end            []*lua.LFunction
 	mail           chan message
 	errs           errorLog
+	halt           *halt // the first Ctrl-C; Lua runs under its contexts
 	stopping       bool
+	ended          bool // shutdown has begun: no more probes
 	exitCode       int
 	exited         bool
 	started        bool
@@ -95,7 +105,8 @@ type Runtime struct {
 	pinned       []*pinnedMap  // maps opened with map.open, closed at exit
 	libDirs      []modpath.Dir // require()'s search order
 	aliases      map[string]*probeAlias
-	usage        string // the script's header comment, for args' -h
+	usage        string                          // the script's header comment, for args' -h
+	chunks       map[string][]*lua.FunctionProto // loaded code, for explain
 	progress     *attachProgress
 }
 
@@ -120,9 +131,11 @@ func New(opts Options) *Runtime {
 		out:    output.New(opts.Out, opts.Mode),
 		stderr: opts.Stderr,
 		mail:   make(chan message, mailSlots),
+		halt:   newHalt(),
 	}
 	r.errs.w = r.stderr
 	r.progress = newAttachProgress(r.stderr)
+	r.errs.explain = r.explain
 	value.Open(r.L)
 	r.installGlobals()
 	r.installEvent()
@@ -136,6 +149,8 @@ func New(opts Options) *Runtime {
 	r.installKernelModule()
 	r.installOSExtras()
 	r.installMem()
+	r.installLimits()
+	r.guardFunctions()
 	return r
 }
 
@@ -153,6 +168,11 @@ type exitSignal struct{ code int }
 // RunScript runs a script file (or code with name) to completion: the main
 // chunk, BEGIN probes, events until exit() or a stop, then END probes. It
 // returns the exit status; errors with the script are *ScriptError.
+//
+// Interrupt (Ctrl-C) cuts every phase short: Lua code stops at its next
+// instruction, queued events are dropped and counted, and END runs with
+// EndDeadline to finish. The status is then what it would have been had
+// the script ended there: Ctrl-C is how a trace is meant to end.
 func (r *Runtime) RunScript(name, code string) (int, error) {
 	defer r.L.Close()
 	r.usage = scriptHeader(code)
@@ -160,38 +180,46 @@ func (r *Runtime) RunScript(name, code string) (int, error) {
 	if err != nil {
 		return 2, &ScriptError{Msg: syntaxMessage(name, code, err)}
 	}
+	r.noteChunk(fn)
 	args := r.L.NewTable()
 	args.RawSetInt(0, lua.LString(r.opts.ScriptName))
 	for i, a := range r.opts.Args {
 		args.RawSetInt(i+1, lua.LString(a))
 	}
 	r.L.SetGlobal("arg", args)
+	r.forwardStops()
+	r.L.SetContext(r.halt.run)
 
 	r.L.Push(fn)
 	for _, a := range r.opts.Args {
 		r.L.Push(lua.LString(a))
 	}
 	if err := r.L.PCall(len(r.opts.Args), 0, nil); err != nil && !r.isExit(err) {
-		r.shutdown()
-		r.out.Flush() // what the script printed before the error still shows
-		if r.unprivileged {
-			// Not the script's fault: the environment lacks privileges.
-			return 1, errors.New(errorMessage(err))
+		if !r.Stopping() {
+			r.shutdown()
+			r.out.Flush() // what the script printed before the error still shows
+			if r.unprivileged {
+				// Not the script's fault: the environment lacks privileges.
+				return 1, errors.New(r.explain(errorMessage(err)))
+			}
+			return 2, &ScriptError{Msg: r.explain(errorMessage(err))}
 		}
-		return 2, &ScriptError{Msg: errorMessage(err)}
+		r.noteInterrupted("the main chunk", err)
 	}
-	if !r.exited {
-		r.runAll(r.begin, "BEGIN")
+	if !r.exited && !r.Stopping() {
+		r.runBegin()
 	}
 	r.started = true
-	if !r.exited && r.opts.Started != nil {
+	if !r.exited && !r.Stopping() && r.opts.Started != nil {
 		r.opts.Started()
 	}
-	if !r.exited && r.live() {
+	// Callbacks run under the drain: a Ctrl-C lets them finish, for a while.
+	r.L.SetContext(r.halt.drain)
+	if !r.exited && !r.Stopping() && r.live() {
 		r.loop()
 	}
 	r.shutdown()
-	r.runAll(r.end, "END")
+	r.runEnd()
 	r.printUnprinted()
 	r.report()
 	if err := r.out.Flush(); err != nil {
@@ -211,23 +239,38 @@ func (r *Runtime) live() bool {
 	return r.opts.Stop != nil && r.opts.PID != 0
 }
 
-func (r *Runtime) loop() {
+// forwardStops passes the ends of a traced command or process on to the
+// owner goroutine, in order with the events before them.
+func (r *Runtime) forwardStops() {
 	stop := r.opts.Stop
+	if stop == nil {
+		return
+	}
 	go func() {
-		if stop == nil {
+		reason, ok := <-stop
+		if !ok {
 			return
 		}
-		if reason, ok := <-stop; ok {
-			r.mail <- message{stop: reason}
+		select {
+		case r.mail <- message{stop: reason}:
+		case <-r.halt.run.done:
 		}
 	}()
-	for !r.exited && !r.stopping {
+}
+
+// loop handles events and ticks until exit(), a stop message or Ctrl-C.
+func (r *Runtime) loop() {
+	for !r.exited && !r.stopping && !r.Stopping() {
 		var m message
 		select {
 		case m = <-r.mail:
 		default:
 			r.out.Flush()
-			m = <-r.mail
+			select {
+			case m = <-r.mail:
+			case <-r.halt.run.done:
+				return
+			}
 		}
 		r.handle(m)
 	}
@@ -247,20 +290,49 @@ func (r *Runtime) handle(m message) {
 	}
 }
 
-// runAll runs BEGIN or END callbacks in order; an error in one is reported
-// and the rest still run.
-func (r *Runtime) runAll(fns []*lua.LFunction, what string) {
-	for _, fn := range fns {
-		if r.exited && what == "BEGIN" {
+// runBegin runs the BEGIN probes in order. BEGIN sets the trace up: an
+// error in one ends the trace (END still runs) with status 1.
+func (r *Runtime) runBegin() {
+	for _, fn := range r.begin {
+		if r.exited || r.Stopping() {
 			return
 		}
-		r.call(fn, what, nil, false)
+		r.call(fn, "BEGIN", nil, true)
 	}
 }
 
-// call runs fn(args...) protected. Errors are logged (summarised when they
-// repeat); fatal makes the first one end the trace with status 1.
-func (r *Runtime) call(fn *lua.LFunction, where string, arg lua.LValue, fatal bool) {
+// EndDeadline is how long END probes may run after a Ctrl-C before they
+// are interrupted too.
+const EndDeadline = time.Second
+
+// runEnd runs the END probes in order; an error in one is reported, the
+// rest still run, and the status becomes 1 (unless exit() chose one).
+// Before a Ctrl-C, END runs for as long as it takes, and a Ctrl-C gives
+// it StopGrace more; after one, it has EndDeadline.
+func (r *Runtime) runEnd() {
+	defer r.L.RemoveContext()
+	var ctx context.Context = r.halt.drain
+	if r.Stopping() {
+		c, cancel := context.WithTimeout(context.Background(), EndDeadline)
+		defer cancel()
+		ctx = c
+	}
+	r.L.SetContext(ctx)
+	for _, fn := range r.end {
+		if ctx.Err() != nil {
+			return
+		}
+		if !r.call(fn, "END", nil, false) && r.exitCode == 0 {
+			r.exitCode = 1
+		}
+	}
+}
+
+// call runs fn(args...) protected and reports whether it ended without
+// error. Errors are logged (summarised when they repeat); fatal makes the
+// first one end the trace with status 1. Code interrupted by Ctrl-C (or
+// END's deadline) is reported once, as such.
+func (r *Runtime) call(fn *lua.LFunction, where string, arg lua.LValue, fatal bool) bool {
 	r.L.Push(fn)
 	n := 0
 	if arg != nil {
@@ -269,14 +341,53 @@ func (r *Runtime) call(fn *lua.LFunction, where string, arg lua.LValue, fatal bo
 	}
 	err := r.L.PCall(n, 0, nil)
 	if err == nil || r.isExit(err) {
-		return
+		return true
+	}
+	if ctx := r.L.Context(); ctx != nil && ctx.Err() != nil {
+		r.noteInterrupted(where, err)
+		return ctx.Err() == errInterrupted
 	}
 	r.errs.record(where, err)
 	if fatal {
 		r.exitCode = 1
 		r.exited = true
 	}
+	return false
 }
+
+// noteInterrupted says which code a Ctrl-C or END's deadline interrupted,
+// and where it was.
+func (r *Runtime) noteInterrupted(what string, err error) {
+	// The VM raises "POS: interrupted"; an attach loop that gave up,
+	// "POS: probe "spec": interrupted".
+	at := ""
+	msg, ok := strings.CutSuffix(errorMessage(err), ": "+r.L.Context().Err().Error())
+	if !ok { // raised in a coroutine, whose context is a child of halt
+		msg, ok = strings.CutSuffix(errorMessage(err), ": "+context.Canceled.Error())
+	}
+	if ok {
+		if m := errorPosition.FindStringSubmatch(msg); m != nil {
+			at = fmt.Sprintf(" at %s (%s)", m[1], m[2])
+		} else {
+			at = " at " + msg
+		}
+	}
+	switch what {
+	case "the main chunk":
+	case "BEGIN", "END":
+		what = "the " + what + " probe"
+	default:
+		what = "the callback of " + what
+	}
+	if r.L.Context().Err() == errInterrupted {
+		fmt.Fprintf(r.stderr, "luatrace: interrupted %s%s\n", what, at)
+		return
+	}
+	fmt.Fprintf(r.stderr, "luatrace: %s did not finish within %v of the stop; interrupted%s\n", what, EndDeadline, at)
+}
+
+// errorPosition splits "file:line: text".
+var errorPosition = regexp.MustCompile(`^([^:\s]+:\d+): (.+)$`)
 
 // isExit recognises the value exit() raised and records the request.
 func (r *Runtime) isExit(err error) bool {
@@ -297,8 +408,11 @@ func (r *Runtime) isExit(err error) bool {
 }
 
 // shutdown detaches every probe, then delivers events already on their
-// way so that END sees a complete picture.
+// way so that END sees a complete picture (after a Ctrl-C, until
+// StopGrace has passed; the rest is counted). From here on, probe()
+// refuses to attach.
 func (r *Runtime) shutdown() {
+	r.ended = true
 	r.unlinkAll(r.probes) // not detach: events already queued must still be delivered
 	if r.kernel != nil {
 		r.kernel.stopReader(r)

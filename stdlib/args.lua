@@ -12,8 +12,14 @@ local script = require("luatrace.script")
 
 local M = {}
 
+-- shown escapes control bytes, so a command line cannot write escape
+-- sequences to the terminal through an error message.
+local function shown(s)
+  return (s:gsub("%c", function(c) return string.format("\\x%02x", c:byte()) end))
+end
+
 local function fail(name, msg)
-  io.stderr:write(string.format("%s: %s; see %s -h\n", name, msg, name))
+  io.stderr:write(string.format("%s: %s; see %s -h\n", name, shown(msg), name))
   exit(2)
 end
 
@@ -44,6 +50,8 @@ function M.parse(argv, spec)
     elseif a == "-h" or a == "--help" then
       io.write(script.usage())
       exit(0)
+    elseif a:sub(1, 2) == "--" then
+      fail(name, "unknown option " .. a .. " (options are single letters, e.g. -p PID)")
     else
       local j = 2
       while j <= #a do

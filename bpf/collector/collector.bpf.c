@@ -380,7 +380,7 @@ static __always_inline struct lt_eval lt_slot_eval(struct lt_scratch *slot, __u3
 }
 
 /*
- * Runs fetch program i of probe id's spec and appends its field at the
+ * Runs fetch program i of the spec in slot idx and appends its field at the
  * cursor in CPU cpu's scratch slot. A global function, so the verifier
  * checks it once, on its own, rather than once per field and path of the
  * caller (an inline loop exceeds the 1M-instruction limit on 6.1), and
@@ -388,10 +388,10 @@ static __always_inline struct lt_eval lt_slot_eval(struct lt_scratch *slot, __u3
  * buf[cursor & LT_FIELD_CURSOR_MASK] with a length bounded by the same
  * mask, which keeps it inside the scratch buffer.
  */
-__attribute__((noinline)) int lt_fetch_field(__u32 cpu, __u32 id, __u32 i)
+__attribute__((noinline)) int lt_fetch_field(__u32 cpu, __u32 idx, __u32 i)
 {
 	struct lt_scratch *slot = bpf_map_lookup_elem(&scratch, &cpu);
-	struct lt_spec *spec = bpf_map_lookup_elem(&probe_specs, &id);
+	struct lt_spec *spec = bpf_map_lookup_elem(&probe_specs, &idx);
 	if (!slot || !spec)
 		return 1;
 	i &= LT_MAX_FIELDS - 1;
@@ -569,13 +569,13 @@ static __always_inline __u64 lt_str_equal(struct lt_scratch *slot, struct lt_spe
 }
 
 /*
- * Runs op i of probe id's spec: a global function like lt_fetch_field,
+ * Runs op i of the spec in slot idx: a global function like lt_fetch_field,
  * checked once by the verifier however many ops a probe has.
  */
-__attribute__((noinline)) int lt_calc_op(__u32 cpu, __u32 id, __u32 i)
+__attribute__((noinline)) int lt_calc_op(__u32 cpu, __u32 idx, __u32 i)
 {
 	struct lt_scratch *slot = bpf_map_lookup_elem(&scratch, &cpu);
-	struct lt_spec *spec = bpf_map_lookup_elem(&probe_specs, &id);
+	struct lt_spec *spec = bpf_map_lookup_elem(&probe_specs, &idx);
 	if (!slot || !spec)
 		return 1;
 	struct lt_eval ev = lt_slot_eval(slot, cpu);
@@ -1160,13 +1160,13 @@ static __always_inline int lt_collect_as(void *ctx, struct lt_source *src, __u32
 		for (__u32 i = 0; i < LT_MAX_FIELDS; i++) {
 			if (i >= n)
 				break;
-			lt_fetch_field(cpu, id, i);
+			lt_fetch_field(cpu, idx, i);
 		}
 		n = spec->nops;
 		for (__u32 i = 0; i < LT_MAX_OPS; i++) {
 			if (i >= n)
 				break;
-			lt_calc_op(cpu, id, i);
+			lt_calc_op(cpu, idx, i);
 		}
 		size = slot->ev.cursor;
 		/* Tier 2 on captured and computed values: a rejected event

@@ -67,6 +67,26 @@ func asLoad(err error, le **LoadError) bool {
 // probe 1 with spec, makes n calls and returns the records it produced.
 func traceGetppid(t *testing.T, c *Collector, spec Spec, n int) []Record {
 	t.Helper()
+	fillGetppid(t, c, spec, n)
+	var recs []Record
+	readAll(t, c, func(b []Record) bool { recs = append(recs, b...); return true })
+	var mine []Record
+	for _, r := range recs {
+		if err := r.Check(); err != nil {
+			t.Fatal(err)
+		}
+		if r.PID() == uint32(os.Getpid()) {
+			mine = append(mine, r)
+		}
+	}
+	return mine
+}
+
+// fillGetppid attaches the tracepoint program to sys_enter_getppid as
+// probe 1 with spec and makes n calls, leaving their records in the ring
+// buffer.
+func fillGetppid(t *testing.T, c *Collector, spec Spec, n int) {
+	t.Helper()
 	prog, err := c.Shared(Tracepoint)
 	if err != nil {
 		t.Fatal(err)
@@ -82,30 +102,22 @@ func traceGetppid(t *testing.T, c *Collector, spec Spec, n int) []Record {
 		syscall.Getppid()
 	}
 	l.Close()
+}
+
+// readAll delivers what the ring buffer holds to deliver, then returns.
+func readAll(t *testing.T, c *Collector, deliver func([]Record) bool) {
+	t.Helper()
 	rd, err := c.NewReader()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var recs []Record
 	done := make(chan error)
-	go func() {
-		done <- rd.Run(func(b []Record) { recs = append(recs, b...) })
-	}()
+	go func() { done <- rd.Run(deliver) }()
 	rd.Stop()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
 	rd.Close()
-	var mine []Record
-	for _, r := range recs {
-		if err := r.Check(); err != nil {
-			t.Fatal(err)
-		}
-		if r.PID() == uint32(os.Getpid()) {
-			mine = append(mine, r)
-		}
-	}
-	return mine
 }
 
 func TestTracepointRecords(t *testing.T) {

@@ -28,9 +28,15 @@ type Reader struct {
 	stop     chan struct{}
 }
 
-// slabSize is the arena records of one batch are copied into: one
-// allocation per batch, not per record.
-const slabSize = 256 << 10
+// slabSize is the arena records are copied into: one allocation per
+// several batches, not per record. A batch stops at a quarter of it
+// (maxBatchBytes), so that few batches straddle two slabs: a kept batch
+// pins the slabs it lies in, and straddling ones pinned twice their size
+// (a flood behind a slow callback held 3 to 4 times the queue's bytes).
+const (
+	slabSize      = 256 << 10
+	maxBatchBytes = slabSize / 4
+)
 
 // NewReader opens the collector's ring buffer.
 func (c *Collector) NewReader() (*Reader, error) {
@@ -55,20 +61,30 @@ func (r *Reader) Close() error {
 	return r.rd.Close()
 }
 
-// Run delivers batches of records until Stop or Close. Records in a batch
-// stay valid after deliver returns; deliver must not block for long, as the
-// ring buffer fills meanwhile (losses are counted per probe in the kernel).
-func (r *Reader) Run(deliver func([]Record)) error {
+// Run delivers batches of records until Stop or Close. deliver returns
+// whether it kept the batch: the records of a kept batch stay valid after
+// deliver returns; the memory of a batch it did not keep is reused at once,
+// so a consumer that drops most of a flood pins no more memory than what
+// it kept. deliver must not block for long, as the ring buffer fills
+// meanwhile (losses are counted per probe in the kernel).
+func (r *Reader) Run(deliver func([]Record) (kept bool)) error {
 	var (
 		rec   ringbuf.Record
 		slab  []byte
 		batch []Record
+		start int // where the batch begins in slab
+		bytes int // in the batch
 	)
 	flush := func() {
-		if len(batch) > 0 {
-			deliver(batch)
-			batch = nil
+		if len(batch) == 0 {
+			return
 		}
+		if deliver(batch) {
+			batch = nil
+		} else {
+			batch, slab = batch[:0], slab[:start]
+		}
+		start, bytes = len(slab), 0
 	}
 	// drain reads what is queued now, without waiting; it reports whether
 	// it filled at least one batch, i.e. whether more is likely queued.
@@ -87,12 +103,14 @@ func (r *Reader) Run(deliver func([]Record)) error {
 			}
 			n := len(rec.RawSample)
 			if cap(slab)-len(slab) < n {
-				slab = make([]byte, 0, max(slabSize, n))
+				// A batch may span two slabs; what it holds of the new
+				// one starts at 0, which is where a rewind goes.
+				slab, start = make([]byte, 0, max(slabSize, n)), 0
 			}
-			start := len(slab)
+			at := len(slab)
 			slab = append(slab, rec.RawSample...)
-			batch = append(batch, Record(slab[start:len(slab):len(slab)]))
-			if len(batch) >= r.MaxBatch {
+			batch = append(batch, Record(slab[at:len(slab):len(slab)]))
+			if bytes += n; len(batch) >= r.MaxBatch || bytes >= maxBatchBytes {
 				flush()
 				full = true
 			}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -10,21 +9,25 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
-// The -c command starts as a copy of luatrace that waits on fd 3 for the
-// go-ahead and then execs the command: its pid is known (and used as the
-// probes' filter) before it runs a single instruction of its own. The
-// environment carries a random token that the go-ahead repeats, so that
-// the variable alone, set by a caller, does not turn luatrace into its own
-// paused child.
-const execChildEnv = "LUATRACE_EXEC_CHILD"
+// The -c command starts as a copy of luatrace that waits for one byte on
+// fd 3 and then execs the command: its pid is known (and used as the
+// probes' filter) before it runs a single instruction of its own.
+//
+// That copy is marked by its argv[0] and by a pipe on fd 3, never by the
+// environment: an environment is inherited by whatever luatrace runs, and
+// a variable set by a caller would turn luatrace into the paused child.
+const execChildArg0 = "luatrace (paused -c command)"
 
-// isExecChild: started by startPaused, with the token set and the gate,
-// a pipe, on fd 3.
 func isExecChild() bool {
-	var st syscall.Stat_t
-	return os.Getenv(execChildEnv) != "" && syscall.Fstat(3, &st) == nil && st.Mode&syscall.S_IFMT == syscall.S_IFIFO
+	if len(os.Args) < 2 || os.Args[0] != execChildArg0 {
+		return false
+	}
+	var st unix.Stat_t
+	return unix.Fstat(3, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFIFO
 }
 
 // The paused child must exec from its main thread. Exec from another
@@ -42,14 +45,9 @@ func init() {
 // the command.
 func execChild() {
 	gate := os.NewFile(3, "gate")
-	token := os.Getenv(execChildEnv)
-	b := make([]byte, len(token))
-	if n, _ := io.ReadFull(gate, b); n == 0 {
+	var b [1]byte
+	if n, _ := gate.Read(b[:]); n != 1 {
 		os.Exit(exitRuntime) // luatrace went away before starting us
-	}
-	if string(b) != token {
-		fmt.Fprintf(os.Stderr, "luatrace: %s is internal to luatrace -c; unset it\n", execChildEnv)
-		os.Exit(exitUsage)
 	}
 	gate.Close()
 	restoreEnv()
@@ -70,8 +68,8 @@ func execChild() {
 // those syscalls would show up as the traced command's own.
 const savedGodebugEnv = "LUATRACE_EXEC_GODEBUG"
 
-// childEnv is the paused child's environment, with its token.
-func childEnv(env []string, token string) []string {
+// childEnv is the paused child's environment.
+func childEnv(env []string) []string {
 	godebug, set := os.LookupEnv("GODEBUG")
 	saved := ""
 	if set {
@@ -87,13 +85,12 @@ func childEnv(env []string, token string) []string {
 	if godebug != "" {
 		pre = godebug + "," + pre
 	}
-	return append(out, execChildEnv+"="+token, savedGodebugEnv+"="+saved, "GODEBUG="+pre)
+	return append(out, savedGodebugEnv+"="+saved, "GODEBUG="+pre)
 }
 
 // restoreEnv gives the command the environment luatrace was started with.
 func restoreEnv() {
 	saved := os.Getenv(savedGodebugEnv)
-	os.Unsetenv(execChildEnv)
 	os.Unsetenv(savedGodebugEnv)
 	if v, ok := strings.CutPrefix(saved, "="); ok {
 		os.Setenv("GODEBUG", v)
@@ -103,10 +100,9 @@ func restoreEnv() {
 }
 
 type child struct {
-	cmd   *exec.Cmd
-	pid   int
-	gate  *os.File
-	token string
+	cmd  *exec.Cmd
+	pid  int
+	gate *os.File
 }
 
 // startPaused starts the -c command held at its first instruction.
@@ -126,9 +122,9 @@ func startPaused(command string, stderr io.Writer) (*child, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start -c command: %w", err)
 	}
-	token := rand.Text()
 	cmd := exec.Command(self, argv...)
-	cmd.Env = childEnv(os.Environ(), token)
+	cmd.Args[0] = execChildArg0
+	cmd.Env = childEnv(os.Environ())
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, stderr
 	cmd.ExtraFiles = []*os.File{r}
 	// If luatrace dies, the command must not linger paused.
@@ -139,13 +135,13 @@ func startPaused(command string, stderr io.Writer) (*child, error) {
 		return nil, fmt.Errorf("start -c command %q: %w", command, err)
 	}
 	r.Close()
-	return &child{cmd: cmd, pid: cmd.Process.Pid, gate: w, token: token}, nil
+	return &child{cmd: cmd, pid: cmd.Process.Pid, gate: w}, nil
 }
 
 // release lets the command run.
 func (c *child) release() {
 	if c.gate != nil {
-		c.gate.Write([]byte(c.token))
+		c.gate.Write([]byte{1})
 		c.gate.Close()
 		c.gate = nil
 	}

@@ -59,7 +59,7 @@ func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
 
 func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 	fs := flag.NewFlagSet("luatrace", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // errors become one sentence: flagError
 	c := &config{}
 	fs.StringVar(&c.code, "e", "", "run `CODE` instead of a script file")
 	fs.IntVar(&c.pid, "p", 0, "trace only process `PID`; stop when it exits")
@@ -74,11 +74,20 @@ func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 	fs.BoolVar(&c.path, "path", false, "print the library search order (with SCRIPT: including its folder) and exit")
 	fs.BoolVar(&c.listDetail, "L", false, "like -l, with each point's arguments: tracepoint fields, kernel function parameters from BTF")
 	fs.BoolVar(&c.list, "l", false, "list probe points matching the `PATTERN` given as argument (e.g. 'tracepoint:syscalls:*', 'uprobe:libc:mal*')")
-	fs.Usage = func() {
+	fs.Usage = func() {}
+	usage := func() {
+		fs.SetOutput(stderr)
 		fmt.Fprintf(stderr, "usage: luatrace [options] SCRIPT.lua [args...]\n       luatrace [options] TOOL [args...]        a tool of luatrace --list-tools, e.g. opensnoop\n       luatrace [options] -e 'CODE' [args...]\n       luatrace -l [PATTERN]\n       luatrace doc [MODULE]                    documentation of a library module\n       luatrace [options] [repl]                interactive session (the default on a terminal)\n\noptions:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage()
+			return nil, nil, err
+		}
+		return nil, nil, flagError(err)
+	}
+	if err := checkGiven(fs, c); err != nil {
 		return nil, nil, err
 	}
 	if c.format != "text" && c.format != "json" {
@@ -86,9 +95,6 @@ func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 	}
 	if c.pid != 0 && c.command != "" {
 		return nil, nil, usageError("-p and -c both name the traced process; give one of them")
-	}
-	if c.pid < 0 {
-		return nil, nil, usageError(fmt.Sprintf("-p %d is not a process id", c.pid))
 	}
 	maxSet := false
 	fs.Visit(func(f *flag.Flag) { maxSet = maxSet || f.Name == "max-probes" })
@@ -105,11 +111,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	if err != nil {
-		// The flag package has already printed its own errors.
-		var ue usageError
-		if errors.As(err, &ue) {
-			fmt.Fprintf(stderr, "luatrace: %v\n", err)
-		}
+		fmt.Fprintf(stderr, "luatrace: %v\n", err)
 		return exitUsage
 	}
 	if c.version {
@@ -200,6 +202,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	stops := newStopper()
 	defer stops.close()
+	// After Ctrl-C, a reader that stopped reading cannot hold luatrace.
+	childStderr := stderr
+	out, stderr = output.Stallable(out, stops.signaled), output.Stallable(stderr, stops.signaled)
 	opts := luaapi.Options{
 		Out: out, Mode: mode, Stderr: stderr, Verbose: c.verbose,
 		ScriptName: filepath.Clean(name), Args: rest, Stop: stops.ch, PID: c.pid,
@@ -218,7 +223,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if c.command != "" {
-		child, err := startPaused(c.command, stderr)
+		child, err := startPaused(c.command, childStderr)
 		if err != nil {
 			fmt.Fprintf(stderr, "luatrace: %v\n", err)
 			return exitUsage
@@ -228,9 +233,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		opts.Started = child.release
 		stops.watchChild(child)
 	}
-	stops.watchSignals()
-
-	status, err := luaapi.New(opts).RunScript(name, code)
+	rt := luaapi.New(opts)
+	stops.watchSignals(rt.Interrupt)
+	status, err := rt.RunScript(name, code)
 	if err != nil {
 		fmt.Fprintf(stderr, "luatrace: %v\n", err)
 	}

@@ -9,15 +9,16 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// stopper merges everything that ends a trace (signals, the traced
-// command or process exiting) into the runtime's Stop channel.
+// stopper merges what ends a trace: the traced command or process exiting
+// (a normal end, sent on ch) and signals.
 type stopper struct {
-	ch   chan string
-	sigs chan os.Signal
+	ch       chan string
+	sigs     chan os.Signal
+	signaled chan struct{} // closed at the first signal
 }
 
 func newStopper() *stopper {
-	return &stopper{ch: make(chan string, 4)}
+	return &stopper{ch: make(chan string, 4), signaled: make(chan struct{})}
 }
 
 func (s *stopper) send(reason string) {
@@ -27,17 +28,27 @@ func (s *stopper) send(reason string) {
 	}
 }
 
-// watchSignals: the first SIGINT/SIGTERM stops the trace gracefully (END
-// runs, probes detach); a second one exits at once, and the kernel still
-// detaches everything because every attachment is a file descriptor.
-func (s *stopper) watchSignals() {
+// exitSignaled is the status after a second signal: 128 plus the signal
+// number, as shells report a process killed by it (130 for SIGINT).
+func exitSignaled(sig os.Signal) int {
+	if n, ok := sig.(syscall.Signal); ok {
+		return 128 + int(n)
+	}
+	return exitRuntime
+}
+
+// watchSignals: the first SIGINT or SIGTERM ends the trace now (interrupt:
+// Lua code stops, probes detach, END runs with a deadline); a second one
+// exits at once with exitSignaled. Nothing stays attached either way:
+// every attachment is a file descriptor the kernel closes.
+func (s *stopper) watchSignals(interrupt func()) {
 	s.sigs = make(chan os.Signal, 2)
 	signal.Notify(s.sigs, syscall.SIGINT, syscall.SIGTERM)
 	go func() {
 		<-s.sigs
-		s.send("signal")
-		<-s.sigs
-		os.Exit(exitRuntime)
+		close(s.signaled)
+		interrupt()
+		os.Exit(exitSignaled(<-s.sigs))
 	}()
 }
 

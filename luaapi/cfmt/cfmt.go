@@ -11,11 +11,16 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/luatrace/luatrace/luaapi/value"
 )
+
+// MaxWidth bounds a conversion's width and precision, so one conversion
+// cannot ask for gigabytes of padding. Larger ones are an error.
+const MaxWidth = 4096
 
 // spec is one parsed conversion.
 type spec struct {
@@ -89,11 +94,14 @@ func Append(L *lua.LState, dst []byte, format string, args []lua.LValue) ([]byte
 			if w < 0 {
 				s.minus, w = true, -w
 			}
-			s.width = int(min(w, 4096))
+			if w > MaxWidth {
+				return dst, argError(next+1, fmt.Sprintf("width %d is over the limit of %d", w, MaxWidth))
+			}
+			s.width = int(w)
 			i++
 		} else {
 			for ; i < len(format) && isDigit(format[i]); i++ {
-				s.width = min(s.width*10+int(format[i]-'0'), 4096)
+				s.width = min(s.width*10+int(format[i]-'0'), MaxWidth+1)
 			}
 		}
 		if i < len(format) && format[i] == '.' {
@@ -104,19 +112,26 @@ func Append(L *lua.LState, dst []byte, format string, args []lua.LValue) ([]byte
 				if err != nil {
 					return dst, err
 				}
-				s.prec = int(min(p, 4096))
+				if p > MaxWidth {
+					return dst, argError(next+1, fmt.Sprintf("precision %d is over the limit of %d", p, MaxWidth))
+				}
+				s.prec = int(p)
 				if p < 0 {
 					s.prec = -1
 				}
 				i++
 			} else {
 				for ; i < len(format) && isDigit(format[i]); i++ {
-					s.prec = min(s.prec*10+int(format[i]-'0'), 4096)
+					s.prec = min(s.prec*10+int(format[i]-'0'), MaxWidth+1)
 				}
 			}
 		}
 		for i < len(format) && isLength(format[i]) {
 			i++
+		}
+		if s.width > MaxWidth || s.prec > MaxWidth {
+			end := min(i+1, len(format))
+			return dst, fmt.Errorf("invalid conversion '%s' to 'printf' (width and precision are at most %d)", shorten(format[start:end]), MaxWidth)
 		}
 		if i >= len(format) {
 			return dst, fmt.Errorf("invalid conversion '%s' to 'printf' (incomplete at the end of the format)", format[start:])
@@ -266,4 +281,45 @@ func isVerb(c byte) bool {
 		return true
 	}
 	return false
+}
+
+// OverWide finds a conversion in a format for Go's fmt (gopher-lua's
+// string.format) whose width or precision is over MaxWidth: fmt pads up to
+// a million characters per conversion before it prints "%!(BADWIDTH)".
+func OverWide(format string) (conv string, found bool) {
+	for i := 0; i < len(format); i++ {
+		if format[i] != '%' {
+			continue
+		}
+		start := i
+		i++
+		for i < len(format) && strings.IndexByte("+- #0", format[i]) >= 0 {
+			i++
+		}
+		digits := func() int {
+			n := 0
+			for ; i < len(format) && isDigit(format[i]); i++ {
+				n = min(n*10+int(format[i]-'0'), MaxWidth+1)
+			}
+			return n
+		}
+		w, p := digits(), 0
+		if i < len(format) && format[i] == '.' {
+			i++
+			p = digits()
+		}
+		if w > MaxWidth || p > MaxWidth {
+			return shorten(format[start:min(i+1, len(format))]), true
+		}
+		// format[i] is the verb (or the second % of "%%"): skipped.
+	}
+	return "", false
+}
+
+// shorten keeps a quoted conversion readable when its digits run long.
+func shorten(s string) string {
+	if len(s) > 24 {
+		return s[:20] + "..." + s[len(s)-1:]
+	}
+	return s
 }

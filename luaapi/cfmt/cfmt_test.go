@@ -108,6 +108,10 @@ func TestAppendErrors(t *testing.T) {
 		{"%5", nil, "invalid conversion '%5' to 'printf'"},
 		{"%f", []lua.LValue{lua.LTrue}, "number expected, got boolean"},
 		{"%*d", []lua.LValue{S("x"), N(1)}, "bad argument #2 to 'printf' (number expected, got string)"},
+		{"%4097d", []lua.LValue{N(1)}, "invalid conversion '%4097d' to 'printf' (width and precision are at most 4096)"},
+		{"%.99999999999f", []lua.LValue{N(1)}, "invalid conversion '%.99999999999f' to 'printf' (width and precision are at most 4096)"},
+		{"%s %*d", []lua.LValue{S("a"), N(-5000), N(1)}, "bad argument #3 to 'printf' (width 5000 is over the limit of 4096)"},
+		{"%.*f", []lua.LValue{N(1e9), N(1)}, "bad argument #2 to 'printf' (precision 1000000000 is over the limit of 4096)"},
 	}
 	for _, tc := range tests {
 		_, err := Append(L, nil, tc.format, tc.args)
@@ -165,5 +169,23 @@ func BenchmarkAppendNumbers(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		buf, _ = Append(L, buf[:0], "%d %#lx %u %.2f %s\n", args)
+	}
+}
+
+func TestOverWide(t *testing.T) {
+	tests := []struct {
+		format, conv string
+		found        bool
+	}{
+		{"%d %5.2f %-4096s %%", "", false},
+		{"x %4097d", "%4097d", true},
+		{"%.99999f", "%.99999f", true},
+		{"%%5000d", "", false},
+		{"%0" + strings.Repeat("9", 28) + "d", "%0" + strings.Repeat("9", 18) + "...d", true},
+	}
+	for _, tc := range tests {
+		if conv, found := OverWide(tc.format); conv != tc.conv || found != tc.found {
+			t.Errorf("OverWide(%q) = %q, %v; want %q, %v", tc.format, conv, found, tc.conv, tc.found)
+		}
 	}
 }

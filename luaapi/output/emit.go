@@ -9,9 +9,9 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// maxDepth bounds nested tables in a record; deeper ones (or cycles) are
+// MaxDepth bounds nested tables in a record; deeper ones (or cycles) are
 // written as the string "<table>".
-const maxDepth = 16
+const MaxDepth = 16
 
 // Field is one key and value of an emitted record.
 type Field struct {
@@ -127,7 +127,7 @@ func appendJSON(b []byte, v lua.LValue, depth int) []byte {
 	case *lua.LNilType:
 		return append(b, "null"...)
 	case *lua.LTable:
-		if depth >= maxDepth {
+		if depth >= MaxDepth {
 			return append(b, `"<table>"`...)
 		}
 		return appendTable(b, x, depth+1)

@@ -211,3 +211,75 @@ probe("END", function() print("end ran") end)`
 		})
 	}
 }
+
+// TestEndAfterShutdown: in END the trace is over. probe() there raises one
+// clear error (it once attached after shutdown, and the run ended in a Go
+// fault), while mem.kread keeps working: the kernel side is closed only
+// after END. Repeated, since the fault was a race.
+func TestEndAfterShutdown(t *testing.T) {
+	requireRoot(t)
+	addr := kallsymsAddr(t, "__x64_sys_getppid")
+	if addr == "" {
+		t.Fatal("__x64_sys_getppid is not in /proc/kallsyms (kptr_restrict?)")
+	}
+	const refused = "luatrace: error in END: -e:1: probe() cannot attach in END: the trace is over; attach probes in the main chunk or BEGIN"
+	kread := `print(#mem.kread("` + addr + `", 8))`
+	tests := []struct {
+		name, code string
+		status     int
+		stdout     string
+		stderr     string
+	}{
+		{"probe in END", `probe("END", function() probe("tracepoint:syscalls:sys_enter_getpid", function() end) end)`, 1, "", refused},
+		{"probes in END in a loop", `probe("END", function() for i = 1, 3 do probe("tracepoint:syscalls:sys_enter_getpid", function() end) end end)`, 1, "", refused},
+		{"probe in END after events", `probe("tracepoint:syscalls:sys_enter_getppid", function() end)
+probe("interval:ms:20", function() exit() end)
+probe("END", function() probe("tracepoint:syscalls:sys_enter_getpid", function() end) end)`, 1, "", "probe() cannot attach in END"},
+		{"mem.kread in END", `probe("END", function() ` + kread + ` end)`, 0, "8\n", ""},
+		{"mem.kread in END after a timer", `probe("interval:ms:20", function() exit() end)
+probe("END", function() ` + kread + ` end)`, 0, "8\n", ""},
+		{"mem.kread in END after events", `probe("tracepoint:syscalls:sys_enter_getppid", function() end)
+probe("interval:ms:20", function() exit() end)
+probe("END", function() ` + kread + ` end)`, 0, "8\n", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for range 5 {
+				r := luatrace(t, "-e", tc.code)
+				if r.code != tc.status || r.stdout != tc.stdout || !strings.Contains(r.stderr, tc.stderr) ||
+					strings.Contains(r.stderr, "fault") || strings.Contains(r.stderr, "goroutine") {
+					t.Fatalf("exit %d (want %d), stdout %q (want %q), stderr:\n%s", r.code, tc.status, r.stdout, tc.stdout, r.stderr)
+				}
+			}
+		})
+	}
+}
+
+// TestBeginEndErrorsFailTheRun: an error in BEGIN ends the trace (END
+// still runs) and one in END is reported; either makes the status 1, and a
+// status chosen by exit() stands.
+func TestBeginEndErrorsFailTheRun(t *testing.T) {
+	tests := []struct {
+		name, code string
+		status     int
+		stdout     string
+	}{
+		{"BEGIN", `probe("BEGIN", function() error("setup failed") end)
+probe("BEGIN", function() print("second BEGIN") end)
+probe("interval:ms:10", function() print("tick") exit() end)
+probe("END", function() print("end ran") end)`, 1, "end ran\n"},
+		{"END", `probe("END", function() error("report failed") end)
+probe("END", function() print("second END") end)`, 1, "second END\n"},
+		{"END after exit(3)", `probe("BEGIN", function() exit(3) end)
+probe("END", function() error("report failed") end)`, 3, ""},
+		{"os.exit is exit", `print("before") probe("END", function() print("end ran") error("report failed") end) os.exit(4)`, 4, "before\nend ran\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := luatrace(t, "-e", tc.code)
+			if r.code != tc.status || r.stdout != tc.stdout || !strings.Contains(r.stderr, "failed") {
+				t.Errorf("exit %d (want %d), stdout %q (want %q), stderr:\n%s", r.code, tc.status, r.stdout, tc.stdout, r.stderr)
+			}
+		})
+	}
+}
