@@ -110,9 +110,21 @@ func (e *targetError) Unwrap() error { return e.err }
 // reason is the short form targets are counted under.
 func (e *targetError) reason() string {
 	if errno, ok := errnoOf(e.err); ok {
-		return "refused by the kernel (" + unix.ErrnoName(errno) + ")"
+		return "refused by the kernel (" + errnoName(errno) + ")"
 	}
 	return "refused by the kernel"
+}
+
+// errnoName names errno as the kernel does, also the kernel-internal
+// ENOTSUPP (524) that libc has no name for.
+func errnoName(errno unix.Errno) string {
+	if name := unix.ErrnoName(errno); name != "" {
+		return name
+	}
+	if errno == 524 {
+		return "ENOTSUPP"
+	}
+	return fmt.Sprintf("errno %d", int(errno))
 }
 
 // errnoOf finds the system call error inside err.
