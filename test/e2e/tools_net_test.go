@@ -137,24 +137,6 @@ func TestTcplifeTool(t *testing.T) {
 	}
 }
 
-// TestTcpToolsListed: the TCP tools are embedded, with -h, and reject an
-// unknown option.
-func TestTcpToolsListed(t *testing.T) {
-	list := luatrace(t, "--list-tools").expectOK(t)
-	for _, tool := range []string{"tcpconnect", "tcpaccept", "tcplife", "tcpretrans"} {
-		if !strings.Contains("\n"+list.stdout, "\n"+tool+" ") {
-			t.Errorf("--list-tools lacks %s:\n%s", tool, list.stdout)
-		}
-		h := luatrace(t, tool, "-h").expectOK(t)
-		if !strings.HasPrefix(h.stdout, tool+": ") || !strings.Contains(h.stdout, "Usage: luatrace "+tool) || !strings.Contains(h.stdout, "Example output") {
-			t.Errorf("%s -h:\n%s", tool, h.stdout)
-		}
-		if bad := luatrace(t, tool, "-Q"); bad.code != 2 || !strings.Contains(bad.stderr, "unknown option -Q; see "+tool+" -h") {
-			t.Errorf("%s -Q: exit %d, stderr %q", tool, bad.code, bad.stderr)
-		}
-	}
-}
-
 // TestTcpretransTool: synretrans has its second SYN dropped by a full
 // accept queue, so the kernel retransmits it once after the 1 s initial
 // RTO: a row with both ends and state SYN_SENT, or with -c a count of 1
@@ -197,6 +179,21 @@ func TestTcpretransTool(t *testing.T) {
 		}
 		if want := tc.want(local, remote); !slices.Equal(row, want) {
 			t.Errorf("%v: row %q, want %q\n%s", tc.flags, row, want, strings.Join(l.seen, "\n"))
+		}
+	}
+}
+
+func TestGethostlatencyTool(t *testing.T) {
+	requireRoot(t)
+	r := luatrace(t, "-c", bin(t, "lookup")+" localhost 3", "gethostlatency").expectOK(t)
+	rs := rows(t, r, "TIME ")
+	if len(rs) != 3 {
+		t.Fatalf("want 3 lookups:\n%s", r.stdout)
+	}
+	for _, row := range rs {
+		ms, err := strconv.ParseFloat(row[3], 64)
+		if row[2] != "lookup" || row[4] != "localhost" || err != nil || ms < 0 || ms > 10000 {
+			t.Errorf("row %q, want comm lookup, a latency in ms and host localhost", row)
 		}
 	}
 }

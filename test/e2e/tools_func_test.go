@@ -1,32 +1,12 @@
 package e2e
 
 import (
-	"os/exec"
+	"maps"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 )
-
-// TestMapToolsListed: the map-based tools are embedded, with -h and a
-// usage error for a missing argument.
-func TestMapToolsListed(t *testing.T) {
-	list := luatrace(t, "--list-tools").expectOK(t)
-	for _, tool := range []string{"funclatency", "stackcount", "profile"} {
-		if !regexp.MustCompile(`(?m)^` + tool + ` `).MatchString(list.stdout) {
-			t.Errorf("--list-tools lacks %s:\n%s", tool, list.stdout)
-		}
-		h := luatrace(t, tool, "-h").expectOK(t)
-		if !strings.HasPrefix(h.stdout, tool+": ") || !strings.Contains(h.stdout, "Usage: luatrace "+tool) {
-			t.Errorf("%s -h:\n%s", tool, h.stdout)
-		}
-	}
-	for _, tool := range []string{"funclatency", "stackcount"} {
-		if bad := luatrace(t, tool); bad.code != 2 || !strings.Contains(bad.stderr, "see "+tool+" -h") {
-			t.Errorf("%s without an argument: exit %d, stderr %q", tool, bad.code, bad.stderr)
-		}
-	}
-}
 
 // TestFunclatencyTool times lt_nap, which sleeps a known time, in each unit.
 func TestFunclatencyTool(t *testing.T) {
@@ -82,31 +62,42 @@ func TestStackcountTool(t *testing.T) {
 	}
 }
 
-// TestProfileTool samples a spinning workload: in folded output at 99 Hz
-// for a second nearly every sample of it is in main, called from
-// __libc_start_main.
-func TestProfileTool(t *testing.T) {
+// TestFunccountTool counts a glob over two syscalls the workload makes
+// 500 times each: one row per matched tracepoint, with exactly 500.
+func TestFunccountTool(t *testing.T) {
 	requireRoot(t)
-	busy := exec.Command(bin(t, "busy"), "4000")
-	if err := busy.Start(); err != nil {
-		t.Fatal(err)
+	r := luatrace(t, "-c", bin(t, "syscalls")+" 500", "funccount", "tracepoint:syscalls:sys_enter_getp*").expectOK(t)
+	rows := regexp.MustCompile(`(?m)^(tracepoint:\S+) +(\d+)$`).FindAllStringSubmatch(r.stdout, -1)
+	got := map[string]string{}
+	for _, row := range rows {
+		got[row[1]] = row[2]
 	}
-	defer func() { busy.Process.Kill(); busy.Wait() }()
-	r := luatrace(t, "profile", "-U", "-f", "-F", "99", "-p", strconv.Itoa(busy.Process.Pid), "1").expectOK(t)
-	inMain := 0
-	for _, line := range r.lines() {
-		stack, count, ok := strings.Cut(line, " ")
-		n, err := strconv.Atoi(count)
-		if !ok || err != nil || !strings.HasPrefix(stack, "busy;") {
-			t.Fatalf("line %q is not \"busy;frames count\":\n%s", line, r.stdout)
-		}
-		if strings.Contains(stack, ";main") {
-			inMain += n
+	want := map[string]string{"tracepoint:syscalls:sys_enter_getpid": "500", "tracepoint:syscalls:sys_enter_getppid": "500"}
+	if !maps.Equal(got, want) {
+		t.Errorf("counts %v, want %v:\n%s", got, want, r.stdout)
+	}
+	if !strings.Contains(r.stdout, "FUNC") || !strings.Contains(r.stdout, "COUNT") {
+		t.Errorf("no FUNC/COUNT header:\n%s", r.stdout)
+	}
+}
+
+// TestTraceTool: a probe with a kernel filter, a format and two captured
+// expressions; only the workload's opens of the named file are printed.
+func TestTraceTool(t *testing.T) {
+	requireRoot(t)
+	r := luatrace(t, "-c", bin(t, "openat")+" /etc/hostname 3", "trace",
+		`tracepoint:syscalls:sys_enter_openat (str(args.filename) == "/etc/hostname") "%s dfd=%d", str(args.filename), args.dfd`).expectOK(t)
+	lines := r.lines()
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "PID ") {
+		t.Fatalf("output:\n%s", r.stdout)
+	}
+	for _, l := range lines[1:] {
+		f := strings.Fields(l)
+		if len(f) != 6 || f[2] != "openat" || f[3] != "sys_enter_openat" || f[4] != "/etc/hostname" || f[5] != "dfd=-100" {
+			t.Errorf("line %q", l)
 		}
 	}
-	// 99 samples, less those that land in the kernel (clock_gettime is
-	// served by the vDSO, so few do) or miss the CPU on a busy machine.
-	if inMain < 60 || inMain > 101 {
-		t.Errorf("%d samples in main, want about 99:\n%s", inMain, r.stdout)
+	if r := luatrace(t, "trace", `tracepoint:syscalls:sys_enter_openat %s`); r.code != 2 || !strings.Contains(r.stderr, "the format must be a \"quoted\" string") {
+		t.Errorf("bad format: exit %d, %s", r.code, r.stderr)
 	}
 }
