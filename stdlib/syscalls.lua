@@ -11,6 +11,8 @@
 local M = {}
 
 local names = require("luatrace.sys").syscalls()
+local numbers = {}
+for nr, name in pairs(names) do numbers[name] = nr end
 
 --- The name of system call number nr as its syscalls tracepoints spell it
 --- ("getppid", "newstat" for stat), or "syscall NR" where this machine's
@@ -18,6 +20,12 @@ local names = require("luatrace.sys").syscalls()
 --- Counting tools key their in-kernel maps by number and name rows here.
 function M.name(nr)
   return names[nr] or ("syscall " .. tostring(nr))
+end
+
+--- The number of the system call named name (as its tracepoints spell
+--- it), or nil where it does not exist or no table is known.
+function M.number(name)
+  return numbers[name]
 end
 
 --- Attaches tracepoint:syscalls:sys_enter_CALL with opts (fields, filter,
