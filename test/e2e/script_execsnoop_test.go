@@ -34,7 +34,7 @@ func TestExecsnoopScript(t *testing.T) {
 // TestExecsnoopArgs: execs with known argv, traced system-wide, are rows
 // with this process as the parent: the arguments as given; 19 of them
 // and "..." for a longer list; an argument of 300 bytes cut to 255 and
-// "..."; a failed exec with RET -2 (ENOENT).
+// "..."; a failed exec with RET -2 (ENOENT). With -x only failed execs.
 func TestExecsnoopArgs(t *testing.T) {
 	requireRoot(t)
 	workload := bin(t, "syscalls")
@@ -73,4 +73,16 @@ func TestExecsnoopArgs(t *testing.T) {
 		}
 	}
 	l.stop(t)
+
+	// -x: only the failed exec, which comes after the successful one.
+	x := startLive(t, "TIME(s)", "execsnoop", "-x")
+	exec.Command(workload, "ok").Run()
+	exec.Command(workload+".missing", "failed").Run()
+	x.await(t, "the failed exec", func(s string) bool { return strings.HasSuffix(s, ".missing failed") })
+	for _, s := range x.seen {
+		if _, args := execRow(s); args == workload+" ok" {
+			t.Errorf("-x printed a successful exec: %q", s)
+		}
+	}
+	x.stop(t)
 }
