@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/luatrace/luatrace/bpf/suggest"
 )
@@ -63,10 +64,27 @@ func Parse(raw string) (Spec, error) {
 	case Interval:
 		err = s.parseRate(parts, false)
 	}
+	if err == nil {
+		err = s.checkNames()
+	}
 	if err != nil {
 		return s, fmt.Errorf("bad probe spec %q: %w", raw, err)
 	}
 	return s, nil
+}
+
+// checkNames refuses white space in names: no kernel function, module,
+// symbol, tracepoint or USDT probe has any, and a name of spaces would
+// print as no name at all. Paths may have spaces.
+func (s *Spec) checkNames() error {
+	for _, n := range []struct{ what, name string }{
+		{"module", s.Module}, {"function", s.Func}, {"provider", s.Provider}, {"group", s.Group}, {"name", s.Name},
+	} {
+		if strings.ContainsFunc(n.name, unicode.IsSpace) {
+			return fmt.Errorf("%s name %q has white space; names have none", n.what, n.name)
+		}
+	}
+	return nil
 }
 
 // kindOf turns an alias back into the canonical name for suggestions.
