@@ -16,6 +16,7 @@ stop_trace
 grep -q 'alias tcpaccept:accept: using f\(exit\|entry\)\|alias tcpaccept:accept: using kretprobe' /tmp/ta.out.err || { echo "alias did not pick inet_csk_accept:"; cat /tmp/ta.out.err; exit 1; }
 set -- $(grep "^$ncpid " /tmp/ta.out)
 expect_eq "comm" "$2" "nc"
-expect_eq "raddr" "$4" "127.0.0.1"
+# nc listens on a dual-stack socket: the address is IPv4-mapped there.
+expect_eq "raddr" "${4#::ffff:}" "127.0.0.1"
 expect_eq "rport" "$5" "4301"
 expect_eq "lport" "$7" "4300"
