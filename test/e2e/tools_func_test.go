@@ -68,7 +68,8 @@ func TestStackcountTool(t *testing.T) {
 // glob, counted in the kernel by number), far more than the event queue
 // holds, and 200,000 calls of a user function (one uprobe, one count in
 // the kernel; a uprobe hit costs about 25 µs on the development machine, for
-// bpftrace too, so 2,000,000 would take a minute).
+// bpftrace too, so 2,000,000 would take a minute); and a uprobe glob,
+// counted in Lua, 500 calls each.
 func TestFunccountTool(t *testing.T) {
 	requireRoot(t)
 	busyBackground(t)
@@ -83,6 +84,9 @@ func TestFunccountTool(t *testing.T) {
 			map[string]string{"tracepoint:syscalls:sys_exit_getppid": many}},
 		{bin(t, "ufuncs") + " 200000", "uprobe:" + bin(t, "ufuncs") + ":lt_add",
 			map[string]string{"uprobe:" + bin(t, "ufuncs") + ":lt_add": "200000"}},
+		// Counted in Lua: the kernel cannot key a map by probe yet.
+		{bin(t, "ufuncs") + " 500", "uprobe:" + bin(t, "ufuncs") + ":lt_[an]*",
+			map[string]string{"uprobe:" + bin(t, "ufuncs") + ":lt_add": "500", "uprobe:" + bin(t, "ufuncs") + ":lt_neg": "500"}},
 	}
 	for _, tc := range tests {
 		r := luatrace(t, "-c", tc.workload, "funccount", tc.pattern).expectOK(t)
