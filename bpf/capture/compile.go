@@ -724,7 +724,7 @@ func (c *compiler) capture(x call, op collector.Op) (val, error) {
 		}
 		switch {
 		case n.isConst:
-			if n.c <= 0 || n.c > collector.MaxFieldBytes {
+			if n.c <= 0 || n.c > int64(collector.MaxFieldBytes) {
 				return n, c.errorf(x.args[1], "size %d is outside 1..%d", n.c, collector.MaxFieldBytes)
 			}
 			maxLen = int(n.c)
