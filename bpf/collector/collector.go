@@ -19,6 +19,8 @@ import (
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
 	"github.com/cilium/ebpf/features"
+
+	"github.com/luatrace/luatrace/bpf/kernelbtf"
 )
 
 // Limits of probes and records (collector.h's lt_probe_limits).
@@ -241,7 +243,7 @@ func (c *Collector) load(p Program, id uint32, attachTo string, at ebpf.AttachTy
 	for _, m := range c.maps() {
 		replacements[m.name] = *m.dst
 	}
-	coll, err := ebpf.NewCollectionWithOptions(spec, ebpf.CollectionOptions{MapReplacements: replacements})
+	coll, err := ebpf.NewCollectionWithOptions(spec, ebpf.CollectionOptions{MapReplacements: replacements, Cache: kernelbtf.Cache()})
 	if err != nil {
 		return nil, &LoadError{Program: p, Target: attachTo, Err: err}
 	}
