@@ -11,6 +11,7 @@ import (
 	"github.com/luatrace/luatrace/bpf/attach"
 	"github.com/luatrace/luatrace/bpf/capture"
 	"github.com/luatrace/luatrace/bpf/collector"
+	"github.com/luatrace/luatrace/bpf/kernelbtf"
 	"github.com/luatrace/luatrace/bpf/probespec"
 	"github.com/luatrace/luatrace/luaapi/value"
 )
@@ -56,7 +57,6 @@ func reservedField(name string) bool {
 // compileCapture compiles a probe's fields and filter for one of its
 // targets into spec.
 func compileCapture(k *kernel, t *attach.Target, fields map[string]string, filter string, into []*luaMap, spec *collector.Spec) (*capture.Program, error) {
-	env := k.env
 	p := capture.Probe{Format: t.Format, Return: t.Return}
 	switch t.Spec.Kind {
 	case probespec.Kretprobe, probespec.Uretprobe:
@@ -75,7 +75,7 @@ func compileCapture(k *kernel, t *attach.Target, fields map[string]string, filte
 	}
 	p.Args = append(p.Args, usdtParams(t)...)
 	fields = withUSDTArgs(t, fields)
-	if kernelBTF, err := env.KernelBTF(); err == nil {
+	if kernelBTF, err := kernelbtf.Kernel(); err == nil {
 		p.BTF = kernelBTF
 	}
 	prog, err := capture.Compile(p, fields)
