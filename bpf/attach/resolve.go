@@ -36,7 +36,7 @@ func (e *Env) Resolve(s probespec.Spec) ([]Target, []Skipped, error) {
 	case probespec.RawTracepoint:
 		targets, err = e.resolveRawTracepoint(s)
 	case probespec.Profile:
-		targets = []Target{{Spec: s, Name: s.String(), Func: "profile", Program: collector.PerfEvent}}
+		targets = []Target{{Spec: s, Name: s.String(), Func: "profile", Program: s.Kind.Info().Program}}
 	case probespec.USDT:
 		targets, err = e.resolveUSDT(s)
 	default:
@@ -67,10 +67,7 @@ func (e *Env) resolveKernelFunc(s probespec.Spec) ([]Target, error) {
 		matched = ksym.Match(fns, s.Func)
 	}
 
-	program := map[probespec.Kind]collector.Program{
-		probespec.Kprobe: collector.Kprobe, probespec.Kretprobe: collector.Kretprobe,
-		probespec.Fentry: collector.Fentry, probespec.Fexit: collector.Fexit,
-	}[s.Kind]
+	program := s.Kind.Info().Program
 	kernelBTF, btfErr := kernelbtf.Kernel()
 	targets := make([]Target, 0, len(matched))
 	for _, fn := range matched {
@@ -153,7 +150,7 @@ func (e *Env) resolveTracepoint(s probespec.Spec) ([]Target, error) {
 			return nil, err
 		}
 		targets = append(targets, Target{Spec: s, Name: "tracepoint:" + ev.Group + ":" + ev.Name,
-			Func: ev.Name, Group: ev.Group, Format: format, Program: collector.Tracepoint,
+			Func: ev.Name, Group: ev.Group, Format: format, Program: s.Kind.Info().Program,
 			TracepointData: recordBytes(format), syscall: syscallOf(ev.Group, ev.Name)})
 	}
 	return targets, nil
@@ -204,7 +201,7 @@ func (e *Env) resolveRawTracepoint(s probespec.Spec) ([]Target, error) {
 			continue
 		}
 		seen[ev.Name] = true
-		t := Target{Spec: s, Name: "rawtracepoint:" + ev.Name, Func: ev.Name, Program: collector.RawTP, Args: collector.MaxRegisterArgs}
+		t := Target{Spec: s, Name: "rawtracepoint:" + ev.Name, Func: ev.Name, Program: s.Kind.Info().Program, Args: collector.MaxRegisterArgs}
 		// With BTF the tracepoint's real prototype is known: tp_btf gives
 		// typed, exact arguments. Without it raw_tp copies six words.
 		if btfErr == nil {
