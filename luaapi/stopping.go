@@ -16,7 +16,11 @@ var errInterrupted = errors.New("interrupted")
 // arrive and a callback that is loading symbols finishes, while a flood
 // behind a slow callback, or a callback that never returns, cannot hold
 // the exit. What is left then is interrupted, or dropped and counted.
-const StopGrace = time.Second
+const StopGrace = 500 * time.Millisecond
+
+// StopBudget is how soon after a Ctrl-C luatrace has exited: END gets what
+// is left of it once the callbacks are done, and at least EndDeadline.
+const StopBudget = 800 * time.Millisecond
 
 // stopContext is a context that a stop cancels. Lua runs under one, and
 // gopher-lua checks it before every instruction: Done returns a channel
@@ -63,6 +67,7 @@ type halt struct {
 	run   *stopContext
 	drain *stopContext
 	once  sync.Once
+	at    time.Time // of the request; read only once run is cancelled
 }
 
 func newHalt() *halt { return &halt{run: newStopContext(), drain: newStopContext()} }
@@ -70,6 +75,7 @@ func newHalt() *halt { return &halt{run: newStopContext(), drain: newStopContext
 // request stops the run; later calls do nothing.
 func (h *halt) request() {
 	h.once.Do(func() {
+		h.at = time.Now()
 		h.run.cancel()
 		time.AfterFunc(StopGrace, h.drain.cancel)
 	})
@@ -102,4 +108,13 @@ func (r *Runtime) Interrupt() {
 	case r.repl.interrupt <- struct{}{}:
 	default:
 	}
+}
+
+// endBy is when END must have finished after a stop: StopBudget after the
+// request, and never sooner than EndDeadline from now.
+func (h *halt) endBy(now time.Time) time.Time {
+	if by := h.at.Add(StopBudget); by.After(now.Add(EndDeadline)) {
+		return by
+	}
+	return now.Add(EndDeadline)
 }
