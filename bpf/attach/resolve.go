@@ -3,16 +3,14 @@ package attach
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path"
 	"strings"
 
 	"github.com/cilium/ebpf/btf"
 
 	"github.com/luatrace/luatrace/bpf/collector"
-	"github.com/luatrace/luatrace/bpf/ksym"
+	"github.com/luatrace/luatrace/bpf/kernelbtf"
+	"github.com/luatrace/luatrace/bpf/probes"
 	"github.com/luatrace/luatrace/bpf/probespec"
-	"github.com/luatrace/luatrace/bpf/suggest"
 	"github.com/luatrace/luatrace/bpf/tracefs"
 )
 
@@ -36,7 +34,7 @@ func (e *Env) Resolve(s probespec.Spec) ([]Target, []Skipped, error) {
 	case probespec.RawTracepoint:
 		targets, err = e.resolveRawTracepoint(s)
 	case probespec.Profile:
-		targets = []Target{{Spec: s, Name: s.String(), Func: "profile", Program: collector.PerfEvent}}
+		targets = []Target{{Spec: s, Name: s.String(), Func: "profile", Program: s.Kind.Info().Program}}
 	case probespec.USDT:
 		targets, err = e.resolveUSDT(s)
 	default:
@@ -45,37 +43,22 @@ func (e *Env) Resolve(s probespec.Spec) ([]Target, []Skipped, error) {
 	return targets, nil, err
 }
 
-func (e *Env) resolveKernelFunc(s probespec.Spec) ([]Target, error) {
-	dir, err := e.Tracefs()
-	if err != nil {
-		return nil, err
-	}
-	fns, err := ksym.Functions(dir)
-	if err != nil {
-		return nil, err
-	}
-	var matched []ksym.Function
-	if s.Wildcard() {
-		matched = ksym.Match(fns, s.Func)
-		if len(matched) == 0 {
-			return nil, fmt.Errorf("no kernel function matches %q in probe %q", s.Func, s.Raw)
-		}
-	} else {
-		if err := ksym.Lookup(fns, s.Func); err != nil {
-			return nil, err
-		}
-		matched = ksym.Match(fns, s.Func)
-	}
+// matcher finds the points of specs, as listings and completion do.
+func (e *Env) matcher() *probes.Matcher {
+	return &probes.Matcher{PID: e.PID, Tracefs: e.Tracefs}
+}
 
-	program := map[probespec.Kind]collector.Program{
-		probespec.Kprobe: collector.Kprobe, probespec.Kretprobe: collector.Kretprobe,
-		probespec.Fentry: collector.Fentry, probespec.Fexit: collector.Fexit,
-	}[s.Kind]
-	kernelBTF, btfErr := e.KernelBTF()
+func (e *Env) resolveKernelFunc(s probespec.Spec) ([]Target, error) {
+	matched, err := e.matcher().Match(s)
+	if err != nil {
+		return nil, err
+	}
+	program := s.Kind.Info().Program
+	kernelBTF, btfErr := kernelbtf.Kernel()
 	targets := make([]Target, 0, len(matched))
 	for _, fn := range matched {
-		name := fn.Name
-		t := Target{Spec: s, Name: s.Kind.String() + ":" + name, Func: name, Program: program, Args: collector.MaxRegisterArgs}
+		name := fn.Func
+		t := Target{Spec: s, Name: fn.Name, Func: name, Program: program, Args: collector.MaxRegisterArgs}
 		if btfErr == nil {
 			t.Params, t.Return, err = funcParams(kernelBTF, name)
 			if err != nil && fn.Module != "" {
@@ -90,7 +73,7 @@ func (e *Env) resolveKernelFunc(s probespec.Spec) ([]Target, error) {
 				if s.Wildcard() {
 					continue // not every traceable function has BTF
 				}
-				if errors.Is(err, errNoModuleBTF) {
+				if errors.Is(err, kernelbtf.ErrNoModules) {
 					return nil, fmt.Errorf("kernel function %q is in module %s, and %s on module functions needs module BTF (Linux 5.11+ built with CONFIG_DEBUG_INFO_BTF_MODULES); use kprobe:%s", name, fn.Module, s.Kind, name)
 				}
 				return nil, fmt.Errorf("kernel function %q has no BTF description, so %s cannot attach to it; use kprobe:%s", name, s.Kind, name)
@@ -108,17 +91,10 @@ func (e *Env) resolveKernelFunc(s probespec.Spec) ([]Target, error) {
 	return targets, nil
 }
 
-// errNoModuleBTF: the kernel describes no module in BTF (before 5.11, or
-// built without CONFIG_DEBUG_INFO_BTF_MODULES).
-var errNoModuleBTF = errors.New("no BTF for kernel modules")
-
 // moduleFuncParams describes a module function's parameters and return
 // type from the module's BTF.
 func moduleFuncParams(t *Target, module string) error {
-	if _, err := os.Stat("/sys/kernel/btf/" + module); err != nil {
-		return errNoModuleBTF
-	}
-	spec, err := btf.LoadKernelModuleSpec(module)
+	spec, err := kernelbtf.Module(module)
 	if err != nil {
 		return err
 	}
@@ -145,23 +121,22 @@ func funcParams(spec *btf.Spec, name string) ([]Param, btf.Type, error) {
 }
 
 func (e *Env) resolveTracepoint(s probespec.Spec) ([]Target, error) {
+	points, err := e.matcher().Match(s)
+	if err != nil {
+		return nil, err
+	}
 	dir, err := e.Tracefs()
 	if err != nil {
 		return nil, err
 	}
-	events, err := tracefs.Match(dir, s.Group+":"+s.Name)
-	if err != nil {
-		return nil, err
-	}
-	targets := make([]Target, 0, len(events))
-	for _, ev := range events {
-		format, err := tracefs.ReadFormat(dir, ev)
+	targets := make([]Target, 0, len(points))
+	for _, p := range points {
+		format, err := tracefs.ReadFormat(dir, tracefs.Event{Group: p.Group, Name: p.Func})
 		if err != nil {
 			return nil, err
 		}
-		targets = append(targets, Target{Spec: s, Name: "tracepoint:" + ev.Group + ":" + ev.Name,
-			Func: ev.Name, Group: ev.Group, Format: format, Program: collector.Tracepoint,
-			TracepointData: recordBytes(format), syscall: syscallOf(ev.Group, ev.Name)})
+		targets = append(targets, Target{Spec: s, Name: p.Name, Func: p.Func, Group: p.Group, Format: format,
+			Program: s.Kind.Info().Program, TracepointData: recordBytes(format), syscall: syscallOf(p.Group, p.Func)})
 	}
 	return targets, nil
 }
@@ -181,41 +156,18 @@ func recordBytes(f *tracefs.Format) int {
 }
 
 func (e *Env) resolveRawTracepoint(s probespec.Spec) ([]Target, error) {
-	dir, err := e.Tracefs()
+	points, err := e.matcher().Match(s)
 	if err != nil {
 		return nil, err
 	}
-	all, err := tracefs.Events(dir)
-	if err != nil {
-		return nil, err
-	}
-	var events []tracefs.Event
-	names := make([]string, 0, len(all))
-	for _, ev := range all {
-		names = append(names, ev.Name)
-		if ok, _ := path.Match(s.Func, ev.Name); ok {
-			events = append(events, ev)
-		}
-	}
-	if len(events) == 0 {
-		if s.Wildcard() {
-			return nil, fmt.Errorf("no raw tracepoint matches %q", s.Func)
-		}
-		return nil, fmt.Errorf("no raw tracepoint %q%s", s.Func, suggest.Phrase(s.Func, names))
-	}
-	kernelBTF, btfErr := e.KernelBTF()
-	seen := map[string]bool{}
+	kernelBTF, btfErr := kernelbtf.Kernel()
 	var targets []Target
-	for _, ev := range events {
-		if seen[ev.Name] {
-			continue
-		}
-		seen[ev.Name] = true
-		t := Target{Spec: s, Name: "rawtracepoint:" + ev.Name, Func: ev.Name, Program: collector.RawTP, Args: collector.MaxRegisterArgs}
+	for _, p := range points {
+		t := Target{Spec: s, Name: p.Name, Func: p.Func, Program: s.Kind.Info().Program, Args: collector.MaxRegisterArgs}
 		// With BTF the tracepoint's real prototype is known: tp_btf gives
 		// typed, exact arguments. Without it raw_tp copies six words.
 		if btfErr == nil {
-			if params, err := rawTracepointParams(kernelBTF, ev.Name); err == nil {
+			if params, err := rawTracepointParams(kernelBTF, p.Func); err == nil {
 				t.Program, t.Params, t.Args = collector.TPBTF, params, len(params)
 			}
 		}
