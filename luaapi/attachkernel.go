@@ -84,8 +84,8 @@ func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
 		}
 		tspec := spec
 		var prog *capture.Program
-		if len(po.fields) > 0 || po.filter != "" || len(po.into) > 0 || len(t.USDTArgs) > 0 {
-			if prog, err = compileCapture(k, &t, po.fields, po.filter, po.into, &tspec); err != nil {
+		if len(po.fields) > 0 || po.filter != "" || len(po.into) > 0 || po.stamp != "" || len(t.USDTArgs) > 0 {
+			if prog, err = compileCapture(k, &t, &po, &tspec); err != nil {
 				release()
 				if p.Spec.Wildcard() {
 					// Say which of the matches the expressions do not fit.

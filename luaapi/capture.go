@@ -54,11 +54,12 @@ func reservedField(name string) bool {
 	return strings.HasPrefix(name, "arg") && len(name) > 3 && name[3] >= '0' && name[3] <= '9'
 }
 
-// compileCapture compiles a probe's fields and filter for one of its
-// targets into spec.
-func compileCapture(k *kernel, t *attach.Target, fields map[string]string, filter string, into []*luaMap, spec *collector.Spec) (*capture.Program, error) {
+// compileCapture compiles a probe's fields, filter, maps and stamp for one
+// of its targets into spec.
+func compileCapture(k *kernel, t *attach.Target, po *parsedOptions, spec *collector.Spec) (*capture.Program, error) {
+	fields, filter := po.fields, po.filter
 	kind := t.Spec.Kind.Info()
-	p := capture.Probe{Format: t.Format, Return: t.Return, Returns: kind.Returns, Pairable: kind.Entry != 0,
+	p := capture.Probe{Format: t.Format, Return: t.Return, Returns: kind.Returns, Pairable: kind.Entry != 0, StampTable: k.stampTable,
 		UserPointers: kind.Site == probespec.InProcess || t.Spec.Kind == probespec.Tracepoint && t.Group == "syscalls"}
 	for _, prm := range t.Params {
 		p.Args = append(p.Args, capture.Param{Name: prm.Name, Type: prm.Type})
@@ -85,8 +86,13 @@ func compileCapture(k *kernel, t *attach.Target, fields map[string]string, filte
 		}
 		spec.Clauses = f.Clauses
 	}
-	if err := compileInto(k, p, prog, into, spec); err != nil {
+	if err := compileInto(k, p, prog, po.into, spec); err != nil {
 		return nil, err
+	}
+	if po.stamp != "" {
+		if spec.Stamp, err = capture.CompileStamp(p, prog, po.stamp); err != nil {
+			return nil, fmt.Errorf("stamp: %w", err)
+		}
 	}
 	spec.Fields = prog.Fetches
 	spec.Calcs = prog.Calcs
@@ -94,6 +100,27 @@ func compileCapture(k *kernel, t *attach.Target, fields map[string]string, filte
 	spec.KernelStack, spec.UserStack = prog.KernelStack, prog.UserStack
 	spec.Paired = prog.NeedsEntry
 	return prog, nil
+}
+
+// maxStampTables is how many stamp table names a script may use (the
+// collector numbers them in 16 bits).
+const maxStampTables = 1<<16 - 1
+
+// stampTable numbers stamp table name for the collector, the same number
+// for every probe of the script.
+func (k *kernel) stampTable(name string) (uint16, error) {
+	if id, ok := k.stampTables[name]; ok {
+		return id, nil
+	}
+	if len(k.stampTables) >= maxStampTables {
+		return 0, fmt.Errorf("more than %d stamp tables", maxStampTables)
+	}
+	if k.stampTables == nil {
+		k.stampTables = map[string]uint16{}
+	}
+	id := uint16(len(k.stampTables) + 1)
+	k.stampTables[name] = id
+	return id, nil
 }
 
 // captured returns the named capture of the event, or nil.

@@ -25,6 +25,9 @@ func (k *kernel) reportDrops(r *Runtime) {
 // reportLoss prints one probe's losses, if any: q events found the queue
 // full, d were still queued when Ctrl-C's grace ran out.
 func reportLoss(r *Runtime, spec string, s collector.Stats, q, d uint64) {
+	if s.Unstamped > 0 {
+		fmt.Fprintf(r.stderr, "luatrace: %s did not store %d stamps: the collector holds %d at once\n", spec, s.Unstamped, collector.MaxStamps)
+	}
 	if s.Lost+s.Nested+q+d == 0 {
 		return
 	}

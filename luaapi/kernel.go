@@ -29,6 +29,8 @@ type kernel struct {
 	draining    atomic.Bool                    // stopReader: deliver the rest
 	closing     atomic.Bool                    // close: deliver nothing
 	stopOnce    sync.Once
+	// stampTables numbers the script's stamp tables; owner goroutine only.
+	stampTables map[string]uint16
 }
 
 // ErrPrivileges is the one sentence shown without BPF privileges.

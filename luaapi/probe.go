@@ -44,6 +44,7 @@ var probeOptions = map[string]string{
 	"filter":   `string: comparisons joined by && checked in the kernel`,
 	"entry":    "boolean: pair a kretprobe/uretprobe with its entry (argN and duration at return)",
 	"into":     "map or list of maps (map.count{...}): aggregated in the kernel",
+	"stamp":    `string "NAME[KEY]": store the time under KEY for since(NAME[KEY]) at other probes`,
 }
 
 func (r *Runtime) installProbe() {
@@ -160,6 +161,7 @@ type parsedOptions struct {
 	filter   string
 	entry    bool // pair return probes with their entry even without captures
 	into     []*luaMap
+	stamp    string // NAME[KEY]
 }
 
 func parseProbeOptions(t *lua.LTable) (parsedOptions, error) {
@@ -200,6 +202,13 @@ func parseProbeOptions(t *lua.LTable) (parsedOptions, error) {
 			po.entry, err = boolOption("entry", v)
 		case "into":
 			po.into, err = parseInto(v)
+		case "stamp":
+			s, ok := v.(lua.LString)
+			if !ok || len(s) == 0 {
+				err = fmt.Errorf(`option stamp must be a stamp table and key such as "queued[args.pid]", got %s`, v.Type())
+				return
+			}
+			po.stamp = string(s)
 		case "filter":
 			s, ok := v.(lua.LString)
 			if !ok || len(s) == 0 {

@@ -46,6 +46,9 @@ type Probe struct {
 	// Pairable: a kretprobe or uretprobe, whose arguments and duration
 	// come from a paired entry probe when an expression uses them.
 	Pairable bool
+	// StampTable numbers the script's stamp table NAME (stamp.go); nil
+	// leaves stamps and since() out.
+	StampTable func(name string) (uint16, error)
 }
 
 // Program is a probe's compiled captures.
@@ -61,6 +64,8 @@ type Program struct {
 	Calcs []collector.Calc
 	// Strings are the constants string comparisons compare with.
 	Strings []string
+	// sinces are the since() reads computed so far, by canonical text.
+	sinces map[string]kval
 }
 
 // Sections is how many field sections records of this program carry:
@@ -675,8 +680,10 @@ func (c *compiler) call(x call) (val, error) {
 		return c.capture(x, collector.OpStr)
 	case "buf":
 		return c.capture(x, collector.OpBuf)
+	case "since":
+		return val{}, c.errorf(x, "since() is computed in the kernel: use it in a filter or a map's key or value")
 	}
-	return val{}, c.errorf(x, "unknown function %s()%s", x.name, suggest.Phrase(x.name, []string{"str", "buf", "uptr", "kptr"}))
+	return val{}, c.errorf(x, "unknown function %s()%s", x.name, suggest.Phrase(x.name, []string{"str", "buf", "uptr", "kptr", "since"}))
 }
 
 // capture compiles str(p[, n]) and buf(p, n).

@@ -73,6 +73,9 @@ func init() {
 // describeCalc renders a computed value as "[arg2 value] & 0xff".
 func describeCalc(fetches []collector.Fetch, c collector.Calc) string {
 	sym := calcSymbols[c.Code]
+	if c.Code == collector.CalcSince {
+		return fmt.Sprintf("since(stamp table %d, %s)", c.Imm, describeOperand(fetches, c.A, 0))
+	}
 	if c.Code >= collector.CalcNot {
 		return sym + describeOperand(fetches, c.A, c.Imm)
 	}

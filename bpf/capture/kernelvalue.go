@@ -63,6 +63,10 @@ func (c *compiler) kernelNode(n node) (*expr.Node, error) {
 			}
 			return expr.Unary(x.at, x.op, v), nil
 		}
+	case call:
+		if x.name == "since" {
+			return c.since(x)
+		}
 	case binary:
 		if s, ok := x.r.(strlit); ok && (x.op == "==" || x.op == "!=") {
 			eq, err := c.stringEqual(x, x.l, s)
@@ -96,8 +100,11 @@ func (c *compiler) lower(t *expr.Node) (kval, error) {
 	case t.IsConst:
 		return kval{isConst: true, c: t.Const}, nil
 	case t.Op == "":
-		if eq, ok := t.Leaf.(strEq); ok {
-			return c.calc(eq.at, eq.calc, false)
+		switch leaf := t.Leaf.(type) {
+		case strEq:
+			return c.calc(leaf.at, leaf.calc, false)
+		case sinceLeaf:
+			return c.lowerSince(leaf)
 		}
 		return t.Leaf.(kval), nil
 	}

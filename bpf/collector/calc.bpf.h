@@ -9,6 +9,7 @@
 
 #include "maps.bpf.h"
 #include "operand.bpf.h"
+#include "stamp.bpf.h"
 
 /*
  * String equality: a captured str() field (its bytes in the record, length
@@ -129,6 +130,9 @@ __attribute__((noinline)) int lt_calc_op(__u32 cpu, __u32 idx, __u32 i)
 		break;
 	case LT_OPC_STREQ:
 		r = lt_str_equal(slot, spec, o);
+		break;
+	case LT_OPC_SINCE:
+		r = lt_since(slot, a, (__u32)o->imm);
 		break;
 	}
 	slot->vals[((o->dst & (LT_MAX_OPS - 1)) + LT_MAX_FIELDS) & (LT_MAX_VALS - 1)] = r;

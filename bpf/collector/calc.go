@@ -43,6 +43,9 @@ const (
 	// CalcStrEq: string A (a str() field or OperandComm) equals
 	// Spec.Strings[Imm]; 1 or 0.
 	CalcStrEq = CalcCode(collectorLtOpCodeLT_OPC_STREQ)
+	// CalcSince: nanoseconds since key A was stamped in stamp table Imm
+	// (see Stamp), deleting the stamp. No stamp filters the event out.
+	CalcSince = CalcCode(collectorLtOpCodeLT_OPC_SINCE)
 )
 
 // Calc computes slot Dst from operands A and B in the kernel, after the
@@ -88,7 +91,10 @@ func (s *Spec) encodeCalcs(out *collectorLtSpec) error {
 			continue
 		}
 		// Op i writes slot i, so a slot is written before it is read.
-		if c.Code > CalcStrEq || int(c.Dst) != i || !c.A.valid(len(s.Fields), i) || !c.B.valid(len(s.Fields), i) {
+		if c.Code == CalcSince && (c.Imm <= 0 || c.Imm > 0xffff) {
+			return fmt.Errorf("computed value %d reads no stamp table", i)
+		}
+		if c.Code > CalcSince || int(c.Dst) != i || !c.A.valid(len(s.Fields), i) || !c.B.valid(len(s.Fields), i) {
 			return fmt.Errorf("computed value %d is malformed", i)
 		}
 		out.Ops[i] = collectorLtCalc{

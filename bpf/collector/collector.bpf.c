@@ -16,6 +16,7 @@
  *   context.bpf.h    what an entry program knows: probe id, arguments, task
  *   operand.bpf.h    the values filters, ops and keys are made of
  *   fetch.bpf.h      captured fields (fetch programs)
+ *   stamp.bpf.h      per-key timestamps: stamp and since()
  *   calc.bpf.h       computed values
  *   filter.bpf.h     the two filter tiers
  *   stack.bpf.h      stacks in records and as keys
@@ -36,6 +37,7 @@
 #include "context.bpf.h"
 #include "operand.bpf.h"
 #include "fetch.bpf.h"
+#include "stamp.bpf.h"
 #include "calc.bpf.h"
 #include "filter.bpf.h"
 #include "stack.bpf.h"
@@ -71,6 +73,7 @@ struct lt_layout {
 	enum lt_agg_kind agg_kind;
 	enum lt_spec_flags spec_flags;
 	enum lt_mem_limits mem_limits;
+	enum lt_stamp_limits stamp_limits;
 };
 
 __attribute__((noinline)) int lt_layout(struct lt_layout *l)
@@ -120,11 +123,13 @@ static __always_inline int lt_collect_as(void *ctx, struct lt_source *src, __u32
 		return 0;
 	}
 	int emit = spec->flags & LT_SPEC_EMIT;
-	if (!emit && !spec->naggs)
+	if (!emit && !spec->naggs && !(spec->flags & LT_SPEC_STAMP))
 		return 0;
 	if (!emit && !spec->nfields && !spec->nops && !(spec->flags & LT_SPEC_PAIRED)) {
 		/* Keys and values from the header alone: no record is built. */
 		lt_aggregate(ctx, spec, &ev, comm, 0, 0);
+		if (spec->flags & LT_SPEC_STAMP)
+			lt_stamp(spec, &ev, st);
 		return 0;
 	}
 
@@ -195,6 +200,7 @@ static __always_inline int lt_collect_as(void *ctx, struct lt_source *src, __u32
 		slot->ev.duration = ev.duration;
 		slot->ev.nargs = nargs;
 		slot->ev.cursor = size;
+		slot->ev.unmatched = 0;
 		__builtin_memcpy(slot->ev.comm, comm, sizeof(comm));
 		__u32 n = spec->nfields;
 		for (__u32 i = 0; i < LT_MAX_FIELDS; i++) {
@@ -216,6 +222,15 @@ static __always_inline int lt_collect_as(void *ctx, struct lt_source *src, __u32
 			*(volatile __u32 *)&slot->busy = 0;
 			return 0;
 		}
+	}
+	/* The stamp is taken even when this event's since() found none:
+	 * sched_switch both ends one thread's stint and starts another's. */
+	if (spec->flags & LT_SPEC_STAMP)
+		lt_stamp(spec, &ev, st);
+	if ((spec->nfields || spec->nops) && slot->ev.unmatched) {
+		st->filtered++;
+		*(volatile __u32 *)&slot->busy = 0;
+		return 0;
 	}
 	if (spec->naggs)
 		lt_aggregate(ctx, spec, &ev, comm, slot, slot->at);

@@ -92,6 +92,8 @@ type Collector struct {
 	aggCache           *ebpf.Map
 	// The syscalls dispatch: probe ids by system call number.
 	sysEnterIDs, sysExitIDs *ebpf.Map
+	// Per-key timestamps (Stamp, CalcSince).
+	stamps *ebpf.Map
 	// Kernel memory reads: the result buffer and the reader program.
 	memBuf   *ebpf.Map
 	memMu    sync.Mutex
@@ -327,5 +329,6 @@ func (c *Collector) maps() []mapSlot {
 		{collectorMapMemBuf, &c.memBuf},
 		{collectorMapSysEnterIds, &c.sysEnterIDs},
 		{collectorMapSysExitIds, &c.sysExitIDs},
+		{collectorMapStamps, &c.stamps},
 	}
 }

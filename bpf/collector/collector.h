@@ -191,6 +191,7 @@ enum lt_op_code {
 	LT_OPC_BNOT = 19,  /* ~a */
 	LT_OPC_NEG = 20,   /* -a */
 	LT_OPC_STREQ = 21, /* string a (a str field or comm) equals strs[imm & 1], (imm >> 8) bytes long */
+	LT_OPC_SINCE = 22, /* ns since stamp table imm stamped key a; the stamp is deleted (stamp.bpf.h) */
 };
 
 /* lt_calc.flags, and the sign of key parts and aggregated values. */
@@ -306,6 +307,13 @@ enum lt_spec_flags {
 	LT_SPEC_SAVE_ENTRY = 1 << 7,  /* entry half of a paired return probe: save args, emit nothing */
 	LT_SPEC_PAIRED = 1 << 8,      /* return probe: restore the entry's args, set duration */
 	LT_SPEC_COMM = 1 << 9,        /* a key or a comparison uses the command */
+	LT_SPEC_STAMP = 1 << 10,      /* stamp the time under stamp_key in stamp table stamp_table */
+};
+
+/* Per-key timestamps (stamp.bpf.h): one hash of this many stamps shared by
+ * every stamp table; a stamp that does not fit is counted in stamps_lost. */
+enum lt_stamp_limits {
+	LT_MAX_STAMPS = 32768,
 };
 
 /*
@@ -328,10 +336,15 @@ struct lt_spec {
 	struct lt_fetch fields[LT_MAX_FIELDS];
 	/* Tier 2: clauses over header values and captured fields. */
 	struct lt_clause clauses[LT_MAX_CLAUSES];
-	/* Computed values, then the maps the probe feeds. */
+	/* Computed values, then the maps the probe feeds, then the stamp it
+	 * writes (LT_SPEC_STAMP): operand, its bytes and LT_OPF_A_SIGNED. */
 	__u8 nops;
 	__u8 naggs;
-	__u8 _pad2[6];
+	__u8 stamp_key;
+	__u8 stamp_size;
+	__u8 stamp_flags;
+	__u8 _pad2;
+	__u16 stamp_table;
 	struct lt_calc ops[LT_MAX_OPS];
 	struct lt_agg aggs[LT_MAX_AGGS];
 	char strs[LT_MAX_STRS][LT_STR_LEN];
@@ -343,6 +356,7 @@ struct lt_stats {
 	__u64 filtered; /* rejected by a filter: cost no ring space */
 	__u64 lost;     /* ring buffer full: record dropped */
 	__u64 nested;   /* scratch slot busy on this CPU: record dropped */
+	__u64 unstamped; /* stamp table full: the stamp was not stored */
 };
 
 /*

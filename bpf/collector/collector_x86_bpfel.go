@@ -293,6 +293,7 @@ const (
 	collectorLtOpCodeLT_OPC_BNOT  collectorLtOpCode = 19
 	collectorLtOpCodeLT_OPC_NEG   collectorLtOpCode = 20
 	collectorLtOpCodeLT_OPC_STREQ collectorLtOpCode = 21
+	collectorLtOpCodeLT_OPC_SINCE collectorLtOpCode = 22
 )
 
 type collectorLtOperand uint32
@@ -337,14 +338,16 @@ type collectorLtScratch struct {
 	Busy uint32
 	Pad  uint32
 	Ev   struct {
-		_        structs.HostLayout
-		Tp       uint64
-		Regs     uint64
-		Retval   uint64
-		Duration uint64
-		Nargs    uint32
-		Cursor   uint32
-		Comm     [16]int8
+		_         structs.HostLayout
+		Tp        uint64
+		Regs      uint64
+		Retval    uint64
+		Duration  uint64
+		Nargs     uint32
+		Cursor    uint32
+		Unmatched uint32
+		Pad       uint32
+		Comm      [16]int8
 	}
 	Vals [16]uint64
 	At   [8]uint32
@@ -366,7 +369,11 @@ type collectorLtSpec struct {
 	Clauses    [4]collectorLtClause
 	Nops       uint8
 	Naggs      uint8
-	Pad2       [6]uint8
+	StampKey   uint8
+	StampSize  uint8
+	StampFlags uint8
+	Pad2       uint8
+	StampTable uint16
 	Ops        [8]collectorLtCalc
 	Aggs       [2]collectorLtAgg
 	Strs       [2][32]int8
@@ -385,6 +392,7 @@ const (
 	collectorLtSpecFlagsLT_SPEC_SAVE_ENTRY  collectorLtSpecFlags = 128
 	collectorLtSpecFlagsLT_SPEC_PAIRED      collectorLtSpecFlags = 256
 	collectorLtSpecFlagsLT_SPEC_COMM        collectorLtSpecFlags = 512
+	collectorLtSpecFlagsLT_SPEC_STAMP       collectorLtSpecFlags = 1024
 )
 
 type collectorLtStackKey uint32
@@ -393,12 +401,26 @@ const (
 	collectorLtStackKeyLT_STACK_EMPTY collectorLtStackKey = 4294967295
 )
 
+type collectorLtStampKey struct {
+	_     structs.HostLayout
+	Key   uint64
+	Table uint32
+	Pad   uint32
+}
+
+type collectorLtStampLimits uint32
+
+const (
+	collectorLtStampLimitsLT_MAX_STAMPS collectorLtStampLimits = 32768
+)
+
 type collectorLtStats struct {
-	_        structs.HostLayout
-	Hits     uint64
-	Filtered uint64
-	Lost     uint64
-	Nested   uint64
+	_         structs.HostLayout
+	Hits      uint64
+	Filtered  uint64
+	Lost      uint64
+	Nested    uint64
+	Unstamped uint64
 }
 
 // Names of all BPF objects in the ELF.
@@ -418,6 +440,7 @@ const (
 	collectorMapProbeSpecs     = "probe_specs"
 	collectorMapProbeStats     = "probe_stats"
 	collectorMapScratch        = "scratch"
+	collectorMapStamps         = "stamps"
 	collectorMapSysEnterIds    = "sys_enter_ids"
 	collectorMapSysExitIds     = "sys_exit_ids"
 	collectorProgLtFentry      = "lt_fentry"
@@ -511,6 +534,7 @@ type collectorMapSpecs struct {
 	ProbeSpecs  *ebpf.MapSpec `ebpf:"probe_specs"`
 	ProbeStats  *ebpf.MapSpec `ebpf:"probe_stats"`
 	Scratch     *ebpf.MapSpec `ebpf:"scratch"`
+	Stamps      *ebpf.MapSpec `ebpf:"stamps"`
 	SysEnterIds *ebpf.MapSpec `ebpf:"sys_enter_ids"`
 	SysExitIds  *ebpf.MapSpec `ebpf:"sys_exit_ids"`
 }
@@ -556,6 +580,7 @@ type collectorMaps struct {
 	ProbeSpecs  *ebpf.Map `ebpf:"probe_specs"`
 	ProbeStats  *ebpf.Map `ebpf:"probe_stats"`
 	Scratch     *ebpf.Map `ebpf:"scratch"`
+	Stamps      *ebpf.Map `ebpf:"stamps"`
 	SysEnterIds *ebpf.Map `ebpf:"sys_enter_ids"`
 	SysExitIds  *ebpf.Map `ebpf:"sys_exit_ids"`
 }
@@ -575,6 +600,7 @@ func (m *collectorMaps) Close() error {
 		m.ProbeSpecs,
 		m.ProbeStats,
 		m.Scratch,
+		m.Stamps,
 		m.SysEnterIds,
 		m.SysExitIds,
 	)

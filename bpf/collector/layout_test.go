@@ -201,3 +201,22 @@ func goIdentifier(c string) string {
 	}
 	return b.String()
 }
+
+// TestEveryMapShared: a map the collector does not create once would be
+// created anew by every program that loads, so that two probes would see
+// different copies (a stamp written by one and read by another).
+func TestEveryMapShared(t *testing.T) {
+	spec, err := loadCollector()
+	if err != nil {
+		t.Fatal(err)
+	}
+	created := map[string]bool{}
+	for _, m := range (&Collector{}).maps() {
+		created[m.name] = true
+	}
+	for name := range spec.Maps {
+		if !created[name] && !strings.HasPrefix(name, ".") {
+			t.Errorf("map %s is not in Collector.maps", name)
+		}
+	}
+}

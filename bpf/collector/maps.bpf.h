@@ -82,6 +82,22 @@ struct {
 	__type(value, struct lt_entry);
 } entries SEC(".maps");
 
+/* Per-key timestamps (stamp.bpf.h): the time a probe stamped a key in
+ * one of the script's stamp tables. A plain hash, not LRU: a stamp that
+ * does not fit is counted, never silently evicted. */
+struct lt_stamp_key {
+	__u64 key;
+	__u32 table;
+	__u32 _pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LT_MAX_STAMPS);
+	__type(key, struct lt_stamp_key);
+	__type(value, __u64);
+} stamps SEC(".maps");
+
 /* In-kernel aggregations (agg.bpf.h): Go creates one inner per-CPU hash
  * per script map and stores it at the map's slot in the array for its key
  * size. */
@@ -176,6 +192,8 @@ struct lt_pending {
 	__u64 duration;
 	__u32 nargs;
 	__u32 cursor; /* where the next field goes in buf */
+	__u32 unmatched; /* a since() found no stamp: the event is filtered */
+	__u32 _pad;
 	char comm[16];
 };
 

@@ -42,6 +42,9 @@ type Spec struct {
 	Aggs []Agg
 	// Strings are the constants CalcStrEq compares with.
 	Strings []string
+	// Stamp, when set, stores the time under a key for CalcSince at
+	// other probes, after the filters hold.
+	Stamp *Stamp
 }
 
 // Validate reports what SetSpec would refuse in s, without a kernel: a
@@ -111,6 +114,9 @@ func (s *Spec) encode() (collectorLtSpec, error) {
 		return out, err
 	}
 	if err := s.encodeAggs(&out); err != nil {
+		return out, err
+	}
+	if err := s.encodeStamp(&out); err != nil {
 		return out, err
 	}
 	for i, cl := range s.Clauses {

@@ -12,6 +12,8 @@ type Stats struct {
 	Filtered uint64 // rejected by a tier-1 filter, at no ring-buffer cost
 	Lost     uint64 // dropped because the ring buffer was full
 	Nested   uint64 // dropped because the CPU's scratch slot was busy
+	// Unstamped counts stamps not stored: the stamp table was full.
+	Unstamped uint64
 }
 
 // Add adds o's counters to s.
@@ -20,6 +22,7 @@ func (s *Stats) Add(o Stats) {
 	s.Filtered += o.Filtered
 	s.Lost += o.Lost
 	s.Nested += o.Nested
+	s.Unstamped += o.Unstamped
 }
 
 // Stats reads probe id's counters.
@@ -30,7 +33,7 @@ func (c *Collector) Stats(id uint32) (Stats, error) {
 	}
 	var s Stats
 	for _, p := range per {
-		s.Add(Stats{Hits: p.Hits, Filtered: p.Filtered, Lost: p.Lost, Nested: p.Nested})
+		s.Add(Stats{Hits: p.Hits, Filtered: p.Filtered, Lost: p.Lost, Nested: p.Nested, Unstamped: p.Unstamped})
 	}
 	return s, nil
 }
