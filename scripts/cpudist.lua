@@ -9,10 +9,11 @@
 --   -d SECONDS  stop after SECONDS (default: Ctrl-C)
 --
 -- Each sched_switch ends one thread's stint (on or off the CPU) and starts
--- the other's; the timing is done in Lua, so every context switch sends an
--- event to luatrace (past the event queue, switches are dropped and
--- luatrace reports how many at exit). The idle task (pid 0) is left out:
--- its time on a CPU is the CPU's idle time.
+-- the other's: the start is stamped and the stint measured in the kernel
+-- (probe stamps and since()), so no event reaches Lua and the counts are
+-- exact at any switch rate. The idle tasks (pid 0) are left out: their
+-- time on a CPU is the CPU's idle time; so are exiting threads' last
+-- switches off the CPU, which no run ends.
 --
 -- Example output (luatrace cpudist -p PID on ./bursts 10 20 20, which runs
 -- 20 ms of CPU time then sleeps 20 ms, ten times, on 2 busy CPUs: the
@@ -41,31 +42,16 @@ if o[1] ~= nil then
   exit(2)
 end
 
-local times = sched.histogram(o.m)
-local since = {} -- tid -> ns timestamp its current stint (on or off the CPU) began
+-- On-CPU stints run from switching in (next) to switching out (prev);
+-- off-CPU ones the other way round.
+local starts, ends = "next_pid", "prev_pid"
+if o.O then starts, ends = "prev_pid", "next_pid" end
+local times = sched.histogram(o.m, "since(stint[args." .. ends .. "])", o.P and ("args." .. ends) or nil)
+local function only(field) return o.p and string.format("args.%s == %d", field, o.p) or nil end
 
--- ended closes tid's stint at ts and counts it.
-local function ended(tid, ts)
-  local start = since[tid]
-  since[tid] = nil
-  if start == nil or tid == 0 or (o.p and tid ~= o.p) then return end
-  if o.P then
-    times:add(ts - start, tid)
-  else
-    times:add(ts - start)
-  end
-end
-
-probe("tracepoint:sched:sched_switch", {filter = sched.switch_filter(o.p)}, function(e)
-  local a = e.args
-  if o.O then
-    ended(a.next_pid, e.ts)
-    since[a.prev_pid] = e.ts
-  else
-    ended(a.prev_pid, e.ts)
-    since[a.next_pid] = e.ts
-  end
-end)
+probe("tracepoint:sched:sched_switch", {filter = sched.both("args." .. starts .. " != 0", only(starts),
+  o.O and ("!(" .. sched.EXITING .. ")") or nil), stamp = "stint[args." .. starts .. "]"})
+probe("tracepoint:sched:sched_switch", {filter = sched.both("args." .. ends .. " != 0", only(ends)), into = times.into})
 
 probe("BEGIN", function()
   printf("Tracing %s-CPU time... Hit Ctrl-C to end.\n", o.O and "off" or "on")

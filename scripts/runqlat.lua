@@ -7,10 +7,11 @@
 --   -d SECONDS  stop after SECONDS (default: Ctrl-C)
 --
 -- sched_wakeup and sched_wakeup_new stamp a thread as runnable, and so
--- does sched_switch when it preempts a still-runnable thread; the next
--- sched_switch onto that thread ends the wait. The pairing is done in Lua,
--- so every context switch sends an event to luatrace: past the event
--- queue, switches are dropped and luatrace reports how many at exit.
+-- does sched_switch when it preempts a still-runnable thread (not the
+-- idle tasks, which share pid 0); the next sched_switch onto that thread
+-- ends the wait. Stamps, waits and the histogram stay in the kernel
+-- (probe stamps and since()), so no event reaches Lua and the counts are
+-- exact at any switch rate.
 --
 -- Example output (luatrace runqlat -d 1, 2 CPUs shared with compiles):
 --   Tracing run queue latency... Hit Ctrl-C to end.
@@ -38,25 +39,14 @@ if o[1] ~= nil then
   exit(2)
 end
 
-local latency = sched.histogram(o.m)
-local queued = {} -- tid -> ns timestamp when it became runnable
+local latency = sched.histogram(o.m, "since(queued[args.next_pid])")
+local function only(field) return o.p and string.format("args.%s == %d", field, o.p) or nil end
 
-local function woken(e) queued[e.args.pid] = e.ts end
-local wake_filter = o.p and ("args.pid == " .. o.p) or nil
-probe("tracepoint:sched:sched_wakeup", {filter = wake_filter}, woken)
-probe("tracepoint:sched:sched_wakeup_new", {filter = wake_filter}, woken)
-
-probe("tracepoint:sched:sched_switch", {filter = sched.switch_filter(o.p)}, function(e)
-  local a = e.args
-  if sched.preempted(a.prev_state) and (not o.p or a.prev_pid == o.p) then
-    queued[a.prev_pid] = e.ts
-  end
-  local since = queued[a.next_pid]
-  if since then
-    queued[a.next_pid] = nil
-    latency:add(e.ts - since)
-  end
-end)
+probe("tracepoint:sched:sched_wakeup", {filter = only("pid"), stamp = "queued[args.pid]"})
+probe("tracepoint:sched:sched_wakeup_new", {filter = only("pid"), stamp = "queued[args.pid]"})
+probe("tracepoint:sched:sched_switch", {filter = sched.both(sched.PREEMPTED, "args.prev_pid != 0", only("prev_pid")),
+  stamp = "queued[args.prev_pid]"})
+probe("tracepoint:sched:sched_switch", {filter = only("next_pid"), into = latency.into})
 
 probe("BEGIN", function() print("Tracing run queue latency... Hit Ctrl-C to end.") end)
 if o.d then probe("interval:s:" .. o.d, function() exit() end) end

@@ -44,7 +44,13 @@ func (b *lockedBuffer) String() string {
 // attached).
 func startLive(t *testing.T, ready string, args ...string) *liveRun {
 	t.Helper()
-	l := &liveRun{cmd: exec.Command(bin(t, "luatrace"), args...), lines: make(chan string, 1024), done: make(chan struct{})}
+	return startLiveCmd(t, ready, exec.Command(bin(t, "luatrace"), args...))
+}
+
+// startLiveCmd is startLive for any tracer (bpftrace, to compare with).
+func startLiveCmd(t *testing.T, ready string, cmd *exec.Cmd) *liveRun {
+	t.Helper()
+	l := &liveRun{cmd: cmd, lines: make(chan string, 1024), done: make(chan struct{})}
 	out, err := l.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -65,13 +65,7 @@ end)`).expectOK(t)
 // workload and compares the maps they print at exit, byte for byte.
 func TestMapsMatchBpftrace(t *testing.T) {
 	requireRoot(t)
-	bt, err := exec.LookPath("bpftrace")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("bpftrace is not installed; CI installs it (.ci/run)")
-		}
-		t.Skip("bpftrace not installed (apt-get install bpftrace)")
-	}
+	bt := requireBpftrace(t)
 	workload := bin(t, "getppid_loop") + " 1000"
 	prog := `tracepoint:syscalls:sys_enter_getppid /comm == "getppid_loop"/ {
 	@c[comm] = count(); @s[comm] = sum(args->__syscall_nr); @mx[comm] = max(args->__syscall_nr * 3);
@@ -88,6 +82,20 @@ func TestMapsMatchBpftrace(t *testing.T) {
 	if got := mapText(r.stdout); got != want {
 		t.Errorf("luatrace printed\n%s\nbpftrace printed\n%s", got, want)
 	}
+}
+
+// requireBpftrace returns bpftrace's path, skipping the test without it
+// (failing it in CI, which installs it).
+func requireBpftrace(t *testing.T) string {
+	t.Helper()
+	bt, err := exec.LookPath("bpftrace")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("bpftrace is not installed; CI installs it (.ci/run)")
+		}
+		t.Skip("bpftrace not installed (apt-get install bpftrace)")
+	}
+	return bt
 }
 
 // mapText is the printout from the first map line on, leading blank lines

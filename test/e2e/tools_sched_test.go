@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -144,5 +145,60 @@ func TestNaptimeTool(t *testing.T) {
 	rs := matching(rows(t, r, "TIME "), 4, "sleep")
 	if len(rs) != 1 || rs[0][2] != "luatrace" || rs[0][4] != "sleep" || rs[0][5] != "0.250" {
 		t.Errorf("rows %q, want one sleep of 0.250 s whose parent is luatrace\n%s", rs, r.stdout)
+	}
+}
+
+// pingpongRounds is how many round trips the exactness tests' workload
+// makes: each blocks and wakes both threads, far more switches than the
+// event queue (65536) holds.
+const pingpongRounds = 150000
+
+// TestSchedToolsMatchBpftrace: runqlat and cpudist aggregate in the
+// kernel, so on pingpong (two threads waking each other 150,000 times)
+// under a concurrent busy process they count exactly the waits and
+// stints bpftrace 0.17 counts with the same logic, attached at the same
+// time to the same thread.
+func TestSchedToolsMatchBpftrace(t *testing.T) {
+	requireRoot(t)
+	bt := requireBpftrace(t)
+	busyBackground(t)
+	tests := []struct {
+		tool []string
+		prog string // bpftrace's version; P is the traced thread
+	}{
+		{[]string{"runqlat"}, `
+tracepoint:sched:sched_wakeup, tracepoint:sched:sched_wakeup_new /args->pid == P/ { @q[args->pid] = nsecs; }
+tracepoint:sched:sched_switch /(args->prev_state & 0xff) == 0 && args->prev_pid == P/ { @q[args->prev_pid] = nsecs; }
+tracepoint:sched:sched_switch /args->next_pid == P/ { $ns = @q[args->next_pid]; if ($ns) { @n = count(); } delete(@q[args->next_pid]); }`},
+		{[]string{"cpudist"}, `
+tracepoint:sched:sched_switch /args->next_pid == P/ { @q[args->next_pid] = nsecs; }
+tracepoint:sched:sched_switch /args->prev_pid == P/ { $ns = @q[args->prev_pid]; if ($ns) { @n = count(); } delete(@q[args->prev_pid]); }`},
+		{[]string{"cpudist", "-O"}, `
+tracepoint:sched:sched_switch /args->prev_pid == P && (args->prev_state & 0x30) == 0/ { @q[args->prev_pid] = nsecs; }
+tracepoint:sched:sched_switch /args->next_pid == P/ { $ns = @q[args->next_pid]; if ($ns) { @n = count(); } delete(@q[args->next_pid]); }`},
+	}
+	for _, tc := range tests {
+		work, pid, release := startHeld(t, "pingpong", strconv.Itoa(pingpongRounds))
+		p := strconv.Itoa(pid)
+		prog := "BEGIN { printf(\"ready\\n\"); }\n" + strings.ReplaceAll(tc.prog, "== P", "== "+p) + "\nEND { clear(@q); }"
+		b := startLiveCmd(t, "ready", exec.Command(bt, "-e", prog))
+		l := startLive(t, "Tracing", append(tc.tool, "-p", p)...)
+		release()
+		if err := work.Wait(); err != nil {
+			t.Fatalf("pingpong: %v", err)
+		}
+		text := strings.Join(l.stop(t), "\n")
+		btText := strings.Join(b.stop(t), "\n")
+		m := regexp.MustCompile(`(?m)^@usecs_stats: count (\d+),`).FindStringSubmatch(text)
+		bm := regexp.MustCompile(`(?m)^@n: (\d+)$`).FindStringSubmatch(btText)
+		if m == nil || bm == nil {
+			t.Fatalf("%v: no count in\n%s\nor bpftrace's\n%s", tc.tool, text, btText)
+		}
+		n, _ := strconv.Atoi(m[1])
+		want, _ := strconv.Atoi(bm[1])
+		t.Logf("%v: %d samples, bpftrace %d", tc.tool, n, want)
+		if n != want || n < pingpongRounds/2 {
+			t.Errorf("%v counted %d, bpftrace %d (want equal, and at least %d)\n%s", tc.tool, n, want, pingpongRounds/2, text)
+		}
 	}
 }
