@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -199,5 +200,28 @@ func TestStackOptionPointsToFields(t *testing.T) {
 	r := luatrace(t, "-e", `probe("tracepoint:syscalls:sys_enter_getppid", { stack = true }, function(e) end)`)
 	if r.code != 2 || !strings.Contains(r.stderr, `fields = { ks = "kstack", us = "ustack" }`) || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// TestStampsFull: stamps past the collector's 32768 are not stored,
+// counted, and reported at exit; since() then finds exactly the stored
+// ones.
+func TestStampsFull(t *testing.T) {
+	requireRoot(t)
+	const calls, held = 40000, 32768
+	r := luatrace(t, "-c", bin(t, "getppid_loop")+" "+strconv.Itoa(calls), "-e", `
+found = map.count{}
+probe("tracepoint:syscalls:sys_enter_getppid", { comm = "getppid_loop", stamp = "t[nsecs]" })
+probe("tracepoint:syscalls:sys_enter_getppid", { comm = "getppid_loop", filter = "since(other[tid]) >= 0", into = found })
+probe("tracepoint:syscalls:sys_exit_getppid", { comm = "getppid_loop", stamp = "other[tid]" })
+`).expectOK(t)
+	// other[tid] takes one of the 32768 places from the first exit on.
+	want := fmt.Sprintf("did not store %d stamps: the collector holds %d at once", calls-(held-1), held)
+	if !strings.Contains(r.stderr, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+	}
+	// The first call has no stamp of its exit yet.
+	if !strings.Contains(r.stdout, fmt.Sprintf("@found: %d\n", calls-1)) {
+		t.Errorf("want @found: %d, got:\n%s", calls-1, r.stdout)
 	}
 }
