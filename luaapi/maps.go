@@ -343,6 +343,9 @@ func (r *Runtime) decodeKey(L *lua.LState, m *luaMap, key []byte) ([]lua.LValue,
 				s = s[:i]
 			}
 			vals, texts = append(vals, lua.LString(s)), append(texts, s)
+		case capture.KeyProbe:
+			name := r.kernel.probeName(uint32(binary.LittleEndian.Uint64(b)))
+			vals, texts = append(vals, lua.LString(name)), append(texts, name)
 		case capture.KeyKernelStack, capture.KeyUserStack:
 			id, pid := collector.StackKey(binary.LittleEndian.Uint64(b))
 			addrs, err := r.kernel.col.Stack(id)

@@ -1,6 +1,7 @@
 package luaapi
 
 import (
+	"fmt"
 	"sync/atomic"
 
 	"github.com/luatrace/luatrace/bpf/attach"
@@ -98,6 +99,15 @@ func (k *kernel) bind(b binding) {
 func (k *kernel) lookup(id uint32) (binding, bool) {
 	b := k.byID[collector.ProbeSlot(id)]
 	return b, b.id == id && b.probe != nil
+}
+
+// probeName names probe id as e.probe does, for maps keyed by probe;
+// "probe N" once its slot has moved on to another probe.
+func (k *kernel) probeName(id uint32) string {
+	if b, ok := k.lookup(id); ok && b.target != nil {
+		return b.target.Name
+	}
+	return fmt.Sprintf("probe %d", id)
 }
 
 // count counts the records of batch as lost for why (reader goroutine,

@@ -8,14 +8,9 @@
 --   -i SECONDS  print the counts of each interval of SECONDS
 --   -d SECONDS  stop after SECONDS (default: Ctrl-C or the -c command's exit)
 --
--- Counts are kept in the kernel, exact at any rate, for a probe without
--- globs (one count) and for globs over tracepoint:syscalls:sys_enter_* or
--- sys_exit_* (keyed by system call number; named as on x86-64, elsewhere
--- "syscall NR"). The kernel cannot yet key a map by the probe that fired,
--- so other globs send each hit to luatrace, which counts it under the
--- matched probe's name: past the event queue (65536 events) hits are
--- dropped, and luatrace reports how many at exit. Rows are printed least
--- frequent first, as bcc's funccount does; with -i, each interval's.
+-- Counts are kept in the kernel, in one map keyed by the probe that fired,
+-- so they are exact at any rate and no hit reaches Lua. Rows are printed
+-- least frequent first, as bcc's funccount does; with -i, each interval's.
 --
 -- Example output (luatrace -c './syscalls 500' funccount 'tracepoint:syscalls:sys_enter_getp*'):
 --   Tracing "tracepoint:syscalls:sys_enter_getp*"... Hit Ctrl-C to end.
@@ -23,7 +18,6 @@
 --   tracepoint:syscalls:sys_enter_getpid                 500
 --   tracepoint:syscalls:sys_enter_getppid                500
 
-local syscalls = require("syscalls")
 local o = require("args").parse(arg, {p = "number", i = "number", d = "number"})
 local pattern = o[1]
 if pattern == nil or o[2] ~= nil then
@@ -32,37 +26,13 @@ if pattern == nil or o[2] ~= nil then
 end
 if not pattern:find(":") then pattern = "kprobe:" .. pattern end
 
--- The syscalls tracepoint family a glob stays in: "sys_enter_" or "sys_exit_".
-local function syscall_family(spec)
-  local event = spec:match("^tracepoint:syscalls:(.*)$") or spec:match("^t:syscalls:(.*)$")
-  return event and (event:match("^(sys_enter_)") or event:match("^(sys_exit_)"))
-end
-
--- totals() returns each probe's count since tracing began, by name;
--- finish() empties the kernel's map once printed (or it prints at exit).
-local totals, finish
-local family = syscall_family(pattern)
-if not pattern:find("[*?%[]") then
-  local calls = map.count{}
-  probe(pattern, {pid = o.p, into = calls})
-  totals = function() return {[pattern] = calls:get() or 0} end
-  finish = function() calls:clear() end
-elseif family then
-  local calls = map.count{key = "args.__syscall_nr"}
-  probe(pattern, {pid = o.p, into = calls})
-  totals = function()
-    local out = {}
-    for _, it in ipairs(calls:items()) do
-      out["tracepoint:syscalls:" .. family .. syscalls.name(it.key)] = it.value
-    end
-    return out
-  end
-  finish = function() calls:clear() end
-else
-  local counts = {}
-  probe(pattern, {pid = o.p}, function(e) counts[e.probe] = (counts[e.probe] or 0) + 1 end)
-  totals = function() return counts end
-  finish = function() end
+-- totals() returns each probe's count since tracing began, by name.
+local calls = map.count{key = "probe"}
+probe(pattern, {pid = o.p, into = calls})
+local function totals()
+  local out = {}
+  for _, it in ipairs(calls:items()) do out[it.key] = it.value end
+  return out
 end
 
 local reported = {} -- name -> total at the last report
@@ -94,7 +64,8 @@ if o.i then
 end
 if o.d then probe("interval:s:" .. o.d, function() exit() end) end
 -- With -i the last interval already printed what END would, unless more came.
+-- The map is emptied once printed, or it would print again at exit.
 probe("END", function()
   report(o.i)
-  finish()
+  calls:clear()
 end)

@@ -19,6 +19,8 @@ const (
 	KeyString
 	KeyKernelStack
 	KeyUserStack
+	// KeyProbe is the id of the probe that fired, named by the caller.
+	KeyProbe
 )
 
 // KeyPart is one part of a compiled map key: Width bytes at Offset.
@@ -111,6 +113,9 @@ func (c *compiler) keyPart(src string) (collector.KeyPart, KeyPart, error) {
 			return collector.KeyPart{Kind: collector.KeyKernelStack}, KeyPart{Kind: KeyKernelStack, Width: 8}, nil
 		case "ustack":
 			return collector.KeyPart{Kind: collector.KeyUserStack}, KeyPart{Kind: KeyUserStack, Width: 8}, nil
+		case "probe":
+			return collector.KeyPart{Kind: collector.KeyValue, Operand: collector.OperandProbe, Size: 4},
+				KeyPart{Kind: KeyProbe, Width: 8}, nil
 		}
 	}
 	if !c.isArithmetic(tree) {

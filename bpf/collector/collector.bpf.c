@@ -112,7 +112,7 @@ static __always_inline int lt_collect_as(void *ctx, struct lt_source *src, __u32
 		st->filtered++;
 		return 0;
 	}
-	struct lt_eval ev = {.cpu = bpf_get_smp_processor_id(), .retval = src->retval};
+	struct lt_eval ev = {.cpu = bpf_get_smp_processor_id(), .retval = src->retval, .probe = id};
 	__u32 cpu = ev.cpu;
 	if (spec->nclauses && !lt_clauses_hold(spec, 1, &ev)) {
 		st->filtered++;

@@ -124,6 +124,7 @@ enum lt_operand {
 	LT_OPND_ONE = 17,  /* the constant 1: what a count adds */
 	LT_OPND_IMM = 18,  /* the op's immediate */
 	LT_OPND_COMM = 19, /* the task command: LT_OPC_STREQ only */
+	LT_OPND_PROBE = 20, /* the probe id that fired (a map key naming the probe) */
 	LT_OPND_SLOT0 = 24,
 };
 

@@ -311,6 +311,7 @@ const (
 	collectorLtOperandLT_OPND_ONE      collectorLtOperand = 17
 	collectorLtOperandLT_OPND_IMM      collectorLtOperand = 18
 	collectorLtOperandLT_OPND_COMM     collectorLtOperand = 19
+	collectorLtOperandLT_OPND_PROBE    collectorLtOperand = 20
 	collectorLtOperandLT_OPND_SLOT0    collectorLtOperand = 24
 )
 

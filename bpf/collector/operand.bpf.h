@@ -15,13 +15,14 @@ struct lt_eval {
 	__u64 duration;
 	__u64 *vals;
 	__u32 cpu;
-	__u32 _pad;
+	__u32 probe; /* the probe id */
 };
 
 /* The operands' view of the event in a CPU's scratch slot. */
 static __always_inline struct lt_eval lt_slot_eval(struct lt_scratch *slot, __u32 cpu)
 {
-	struct lt_eval ev = {.retval = slot->ev.retval, .duration = slot->ev.duration, .vals = slot->vals, .cpu = cpu};
+	struct lt_eval ev = {.retval = slot->ev.retval, .duration = slot->ev.duration, .vals = slot->vals, .cpu = cpu,
+			     .probe = ((struct lt_header *)slot->buf)->probe_id};
 	return ev;
 }
 
@@ -69,6 +70,8 @@ static __always_inline __u64 lt_operand(const struct lt_eval *ev, __u8 op, __s64
 		return 1;
 	case LT_OPND_IMM:
 		return imm;
+	case LT_OPND_PROBE:
+		return ev->probe;
 	}
 	return 0;
 }

@@ -20,6 +20,9 @@ const (
 	OperandOne      = Operand(collectorLtOperandLT_OPND_ONE)  // the constant 1
 	OperandImm      = Operand(collectorLtOperandLT_OPND_IMM)  // a Calc's Imm
 	OperandComm     = Operand(collectorLtOperandLT_OPND_COMM) // the task command: CalcStrEq's A only
+	// OperandProbe is the id of the probe that fired: a map key that
+	// tells the probes of a glob apart.
+	OperandProbe = Operand(collectorLtOperandLT_OPND_PROBE)
 	// operandSlot0 is computed slot 0's operand.
 	operandSlot0 = Operand(collectorLtOperandLT_OPND_SLOT0)
 )
@@ -36,5 +39,5 @@ func (o Operand) valid(nfields, nslots int) bool {
 	case o >= operandSlot0:
 		return int(o-operandSlot0) < nslots
 	}
-	return o >= OperandPID && o <= OperandImm
+	return o >= OperandPID && o <= OperandImm || o == OperandProbe
 }

@@ -63,13 +63,13 @@ func TestStackcountTool(t *testing.T) {
 }
 
 // TestFunccountTool: one row per matched probe with its exact count,
-// while another process keeps a CPU busy. A glob over two syscalls the
-// workload makes 500 times each; 2,000,000 getppid calls (a syscalls
-// glob, counted in the kernel by number), far more than the event queue
-// holds, and 200,000 calls of a user function (one uprobe, one count in
-// the kernel; a uprobe hit costs about 25 µs on the development machine, for
-// bpftrace too, so 2,000,000 would take a minute); and a uprobe glob,
-// counted in Lua, 500 calls each.
+// counted in the kernel by probe, while another process keeps a CPU busy.
+// A glob over two syscalls the workload makes 500 times each; 2,000,000
+// getppid calls, far more than the event queue holds; 200,000 calls of a
+// user function (a uprobe hit costs about 25 µs on the development
+// machine, for bpftrace too, so 2,000,000 would take a minute); and a
+// uprobe glob over two functions called 100,000 times each, 200,000
+// hits in all.
 func TestFunccountTool(t *testing.T) {
 	requireRoot(t)
 	busyBackground(t)
@@ -84,9 +84,8 @@ func TestFunccountTool(t *testing.T) {
 			map[string]string{"tracepoint:syscalls:sys_exit_getppid": many}},
 		{bin(t, "ufuncs") + " 200000", "uprobe:" + bin(t, "ufuncs") + ":lt_add",
 			map[string]string{"uprobe:" + bin(t, "ufuncs") + ":lt_add": "200000"}},
-		// Counted in Lua: the kernel cannot key a map by probe yet.
-		{bin(t, "ufuncs") + " 500", "uprobe:" + bin(t, "ufuncs") + ":lt_[an]*",
-			map[string]string{"uprobe:" + bin(t, "ufuncs") + ":lt_add": "500", "uprobe:" + bin(t, "ufuncs") + ":lt_neg": "500"}},
+		{bin(t, "ufuncs") + " 100000", "uprobe:" + bin(t, "ufuncs") + ":lt_[an]*",
+			map[string]string{"uprobe:" + bin(t, "ufuncs") + ":lt_add": "100000", "uprobe:" + bin(t, "ufuncs") + ":lt_neg": "100000"}},
 	}
 	for _, tc := range tests {
 		r := luatrace(t, "-c", tc.workload, "funccount", tc.pattern).expectOK(t)
