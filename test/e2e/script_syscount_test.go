@@ -12,8 +12,9 @@ const exactCalls = 2000000
 
 // TestSyscountScript counts 2,000,000 getppid() calls with the shipped
 // tool while another process keeps a CPU busy: the per-call row (bcc's
-// default view) has exactly that many, and with -P the workload's row
-// has them plus its start-up calls. -x and -e count 300 failed opens of a
+// default view) has exactly that many, also with -L (timed from entry to
+// exit in the kernel), and with -P the workload's row has them plus its
+// start-up calls. -x and -e count 300 failed opens of a
 // missing file (start-up may fail a few more). The total line adds up the
 // rows.
 func TestSyscountScript(t *testing.T) {
@@ -31,6 +32,8 @@ func TestSyscountScript(t *testing.T) {
 	}{
 		{many, nil, "SYSCALL ", regexp.MustCompile(`(?m)^getppid +(\d+)$`), exactCalls, 0},
 		{many, []string{"-P"}, "PID ", regexp.MustCompile(`(?m)^\d+ +getppid_loop +(\d+)$`), exactCalls, 100},
+		// Each call timed from its entry to its exit in the kernel.
+		{many, []string{"-L"}, "SYSCALL ", regexp.MustCompile(`(?m)^getppid +(\d+) +[1-9]\d*\.\d{3}$`), exactCalls, 0},
 		{missing, []string{"-x"}, "SYSCALL ", regexp.MustCompile(`(?m)^openat +(\d+)$`), 300, 10},
 		{missing, []string{"-e", "ENOENT"}, "SYSCALL ", regexp.MustCompile(`(?m)^openat +(\d+)$`), 300, 10},
 	}
