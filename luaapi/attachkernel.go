@@ -7,7 +7,6 @@ import (
 	"github.com/luatrace/luatrace/bpf/attach"
 	"github.com/luatrace/luatrace/bpf/capture"
 	"github.com/luatrace/luatrace/bpf/collector"
-	"github.com/luatrace/luatrace/bpf/probespec"
 )
 
 // DefaultMaxProbes is how many probes a run may have attached at once
@@ -100,7 +99,7 @@ func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
 				}
 			}
 		}
-		if po.entry && (t.Spec.Kind == probespec.Kretprobe || t.Spec.Kind == probespec.Uretprobe) {
+		if po.entry && t.Spec.Kind.Info().Entry != 0 {
 			tspec.Paired = true
 		}
 		if tspec.Paired && len(entries) == 0 {
@@ -168,10 +167,8 @@ func (r *Runtime) attachError(p *Probe, err error) error {
 // return probe retID. Same identity filters, no events of its own.
 func entryRequest(t attach.Target, id, retID uint32, ret collector.Spec) attach.Request {
 	entry := t
-	entry.Spec.Kind, entry.Program = probespec.Kprobe, collector.Kprobe
-	if t.Spec.Kind == probespec.Uretprobe {
-		entry.Spec.Kind, entry.Program = probespec.Uprobe, collector.Uprobe
-	}
+	entry.Spec.Kind = t.Spec.Kind.Info().Entry
+	entry.Program = entry.Spec.Kind.Info().Program
 	entry.Name = "entry of " + t.Name
 	spec := collector.Spec{PID: ret.PID, Comm: ret.Comm, CommNot: ret.CommNot, SaveEntry: true, PairID: retID}
 	return attach.Request{Target: entry, ID: id, Spec: spec}

@@ -16,7 +16,7 @@ import (
 // integers, enums and pointers, strings for char arrays, tables for
 // structs, unions and other arrays.
 func decodeBTF(L *lua.LState, t btf.Type, b []byte) lua.LValue {
-	switch x := capture.Underlying(t).(type) {
+	switch x := btf.UnderlyingType(t).(type) {
 	case *btf.Int, *btf.Enum, *btf.Pointer:
 		size, err := btf.Sizeof(x)
 		if err != nil || size > 8 || size > len(b) {
@@ -76,7 +76,7 @@ func decodeBTF(L *lua.LState, t btf.Type, b []byte) lua.LValue {
 // encodeBTF lays a Lua value out as t: the inverse of decodeBTF. Missing
 // struct members are zero.
 func encodeBTF(t btf.Type, v lua.LValue, out []byte) error {
-	switch x := capture.Underlying(t).(type) {
+	switch x := btf.UnderlyingType(t).(type) {
 	case *btf.Int, *btf.Enum, *btf.Pointer:
 		size, err := btf.Sizeof(x)
 		if err != nil || size > 8 || size > len(out) {

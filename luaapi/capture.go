@@ -11,6 +11,7 @@ import (
 	"github.com/luatrace/luatrace/bpf/attach"
 	"github.com/luatrace/luatrace/bpf/capture"
 	"github.com/luatrace/luatrace/bpf/collector"
+	"github.com/luatrace/luatrace/bpf/kernelbtf"
 	"github.com/luatrace/luatrace/bpf/probespec"
 	"github.com/luatrace/luatrace/luaapi/value"
 )
@@ -56,26 +57,15 @@ func reservedField(name string) bool {
 // compileCapture compiles a probe's fields and filter for one of its
 // targets into spec.
 func compileCapture(k *kernel, t *attach.Target, fields map[string]string, filter string, into []*luaMap, spec *collector.Spec) (*capture.Program, error) {
-	env := k.env
-	p := capture.Probe{Format: t.Format, Return: t.Return}
-	switch t.Spec.Kind {
-	case probespec.Kretprobe, probespec.Uretprobe:
-		p.Returns, p.Pairable = true, true
-	case probespec.Fexit:
-		p.Returns = true
-	case probespec.Uprobe:
-	case probespec.Tracepoint:
-		p.UserPointers = t.Group == "syscalls"
-	}
-	if t.Spec.Kind == probespec.Uprobe || t.Spec.Kind == probespec.Uretprobe || t.Spec.Kind == probespec.USDT {
-		p.UserPointers = true
-	}
+	kind := t.Spec.Kind.Info()
+	p := capture.Probe{Format: t.Format, Return: t.Return, Returns: kind.Returns, Pairable: kind.Entry != 0,
+		UserPointers: kind.Site == probespec.InProcess || t.Spec.Kind == probespec.Tracepoint && t.Group == "syscalls"}
 	for _, prm := range t.Params {
 		p.Args = append(p.Args, capture.Param{Name: prm.Name, Type: prm.Type})
 	}
 	p.Args = append(p.Args, usdtParams(t)...)
 	fields = withUSDTArgs(t, fields)
-	if kernelBTF, err := env.KernelBTF(); err == nil {
+	if kernelBTF, err := kernelbtf.Kernel(); err == nil {
 		p.BTF = kernelBTF
 	}
 	prog, err := capture.Compile(p, fields)

@@ -113,13 +113,7 @@ func (ev *event) field(L *lua.LState, key string) lua.LValue {
 	return lua.LNil
 }
 
-func returnsValue(t *attach.Target) bool {
-	switch t.Program {
-	case collector.Kretprobe, collector.Uretprobe, collector.Fexit:
-		return true
-	}
-	return false
-}
+func returnsValue(t *attach.Target) bool { return t.Spec.Kind.Return() }
 
 // argsTable is e.args: tracepoint fields from the format file, or the
 // function's BTF parameter names.

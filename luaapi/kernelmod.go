@@ -2,7 +2,6 @@ package luaapi
 
 import (
 	"errors"
-	"fmt"
 	"sort"
 	"strings"
 
@@ -11,17 +10,14 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/luatrace/luatrace/bpf/capture"
+	"github.com/luatrace/luatrace/bpf/kernelbtf"
 	"github.com/luatrace/luatrace/luaapi/value"
 )
 
-// kernelInfo answers the kernel module's questions; BTF is loaded on the
-// first question that needs it, once.
+// kernelInfo answers the kernel module's questions.
 type kernelInfo struct {
-	r       *Runtime
-	btf     *btf.Spec
-	btfErr  error
-	btfDone bool
-	config  map[string]string // kernel.config's options, read on first use
+	r      *Runtime
+	config map[string]string // kernel.config's options, read on first use
 }
 
 // installKernelModule adds the global table kernel: what the running
@@ -42,21 +38,8 @@ func (r *Runtime) installKernelModule() {
 	r.L.SetGlobal("kernel", t)
 }
 
-// spec returns the kernel's BTF, shared with the probes when they have
-// loaded it already.
-func (k *kernelInfo) spec() (*btf.Spec, error) {
-	if k.r.kernel != nil {
-		return k.r.kernel.env.KernelBTF()
-	}
-	if !k.btfDone {
-		k.btfDone = true
-		k.btf, k.btfErr = btf.LoadKernelSpec()
-		if k.btfErr != nil {
-			k.btfErr = fmt.Errorf("this kernel has no usable BTF (/sys/kernel/btf/vmlinux): %w", k.btfErr)
-		}
-	}
-	return k.btf, k.btfErr
-}
+// spec returns the kernel's BTF, the copy the probes share.
+func (k *kernelInfo) spec() (*btf.Spec, error) { return kernelbtf.Kernel() }
 
 // release implements kernel.release(): uname -r.
 func (k *kernelInfo) release(L *lua.LState) int {

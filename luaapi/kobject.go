@@ -9,6 +9,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/luatrace/luatrace/bpf/capture"
+	"github.com/luatrace/luatrace/bpf/kernelbtf"
 	"github.com/luatrace/luatrace/bpf/suggest"
 	"github.com/luatrace/luatrace/luaapi/value"
 )
@@ -74,18 +75,13 @@ func (r *Runtime) kernelObject(L *lua.LState) int {
 }
 
 // kernelBTF is the kernel's BTF, shared with the probes and the kernel module.
-func (r *Runtime) kernelBTF() (*btf.Spec, error) {
-	if r.kernel != nil {
-		return r.kernel.env.KernelBTF()
-	}
-	return r.kinfo.spec()
-}
+func (r *Runtime) kernelBTF() (*btf.Spec, error) { return kernelbtf.Kernel() }
 
 // kobjectIndex reads a member (o.name) or, for pointers and arrays, an
 // element (o[i]). A read that faults gives nil.
 func (r *Runtime) kobjectIndex(L *lua.LState) int {
 	o := checkKobject(L, 1)
-	t := capture.Underlying(o.typ)
+	t := btf.UnderlyingType(o.typ)
 	if i, ok := L.Get(2).(lua.LNumber); ok {
 		elem, stride, ok := elementOf(t)
 		if !ok {
@@ -113,7 +109,7 @@ func (r *Runtime) kobjectIndex(L *lua.LState) int {
 			L.Push(lua.LNil)
 			return 1
 		}
-		target, addr = capture.Underlying(p.Target), ptr
+		target, addr = btf.UnderlyingType(p.Target), ptr
 	}
 	m, off, names, found := capture.MemberOf(target, name)
 	if !found {
@@ -149,7 +145,7 @@ func elementOf(t btf.Type) (btf.Type, int, bool) {
 // views for structs, unions, other arrays and pointers to structs, and
 // the address for other pointers.
 func (r *Runtime) readTyped(L *lua.LState, addr uint64, t btf.Type, bitOff, bitSize uint32) lua.LValue {
-	switch x := capture.Underlying(t).(type) {
+	switch x := btf.UnderlyingType(t).(type) {
 	case *btf.Struct, *btf.Union:
 		return r.newKobject(L, addr, t)
 	case *btf.Array:
@@ -166,7 +162,7 @@ func (r *Runtime) readTyped(L *lua.LState, addr uint64, t btf.Type, bitOff, bitS
 		if err != nil {
 			return lua.LNil
 		}
-		switch capture.Underlying(x.Target).(type) {
+		switch btf.UnderlyingType(x.Target).(type) {
 		case *btf.Struct, *btf.Union:
 			if p == 0 {
 				return lua.LNil
@@ -202,7 +198,7 @@ func (r *Runtime) readTyped(L *lua.LState, addr uint64, t btf.Type, bitOff, bitS
 }
 
 func isByteType(t btf.Type) bool {
-	i, ok := capture.Underlying(t).(*btf.Int)
+	i, ok := btf.UnderlyingType(t).(*btf.Int)
 	return ok && i.Size == 1
 }
 

@@ -36,7 +36,7 @@ func (p *idPool) get() (uint32, bool) {
 	switch {
 	case len(p.free) > 0:
 		slot, p.free = p.free[0], p.free[1:]
-	case p.next < maxSlot:
+	case int(p.next) < maxSlot:
 		p.next++
 		slot = p.next
 	default:

@@ -16,7 +16,7 @@ func TestIDPoolReusesSlots(t *testing.T) {
 		if !ok {
 			t.Fatal("pool ran dry with one id in use")
 		}
-		if seen[id] || collector.ProbeSlot(id) == 0 || collector.ProbeSlot(id) > maxSlot {
+		if seen[id] || collector.ProbeSlot(id) == 0 || int(collector.ProbeSlot(id)) > maxSlot {
 			t.Fatalf("id %#x: reused or out of the slots", id)
 		}
 		seen[id] = true

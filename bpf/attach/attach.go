@@ -35,10 +35,6 @@ type Env struct {
 	tracefsDir  string
 	tracefsErr  error
 
-	btfOnce sync.Once
-	btfSpec *btf.Spec
-	btfErr  error
-
 	// Interrupted, when set, is asked between attachments: a true answer
 	// (a stop was requested) abandons the attach with ErrInterrupted.
 	Interrupted func() bool
@@ -65,17 +61,6 @@ type Env struct {
 func (e *Env) Tracefs() (string, error) {
 	e.tracefsOnce.Do(func() { e.tracefsDir, e.tracefsErr = tracefs.Mount() })
 	return e.tracefsDir, e.tracefsErr
-}
-
-// KernelBTF returns the running kernel's BTF.
-func (e *Env) KernelBTF() (*btf.Spec, error) {
-	e.btfOnce.Do(func() {
-		e.btfSpec, e.btfErr = btf.LoadKernelSpec()
-		if e.btfErr != nil {
-			e.btfErr = fmt.Errorf("this kernel has no usable BTF (/sys/kernel/btf/vmlinux): %w", e.btfErr)
-		}
-	})
-	return e.btfSpec, e.btfErr
 }
 
 // Target is one concrete attachment point a spec resolved to.

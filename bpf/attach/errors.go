@@ -30,7 +30,7 @@ func (e *Env) kprobesSupported() bool {
 
 // fentrySupported tries to load a dedicated fentry program for fn.
 func (e *Env) fentrySupported(fn string) bool {
-	prog, err := e.Collector.Dedicated(collector.Fentry, collector.MaxProbes-1, fn)
+	prog, err := e.Collector.Dedicated(collector.Fentry, uint32(collector.MaxProbes-1), fn)
 	if err != nil {
 		return false
 	}

@@ -3,13 +3,13 @@ package attach
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path"
 	"strings"
 
 	"github.com/cilium/ebpf/btf"
 
 	"github.com/luatrace/luatrace/bpf/collector"
+	"github.com/luatrace/luatrace/bpf/kernelbtf"
 	"github.com/luatrace/luatrace/bpf/ksym"
 	"github.com/luatrace/luatrace/bpf/probespec"
 	"github.com/luatrace/luatrace/bpf/suggest"
@@ -36,7 +36,7 @@ func (e *Env) Resolve(s probespec.Spec) ([]Target, []Skipped, error) {
 	case probespec.RawTracepoint:
 		targets, err = e.resolveRawTracepoint(s)
 	case probespec.Profile:
-		targets = []Target{{Spec: s, Name: s.String(), Func: "profile", Program: collector.PerfEvent}}
+		targets = []Target{{Spec: s, Name: s.String(), Func: "profile", Program: s.Kind.Info().Program}}
 	case probespec.USDT:
 		targets, err = e.resolveUSDT(s)
 	default:
@@ -67,11 +67,8 @@ func (e *Env) resolveKernelFunc(s probespec.Spec) ([]Target, error) {
 		matched = ksym.Match(fns, s.Func)
 	}
 
-	program := map[probespec.Kind]collector.Program{
-		probespec.Kprobe: collector.Kprobe, probespec.Kretprobe: collector.Kretprobe,
-		probespec.Fentry: collector.Fentry, probespec.Fexit: collector.Fexit,
-	}[s.Kind]
-	kernelBTF, btfErr := e.KernelBTF()
+	program := s.Kind.Info().Program
+	kernelBTF, btfErr := kernelbtf.Kernel()
 	targets := make([]Target, 0, len(matched))
 	for _, fn := range matched {
 		name := fn.Name
@@ -90,7 +87,7 @@ func (e *Env) resolveKernelFunc(s probespec.Spec) ([]Target, error) {
 				if s.Wildcard() {
 					continue // not every traceable function has BTF
 				}
-				if errors.Is(err, errNoModuleBTF) {
+				if errors.Is(err, kernelbtf.ErrNoModules) {
 					return nil, fmt.Errorf("kernel function %q is in module %s, and %s on module functions needs module BTF (Linux 5.11+ built with CONFIG_DEBUG_INFO_BTF_MODULES); use kprobe:%s", name, fn.Module, s.Kind, name)
 				}
 				return nil, fmt.Errorf("kernel function %q has no BTF description, so %s cannot attach to it; use kprobe:%s", name, s.Kind, name)
@@ -108,17 +105,10 @@ func (e *Env) resolveKernelFunc(s probespec.Spec) ([]Target, error) {
 	return targets, nil
 }
 
-// errNoModuleBTF: the kernel describes no module in BTF (before 5.11, or
-// built without CONFIG_DEBUG_INFO_BTF_MODULES).
-var errNoModuleBTF = errors.New("no BTF for kernel modules")
-
 // moduleFuncParams describes a module function's parameters and return
 // type from the module's BTF.
 func moduleFuncParams(t *Target, module string) error {
-	if _, err := os.Stat("/sys/kernel/btf/" + module); err != nil {
-		return errNoModuleBTF
-	}
-	spec, err := btf.LoadKernelModuleSpec(module)
+	spec, err := kernelbtf.Module(module)
 	if err != nil {
 		return err
 	}
@@ -160,7 +150,7 @@ func (e *Env) resolveTracepoint(s probespec.Spec) ([]Target, error) {
 			return nil, err
 		}
 		targets = append(targets, Target{Spec: s, Name: "tracepoint:" + ev.Group + ":" + ev.Name,
-			Func: ev.Name, Group: ev.Group, Format: format, Program: collector.Tracepoint,
+			Func: ev.Name, Group: ev.Group, Format: format, Program: s.Kind.Info().Program,
 			TracepointData: recordBytes(format), syscall: syscallOf(ev.Group, ev.Name)})
 	}
 	return targets, nil
@@ -203,7 +193,7 @@ func (e *Env) resolveRawTracepoint(s probespec.Spec) ([]Target, error) {
 		}
 		return nil, fmt.Errorf("no raw tracepoint %q%s", s.Func, suggest.Phrase(s.Func, names))
 	}
-	kernelBTF, btfErr := e.KernelBTF()
+	kernelBTF, btfErr := kernelbtf.Kernel()
 	seen := map[string]bool{}
 	var targets []Target
 	for _, ev := range events {
@@ -211,7 +201,7 @@ func (e *Env) resolveRawTracepoint(s probespec.Spec) ([]Target, error) {
 			continue
 		}
 		seen[ev.Name] = true
-		t := Target{Spec: s, Name: "rawtracepoint:" + ev.Name, Func: ev.Name, Program: collector.RawTP, Args: collector.MaxRegisterArgs}
+		t := Target{Spec: s, Name: "rawtracepoint:" + ev.Name, Func: ev.Name, Program: s.Kind.Info().Program, Args: collector.MaxRegisterArgs}
 		// With BTF the tracepoint's real prototype is known: tp_btf gives
 		// typed, exact arguments. Without it raw_tp copies six words.
 		if btfErr == nil {

@@ -33,10 +33,7 @@ func (e *Env) resolveUprobe(s probespec.Spec) ([]Target, []Skipped, error) {
 		return nil, nil, fmt.Errorf("cannot read %s: %w", bin, err)
 	}
 	defer code.Close()
-	program := collector.Uprobe
-	if s.Kind == probespec.Uretprobe {
-		program = collector.Uretprobe
-	}
+	program := s.Kind.Info().Program
 	mk := func(sym string, off uint64, note string) Target {
 		return Target{Spec: s, Name: s.Kind.String() + ":" + bin + ":" + sym, Func: sym, Path: bin,
 			Program: program, Args: collector.MaxRegisterArgs, Address: off, Note: note}

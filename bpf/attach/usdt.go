@@ -39,7 +39,7 @@ func (e *Env) resolveUSDT(s probespec.Spec) ([]Target, error) {
 			return nil, fmt.Errorf("probe %q: %s:%s has %d arguments, more than the %d luatrace carries", s.Raw, n.Provider, n.Name, len(args), collector.MaxArgs)
 		}
 		targets = append(targets, Target{Spec: s, Name: "usdt:" + bin + ":" + n.Provider + ":" + n.Name,
-			Func: n.Name, Path: bin, Program: collector.Uprobe, USDT: n, USDTArgs: args})
+			Func: n.Name, Path: bin, Program: s.Kind.Info().Program, USDT: n, USDTArgs: args})
 	}
 	if len(targets) == 0 {
 		if len(notes) == 0 {

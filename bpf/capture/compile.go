@@ -229,7 +229,7 @@ func (c *compiler) fieldOf(name string, tree node) (Field, error) {
 		f.fetch = c.emit(v.f)
 		return f, nil
 	}
-	t := underlying(v.typ)
+	t := btf.UnderlyingType(v.typ)
 	if v.lvalue {
 		switch x := t.(type) {
 		case *btf.Array:
@@ -369,7 +369,7 @@ func (c *compiler) arg(n node, i int) (val, error) {
 		return val{}, c.errorf(n, "arg%d does not exist: the function has %d arguments", i, len(c.probe.Args))
 	}
 	v := val{f: collector.Fetch{Source: collector.FromArg, Index: uint8(i)}, typ: t, user: c.probe.UserPointers}
-	if p, ok := underlying(t).(*btf.Pointer); ok && userTagged(p) {
+	if p, ok := btf.As[*btf.Pointer](t); ok && userTagged(p) {
 		v.user = true
 	}
 	return v, nil
@@ -412,7 +412,7 @@ func (c *compiler) load(n node, v val) (val, error) {
 	if !v.lvalue {
 		return v, nil
 	}
-	t := underlying(v.typ)
+	t := btf.UnderlyingType(v.typ)
 	size, err := typeSize(t)
 	if err != nil || size != 8 {
 		return v, c.errorf(n, "cannot use a %s here: only pointers and 64-bit values can be followed", typeName(v.typ))
@@ -436,9 +436,9 @@ func (c *compiler) deref(n node, v val) (val, error) {
 	if err != nil {
 		return v, err
 	}
-	p, ok := underlying(v.typ).(*btf.Pointer)
+	p, ok := btf.As[*btf.Pointer](v.typ)
 	if !ok {
-		if i, isInt := underlying(v.typ).(*btf.Int); isInt && i.Size == 8 {
+		if i, isInt := btf.As[*btf.Int](v.typ); isInt && i.Size == 8 {
 			return v, c.errorf(n, "%s is an integer, not a pointer; cast it first, e.g. ((struct sock *)arg0)->...", snippet(c.src[n.pos():]))
 		}
 		return v, c.errorf(n, "%s is not a pointer", typeName(v.typ))
@@ -458,7 +458,7 @@ func (c *compiler) member(x member) (val, error) {
 	}
 	if x.arrow {
 		if !isPointer(v.typ) {
-			if i, ok := underlying(v.typ).(*btf.Int); ok && i.Size == 8 && !v.lvalue {
+			if i, ok := btf.As[*btf.Int](v.typ); ok && i.Size == 8 && !v.lvalue {
 				return v, c.errorf(x, "-> needs a pointer, but %s is an integer; cast it first, e.g. ((struct sock *)arg0)->%s", snippet(c.src[:max(0, x.pos()-2)]), x.name)
 			}
 			return v, c.errorf(x, "-> needs a pointer, but the value is a %s; use . for members of a struct", typeName(v.typ))
@@ -469,7 +469,7 @@ func (c *compiler) member(x member) (val, error) {
 	} else if !v.lvalue || isPointer(v.typ) {
 		return v, c.errorf(x, ". needs a struct, but the value is a %s; use -> to follow a pointer", typeName(v.typ))
 	}
-	members, ok := compositeMembers(underlying(v.typ))
+	members, ok := compositeMembers(btf.UnderlyingType(v.typ))
 	if !ok {
 		return v, c.errorf(x, "%s has no members", typeName(v.typ))
 	}
@@ -491,7 +491,7 @@ func (c *compiler) member(x member) (val, error) {
 }
 
 func isPointer(t btf.Type) bool {
-	_, ok := underlying(t).(*btf.Pointer)
+	_, ok := btf.As[*btf.Pointer](t)
 	return ok
 }
 
@@ -502,7 +502,7 @@ func findMember(members []btf.Member, name string) (btf.Member, uint32, bool) {
 			return m, uint32(m.Offset), true
 		}
 		if m.Name == "" {
-			if inner, ok := compositeMembers(underlying(m.Type)); ok {
+			if inner, ok := compositeMembers(btf.UnderlyingType(m.Type)); ok {
 				if im, off, found := findMember(inner, name); found {
 					return im, uint32(m.Offset) + off, true
 				}
@@ -528,7 +528,7 @@ func memberNames(members []btf.Member) []string {
 	for _, m := range members {
 		if m.Name != "" {
 			names = append(names, m.Name)
-		} else if inner, ok := compositeMembers(underlying(m.Type)); ok {
+		} else if inner, ok := compositeMembers(btf.UnderlyingType(m.Type)); ok {
 			names = append(names, memberNames(inner)...)
 		}
 	}
@@ -548,7 +548,7 @@ func (c *compiler) index(x index) (val, error) {
 		return v, c.errorf(x.i, "an index must be a constant")
 	}
 	var elem btf.Type
-	switch t := underlying(v.typ).(type) {
+	switch t := btf.UnderlyingType(v.typ).(type) {
 	case *btf.Array:
 		if !v.lvalue {
 			return v, c.errorf(x, "cannot index this array")
@@ -645,7 +645,7 @@ func (c *compiler) binary(x binary) (val, error) {
 			return l, err
 		}
 		scale := int64(1)
-		if p, ok := underlying(l.typ).(*btf.Pointer); ok {
+		if p, ok := btf.As[*btf.Pointer](l.typ); ok {
 			if size, err := typeSize(p.Target); err == nil && size > 0 {
 				scale = int64(size)
 			}
@@ -696,7 +696,7 @@ func (c *compiler) capture(x call, op collector.Op) (val, error) {
 		return v, err
 	}
 	maxLen := DefaultStrLen
-	if arr, ok := underlying(v.typ).(*btf.Array); ok && v.lvalue {
+	if arr, ok := btf.As[*btf.Array](v.typ); ok && v.lvalue {
 		// A char array in memory: capture it where it is.
 		v.lvalue, v.typ = false, &btf.Pointer{Target: arr.Type}
 		if op == collector.OpStr {
@@ -705,7 +705,7 @@ func (c *compiler) capture(x call, op collector.Op) (val, error) {
 	} else if v, err = c.load(x, v); err != nil {
 		return v, err
 	}
-	switch underlying(v.typ).(type) {
+	switch btf.UnderlyingType(v.typ).(type) {
 	case *btf.Pointer:
 	case *btf.Int:
 		// Untyped registers (and explicit u64/s64 casts) may hold addresses.
@@ -724,7 +724,7 @@ func (c *compiler) capture(x call, op collector.Op) (val, error) {
 		}
 		switch {
 		case n.isConst:
-			if n.c <= 0 || n.c > collector.MaxFieldBytes {
+			if n.c <= 0 || n.c > int64(collector.MaxFieldBytes) {
 				return n, c.errorf(x.args[1], "size %d is outside 1..%d", n.c, collector.MaxFieldBytes)
 			}
 			maxLen = int(n.c)
@@ -735,7 +735,7 @@ func (c *compiler) capture(x call, op collector.Op) (val, error) {
 				return n, c.errorf(x.args[1], "a buffer length cannot be %s", n.header)
 			}
 			if n.lvalue {
-				size, err := typeSize(underlying(n.typ))
+				size, err := typeSize(btf.UnderlyingType(n.typ))
 				if err != nil || size > 8 {
 					return n, c.errorf(x.args[1], "the length must be a number")
 				}

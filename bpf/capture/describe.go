@@ -82,7 +82,7 @@ func describeCalc(fetches []collector.Fetch, c collector.Calc) string {
 // describeOperand names an operand of computed values and map keys.
 func describeOperand(fetches []collector.Fetch, o collector.Operand, imm int64) string {
 	switch {
-	case o < collector.MaxFields:
+	case int(o) < collector.MaxFields:
 		return "[" + describeFetch(fetches, int(o)) + "]"
 	case o >= collector.Slot(0):
 		return fmt.Sprintf("slot%d", o-collector.Slot(0))

@@ -1,6 +1,8 @@
 package capture
 
 import (
+	"github.com/cilium/ebpf/btf"
+
 	"github.com/luatrace/luatrace/bpf/collector"
 )
 
@@ -95,7 +97,7 @@ func (c *compiler) kernelLeaf(n node) (kval, error) {
 	if v.f.Op == collector.OpStr || v.f.Op == collector.OpBuf {
 		return kval{}, c.errorf(n, "only numbers can be computed with; %s is not a number", snippet(c.src[n.pos():]))
 	}
-	t := underlying(v.typ)
+	t := btf.UnderlyingType(v.typ)
 	if v.lvalue {
 		size, err := typeSize(t)
 		if err != nil || size == 0 || size > 8 {

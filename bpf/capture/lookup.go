@@ -20,7 +20,7 @@ func LookupType(spec *btf.Spec, name string) (btf.Type, error) {
 // through typedefs and qualifiers but not pointers.
 func HasMember(t btf.Type, path string) bool {
 	for _, name := range strings.Split(path, ".") {
-		members, ok := compositeMembers(underlying(t))
+		members, ok := compositeMembers(btf.UnderlyingType(t))
 		if !ok {
 			return false
 		}
@@ -37,7 +37,7 @@ func HasMember(t btf.Type, path string) bool {
 // by value; values wider than 63 bits keep their two's-complement pattern.
 func EnumValues(t btf.Type) (map[uint64]string, error) {
 	values := map[uint64]string{}
-	switch e := underlying(t).(type) {
+	switch e := btf.UnderlyingType(t).(type) {
 	case *btf.Enum:
 		for _, v := range e.Values {
 			if _, dup := values[v.Value]; !dup {
@@ -54,7 +54,7 @@ func EnumValues(t btf.Type) (map[uint64]string, error) {
 // anonymous structs and unions: its type and offset in bits. When it is
 // missing, names lists the members there are.
 func MemberOf(t btf.Type, name string) (m btf.Member, offsetBits uint32, names []string, ok bool) {
-	members, isComposite := compositeMembers(underlying(t))
+	members, isComposite := compositeMembers(btf.UnderlyingType(t))
 	if !isComposite {
 		return btf.Member{}, 0, nil, false
 	}
@@ -65,11 +65,8 @@ func MemberOf(t btf.Type, name string) (m btf.Member, offsetBits uint32, names [
 	return m, off, nil, true
 }
 
-// Underlying strips typedefs and qualifiers.
-func Underlying(t btf.Type) btf.Type { return underlying(t) }
-
 // TypeName renders t as C ("struct task_struct *").
 func TypeName(t btf.Type) string { return typeName(t) }
 
 // Members lists a struct's or union's members (false for other types).
-func Members(t btf.Type) ([]btf.Member, bool) { return compositeMembers(underlying(t)) }
+func Members(t btf.Type) ([]btf.Member, bool) { return compositeMembers(btf.UnderlyingType(t)) }

@@ -149,6 +149,6 @@ func (c *compiler) keyPart(src string) (collector.KeyPart, KeyPart, error) {
 
 // isCharArray: a char array in memory, which fieldOf captures as a string.
 func isCharArray(v val) bool {
-	arr, ok := underlying(v.typ).(*btf.Array)
+	arr, ok := btf.As[*btf.Array](v.typ)
 	return ok && v.lvalue && isChar(arr.Type)
 }

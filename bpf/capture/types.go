@@ -85,27 +85,6 @@ func resolveType(spec *btf.Spec, name string) (btf.Type, error) {
 	return t, nil
 }
 
-// underlying strips typedefs and qualifiers but keeps type tags visible
-// to userTagged.
-func underlying(t btf.Type) btf.Type {
-	for {
-		switch x := t.(type) {
-		case *btf.Typedef:
-			t = x.Type
-		case *btf.Volatile:
-			t = x.Type
-		case *btf.Const:
-			t = x.Type
-		case *btf.Restrict:
-			t = x.Type
-		case *btf.TypeTag:
-			t = x.Type
-		default:
-			return t
-		}
-	}
-}
-
 // userTagged reports whether a pointer's target carries the __user tag.
 func userTagged(ptr *btf.Pointer) bool {
 	t := ptr.Target
@@ -159,7 +138,7 @@ func typeName(t btf.Type) string {
 }
 
 func isChar(t btf.Type) bool {
-	i, ok := underlying(t).(*btf.Int)
+	i, ok := btf.As[*btf.Int](t)
 	return ok && i.Size == 1
 }
 

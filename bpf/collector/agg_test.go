@@ -1,9 +1,12 @@
 package collector
 
 import (
+	"bytes"
 	"encoding/binary"
 	"os"
 	"testing"
+
+	"github.com/cilium/ebpf/btf"
 )
 
 // TestAggregations updates in-kernel maps from sys_enter_getppid and checks
@@ -101,23 +104,108 @@ func TestAggregationFullMap(t *testing.T) {
 	}
 	defer m.Close()
 	// nsecs differs per event: every update is a new key.
-	traceGetppid(t, c, Spec{PID: uint32(os.Getpid()), Aggs: []Agg{{Map: m, Value: OperandOne, Parts: []KeyPart{{Kind: KeyValue, Operand: OperandNsecs}}}}}, 10)
-	entries, err := m.Entries()
-	if err != nil {
-		t.Fatal(err)
-	}
-	lost, err := m.Lost()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(entries) != 4 || lost != 6 {
-		t.Errorf("%d entries, %d lost; want 4 and 6", len(entries), lost)
+	spec := Spec{PID: uint32(os.Getpid()), Aggs: []Agg{{Map: m, Value: OperandOne, Parts: []KeyPart{{Kind: KeyValue, Operand: OperandNsecs}}}}}
+	traceGetppid(t, c, spec, 10)
+	// Lost needs no read of the map first, and changes nothing: asked
+	// before and after Entries, it answers the same.
+	for _, step := range []string{"before reading", "after reading"} {
+		lost, err := m.Lost()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lost != 6 {
+			t.Errorf("%s: %d lost, want 6", step, lost)
+		}
+		entries, err := m.Entries()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(entries) != 4 {
+			t.Errorf("%s: %d entries, want 4", step, len(entries))
+		}
 	}
 	if err := m.Clear(); err != nil {
 		t.Fatal(err)
 	}
 	if entries, _ := m.Entries(); len(entries) != 0 {
 		t.Errorf("%d entries after Clear", len(entries))
+	}
+	// A cleared map has room again: 4 more keys fit, 2 are lost (8 in all).
+	traceGetppid(t, c, spec, 6)
+	entries, err := m.Entries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lost, err := m.Lost(); err != nil || lost != 8 || len(entries) != 4 {
+		t.Errorf("after Clear and 6 updates: %d entries, %d lost (%v); want 4 and 8", len(entries), lost, err)
+	}
+}
+
+// TestAggregationKeys checks the bytes of keys the collector builds, for
+// both key sizes: every part where Go laid it out, the bucket last.
+func TestAggregationKeys(t *testing.T) {
+	c := loadForTest(t)
+	kernel, err := btf.LoadKernelSpec()
+	if err != nil {
+		t.Skipf("no kernel BTF for task_struct's comm: %v", err)
+	}
+	var task *btf.Struct
+	if err := kernel.TypeByName("task_struct", &task); err != nil {
+		t.Fatal(err)
+	}
+	commAt := -1
+	for _, m := range task.Members {
+		if m.Name == "comm" {
+			commAt = int(m.Offset.Bytes())
+		}
+	}
+	comm, err := os.ReadFile("/proc/self/comm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	comm = bytes.TrimSuffix(comm, []byte("\n"))
+	// The task's command read as a str() field of width bytes.
+	commField := func(width int) Fetch {
+		f := Fetch{Source: FromCurtask, Op: OpStr, MaxLen: width}
+		f.Offsets[0] = int32(commAt)
+		return f
+	}
+	pid := uint64(os.Getpid())
+	at := func(key []byte, off int, b []byte) []byte { copy(key[off:], b); return key }
+	le64 := func(v uint64) []byte { return binary.LittleEndian.AppendUint64(nil, v) }
+	tests := []struct {
+		name   string
+		fields []Fetch
+		parts  []KeyPart
+		key    []byte
+	}{
+		{"no parts", nil, nil, make([]byte, SmallKey)},
+		{"pid", nil, []KeyPart{{Kind: KeyValue, Operand: OperandPID, Size: 4}}, at(make([]byte, SmallKey), 0, le64(pid))},
+		{"comm", nil, []KeyPart{{Kind: KeyComm}}, at(make([]byte, SmallKey), 0, comm)},
+		// str() of 8 bytes holds 7 characters and the NUL.
+		{"pid and string", []Fetch{commField(8)}, []KeyPart{{Kind: KeyValue, Operand: OperandPID, Size: 4}, {Kind: KeyBytes, Operand: 0, Size: 8, Offset: 8}},
+			at(at(make([]byte, SmallKey), 0, le64(pid)), 8, comm[:min(len(comm), 7)])},
+		{"strings to the end of a large key", []Fetch{commField(32), commField(32), commField(32)},
+			[]KeyPart{{Kind: KeyComm}, {Kind: KeyBytes, Operand: 0, Size: 32, Offset: 16}, {Kind: KeyBytes, Operand: 1, Size: 32, Offset: 48},
+				{Kind: KeyBytes, Operand: 2, Size: 32, Offset: 80}},
+			at(at(at(at(make([]byte, LargeKey), 0, comm), 16, comm), 48, comm), 80, comm)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := c.NewAggMap(len(tc.key), 8)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			traceGetppid(t, c, Spec{PID: uint32(pid), Fields: tc.fields, Aggs: []Agg{{Map: m, Value: OperandOne, Parts: tc.parts}}}, 5)
+			entries, err := m.Entries()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(entries) != 1 || entries[0].Value.Count != 5 || !bytes.Equal(entries[0].Key, tc.key) {
+				t.Fatalf("entries %+v, want one key %x counted 5 times", entries, tc.key)
+			}
+		})
 	}
 }
 

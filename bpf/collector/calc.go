@@ -2,45 +2,47 @@ package collector
 
 import "fmt"
 
-// MaxCalcs is the most computed values per probe.
-const MaxCalcs = 8
+// Limits of computed values (collector.h's lt_calc_limits).
+const (
+	// MaxCalcs is the most computed values per probe.
+	MaxCalcs = int(collectorLtCalcLimitsLT_MAX_OPS)
+	// MaxStrings is how many constant strings CalcStrEq compares with
+	// per probe, and MaxStringLen their longest length (the NUL takes
+	// the last byte).
+	MaxStrings   = int(collectorLtCalcLimitsLT_MAX_STRS)
+	MaxStringLen = int(collectorLtCalcLimitsLT_STR_LEN) - 1
+)
 
 // CalcCode is a computed value's operation.
 type CalcCode uint8
 
-// Operations, as lt_op_code in collector.h. Comparisons and logic give 0
-// or 1; division and modulo by zero give 0.
+// Operations (enum lt_op_code). Comparisons and logic give 0 or 1;
+// division and modulo by zero give 0.
 const (
-	CalcAdd CalcCode = iota
-	CalcSub
-	CalcMul
-	CalcDiv
-	CalcMod
-	CalcAnd
-	CalcOr
-	CalcXor
-	CalcShl
-	CalcShr
-	CalcEQ
-	CalcNE
-	CalcLT
-	CalcLE
-	CalcGT
-	CalcGE
-	CalcLogicalAnd
-	CalcLogicalOr
-	CalcNot  // !A
-	CalcBNot // ~A
-	CalcNeg  // -A
+	CalcAdd        = CalcCode(collectorLtOpCodeLT_OPC_ADD)
+	CalcSub        = CalcCode(collectorLtOpCodeLT_OPC_SUB)
+	CalcMul        = CalcCode(collectorLtOpCodeLT_OPC_MUL)
+	CalcDiv        = CalcCode(collectorLtOpCodeLT_OPC_DIV)
+	CalcMod        = CalcCode(collectorLtOpCodeLT_OPC_MOD)
+	CalcAnd        = CalcCode(collectorLtOpCodeLT_OPC_AND)
+	CalcOr         = CalcCode(collectorLtOpCodeLT_OPC_OR)
+	CalcXor        = CalcCode(collectorLtOpCodeLT_OPC_XOR)
+	CalcShl        = CalcCode(collectorLtOpCodeLT_OPC_SHL)
+	CalcShr        = CalcCode(collectorLtOpCodeLT_OPC_SHR)
+	CalcEQ         = CalcCode(collectorLtOpCodeLT_OPC_EQ)
+	CalcNE         = CalcCode(collectorLtOpCodeLT_OPC_NE)
+	CalcLT         = CalcCode(collectorLtOpCodeLT_OPC_LT)
+	CalcLE         = CalcCode(collectorLtOpCodeLT_OPC_LE)
+	CalcGT         = CalcCode(collectorLtOpCodeLT_OPC_GT)
+	CalcGE         = CalcCode(collectorLtOpCodeLT_OPC_GE)
+	CalcLogicalAnd = CalcCode(collectorLtOpCodeLT_OPC_LAND)
+	CalcLogicalOr  = CalcCode(collectorLtOpCodeLT_OPC_LOR)
+	CalcNot        = CalcCode(collectorLtOpCodeLT_OPC_NOT)  // !A
+	CalcBNot       = CalcCode(collectorLtOpCodeLT_OPC_BNOT) // ~A
+	CalcNeg        = CalcCode(collectorLtOpCodeLT_OPC_NEG)  // -A
 	// CalcStrEq: string A (a str() field or OperandComm) equals
 	// Spec.Strings[Imm]; 1 or 0.
-	CalcStrEq
-)
-
-// Constant strings per probe for CalcStrEq, and their longest length.
-const (
-	MaxStrings   = 2
-	MaxStringLen = 31
+	CalcStrEq = CalcCode(collectorLtOpCodeLT_OPC_STREQ)
 )
 
 // Calc computes slot Dst from operands A and B in the kernel, after the
@@ -79,26 +81,29 @@ func (s *Spec) encodeCalcs(out *collectorLtSpec) error {
 				return fmt.Errorf("string comparison %d is malformed", i)
 			}
 			if c.A == OperandComm {
-				out.Flags |= specCommKey
+				out.Flags |= uint32(collectorLtSpecFlagsLT_SPEC_COMM)
 			}
-			o := &out.Ops[i]
-			o.Code, o.Dst, o.A, o.Imm = uint8(c.Code), c.Dst, uint8(c.A), c.Imm|int64(len(s.Strings[c.Imm]))<<8
+			// The string's index in the low byte, its length above.
+			out.Ops[i] = collectorLtCalc{Code: uint8(c.Code), Dst: c.Dst, A: uint8(c.A), Imm: c.Imm | int64(len(s.Strings[c.Imm]))<<8}
 			continue
 		}
 		// Op i writes slot i, so a slot is written before it is read.
 		if c.Code > CalcStrEq || int(c.Dst) != i || !c.A.valid(len(s.Fields), i) || !c.B.valid(len(s.Fields), i) {
 			return fmt.Errorf("computed value %d is malformed", i)
 		}
-		o := &out.Ops[i]
-		o.Code, o.Dst, o.A, o.B, o.A_size, o.B_size, o.Imm = uint8(c.Code), c.Dst, uint8(c.A), uint8(c.B), c.ASize, c.BSize, c.Imm
-		o.Flags = flagsOf(c.Signed, 1) | flagsOf(c.ASigned, 2) | flagsOf(c.BSigned, 4)
+		out.Ops[i] = collectorLtCalc{
+			Code: uint8(c.Code), Dst: c.Dst, A: uint8(c.A), B: uint8(c.B), A_size: c.ASize, B_size: c.BSize, Imm: c.Imm,
+			Flags: opFlags(c.Signed, collectorLtOpfLT_OPF_SIGNED) | opFlags(c.ASigned, collectorLtOpfLT_OPF_A_SIGNED) |
+				opFlags(c.BSigned, collectorLtOpfLT_OPF_B_SIGNED),
+		}
 	}
 	return nil
 }
 
-func flagsOf(on bool, bit uint8) uint8 {
+// opFlags is flag when on, else 0.
+func opFlags(on bool, flag collectorLtOpf) uint8 {
 	if on {
-		return bit
+		return uint8(flag)
 	}
 	return 0
 }

@@ -19,26 +19,29 @@ import (
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
 	"github.com/cilium/ebpf/features"
+
+	"github.com/luatrace/luatrace/bpf/kernelbtf"
 )
 
-// Limits shared with collector.h.
+// Limits of probes and records (collector.h's lt_probe_limits).
 const (
 	// MaxProbes bounds how many probes are attached at once: a probe id's
 	// low bits are its slot in the spec and stats arrays (slot 0 is
 	// reserved), the bits above a generation that changes when the slot
 	// is reused, so records still queued from the slot's previous probe
 	// are recognised.
-	MaxProbes = 8192
+	MaxProbes = int(collectorLtProbeLimitsLT_MAX_PROBES)
 	// MaxArgs is the most arguments a record carries.
-	MaxArgs = 12
-	// MaxRegisterArgs is how many arguments kprobe/uprobe read from registers.
-	MaxRegisterArgs = 6
+	MaxArgs = int(collectorLtProbeLimitsLT_MAX_ARGS)
+	// MaxRegisterArgs is how many arguments kprobe/uprobe read from
+	// registers, and return probes get from their paired entry.
+	MaxRegisterArgs = int(collectorLtProbeLimitsLT_REGISTER_ARGS)
 	// MaxTracepointData is the most raw tracepoint bytes a record carries.
-	MaxTracepointData = 4096
+	MaxTracepointData = int(collectorLtProbeLimitsLT_MAX_TP_DATA)
 	// MaxRecord is the largest record the collector builds.
-	MaxRecord = 1 << 16
+	MaxRecord = int(collectorLtProbeLimitsLT_MAX_RECORD)
 	// MaxSyscalls bounds the system call numbers SetSyscallProbe takes.
-	MaxSyscalls = 1024
+	MaxSyscalls = int(collectorLtProbeLimitsLT_MAX_SYSCALLS)
 )
 
 // Program names an entry program of the collector.
@@ -240,7 +243,7 @@ func (c *Collector) load(p Program, id uint32, attachTo string, at ebpf.AttachTy
 	for _, m := range c.maps() {
 		replacements[m.name] = *m.dst
 	}
-	coll, err := ebpf.NewCollectionWithOptions(spec, ebpf.CollectionOptions{MapReplacements: replacements})
+	coll, err := ebpf.NewCollectionWithOptions(spec, ebpf.CollectionOptions{MapReplacements: replacements, Cache: kernelbtf.Cache()})
 	if err != nil {
 		return nil, &LoadError{Program: p, Target: attachTo, Err: err}
 	}
@@ -251,7 +254,7 @@ func (c *Collector) load(p Program, id uint32, attachTo string, at ebpf.AttachTy
 // SetSyscallProbe makes probe id serve system call nr's entry (or exit,
 // with exit set) through the SysEnter (SysExit) program; id 0 clears it.
 func (c *Collector) SetSyscallProbe(exit bool, nr, id uint32) error {
-	if nr >= MaxSyscalls {
+	if nr >= uint32(MaxSyscalls) {
 		return fmt.Errorf("system call number %d is past the %d the collector serves", nr, MaxSyscalls)
 	}
 	m := c.sysEnterIDs
@@ -265,7 +268,7 @@ func (c *Collector) SetSyscallProbe(exit bool, nr, id uint32) error {
 }
 
 // ProbeSlot is probe id's index in the spec and stats arrays.
-func ProbeSlot(id uint32) uint32 { return id & (MaxProbes - 1) }
+func ProbeSlot(id uint32) uint32 { return id & uint32(MaxProbes-1) }
 
 func checkID(id uint32) error {
 	if ProbeSlot(id) == 0 {

@@ -13,22 +13,112 @@ import (
 	"github.com/cilium/ebpf"
 )
 
+type collectorLtAgg struct {
+	_          structs.HostLayout
+	Map        uint16
+	Kind       uint8
+	Nparts     uint8
+	Large      uint8
+	Value      uint8
+	ValueSize  uint8
+	ValueFlags uint8
+	Parts      [4]collectorLtKeyPart
+	Lmin       int64
+	Lmax       int64
+	Lstep      int64
+}
+
 type collectorLtAggCached struct {
 	_   structs.HostLayout
 	Key [3]uint64
-	V   struct {
-		_     structs.HostLayout
-		Count int64
-		Sum   int64
-		Min   int64
-		Max   int64
-	}
+	V   collectorLtAggValue
 }
 
 type collectorLtAggCounts struct {
 	_    structs.HostLayout
 	Lost uint64
+	Keys uint64
 }
+
+type collectorLtAggKind uint32
+
+const (
+	collectorLtAggKindLT_AGG_STATS collectorLtAggKind = 0
+	collectorLtAggKindLT_AGG_HIST  collectorLtAggKind = 1
+	collectorLtAggKindLT_AGG_LHIST collectorLtAggKind = 2
+)
+
+type collectorLtAggLimits uint32
+
+const (
+	collectorLtAggLimitsLT_MAX_AGGS      collectorLtAggLimits = 2
+	collectorLtAggLimitsLT_MAX_KEY_PARTS collectorLtAggLimits = 4
+	collectorLtAggLimitsLT_MAX_MAPS      collectorLtAggLimits = 256
+	collectorLtAggLimitsLT_KEY_SMALL     collectorLtAggLimits = 24
+	collectorLtAggLimitsLT_KEY_LARGE     collectorLtAggLimits = 128
+	collectorLtAggLimitsLT_MAX_KEY_BYTES collectorLtAggLimits = 64
+	collectorLtAggLimitsLT_CACHE_BITS    collectorLtAggLimits = 3
+	collectorLtAggLimitsLT_MAX_STACK_IDS collectorLtAggLimits = 16384
+	collectorLtAggLimitsLT_MAX_STACK     collectorLtAggLimits = 127
+)
+
+type collectorLtAggValue struct {
+	_     structs.HostLayout
+	Count int64
+	Sum   int64
+	Min   int64
+	Max   int64
+}
+
+type collectorLtCalc struct {
+	_      structs.HostLayout
+	Code   uint8
+	Dst    uint8
+	A      uint8
+	B      uint8
+	A_size uint8
+	B_size uint8
+	Flags  uint8
+	Pad    uint8
+	Imm    int64
+}
+
+type collectorLtCalcLimits uint32
+
+const (
+	collectorLtCalcLimitsLT_MAX_OPS  collectorLtCalcLimits = 8
+	collectorLtCalcLimitsLT_MAX_VALS collectorLtCalcLimits = 16
+	collectorLtCalcLimitsLT_MAX_STRS collectorLtCalcLimits = 2
+	collectorLtCalcLimitsLT_STR_LEN  collectorLtCalcLimits = 32
+)
+
+type collectorLtClause struct {
+	_       structs.HostLayout
+	Operand uint8
+	Cmp     uint8
+	Flags   uint8
+	Size    uint8
+	Group   uint8
+	Pad     [3]uint8
+	Value   uint64
+}
+
+type collectorLtClauseFlags uint32
+
+const (
+	collectorLtClauseFlagsLT_CLAUSE_SIGNED collectorLtClauseFlags = 1
+)
+
+type collectorLtCmp uint32
+
+const (
+	collectorLtCmpLT_CMP_EQ collectorLtCmp = 0
+	collectorLtCmpLT_CMP_NE collectorLtCmp = 1
+	collectorLtCmpLT_CMP_LT collectorLtCmp = 2
+	collectorLtCmpLT_CMP_LE collectorLtCmp = 3
+	collectorLtCmpLT_CMP_GT collectorLtCmp = 4
+	collectorLtCmpLT_CMP_GE collectorLtCmp = 5
+)
 
 type collectorLtDepthKey struct {
 	_       structs.HostLayout
@@ -50,9 +140,109 @@ type collectorLtEntryKey struct {
 	Depth   uint32
 }
 
+type collectorLtFetch struct {
+	_        structs.HostLayout
+	Source   uint8
+	Index    uint8
+	Nderef   uint8
+	Op       uint8
+	User     uint8
+	Size     uint8
+	LenField uint8
+	TpSize   uint8
+	TpOffset uint16
+	MaxLen   uint16
+	Offsets  [5]int32
+}
+
+type collectorLtFetchLimits uint32
+
+const (
+	collectorLtFetchLimitsLT_MAX_FIELDS        collectorLtFetchLimits = 8
+	collectorLtFetchLimitsLT_MAX_DEREFS        collectorLtFetchLimits = 4
+	collectorLtFetchLimitsLT_MAX_FIELD_BYTES   collectorLtFetchLimits = 32752
+	collectorLtFetchLimitsLT_FIELD_CURSOR_MASK collectorLtFetchLimits = 32767
+	collectorLtFetchLimitsLT_NO_LEN_FIELD      collectorLtFetchLimits = 255
+	collectorLtFetchLimitsLT_MAX_REG_OFFSET    collectorLtFetchLimits = 160
+	collectorLtFetchLimitsLT_FIELD_ALIGN       collectorLtFetchLimits = 4
+)
+
+type collectorLtFetchSource uint32
+
+const (
+	collectorLtFetchSourceLT_SRC_ARG     collectorLtFetchSource = 0
+	collectorLtFetchSourceLT_SRC_RETVAL  collectorLtFetchSource = 1
+	collectorLtFetchSourceLT_SRC_TP      collectorLtFetchSource = 2
+	collectorLtFetchSourceLT_SRC_FIELD   collectorLtFetchSource = 3
+	collectorLtFetchSourceLT_SRC_CURTASK collectorLtFetchSource = 4
+	collectorLtFetchSourceLT_SRC_CGROUP  collectorLtFetchSource = 5
+	collectorLtFetchSourceLT_SRC_REG     collectorLtFetchSource = 6
+)
+
+type collectorLtFieldHeader struct {
+	_      structs.HostLayout
+	Len    uint16
+	Status uint8
+	Pad    uint8
+}
+
+type collectorLtFieldStatus uint32
+
+const (
+	collectorLtFieldStatusLT_FIELD_OK        collectorLtFieldStatus = 0
+	collectorLtFieldStatusLT_FIELD_FAULT     collectorLtFieldStatus = 1
+	collectorLtFieldStatusLT_FIELD_TRUNCATED collectorLtFieldStatus = 2
+)
+
+type collectorLtFilterLimits uint32
+
+const (
+	collectorLtFilterLimitsLT_MAX_CLAUSES collectorLtFilterLimits = 4
+)
+
+type collectorLtHeader struct {
+	_        structs.HostLayout
+	ProbeId  uint32
+	Size     uint32
+	Ts       uint64
+	Pid      uint32
+	Tid      uint32
+	Uid      uint32
+	Gid      uint32
+	Cpu      uint32
+	Nargs    uint16
+	Payload  uint16
+	Retval   uint64
+	Ip       uint64
+	Comm     [16]int8
+	Duration uint64
+}
+
 type collectorLtKeyBuf struct {
-	_ structs.HostLayout
-	B [192]uint8
+	_     structs.HostLayout
+	Depth uint32
+	Pad   uint32
+	B     [4][192]uint8
+}
+
+type collectorLtKeyKind uint32
+
+const (
+	collectorLtKeyKindLT_KEY_VALUE  collectorLtKeyKind = 1
+	collectorLtKeyKindLT_KEY_COMM   collectorLtKeyKind = 2
+	collectorLtKeyKindLT_KEY_BYTES  collectorLtKeyKind = 3
+	collectorLtKeyKindLT_KEY_KSTACK collectorLtKeyKind = 4
+	collectorLtKeyKindLT_KEY_USTACK collectorLtKeyKind = 5
+)
+
+type collectorLtKeyPart struct {
+	_       structs.HostLayout
+	Kind    uint8
+	Operand uint8
+	Size    uint8
+	Offset  uint8
+	Flags   uint8
+	Pad     [3]uint8
 }
 
 type collectorLtMemBuf struct {
@@ -62,6 +252,85 @@ type collectorLtMemBuf struct {
 	Pad  uint32
 	Data [4096]uint8
 }
+
+type collectorLtMemLimits uint32
+
+const (
+	collectorLtMemLimitsLT_MEM_CHUNK collectorLtMemLimits = 4096
+)
+
+type collectorLtOp uint32
+
+const (
+	collectorLtOpLT_OP_VALUE collectorLtOp = 0
+	collectorLtOpLT_OP_READ  collectorLtOp = 1
+	collectorLtOpLT_OP_STR   collectorLtOp = 2
+	collectorLtOpLT_OP_BUF   collectorLtOp = 3
+)
+
+type collectorLtOpCode uint32
+
+const (
+	collectorLtOpCodeLT_OPC_ADD   collectorLtOpCode = 0
+	collectorLtOpCodeLT_OPC_SUB   collectorLtOpCode = 1
+	collectorLtOpCodeLT_OPC_MUL   collectorLtOpCode = 2
+	collectorLtOpCodeLT_OPC_DIV   collectorLtOpCode = 3
+	collectorLtOpCodeLT_OPC_MOD   collectorLtOpCode = 4
+	collectorLtOpCodeLT_OPC_AND   collectorLtOpCode = 5
+	collectorLtOpCodeLT_OPC_OR    collectorLtOpCode = 6
+	collectorLtOpCodeLT_OPC_XOR   collectorLtOpCode = 7
+	collectorLtOpCodeLT_OPC_SHL   collectorLtOpCode = 8
+	collectorLtOpCodeLT_OPC_SHR   collectorLtOpCode = 9
+	collectorLtOpCodeLT_OPC_EQ    collectorLtOpCode = 10
+	collectorLtOpCodeLT_OPC_NE    collectorLtOpCode = 11
+	collectorLtOpCodeLT_OPC_LT    collectorLtOpCode = 12
+	collectorLtOpCodeLT_OPC_LE    collectorLtOpCode = 13
+	collectorLtOpCodeLT_OPC_GT    collectorLtOpCode = 14
+	collectorLtOpCodeLT_OPC_GE    collectorLtOpCode = 15
+	collectorLtOpCodeLT_OPC_LAND  collectorLtOpCode = 16
+	collectorLtOpCodeLT_OPC_LOR   collectorLtOpCode = 17
+	collectorLtOpCodeLT_OPC_NOT   collectorLtOpCode = 18
+	collectorLtOpCodeLT_OPC_BNOT  collectorLtOpCode = 19
+	collectorLtOpCodeLT_OPC_NEG   collectorLtOpCode = 20
+	collectorLtOpCodeLT_OPC_STREQ collectorLtOpCode = 21
+)
+
+type collectorLtOperand uint32
+
+const (
+	collectorLtOperandLT_OPND_PID      collectorLtOperand = 8
+	collectorLtOperandLT_OPND_TID      collectorLtOperand = 9
+	collectorLtOperandLT_OPND_UID      collectorLtOperand = 10
+	collectorLtOperandLT_OPND_GID      collectorLtOperand = 11
+	collectorLtOperandLT_OPND_CPU      collectorLtOperand = 12
+	collectorLtOperandLT_OPND_CGROUP   collectorLtOperand = 13
+	collectorLtOperandLT_OPND_NSECS    collectorLtOperand = 14
+	collectorLtOperandLT_OPND_DURATION collectorLtOperand = 15
+	collectorLtOperandLT_OPND_RETVAL   collectorLtOperand = 16
+	collectorLtOperandLT_OPND_ONE      collectorLtOperand = 17
+	collectorLtOperandLT_OPND_IMM      collectorLtOperand = 18
+	collectorLtOperandLT_OPND_COMM     collectorLtOperand = 19
+	collectorLtOperandLT_OPND_SLOT0    collectorLtOperand = 24
+)
+
+type collectorLtOpf uint32
+
+const (
+	collectorLtOpfLT_OPF_SIGNED   collectorLtOpf = 1
+	collectorLtOpfLT_OPF_A_SIGNED collectorLtOpf = 2
+	collectorLtOpfLT_OPF_B_SIGNED collectorLtOpf = 4
+)
+
+type collectorLtProbeLimits uint32
+
+const (
+	collectorLtProbeLimitsLT_MAX_PROBES    collectorLtProbeLimits = 8192
+	collectorLtProbeLimitsLT_MAX_SYSCALLS  collectorLtProbeLimits = 1024
+	collectorLtProbeLimitsLT_MAX_ARGS      collectorLtProbeLimits = 12
+	collectorLtProbeLimitsLT_REGISTER_ARGS collectorLtProbeLimits = 6
+	collectorLtProbeLimitsLT_MAX_RECORD    collectorLtProbeLimits = 65536
+	collectorLtProbeLimitsLT_MAX_TP_DATA   collectorLtProbeLimits = 4096
+)
 
 type collectorLtScratch struct {
 	_    structs.HostLayout
@@ -93,69 +362,36 @@ type collectorLtSpec struct {
 	Nfields    uint8
 	Nclauses   uint8
 	Pad1       [6]uint8
-	Fields     [8]struct {
-		_        structs.HostLayout
-		Source   uint8
-		Index    uint8
-		Nderef   uint8
-		Op       uint8
-		User     uint8
-		Size     uint8
-		LenField uint8
-		TpSize   uint8
-		TpOffset uint16
-		MaxLen   uint16
-		Offsets  [5]int32
-	}
-	Clauses [4]struct {
-		_       structs.HostLayout
-		Operand uint8
-		Cmp     uint8
-		Flags   uint8
-		Size    uint8
-		Group   uint8
-		Pad     [3]uint8
-		Value   uint64
-	}
-	Nops  uint8
-	Naggs uint8
-	Pad2  [6]uint8
-	Ops   [8]struct {
-		_      structs.HostLayout
-		Code   uint8
-		Dst    uint8
-		A      uint8
-		B      uint8
-		A_size uint8
-		B_size uint8
-		Flags  uint8
-		Pad    uint8
-		Imm    int64
-	}
-	Aggs [2]struct {
-		_          structs.HostLayout
-		Map        uint16
-		Kind       uint8
-		Nparts     uint8
-		Large      uint8
-		Value      uint8
-		ValueSize  uint8
-		ValueFlags uint8
-		Parts      [4]struct {
-			_       structs.HostLayout
-			Kind    uint8
-			Operand uint8
-			Size    uint8
-			Offset  uint8
-			Flags   uint8
-			Pad     [3]uint8
-		}
-		Lmin  int64
-		Lmax  int64
-		Lstep int64
-	}
-	Strs [2][32]int8
+	Fields     [8]collectorLtFetch
+	Clauses    [4]collectorLtClause
+	Nops       uint8
+	Naggs      uint8
+	Pad2       [6]uint8
+	Ops        [8]collectorLtCalc
+	Aggs       [2]collectorLtAgg
+	Strs       [2][32]int8
 }
+
+type collectorLtSpecFlags uint32
+
+const (
+	collectorLtSpecFlagsLT_SPEC_ACTIVE      collectorLtSpecFlags = 1
+	collectorLtSpecFlagsLT_SPEC_EMIT        collectorLtSpecFlags = 2
+	collectorLtSpecFlagsLT_SPEC_FILTER_TGID collectorLtSpecFlags = 4
+	collectorLtSpecFlagsLT_SPEC_FILTER_COMM collectorLtSpecFlags = 8
+	collectorLtSpecFlagsLT_SPEC_COMM_NOT    collectorLtSpecFlags = 16
+	collectorLtSpecFlagsLT_SPEC_KSTACK      collectorLtSpecFlags = 32
+	collectorLtSpecFlagsLT_SPEC_USTACK      collectorLtSpecFlags = 64
+	collectorLtSpecFlagsLT_SPEC_SAVE_ENTRY  collectorLtSpecFlags = 128
+	collectorLtSpecFlagsLT_SPEC_PAIRED      collectorLtSpecFlags = 256
+	collectorLtSpecFlagsLT_SPEC_COMM        collectorLtSpecFlags = 512
+)
+
+type collectorLtStackKey uint32
+
+const (
+	collectorLtStackKeyLT_STACK_EMPTY collectorLtStackKey = 4294967295
+)
 
 type collectorLtStats struct {
 	_        structs.HostLayout

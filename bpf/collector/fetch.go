@@ -1,53 +1,48 @@
 package collector
 
-import (
-	"encoding/binary"
-	"fmt"
-)
+import "fmt"
 
-// Capture limits, as in collector.h.
+// Capture limits (collector.h's lt_fetch_limits).
 const (
 	// MaxFields is the most captured fields per probe.
-	MaxFields = 8
+	MaxFields = int(collectorLtFetchLimitsLT_MAX_FIELDS)
 	// MaxDerefs is the most pointer loads in one field.
-	MaxDerefs = 4
+	MaxDerefs = int(collectorLtFetchLimitsLT_MAX_DEREFS)
 	// MaxFieldBytes is the largest string or buffer one field captures.
-	MaxFieldBytes = 0x7ff0
+	MaxFieldBytes = int(collectorLtFetchLimitsLT_MAX_FIELD_BYTES)
+	// MaxRegisterOffset is the last 8-byte word of struct pt_regs.
+	MaxRegisterOffset = uint16(collectorLtFetchLimitsLT_MAX_REG_OFFSET)
+	// NoLenField marks an OpBuf whose length is MaxLen.
+	NoLenField = uint8(collectorLtFetchLimitsLT_NO_LEN_FIELD)
 )
 
 // Source is where a field's starting value comes from.
 type Source uint8
 
-// Field sources.
+// Field sources (enum lt_fetch_source).
 const (
-	FromArg        Source = 0 // argument Index
-	FromRetval     Source = 1 // the return value
-	FromTracepoint Source = 2 // TracepointSize bytes at TracepointOffset of the raw record
-	FromField      Source = 3 // the value of an earlier field, Index
-	FromCurtask    Source = 4 // the current task_struct pointer
-	FromCgroup     Source = 5 // the current cgroup v2 id
+	FromArg        = Source(collectorLtFetchSourceLT_SRC_ARG)     // argument Index
+	FromRetval     = Source(collectorLtFetchSourceLT_SRC_RETVAL)  // the return value
+	FromTracepoint = Source(collectorLtFetchSourceLT_SRC_TP)      // TracepointSize bytes at TracepointOffset of the raw record
+	FromField      = Source(collectorLtFetchSourceLT_SRC_FIELD)   // the value of an earlier field, Index
+	FromCurtask    = Source(collectorLtFetchSourceLT_SRC_CURTASK) // the current task_struct pointer
+	FromCgroup     = Source(collectorLtFetchSourceLT_SRC_CGROUP)  // the current cgroup v2 id
 	// FromRegister is the pt_regs word at byte TracepointOffset: USDT
 	// arguments live in any register. Only probes with registers
 	// (kprobe, uprobe, profile) have it; elsewhere the field faults.
-	FromRegister Source = 6
+	FromRegister = Source(collectorLtFetchSourceLT_SRC_REG)
 )
-
-// MaxRegisterOffset is the last 8-byte word of x86-64 struct pt_regs.
-const MaxRegisterOffset = 160
 
 // Op is what a field does at the address its loads reached.
 type Op uint8
 
-// Field operations.
+// Field operations (enum lt_op).
 const (
-	OpValue Op = 0 // the value plus the final offset, no read
-	OpRead  Op = 1 // read Size bytes (1..8)
-	OpStr   Op = 2 // NUL-terminated string, at most MaxLen bytes
-	OpBuf   Op = 3 // LenField's value bytes (or MaxLen), at most MaxLen
+	OpValue = Op(collectorLtOpLT_OP_VALUE) // the value plus the final offset, no read
+	OpRead  = Op(collectorLtOpLT_OP_READ)  // read Size bytes (1..8)
+	OpStr   = Op(collectorLtOpLT_OP_STR)   // NUL-terminated string, at most MaxLen bytes
+	OpBuf   = Op(collectorLtOpLT_OP_BUF)   // LenField's value bytes (or MaxLen), at most MaxLen
 )
-
-// NoLenField marks an OpBuf whose length is MaxLen.
-const NoLenField = 0xff
 
 // Fetch is one field's fetch program: start from Source, load a pointer
 // at value+Offsets[i] for each of Derefs loads, then apply Op at
@@ -87,130 +82,20 @@ func (f *Fetch) validate(i int) error {
 	return nil
 }
 
-// FieldStatus says how a captured field came out.
-type FieldStatus uint8
-
-// Field statuses.
-const (
-	FieldOK        FieldStatus = 0
-	FieldFault     FieldStatus = 1 // a read failed
-	FieldTruncated FieldStatus = 2 // cut at its limit or the record's room
-)
-
-func (s FieldStatus) String() string {
-	switch s {
-	case FieldOK:
-		return "ok"
-	case FieldFault:
-		return "fault"
-	case FieldTruncated:
-		return "truncated"
+// encode lays f out as struct lt_fetch.
+func (f *Fetch) encode() collectorLtFetch {
+	o := collectorLtFetch{
+		Source: uint8(f.Source), Index: f.Index, Nderef: uint8(f.Derefs), Op: uint8(f.Op),
+		Size: f.Size, LenField: f.LenField, TpSize: f.TracepointSize, TpOffset: f.TracepointOffset,
+		MaxLen: uint16(f.MaxLen), Offsets: f.Offsets,
 	}
-	return fmt.Sprintf("status %d", uint8(s))
-}
-
-// FieldData is one captured field of a record.
-type FieldData struct {
-	Status FieldStatus
-	Bytes  []byte // 8 little-endian bytes for OpValue/OpRead
-}
-
-// Value is the 64-bit value of an OpValue/OpRead field.
-func (f FieldData) Value() uint64 {
-	if len(f.Bytes) < 8 {
-		return 0
+	if f.Op != OpBuf {
+		o.LenField = NoLenField
 	}
-	return binary.LittleEndian.Uint64(f.Bytes)
-}
-
-// Fields splits the captured fields out of a record; n is how many the
-// probe's spec asked for. Fields the record had no room for come out
-// empty and truncated.
-func (r Record) Fields(n int) []FieldData {
-	rest := r[HeaderSize+8*r.NArgs()+r.payloadLen():]
-	out := make([]FieldData, n)
-	for i := range out {
-		if len(rest) < 4 {
-			out[i].Status = FieldTruncated
-			continue
+	for d := 0; d <= f.Derefs; d++ {
+		if f.User[d] {
+			o.User |= 1 << d
 		}
-		l := int(binary.LittleEndian.Uint16(rest))
-		status := FieldStatus(rest[2])
-		rest = rest[4:]
-		if l > len(rest) {
-			out[i].Status = FieldTruncated
-			rest = nil
-			continue
-		}
-		out[i] = FieldData{Status: status, Bytes: rest[:l:l]}
-		rest = rest[min((l+3)&^3, len(rest)):]
 	}
-	return out
-}
-
-// MaxClauses is the most filter clauses per probe.
-const MaxClauses = 4
-
-// Operand names a value for clauses, computed values and map keys: a
-// captured field (0..MaxFields-1), a header value (PID..Cgroup are known
-// before anything is fetched and filter first), a computed slot
-// (Slot(i)) or a constant.
-type Operand uint8
-
-// Header and constant operands.
-const (
-	OperandPID Operand = 8 + iota
-	OperandTID
-	OperandUID
-	OperandGID
-	OperandCPU
-	OperandCgroup
-	OperandNsecs
-	OperandDuration
-	OperandRetval
-	OperandOne  // the constant 1
-	OperandImm  // a Calc's Imm
-	OperandComm // the task command: CalcStrEq's A only
-)
-
-// operandSlot0 is computed slot 0's operand.
-const operandSlot0 Operand = 24
-
-// Slot is the operand of computed slot i (0..MaxCalcs-1).
-func Slot(i int) Operand { return operandSlot0 + Operand(i) }
-
-// valid reports whether o names a value a spec with nfields fields and
-// nslots computed slots has.
-func (o Operand) valid(nfields, nslots int) bool {
-	switch {
-	case o < MaxFields:
-		return int(o) < nfields
-	case o >= operandSlot0:
-		return int(o-operandSlot0) < nslots
-	}
-	return o >= OperandPID && o <= OperandImm
-}
-
-// Cmp is a clause's comparison.
-type Cmp uint8
-
-// Comparisons.
-const (
-	CmpEQ Cmp = iota
-	CmpNE
-	CmpLT
-	CmpLE
-	CmpGT
-	CmpGE
-)
-
-// Clause is one kernel-side filter condition: Operand Cmp Value. An event
-// is kept when, in some Group, all clauses hold (an OR of ANDs).
-type Clause struct {
-	Group   uint8 // 0..MaxClauses-1
-	Operand Operand
-	Cmp     Cmp
-	Signed  bool
-	Size    uint8 // bytes of the operand's type (1, 2, 4; 0 or 8: all 64 bits)
-	Value   uint64
+	return o
 }

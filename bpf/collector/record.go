@@ -4,27 +4,39 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"unsafe"
 )
 
 // HeaderSize is the size of struct lt_header.
-const HeaderSize = 80
+const HeaderSize = int(unsafe.Sizeof(collectorLtHeader{}))
 
-// Offsets of struct lt_header fields (collector.h asserts the size).
+// Where struct lt_header's fields are: the generated type's offsets,
+// constants the compiler works out.
 const (
-	offProbeID  = 0
-	offSize     = 4
-	offTS       = 8
-	offPID      = 16
-	offTID      = 20
-	offUID      = 24
-	offGID      = 28
-	offCPU      = 32
-	offNArgs    = 36
-	offPayload  = 38
-	offRetval   = 40
-	offIP       = 48
-	offComm     = 56
-	offDuration = 72
+	offProbeID  = unsafe.Offsetof(collectorLtHeader{}.ProbeId)
+	offSize     = unsafe.Offsetof(collectorLtHeader{}.Size)
+	offTS       = unsafe.Offsetof(collectorLtHeader{}.Ts)
+	offPID      = unsafe.Offsetof(collectorLtHeader{}.Pid)
+	offTID      = unsafe.Offsetof(collectorLtHeader{}.Tid)
+	offUID      = unsafe.Offsetof(collectorLtHeader{}.Uid)
+	offGID      = unsafe.Offsetof(collectorLtHeader{}.Gid)
+	offCPU      = unsafe.Offsetof(collectorLtHeader{}.Cpu)
+	offNArgs    = unsafe.Offsetof(collectorLtHeader{}.Nargs)
+	offPayload  = unsafe.Offsetof(collectorLtHeader{}.Payload)
+	offRetval   = unsafe.Offsetof(collectorLtHeader{}.Retval)
+	offIP       = unsafe.Offsetof(collectorLtHeader{}.Ip)
+	offComm     = unsafe.Offsetof(collectorLtHeader{}.Comm)
+	offDuration = unsafe.Offsetof(collectorLtHeader{}.Duration)
+	commSize    = len(collectorLtHeader{}.Comm)
+)
+
+// A captured field's framing: struct lt_field_header, its bytes, padding
+// to fieldAlign.
+const (
+	fieldHeaderSize = int(unsafe.Sizeof(collectorLtFieldHeader{}))
+	offFieldLen     = unsafe.Offsetof(collectorLtFieldHeader{}.Len)
+	offFieldStatus  = unsafe.Offsetof(collectorLtFieldHeader{}.Status)
+	fieldAlign      = int(collectorLtFetchLimitsLT_FIELD_ALIGN)
 )
 
 // Record is one event as the collector sent it: the header, the arguments
@@ -91,7 +103,7 @@ func (r Record) Duration() uint64 { return le.Uint64(r[offDuration:]) }
 
 // Comm is the task's command name.
 func (r Record) Comm() string {
-	c := r[offComm : offComm+16]
+	c := r[offComm : int(offComm)+commSize]
 	if i := bytes.IndexByte(c, 0); i >= 0 {
 		c = c[:i]
 	}
@@ -105,3 +117,64 @@ func (r Record) Payload() []byte {
 }
 
 func (r Record) payloadLen() int { return int(le.Uint16(r[offPayload:])) }
+
+// FieldStatus says how a captured field came out.
+type FieldStatus uint8
+
+// Field statuses (enum lt_field_status).
+const (
+	FieldOK        = FieldStatus(collectorLtFieldStatusLT_FIELD_OK)
+	FieldFault     = FieldStatus(collectorLtFieldStatusLT_FIELD_FAULT)     // a read failed
+	FieldTruncated = FieldStatus(collectorLtFieldStatusLT_FIELD_TRUNCATED) // cut at its limit or the record's room
+)
+
+func (s FieldStatus) String() string {
+	switch s {
+	case FieldOK:
+		return "ok"
+	case FieldFault:
+		return "fault"
+	case FieldTruncated:
+		return "truncated"
+	}
+	return fmt.Sprintf("status %d", uint8(s))
+}
+
+// FieldData is one captured field of a record.
+type FieldData struct {
+	Status FieldStatus
+	Bytes  []byte // 8 little-endian bytes for OpValue/OpRead
+}
+
+// Value is the 64-bit value of an OpValue/OpRead field.
+func (f FieldData) Value() uint64 {
+	if len(f.Bytes) < 8 {
+		return 0
+	}
+	return le.Uint64(f.Bytes)
+}
+
+// Fields splits the captured fields out of a record; n is how many the
+// probe's spec asked for. Fields the record had no room for come out
+// empty and truncated.
+func (r Record) Fields(n int) []FieldData {
+	rest := r[HeaderSize+8*r.NArgs()+r.payloadLen():]
+	out := make([]FieldData, n)
+	for i := range out {
+		if len(rest) < fieldHeaderSize {
+			out[i].Status = FieldTruncated
+			continue
+		}
+		l := int(le.Uint16(rest[offFieldLen:]))
+		status := FieldStatus(rest[offFieldStatus])
+		rest = rest[fieldHeaderSize:]
+		if l > len(rest) {
+			out[i].Status = FieldTruncated
+			rest = nil
+			continue
+		}
+		out[i] = FieldData{Status: status, Bytes: rest[:l:l]}
+		rest = rest[min((l+fieldAlign-1)&^(fieldAlign-1), len(rest)):]
+	}
+	return out
+}

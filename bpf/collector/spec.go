@@ -2,22 +2,6 @@ package collector
 
 import (
 	"fmt"
-
-	"github.com/cilium/ebpf"
-)
-
-// Spec flags, as in collector.h.
-const (
-	specActive      = 1 << 0
-	specEmit        = 1 << 1
-	specFilterTgid  = 1 << 2
-	specFilterComm  = 1 << 3
-	specCommNot     = 1 << 4
-	specKernelStack = 1 << 5
-	specUserStack   = 1 << 6
-	specSaveEntry   = 1 << 7
-	specPaired      = 1 << 8
-	specCommKey     = 1 << 9
 )
 
 // Spec is what one probe asks of the collector.
@@ -39,7 +23,8 @@ type Spec struct {
 	CommNot bool
 	// Fields are fetch programs whose results follow the payload.
 	Fields []Fetch
-	// Clauses are kernel-side filter conditions, all of which must hold.
+	// Clauses are kernel-side filter conditions: the event is kept when
+	// every clause of some group holds (see Clause).
 	Clauses []Clause
 	// KernelStack and UserStack append the stacks after the fields.
 	KernelStack, UserStack bool
@@ -70,6 +55,7 @@ func (s *Spec) Validate() error {
 	return err
 }
 
+// encode lays s out as struct lt_spec.
 func (s *Spec) encode() (collectorLtSpec, error) {
 	var out collectorLtSpec
 	if s.Args < 0 || s.Args > MaxArgs {
@@ -78,19 +64,25 @@ func (s *Spec) encode() (collectorLtSpec, error) {
 	if s.TracepointData < 0 || s.TracepointData > MaxTracepointData {
 		return out, fmt.Errorf("%d tracepoint bytes requested, the collector copies at most %d", s.TracepointData, MaxTracepointData)
 	}
-	if len(s.Comm) > 15 {
-		return out, fmt.Errorf("comm filter %q is longer than the kernel's 15-character task name", s.Comm)
+	if len(s.Comm) >= len(out.FilterComm) {
+		return out, fmt.Errorf("comm filter %q is longer than the kernel's %d-character task name", s.Comm, len(out.FilterComm)-1)
 	}
-	out.Flags = specActive
+	out.Flags = uint32(collectorLtSpecFlagsLT_SPEC_ACTIVE)
 	for _, f := range []struct {
 		on   bool
-		flag uint32
+		flag collectorLtSpecFlags
 	}{
-		{s.Emit, specEmit}, {s.PID != 0, specFilterTgid}, {s.Comm != "", specFilterComm}, {s.CommNot, specCommNot},
-		{s.KernelStack, specKernelStack}, {s.UserStack, specUserStack}, {s.SaveEntry, specSaveEntry}, {s.Paired, specPaired},
+		{s.Emit, collectorLtSpecFlagsLT_SPEC_EMIT},
+		{s.PID != 0, collectorLtSpecFlagsLT_SPEC_FILTER_TGID},
+		{s.Comm != "", collectorLtSpecFlagsLT_SPEC_FILTER_COMM},
+		{s.CommNot, collectorLtSpecFlagsLT_SPEC_COMM_NOT},
+		{s.KernelStack, collectorLtSpecFlagsLT_SPEC_KSTACK},
+		{s.UserStack, collectorLtSpecFlagsLT_SPEC_USTACK},
+		{s.SaveEntry, collectorLtSpecFlagsLT_SPEC_SAVE_ENTRY},
+		{s.Paired, collectorLtSpecFlagsLT_SPEC_PAIRED},
 	} {
 		if f.on {
-			out.Flags |= f.flag
+			out.Flags |= uint32(f.flag)
 		}
 	}
 	out.Nargs = uint16(s.Args)
@@ -109,18 +101,7 @@ func (s *Spec) encode() (collectorLtSpec, error) {
 		if err := f.validate(i); err != nil {
 			return out, err
 		}
-		o := &out.Fields[i]
-		o.Source, o.Index, o.Nderef, o.Op = uint8(f.Source), f.Index, uint8(f.Derefs), uint8(f.Op)
-		o.Size, o.TpOffset, o.TpSize, o.MaxLen, o.LenField = f.Size, f.TracepointOffset, f.TracepointSize, uint16(f.MaxLen), f.LenField
-		if f.Op != OpBuf {
-			o.LenField = NoLenField
-		}
-		o.Offsets = f.Offsets
-		for d := 0; d <= f.Derefs; d++ {
-			if f.User[d] {
-				o.User |= 1 << d
-			}
-		}
+		out.Fields[i] = f.encode()
 	}
 	if len(s.Clauses) > MaxClauses {
 		return out, fmt.Errorf("%d filter clauses, the collector checks at most %d per probe", len(s.Clauses), MaxClauses)
@@ -133,20 +114,11 @@ func (s *Spec) encode() (collectorLtSpec, error) {
 		return out, err
 	}
 	for i, cl := range s.Clauses {
-		if !cl.Operand.valid(len(s.Fields), len(s.Calcs)) || cl.Operand == OperandImm {
-			return out, fmt.Errorf("filter clause %d compares an unknown value", i)
+		o, err := cl.encode(i, len(s.Fields), len(s.Calcs))
+		if err != nil {
+			return out, err
 		}
-		if cl.Cmp > CmpGE {
-			return out, fmt.Errorf("filter clause %d has an unknown comparison", i)
-		}
-		o := &out.Clauses[i]
-		if cl.Group >= MaxClauses {
-			return out, fmt.Errorf("filter clause %d is in group %d, at most %d groups", i, cl.Group, MaxClauses)
-		}
-		o.Operand, o.Cmp, o.Value, o.Size, o.Group = uint8(cl.Operand), uint8(cl.Cmp), cl.Value, cl.Size, cl.Group
-		if cl.Signed {
-			o.Flags = 1
-		}
+		out.Clauses[i] = o
 	}
 	return out, nil
 }
@@ -174,47 +146,6 @@ func (c *Collector) Deactivate(id uint32) error {
 	var zero collectorLtSpec
 	if err := c.specs.Put(ProbeSlot(id), &zero); err != nil {
 		return fmt.Errorf("clear spec of probe %d: %w", id, err)
-	}
-	return nil
-}
-
-// Stats are a probe's kernel-side counters, summed over CPUs.
-type Stats struct {
-	Hits     uint64 // events seen with an active spec
-	Filtered uint64 // rejected by a tier-1 filter, at no ring-buffer cost
-	Lost     uint64 // dropped because the ring buffer was full
-	Nested   uint64 // dropped because the CPU's scratch slot was busy
-}
-
-// Add adds o's counters to s.
-func (s *Stats) Add(o Stats) {
-	s.Hits += o.Hits
-	s.Filtered += o.Filtered
-	s.Lost += o.Lost
-	s.Nested += o.Nested
-}
-
-// Stats reads probe id's counters.
-func (c *Collector) Stats(id uint32) (Stats, error) {
-	var per []collectorLtStats
-	if err := c.stats.Lookup(ProbeSlot(id), &per); err != nil {
-		return Stats{}, fmt.Errorf("read counters of probe %d: %w", id, err)
-	}
-	var s Stats
-	for _, p := range per {
-		s.Add(Stats{Hits: p.Hits, Filtered: p.Filtered, Lost: p.Lost, Nested: p.Nested})
-	}
-	return s, nil
-}
-
-func (c *Collector) resetStats(slot uint32) error {
-	cpus, err := ebpf.PossibleCPU()
-	if err != nil {
-		return err
-	}
-	zero := make([]collectorLtStats, cpus)
-	if err := c.stats.Put(slot, zero); err != nil {
-		return fmt.Errorf("reset counters of probe slot %d: %w", slot, err)
 	}
 	return nil
 }

@@ -23,76 +23,44 @@ func Parse(raw string) (Spec, error) {
 	if text == "" {
 		return s, fmt.Errorf("empty probe spec; write TYPE:TARGET, e.g. \"tracepoint:syscalls:sys_enter_openat\"")
 	}
-	typ, rest, _ := strings.Cut(text, ":")
-	kind, ok := aliases[typ]
+	typ, rest, colon := strings.Cut(text, ":")
+	info, ok := Lookup(typ)
 	if !ok {
-		names := slices.Sorted(maps.Keys(aliases))
+		names := slices.Sorted(maps.Keys(byName))
 		if c, near := suggest.Closest(typ, names); near {
-			return s, fmt.Errorf("unknown probe type %q in %q (did you mean %s?)", typ, raw, kindOf(c))
+			return s, fmt.Errorf("unknown probe type %q in %q (did you mean %s?)", typ, raw, byName[c].Name)
 		}
 		return s, fmt.Errorf("unknown probe type %q in %q; known types: %s", typ, raw, strings.Join(longNames(), ", "))
 	}
-	s.Kind = kind
-	parts := strings.Split(rest, ":")
-	var err error
-	switch kind {
-	case Begin, End:
-		if strings.Contains(text, ":") {
-			err = fmt.Errorf("%s takes no target", kind)
-		}
-	case Kprobe, Kretprobe, Fentry, Fexit:
-		err = s.parseKernelFunc(parts)
-	case Uprobe, Uretprobe:
-		err = s.parseUprobe(rest)
-	case USDT:
-		err = s.parseUSDT(rest)
-	case Tracepoint:
-		if len(parts) != 2 || parts[0] == "" || parts[1] == "" {
-			err = fmt.Errorf("want tracepoint:GROUP:NAME, e.g. tracepoint:syscalls:sys_enter_openat")
-		}
-		if err == nil {
-			s.Group, s.Name = parts[0], parts[1]
-		}
-	case RawTracepoint:
-		if len(parts) != 1 || parts[0] == "" {
-			err = fmt.Errorf("want rawtracepoint:NAME, e.g. rawtracepoint:sched_switch")
-		}
-		s.Func = rest
-	case Profile:
-		err = s.parseRate(parts, true)
-	case Interval:
-		err = s.parseRate(parts, false)
-	}
-	if err != nil {
+	s.Kind = info.Kind
+	if err := info.parse(&s, info, rest, colon); err != nil {
 		return s, fmt.Errorf("bad probe spec %q: %w", raw, err)
 	}
 	return s, nil
 }
 
-// kindOf turns an alias back into the canonical name for suggestions.
-func kindOf(alias string) string { return aliases[alias].String() }
-
 func longNames() []string {
-	names := make([]string, 0, len(kindNames))
-	for k := Kprobe; k <= End; k++ {
-		names = append(names, k.String())
+	names := make([]string, len(Kinds))
+	for i, k := range Kinds {
+		names[i] = k.Name
 	}
 	return names
 }
 
 // parseKernelFunc handles FN, MODULE:FN and FN+OFFSET.
-func (s *Spec) parseKernelFunc(parts []string) error {
-	example := fmt.Sprintf("want %s:FUNCTION or %s:MODULE:FUNCTION, e.g. %s:vfs_read", s.Kind, s.Kind, s.Kind)
+func (s *Spec) parseKernelFunc(i *Info, rest string) error {
+	want := i.Want()
+	parts := strings.Split(rest, ":")
 	switch len(parts) {
 	case 1:
 		s.Func = parts[0]
 	case 2:
 		s.Module, s.Func = parts[0], parts[1]
 	default:
-		return fmt.Errorf("%s", example)
+		return fmt.Errorf("%s", want)
 	}
 	if s.Func == "" || (len(parts) == 2 && s.Module == "") {
-		return fmt.Errorf("%s", example)
+		return fmt.Errorf("%s", want)
 	}
 	return s.splitOffset("only kprobe takes an offset (FUNCTION+OFFSET)", s.Kind == Kprobe)
 }
@@ -120,12 +88,12 @@ func (s *Spec) splitOffset(refusal string, allowed bool) error {
 
 // parseUprobe handles PATH:SYM, PATH:SYM+OFF and PATH:0xADDR. The symbol is
 // after the last colon so paths may contain colons.
-func (s *Spec) parseUprobe(rest string) error {
-	i := strings.LastIndexByte(rest, ':')
-	if i <= 0 || i == len(rest)-1 {
-		return fmt.Errorf("want %s:BINARY:FUNCTION, e.g. %s:libc:malloc or %s:/bin/bash:readline", s.Kind, s.Kind, s.Kind)
+func (s *Spec) parseUprobe(i *Info, rest string) error {
+	at := strings.LastIndexByte(rest, ':')
+	if at <= 0 || at == len(rest)-1 {
+		return fmt.Errorf("%s", i.Want())
 	}
-	s.Path, s.Func = rest[:i], rest[i+1:]
+	s.Path, s.Func = rest[:at], rest[at+1:]
 	if strings.HasPrefix(s.Func, "0x") {
 		n, err := strconv.ParseUint(s.Func[2:], 16, 64)
 		if err != nil || n == 0 {
@@ -138,7 +106,7 @@ func (s *Spec) parseUprobe(rest string) error {
 }
 
 // parseUSDT handles PATH:PROVIDER:NAME and PATH:NAME.
-func (s *Spec) parseUSDT(rest string) error {
+func (s *Spec) parseUSDT(i *Info, rest string) error {
 	parts := strings.Split(rest, ":")
 	switch {
 	case len(parts) >= 3:
@@ -148,19 +116,37 @@ func (s *Spec) parseUSDT(rest string) error {
 		s.Path, s.Name = parts[0], parts[1]
 	}
 	if s.Path == "" || s.Name == "" {
-		return fmt.Errorf("want usdt:BINARY:PROVIDER:NAME, e.g. usdt:/usr/bin/python3:python:function__entry")
+		return fmt.Errorf("%s", i.Want())
 	}
+	return nil
+}
+
+// parseTracepoint handles GROUP:NAME.
+func (s *Spec) parseTracepoint(i *Info, rest string) error {
+	parts := strings.Split(rest, ":")
+	if len(parts) != 2 || parts[0] == "" || parts[1] == "" {
+		return fmt.Errorf("%s", i.Want())
+	}
+	s.Group, s.Name = parts[0], parts[1]
+	return nil
+}
+
+// parseRawTracepoint handles NAME.
+func (s *Spec) parseRawTracepoint(i *Info, rest string) error {
+	if rest == "" || strings.Contains(rest, ":") {
+		return fmt.Errorf("%s", i.Want())
+	}
+	s.Func = rest
 	return nil
 }
 
 var units = map[string]time.Duration{"s": time.Second, "ms": time.Millisecond, "us": time.Microsecond}
 
 // parseRate handles UNIT:N for interval and profile, and hz:N for profile.
-func (s *Spec) parseRate(parts []string, profile bool) error {
-	want := "want interval:s:N or interval:ms:N, e.g. interval:s:1"
-	if profile {
-		want = "want profile:hz:N or profile:ms:N, e.g. profile:hz:99"
-	}
+func (s *Spec) parseRate(i *Info, rest string) error {
+	profile := s.Kind == Profile
+	want := i.Want()
+	parts := strings.Split(rest, ":")
 	if len(parts) != 2 {
 		return fmt.Errorf("%s", want)
 	}

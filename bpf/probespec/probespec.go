@@ -9,68 +9,6 @@ import (
 	"time"
 )
 
-// Kind is the type of probe a spec names.
-type Kind int
-
-// The probe kinds, in the order the design card lists them.
-const (
-	Kprobe Kind = iota + 1
-	Kretprobe
-	Fentry
-	Fexit
-	Uprobe
-	Uretprobe
-	USDT
-	Tracepoint
-	RawTracepoint
-	Profile
-	Interval
-	Begin
-	End
-)
-
-var kindNames = map[Kind]string{
-	Kprobe: "kprobe", Kretprobe: "kretprobe", Fentry: "fentry", Fexit: "fexit",
-	Uprobe: "uprobe", Uretprobe: "uretprobe", USDT: "usdt", Tracepoint: "tracepoint",
-	RawTracepoint: "rawtracepoint", Profile: "profile", Interval: "interval",
-	Begin: "BEGIN", End: "END",
-}
-
-// String returns the kind's canonical (long) name.
-func (k Kind) String() string {
-	if s, ok := kindNames[k]; ok {
-		return s
-	}
-	return fmt.Sprintf("Kind(%d)", int(k))
-}
-
-// Kernel reports whether probes of this kind are attached in the kernel,
-// as opposed to BEGIN, END and interval, which run in user space.
-func (k Kind) Kernel() bool {
-	return k != Begin && k != End && k != Interval && k != 0
-}
-
-// Return reports whether the kind fires on function return.
-func (k Kind) Return() bool {
-	return k == Kretprobe || k == Fexit || k == Uretprobe
-}
-
-// aliases maps every accepted spelling of a probe type to its kind.
-var aliases = map[string]Kind{
-	"kprobe": Kprobe, "k": Kprobe,
-	"kretprobe": Kretprobe, "kr": Kretprobe,
-	"fentry": Fentry, "kfunc": Fentry, "f": Fentry,
-	"fexit": Fexit, "kretfunc": Fexit, "fr": Fexit,
-	"uprobe": Uprobe, "u": Uprobe,
-	"uretprobe": Uretprobe, "ur": Uretprobe,
-	"usdt": USDT, "U": USDT,
-	"tracepoint": Tracepoint, "t": Tracepoint,
-	"rawtracepoint": RawTracepoint, "rt": RawTracepoint,
-	"profile": Profile, "p": Profile,
-	"interval": Interval, "i": Interval,
-	"BEGIN": Begin, "END": End,
-}
-
 // Spec is a parsed probe specification. Which fields are set depends on
 // Kind; Raw always holds the text as written.
 type Spec struct {

@@ -4,15 +4,13 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 
 	"github.com/cilium/ebpf/btf"
 
 	"github.com/luatrace/luatrace/bpf/capture"
+	"github.com/luatrace/luatrace/bpf/kernelbtf"
 	"github.com/luatrace/luatrace/bpf/tracefs"
 )
-
-var kernelBTF = sync.OnceValues(btf.LoadKernelSpec)
 
 // printDetail prints a probe point's arguments under it, indented, as
 // bpftrace -lv does: a tracepoint's fields (args.NAME) from its format
@@ -33,7 +31,7 @@ func printDetail(out io.Writer, dir, spec string) {
 			fmt.Fprintf(out, "    %s %s\n", fld.Type, fld.Name)
 		}
 	case "kprobe":
-		spec, err := kernelBTF()
+		spec, err := kernelbtf.Kernel()
 		if err != nil {
 			return
 		}
