@@ -34,7 +34,7 @@ func (r *Runtime) maxProbes() int {
 // checkLimit refuses a probe that needs n more probe ids (targets, and
 // the entry halves of paired return probes) when that would take the run
 // past the limit, before anything is attached.
-func (r *Runtime) checkLimit(k *kernel, p *Probe, n int) error {
+func (r *Runtime) checkLimit(k *bpfConn, p *Probe, n int) error {
 	limit := r.maxProbes()
 	live := k.ids.live
 	if live+n <= limit {
@@ -204,7 +204,7 @@ func withEntries(returns, entries []attach.Request, attached []*attach.Attachmen
 }
 
 // releaseUnattached returns the ids of requests that were skipped.
-func (r *Runtime) releaseUnattached(k *kernel, reqs []attach.Request, atts []*attach.Attachment) {
+func (r *Runtime) releaseUnattached(k *bpfConn, reqs []attach.Request, atts []*attach.Attachment) {
 	used := map[uint32]bool{}
 	for _, a := range atts {
 		used[a.ID] = true
@@ -255,7 +255,7 @@ func (r *Runtime) unlinkAll(probes []*Probe) {
 		atts = append(append(atts, p.entries...), p.targets...)
 	}
 	attach.CloseAll(atts)
-	k := r.kernel
+	k := r.bpf
 	if k == nil {
 		return
 	}
@@ -278,11 +278,11 @@ func (r *Runtime) unlinkAll(probes []*Probe) {
 // stats returns kernel counters, live while attached and final afterwards.
 func (r *Runtime) stats(p *Probe) collector.Stats {
 	s := p.final
-	if r.kernel == nil || p.unlinked {
+	if r.bpf == nil || p.unlinked {
 		return s
 	}
 	for _, a := range p.targets {
-		if st, err := r.kernel.col.Stats(a.ID); err == nil {
+		if st, err := r.bpf.col.Stats(a.ID); err == nil {
 			s.Add(st)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/luatrace/luatrace/bpf/attach"
 	"github.com/luatrace/luatrace/bpf/collector"
 	"github.com/luatrace/luatrace/bpf/probespec"
+	"github.com/luatrace/luatrace/luaapi/maps"
 )
 
 const probeTypeName = "luatrace.probe"
@@ -159,7 +160,7 @@ type parsedOptions struct {
 	fields   map[string]string
 	filter   string
 	entry    bool // pair return probes with their entry even without captures
-	into     []*luaMap
+	into     []*maps.Map
 }
 
 func parseProbeOptions(t *lua.LTable) (parsedOptions, error) {
@@ -199,7 +200,7 @@ func parseProbeOptions(t *lua.LTable) (parsedOptions, error) {
 		case "entry":
 			po.entry, err = boolOption("entry", v)
 		case "into":
-			po.into, err = parseInto(v)
+			po.into, err = maps.Into(v)
 		case "filter":
 			s, ok := v.(lua.LString)
 			if !ok || len(s) == 0 {
@@ -265,14 +266,14 @@ func (r *Runtime) probeDetach(L *lua.LState) int {
 // left queued at a Ctrl-C.
 func (r *Runtime) queueDrops(p *Probe) uint64 {
 	n := p.finalDrops
-	if r.kernel == nil {
+	if r.bpf == nil {
 		return n
 	}
-	n += r.kernel.sum(p, r.kernel.discards)
+	n += r.bpf.sum(p, r.bpf.discards)
 	if p.unlinked {
 		return n
 	}
-	return n + r.kernel.sum(p, r.kernel.drops)
+	return n + r.bpf.sum(p, r.bpf.drops)
 }
 
 func (r *Runtime) probeStats(L *lua.LState) int {

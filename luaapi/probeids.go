@@ -84,7 +84,7 @@ const (
 )
 
 // bind makes id's records reach its probe.
-func (k *kernel) bind(b binding) {
+func (k *bpfConn) bind(b binding) {
 	slot := collector.ProbeSlot(b.id)
 	k.byID[slot] = b
 	for i := range k.slots[slot].lost {
@@ -95,14 +95,14 @@ func (k *kernel) bind(b binding) {
 
 // lookup returns the binding of a record's probe id, false for an id
 // whose slot has moved on to another probe.
-func (k *kernel) lookup(id uint32) (binding, bool) {
+func (k *bpfConn) lookup(id uint32) (binding, bool) {
 	b := k.byID[collector.ProbeSlot(id)]
 	return b, b.id == id && b.probe != nil
 }
 
 // count counts the records of batch as lost for why (reader goroutine,
 // or the owner at a stop).
-func (k *kernel) count(batch []collector.Record, why userLoss) {
+func (k *bpfConn) count(batch []collector.Record, why userLoss) {
 	for _, rec := range batch {
 		id := rec.ProbeID()
 		s := &k.slots[collector.ProbeSlot(id)]
@@ -113,7 +113,7 @@ func (k *kernel) count(batch []collector.Record, why userLoss) {
 }
 
 // loss returns id's losses for why so far.
-func (k *kernel) loss(id uint32, why userLoss) uint64 {
+func (k *bpfConn) loss(id uint32, why userLoss) uint64 {
 	s := &k.slots[collector.ProbeSlot(id)]
 	if s.id.Load() != id {
 		return 0
@@ -122,7 +122,7 @@ func (k *kernel) loss(id uint32, why userLoss) uint64 {
 }
 
 // drops returns id's events the queue had no room for.
-func (k *kernel) drops(id uint32) uint64 { return k.loss(id, queueFull) }
+func (k *bpfConn) drops(id uint32) uint64 { return k.loss(id, queueFull) }
 
 // discards returns id's events still queued when a Ctrl-C's grace ran out.
-func (k *kernel) discards(id uint32) uint64 { return k.loss(id, leftAtStop) }
+func (k *bpfConn) discards(id uint32) uint64 { return k.loss(id, leftAtStop) }

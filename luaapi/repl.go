@@ -13,7 +13,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
-	"github.com/luatrace/luatrace/luaapi/output"
+	"github.com/luatrace/luatrace/luaapi/diag"
 )
 
 // Console connects the REPL to a user: a line editor on a terminal, or
@@ -65,7 +65,7 @@ type repl struct {
 // console's goroutines, which may call Interrupt.
 func (r *Runtime) PrepareREPL(c Console) {
 	sink := &replSink{w: r.opts.Out}
-	r.out = output.New(sink, r.opts.Mode)
+	r.out.Redirect(sink) // the globals and maps keep writing to r.out
 	r.repl = &repl{console: c, sink: sink, interrupt: make(chan struct{}, 1)}
 }
 
@@ -167,10 +167,10 @@ func (r *Runtime) replInput(line Line) {
 	}
 	s.pending.Reset()
 	if err != nil {
-		fmt.Fprintf(r.stderr, "%s\n", syntaxMessage("stdin", src, err))
+		fmt.Fprintf(r.stderr, "%s\n", diag.Syntax("stdin", src, err))
 		return
 	}
-	r.noteChunk(fn)
+	r.chunks.Add(fn)
 	r.evalChunk(fn)
 }
 
@@ -194,7 +194,7 @@ func (r *Runtime) evalChunk(fn *lua.LFunction) {
 		if interrupted {
 			fmt.Fprintln(r.stderr, "interrupted")
 		} else {
-			fmt.Fprintln(r.stderr, r.explain(errorMessage(err)))
+			fmt.Fprintln(r.stderr, r.chunks.Explain(diag.Message(err)))
 		}
 		r.L.SetTop(top)
 		return
@@ -331,10 +331,10 @@ func (r *Runtime) metaLoad(path string) {
 	}
 	fn, err := r.L.Load(strings.NewReader(string(code)), path)
 	if err != nil {
-		fmt.Fprintln(r.stderr, syntaxMessage(path, string(code), err))
+		fmt.Fprintln(r.stderr, diag.Syntax(path, string(code), err))
 		return
 	}
-	r.noteChunk(fn)
+	r.chunks.Add(fn)
 	r.evalChunk(fn)
 }
 

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -20,9 +21,13 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/luatrace/luatrace/bpf/collector"
+	"github.com/luatrace/luatrace/luaapi/diag"
+	"github.com/luatrace/luatrace/luaapi/lib/printing"
+	"github.com/luatrace/luatrace/luaapi/lib/script"
+	"github.com/luatrace/luatrace/luaapi/maps"
 	"github.com/luatrace/luatrace/luaapi/modpath"
 	"github.com/luatrace/luatrace/luaapi/output"
-	"github.com/luatrace/luatrace/luaapi/value"
+	"github.com/luatrace/luatrace/luaapi/stack"
 )
 
 // QueueLimit is how many events may wait between the ring-buffer reader and
@@ -80,7 +85,7 @@ type Runtime struct {
 	out    *output.Writer
 	stderr io.Writer
 
-	kernel   *kernel  // nil until the first kernel probe
+	bpf      *bpfConn // the BPF connection; nil until the first kernel probe
 	probes   []*Probe // live probes, and detached ones until forgotten
 	probeSeq int      // numbers probes for the REPL
 	// detachedLosses keeps what forgotten probes lost, by spec.
@@ -88,8 +93,9 @@ type Runtime struct {
 	begin          []*lua.LFunction
 	end            []*lua.LFunction
 	mail           chan message
-	errs           errorLog
-	halt           *halt // the first Ctrl-C; Lua runs under its contexts
+	errs           *diag.Log
+	chunks         diag.Chunks // loaded code, for explaining errors
+	halt           *halt       // the first Ctrl-C; Lua runs under its contexts
 	stopping       bool
 	ended          bool // shutdown has begun: no more probes
 	exitCode       int
@@ -97,16 +103,13 @@ type Runtime struct {
 	started        bool
 	// unprivileged is set when a probe failed for lack of privileges.
 	unprivileged bool
-	ticks        atomic.Uint64 // interval ticks missed because mail was full
-	repl         *repl         // set in an interactive session
-	syms         symbolizers   // for kstack/ustack
-	maps         []*luaMap     // every map the script made, for the exit printout
-	kinfo        *kernelInfo   // the kernel module's BTF, loaded on first use
-	pinned       []*pinnedMap  // maps opened with map.open, closed at exit
-	libDirs      []modpath.Dir // require()'s search order
+	ticks        atomic.Uint64  // interval ticks missed because mail was full
+	repl         *repl          // set in an interactive session
+	syms         *stack.Symbols // for kstack/ustack, ksym, map keys
+	maps         *maps.Module   // the script's maps, printed and closed at exit
+	libDirs      []modpath.Dir  // require()'s search order
 	aliases      map[string]*probeAlias
-	usage        string                          // the script's header comment, for args' -h
-	chunks       map[string][]*lua.FunctionProto // loaded code, for explain
+	usage        string // the script's header comment, for args' -h
 	progress     *attachProgress
 }
 
@@ -133,24 +136,17 @@ func New(opts Options) *Runtime {
 		mail:   make(chan message, mailSlots),
 		halt:   newHalt(),
 	}
-	r.errs.w = r.stderr
+	r.chunks.L = r.L
+	r.errs = diag.NewLog(r.stderr, r.chunks.Explain)
 	r.progress = newAttachProgress(r.stderr)
-	r.errs.explain = r.explain
-	value.Open(r.L)
-	r.installGlobals()
-	r.installEvent()
-	r.installProbe()
-	r.installRequire()
-	r.installNative()
-	r.installAlias()
-	r.installStack()
-	r.installMaps()
-	r.installNtop()
-	r.installKernelModule()
-	r.installOSExtras()
-	r.installMem()
-	r.installLimits()
-	r.guardFunctions()
+	r.syms = &stack.Symbols{}
+	r.maps = maps.New(r.out, r.stderr, r.syms)
+	script := ""
+	if opts.ScriptDir != "" {
+		script = filepath.Join(opts.ScriptDir, filepath.Base(opts.ScriptName))
+	}
+	r.libDirs = modpath.FromEnvironment(opts.Include, script).Dirs()
+	r.openLibraries()
 	return r
 }
 
@@ -160,10 +156,6 @@ func New(opts Options) *Runtime {
 func newState() *lua.LState {
 	return lua.NewState(lua.Options{RegistrySize: 1024 * 20, RegistryMaxSize: 1024 * 1024 * 4, RegistryGrowStep: 1024})
 }
-
-// exitSignal is raised (as a Lua error value) by exit() to unwind the
-// running chunk or callback.
-type exitSignal struct{ code int }
 
 // RunScript runs a script file (or code with name) to completion: the main
 // chunk, BEGIN probes, events until exit() or a stop, then END probes. It
@@ -175,12 +167,12 @@ type exitSignal struct{ code int }
 // the script ended there: Ctrl-C is how a trace is meant to end.
 func (r *Runtime) RunScript(name, code string) (int, error) {
 	defer r.L.Close()
-	r.usage = scriptHeader(code)
+	r.usage = script.Header(code)
 	fn, err := r.L.Load(strings.NewReader(code), name)
 	if err != nil {
-		return 2, &ScriptError{Msg: syntaxMessage(name, code, err)}
+		return 2, &ScriptError{Msg: diag.Syntax(name, code, err)}
 	}
-	r.noteChunk(fn)
+	r.chunks.Add(fn)
 	args := r.L.NewTable()
 	args.RawSetInt(0, lua.LString(r.opts.ScriptName))
 	for i, a := range r.opts.Args {
@@ -200,9 +192,9 @@ func (r *Runtime) RunScript(name, code string) (int, error) {
 			r.out.Flush() // what the script printed before the error still shows
 			if r.unprivileged {
 				// Not the script's fault: the environment lacks privileges.
-				return 1, errors.New(r.explain(errorMessage(err)))
+				return 1, errors.New(r.chunks.Explain(diag.Message(err)))
 			}
-			return 2, &ScriptError{Msg: r.explain(errorMessage(err))}
+			return 2, &ScriptError{Msg: r.chunks.Explain(diag.Message(err))}
 		}
 		r.noteInterrupted("the main chunk", err)
 	}
@@ -220,7 +212,7 @@ func (r *Runtime) RunScript(name, code string) (int, error) {
 	}
 	r.shutdown()
 	r.runEnd()
-	r.printUnprinted()
+	r.maps.PrintUnprinted(r.L)
 	r.report()
 	if err := r.out.Flush(); err != nil {
 		return 1, fmt.Errorf("write output: %w", err)
@@ -347,7 +339,7 @@ func (r *Runtime) call(fn *lua.LFunction, where string, arg lua.LValue, fatal bo
 		r.noteInterrupted(where, err)
 		return ctx.Err() == errInterrupted
 	}
-	r.errs.record(where, err)
+	r.errs.Record(where, err)
 	if fatal {
 		r.exitCode = 1
 		r.exited = true
@@ -361,9 +353,9 @@ func (r *Runtime) noteInterrupted(what string, err error) {
 	// The VM raises "POS: interrupted"; an attach loop that gave up,
 	// "POS: probe "spec": interrupted".
 	at := ""
-	msg, ok := strings.CutSuffix(errorMessage(err), ": "+r.L.Context().Err().Error())
+	msg, ok := strings.CutSuffix(diag.Message(err), ": "+r.L.Context().Err().Error())
 	if !ok { // raised in a coroutine, whose context is a child of halt
-		msg, ok = strings.CutSuffix(errorMessage(err), ": "+context.Canceled.Error())
+		msg, ok = strings.CutSuffix(diag.Message(err), ": "+context.Canceled.Error())
 	}
 	if ok {
 		if m := errorPosition.FindStringSubmatch(msg); m != nil {
@@ -391,20 +383,11 @@ var errorPosition = regexp.MustCompile(`^([^:\s]+:\d+): (.+)$`)
 
 // isExit recognises the value exit() raised and records the request.
 func (r *Runtime) isExit(err error) bool {
-	var api *lua.ApiError
-	if !errors.As(err, &api) {
-		return false
+	code, ok := printing.ExitCode(err)
+	if ok {
+		r.exitCode, r.exited = code, true
 	}
-	ud, ok := api.Object.(*lua.LUserData)
-	if !ok {
-		return false
-	}
-	sig, ok := ud.Value.(exitSignal)
-	if !ok {
-		return false
-	}
-	r.exitCode, r.exited = sig.code, true
-	return true
+	return ok
 }
 
 // shutdown detaches every probe, then delivers events already on their
@@ -414,18 +397,18 @@ func (r *Runtime) isExit(err error) bool {
 func (r *Runtime) shutdown() {
 	r.ended = true
 	r.unlinkAll(r.probes) // not detach: events already queued must still be delivered
-	if r.kernel != nil {
-		r.kernel.stopReader(r)
+	if r.bpf != nil {
+		r.bpf.stopReader(r)
 	}
 }
 
 // report prints drops and repeated errors to stderr: never silent.
 func (r *Runtime) report() {
-	r.errs.summary()
-	r.closeMaps()
-	if r.kernel != nil {
-		r.kernel.reportDrops(r)
-		r.kernel.close()
+	r.errs.Summary()
+	r.maps.Close(r.L)
+	if r.bpf != nil {
+		r.bpf.reportDrops(r)
+		r.bpf.close()
 	}
 	if n := r.ticks.Load(); n > 0 {
 		fmt.Fprintf(r.stderr, "luatrace: %d interval ticks were skipped because callbacks fell behind\n", n)
