@@ -3,7 +3,6 @@ package luaapi
 import (
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -35,17 +34,9 @@ type Probe struct {
 	seq        int // the probe's number, counting from 1
 }
 
-// probeOptions are the keys probe()'s option table accepts.
-var probeOptions = map[string]string{
-	"optional": "boolean: warn and return nil instead of raising when the probe cannot attach",
-	"pid":      "number: only events of this process",
-	"comm":     "string: only events of tasks with this command name",
-	"on_error": `"continue" (default) or "exit": what a callback error does`,
-	"fields":   `table of name = "expression": values captured in the kernel`,
-	"filter":   `string: comparisons joined by && checked in the kernel`,
-	"entry":    "boolean: pair a kretprobe/uretprobe with its entry (argN and duration at return)",
-	"into":     "map or list of maps (map.count{...}): aggregated in the kernel",
-}
+// probeOptions are the keys probe()'s option table accepts, in the order
+// an error lists them (the README describes each).
+var probeOptions = []string{"comm", "entry", "fields", "filter", "into", "on_error", "optional", "pid"}
 
 func (r *Runtime) installProbe() {
 	mt := r.L.NewTypeMetatable(probeTypeName)
@@ -238,14 +229,7 @@ func boolOption(name string, v lua.LValue) (bool, error) {
 	return bool(b), nil
 }
 
-func knownOptions() string {
-	names := make([]string, 0, len(probeOptions))
-	for k := range probeOptions {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return strings.Join(names, ", ")
-}
+func knownOptions() string { return strings.Join(probeOptions, ", ") }
 
 // detach is the script's :detach(): stop and ignore events still queued.
 func (p *Probe) detach(r *Runtime) {

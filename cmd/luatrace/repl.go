@@ -16,11 +16,9 @@ import (
 	"github.com/luatrace/luatrace/luaapi"
 )
 
-// historyFile keeps REPL input across sessions, in the user's home.
+// historyFile keeps REPL input across sessions, in the user's home; liner
+// keeps the last liner.HistoryLimit (1000) lines of it.
 const historyFile = ".luatrace_history"
-
-// historyLimit bounds the history kept on disk.
-const historyLimit = 1000
 
 func isTerminal(fd int) bool {
 	_, err := unix.IoctlGetTermios(fd, unix.TCGETS)
