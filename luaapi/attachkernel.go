@@ -7,6 +7,7 @@ import (
 	"github.com/luatrace/luatrace/bpf/attach"
 	"github.com/luatrace/luatrace/bpf/capture"
 	"github.com/luatrace/luatrace/bpf/collector"
+	"github.com/luatrace/luatrace/luaapi/diag"
 )
 
 // DefaultMaxProbes is how many probes a run may have attached at once
@@ -45,9 +46,17 @@ func (r *Runtime) checkLimit(k *bpfConn, p *Probe, n int) error {
 		already = fmt.Sprintf(" (%d with the %d attached already)", live+n, live)
 	}
 	if live+n > MaxProbesLimit {
-		return fmt.Errorf("probe %q needs %d probes%s, more than the %d luatrace can attach at once; narrow the pattern", p.Spec.Raw, n, already, MaxProbesLimit)
+		return &diag.Error{
+			Msg:  fmt.Sprintf("probe %q needs %d probes%s, more than the %d luatrace can attach at once", p.Spec.Raw, n, already, MaxProbesLimit),
+			Hint: "narrow the pattern",
+			Kind: diag.ErrScript,
+		}
 	}
-	return fmt.Errorf("probe %q needs %d probes%s, over the limit of %d (%s); narrow the pattern, or raise the limit with --max-probes %d", p.Spec.Raw, n, already, limit, MaxProbesEnv, live+n)
+	return &diag.Error{
+		Msg:  fmt.Sprintf("probe %q needs %d probes%s, over the limit of %d (%s)", p.Spec.Raw, n, already, limit, MaxProbesEnv),
+		Hint: fmt.Sprintf("narrow the pattern, or raise the limit with --max-probes %d", live+n),
+		Kind: diag.ErrScript,
+	}
 }
 
 // attachKernel resolves and attaches every target of p; on any failure the

@@ -11,6 +11,7 @@ import (
 
 	"github.com/luatrace/luatrace/bpf/attach"
 	"github.com/luatrace/luatrace/bpf/collector"
+	"github.com/luatrace/luatrace/luaapi/diag"
 )
 
 // kernel is the runtime's kernel side, created on the first kernel probe
@@ -31,15 +32,18 @@ type bpfConn struct {
 	stopOnce    sync.Once
 }
 
-// ErrPrivileges is the one sentence shown without BPF privileges.
-var errPrivileges = fmt.Errorf("luatrace needs root (or CAP_BPF and CAP_PERFMON) to attach kernel probes; run it with sudo")
+// errPrivileges is the one sentence shown without BPF privileges.
+var errPrivileges = &diag.Error{
+	Msg:  "luatrace needs root (or CAP_BPF and CAP_PERFMON) to attach kernel probes",
+	Hint: "run it with sudo",
+	Kind: diag.ErrPrivileges,
+}
 
 func (r *Runtime) kernelSide() (*bpfConn, error) {
 	if r.bpf != nil {
 		return r.bpf, nil
 	}
 	if !privileged() {
-		r.unprivileged = true
 		return nil, errPrivileges
 	}
 	// Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK.

@@ -11,6 +11,7 @@ import (
 	"github.com/luatrace/luatrace/bpf/attach"
 	"github.com/luatrace/luatrace/bpf/collector"
 	"github.com/luatrace/luatrace/bpf/probespec"
+	"github.com/luatrace/luatrace/luaapi/diag"
 	"github.com/luatrace/luatrace/luaapi/maps"
 )
 
@@ -133,7 +134,7 @@ func (r *Runtime) attachFailed(L *lua.LState, po parsedOptions, err error) int {
 		L.Push(lua.LNil)
 		return 1
 	}
-	L.RaiseError("%s", err.Error())
+	diag.Raise(L, err) // the error's kind decides the exit status
 	return 0
 }
 

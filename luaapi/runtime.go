@@ -72,12 +72,6 @@ type Options struct {
 	Stop <-chan string
 }
 
-// ScriptError is a problem with the script itself (syntax, a bad probe
-// spec, an error at top level): the CLI exits with status 2.
-type ScriptError struct{ Msg string }
-
-func (e *ScriptError) Error() string { return e.Msg }
-
 // Runtime owns one Lua state and everything attached on its behalf.
 type Runtime struct {
 	L      *lua.LState
@@ -101,16 +95,14 @@ type Runtime struct {
 	exitCode       int
 	exited         bool
 	started        bool
-	// unprivileged is set when a probe failed for lack of privileges.
-	unprivileged bool
-	ticks        atomic.Uint64  // interval ticks missed because mail was full
-	repl         *repl          // set in an interactive session
-	syms         *stack.Symbols // for kstack/ustack, ksym, map keys
-	maps         *maps.Module   // the script's maps, printed and closed at exit
-	libDirs      []modpath.Dir  // require()'s search order
-	aliases      map[string]*probeAlias
-	usage        string // the script's header comment, for args' -h
-	progress     *attachProgress
+	ticks          atomic.Uint64  // interval ticks missed because mail was full
+	repl           *repl          // set in an interactive session
+	syms           *stack.Symbols // for kstack/ustack, ksym, map keys
+	maps           *maps.Module   // the script's maps, printed and closed at exit
+	libDirs        []modpath.Dir  // require()'s search order
+	aliases        map[string]*probeAlias
+	usage          string // the script's header comment, for args' -h
+	progress       *attachProgress
 }
 
 // message is anything the owner goroutine must act on.
@@ -159,7 +151,8 @@ func newState() *lua.LState {
 
 // RunScript runs a script file (or code with name) to completion: the main
 // chunk, BEGIN probes, events until exit() or a stop, then END probes. It
-// returns the exit status; errors with the script are *ScriptError.
+// returns the exit status; an error says why the trace could not run, and
+// its kind (diag.ErrScript, diag.ErrPrivileges, ...) decides the status.
 //
 // Interrupt (Ctrl-C) cuts every phase short: Lua code stops at its next
 // instruction, queued events are dropped and counted, and END runs with
@@ -170,7 +163,8 @@ func (r *Runtime) RunScript(name, code string) (int, error) {
 	r.usage = script.Header(code)
 	fn, err := r.L.Load(strings.NewReader(code), name)
 	if err != nil {
-		return 2, &ScriptError{Msg: diag.Syntax(name, code, err)}
+		e := &diag.Error{Msg: diag.Syntax(name, code, err), Kind: diag.ErrScript}
+		return diag.ExitStatus(e), e
 	}
 	r.chunks.Add(fn)
 	args := r.L.NewTable()
@@ -190,11 +184,8 @@ func (r *Runtime) RunScript(name, code string) (int, error) {
 		if !r.Stopping() {
 			r.shutdown()
 			r.out.Flush() // what the script printed before the error still shows
-			if r.unprivileged {
-				// Not the script's fault: the environment lacks privileges.
-				return 1, errors.New(r.chunks.Explain(diag.Message(err)))
-			}
-			return 2, &ScriptError{Msg: r.chunks.Explain(diag.Message(err))}
+			e := r.topLevelError(err)
+			return diag.ExitStatus(e), e
 		}
 		r.noteInterrupted("the main chunk", err)
 	}
@@ -215,9 +206,20 @@ func (r *Runtime) RunScript(name, code string) (int, error) {
 	r.maps.PrintUnprinted(r.L)
 	r.report()
 	if err := r.out.Flush(); err != nil {
-		return 1, fmt.Errorf("write output: %w", err)
+		e := &diag.Error{Msg: "write output: " + err.Error(), Kind: diag.ErrRuntime, Err: err}
+		return diag.ExitStatus(e), e
 	}
 	return r.exitCode, nil
+}
+
+// topLevelError is the error that ended the main chunk: the script's
+// fault, unless a probe it attached failed for lack of privileges.
+func (r *Runtime) topLevelError(err error) error {
+	msg := r.chunks.Explain(diag.Message(err))
+	if cause := diag.Cause(err); errors.Is(cause, diag.ErrPrivileges) {
+		return &diag.Error{Msg: msg, Err: cause}
+	}
+	return &diag.Error{Msg: msg, Kind: diag.ErrScript}
 }
 
 // live reports whether anything can still produce events: without kernel

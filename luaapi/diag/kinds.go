@@ -22,6 +22,25 @@ var (
 	ErrRuntime = errors.New("runtime error")
 )
 
+// Exit statuses, after the kind of error.
+const (
+	StatusOK    = 0 // the trace ended as the script meant (or exit(0))
+	StatusError = 1 // the trace failed: privileges, the kernel, output
+	StatusUsage = 2 // the script or the command line is at fault
+)
+
+// ExitStatus is the status luatrace exits with after err: StatusUsage
+// for a script or command-line error, StatusError for any other.
+func ExitStatus(err error) int {
+	switch {
+	case err == nil:
+		return StatusOK
+	case errors.Is(err, ErrScript), errors.Is(err, ErrUsage):
+		return StatusUsage
+	}
+	return StatusError
+}
+
 // ReportRequest ends the message of a Go panic caught in a Lua-called
 // function: a bug in luatrace (or gopher-lua), not in the script.
 const ReportRequest = "this is a bug in luatrace; please report it with the script that triggered it"

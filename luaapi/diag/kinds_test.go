@@ -2,6 +2,7 @@ package diag
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -26,6 +27,30 @@ func TestErrorText(t *testing.T) {
 	err := &Error{Msg: "m", Kind: ErrPrivileges, Err: cause}
 	if !errors.Is(err, ErrPrivileges) || !errors.Is(err, cause) || errors.Is(err, ErrScript) {
 		t.Errorf("errors.Is does not see the kind and the cause of %v", err)
+	}
+}
+
+// TestExitStatus: the status follows the kind of error, however deeply
+// it is wrapped.
+func TestExitStatus(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want int
+	}{
+		{"no error", nil, StatusOK},
+		{"script", &Error{Msg: "x.lua:1: syntax", Kind: ErrScript}, StatusUsage},
+		{"usage", &Error{Msg: "-p needs a process id", Kind: ErrUsage}, StatusUsage},
+		{"wrapped usage", fmt.Errorf("flag: %w", &Error{Msg: "m", Kind: ErrUsage}), StatusUsage},
+		{"privileges", &Error{Msg: "needs root", Hint: "run it with sudo", Kind: ErrPrivileges}, StatusError},
+		{"privileges joined", errors.Join(errors.New("a"), &Error{Msg: "b", Kind: ErrPrivileges}), StatusError},
+		{"runtime", &Error{Msg: "write output", Kind: ErrRuntime}, StatusError},
+		{"no kind", errors.New("anything else"), StatusError},
+	}
+	for _, tc := range tests {
+		if got := ExitStatus(tc.err); got != tc.want {
+			t.Errorf("%s: ExitStatus(%v) = %d, want %d", tc.name, tc.err, got, tc.want)
+		}
 	}
 }
 
