@@ -96,7 +96,7 @@ type Runtime struct {
 	exited         bool
 	started        bool
 	ticks          atomic.Uint64  // interval ticks missed because mail was full
-	repl           *repl          // set in an interactive session
+	session        *session       // set in an interactive session
 	syms           *stack.Symbols // for kstack/ustack, ksym, map keys
 	maps           *maps.Module   // the script's maps, printed and closed at exit
 	libDirs        []modpath.Dir  // require()'s search order

@@ -91,15 +91,15 @@ func (r *Runtime) StopRequested() <-chan struct{} { return r.halt.run.done }
 // At the REPL it cancels the running line or ends follow mode. Safe from
 // any goroutine.
 func (r *Runtime) Interrupt() {
-	if r.repl == nil {
+	if r.session == nil {
 		r.halt.request()
 		return
 	}
-	if c := r.repl.cancel.Load(); c != nil {
+	if c := r.session.cancel.Load(); c != nil {
 		(*c)()
 	}
 	select {
-	case r.repl.interrupt <- struct{}{}:
+	case r.session.interrupt <- struct{}{}:
 	default:
 	}
 }

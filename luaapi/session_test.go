@@ -4,22 +4,24 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/luatrace/luatrace/luaapi/repl"
 )
 
-// session runs lines through a REPL with a pipe-like console and returns
+// runSession runs lines through a REPL with a pipe-like console and returns
 // what it printed on stdout and stderr.
-func session(t *testing.T, lines ...string) (stdout, stderr string) {
+func runSession(t *testing.T, lines ...string) (stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	in := make(chan Line)
-	ready := make(chan Prompt)
+	in := make(chan repl.Line)
+	ready := make(chan repl.Prompt)
 	r := New(Options{Out: &out, Stderr: &errb})
-	r.PrepareREPL(Console{Lines: in, Ready: ready, Complete: make(chan Completion)})
+	r.PrepareREPL(repl.Console{Lines: in, Ready: ready, Complete: make(chan repl.Completion)})
 	go func() {
 		defer close(in)
 		for _, l := range lines {
 			<-ready
-			in <- Line{Text: l}
+			in <- repl.Line{Text: l}
 		}
 		<-ready
 	}()
@@ -57,7 +59,7 @@ func TestREPLEvaluator(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			out, errs := session(t, tc.lines...)
+			out, errs := runSession(t, tc.lines...)
 			// A returned probe handle prints too; keep the comparison to
 			// the lines that matter.
 			out = dropHandleLines(out)
@@ -82,7 +84,7 @@ func dropHandleLines(s string) string {
 }
 
 func TestREPLExitEndsSession(t *testing.T) {
-	out, _ := session(t, "probe('END', function() print('end ran') end)", "exit()", "print('not reached')")
+	out, _ := runSession(t, "probe('END', function() print('end ran') end)", "exit()", "print('not reached')")
 	if dropHandleLines(out) != "end ran\n" {
 		t.Errorf("stdout %q", out)
 	}
@@ -101,9 +103,9 @@ func TestCompleteName(t *testing.T) {
 		{"nosuch.x", nil},
 	}
 	for _, tc := range tests {
-		got := r.completeName(tc.word)
+		got := repl.Complete(r.L, tc.word)
 		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
-			t.Errorf("completeName(%q) = %v, want %v", tc.word, got, tc.want)
+			t.Errorf("Complete(%q) = %v, want %v", tc.word, got, tc.want)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package luaapi
+package repl
 
 import (
 	"fmt"
@@ -6,14 +6,14 @@ import (
 	"sync"
 )
 
-// ReplQueueBytes bounds the output probes may produce while the prompt is
+// QueueBytes bounds the output probes may produce while the prompt is
 // open; more is dropped and counted.
-const ReplQueueBytes = 1 << 20
+const QueueBytes = 1 << 20
 
-// replSink is where script output goes in the REPL: straight to the
+// Sink is where script output goes in the REPL: straight to the
 // terminal while a line runs or in follow mode, into a bounded queue while
 // the prompt is open (the line editor owns the terminal then).
-type replSink struct {
+type Sink struct {
 	mu      sync.Mutex
 	w       io.Writer
 	queuing bool
@@ -21,13 +21,17 @@ type replSink struct {
 	dropped int
 }
 
-func (s *replSink) Write(b []byte) (int, error) {
+// NewSink returns a sink writing through to w.
+func NewSink(w io.Writer) *Sink { return &Sink{w: w} }
+
+// Write writes b through, or queues it while the prompt is open.
+func (s *Sink) Write(b []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.queuing {
 		return s.w.Write(b)
 	}
-	room := ReplQueueBytes - len(s.queue)
+	room := QueueBytes - len(s.queue)
 	if room < len(b) {
 		s.dropped += len(b) - max(room, 0)
 		b = b[:max(room, 0)]
@@ -36,16 +40,16 @@ func (s *replSink) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// setQueuing switches between queueing and writing through.
-func (s *replSink) setQueuing(on bool) {
+// SetQueuing switches between queueing and writing through.
+func (s *Sink) SetQueuing(on bool) {
 	s.mu.Lock()
 	s.queuing = on
 	s.mu.Unlock()
 }
 
-// drain writes what was queued, framed so it is not mistaken for the
+// Drain writes what was queued, framed so it is not mistaken for the
 // result of the line just typed, and reports drops.
-func (s *replSink) drain() {
+func (s *Sink) Drain() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.queue) == 0 && s.dropped == 0 {
@@ -57,7 +61,7 @@ func (s *replSink) drain() {
 		s.w.Write([]byte("\n"))
 	}
 	if s.dropped > 0 {
-		fmt.Fprintf(s.w, "--- %d bytes of probe output dropped: more than %d KiB queued while the prompt was open (use :follow to stream) ---\n", s.dropped, ReplQueueBytes>>10)
+		fmt.Fprintf(s.w, "--- %d bytes of probe output dropped: more than %d KiB queued while the prompt was open (use :follow to stream) ---\n", s.dropped, QueueBytes>>10)
 	}
 	fmt.Fprintf(s.w, "---\n")
 	s.queue, s.dropped = s.queue[:0], 0

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -14,48 +13,14 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/luatrace/luatrace/luaapi/diag"
+	"github.com/luatrace/luatrace/luaapi/repl"
 )
 
-// Console connects the REPL to a user: a line editor on a terminal, or
-// plain lines from a pipe. The runtime's goroutine answers on these
-// channels; the console never touches the Lua state.
-type Console struct {
-	// Lines carries what the user typed, one line per message; closing it
-	// (Ctrl-D, end of input) ends the session.
-	Lines <-chan Line
-	// Ready asks the console to read the next line with this prompt; it
-	// is sent once the previous line's output is complete.
-	Ready chan<- Prompt
-	// Complete asks for completions of Lua names (globals and fields).
-	Complete <-chan Completion
-}
-
-// Line is one line of input. Aborted is Ctrl-C at the prompt: drop any
-// unfinished multi-line chunk.
-type Line struct {
-	Text    string
-	Aborted bool
-}
-
-// Prompt tells the console what to show; Continue marks a continuation of
-// a multi-line chunk.
-type Prompt struct {
-	Text     string
-	Continue bool
-}
-
-// Completion is a request for the names that complete Word (e.g.
-// "string.fo"); the runtime sends them on Reply.
-type Completion struct {
-	Word  string
-	Reply chan []string
-}
-
-// repl is the session state the owner goroutine keeps.
-type repl struct {
-	console   Console
-	sink      *replSink
-	pending   strings.Builder // an unfinished multi-line chunk
+// session is the REPL's state the owner goroutine keeps.
+type session struct {
+	console   repl.Console
+	sink      *repl.Sink
+	input     repl.Input // an unfinished multi-line chunk
 	following bool
 	cancel    atomic.Pointer[context.CancelFunc]
 	interrupt chan struct{}
@@ -63,10 +28,10 @@ type repl struct {
 
 // PrepareREPL makes r ready for RunREPL; call it before starting the
 // console's goroutines, which may call Interrupt.
-func (r *Runtime) PrepareREPL(c Console) {
-	sink := &replSink{w: r.opts.Out}
+func (r *Runtime) PrepareREPL(c repl.Console) {
+	sink := repl.NewSink(r.opts.Out)
 	r.out.Redirect(sink) // the globals and maps keep writing to r.out
-	r.repl = &repl{console: c, sink: sink, interrupt: make(chan struct{}, 1)}
+	r.session = &session{console: c, sink: sink, interrupt: make(chan struct{}, 1)}
 }
 
 // RunREPL runs an interactive session until the console closes its lines,
@@ -76,7 +41,7 @@ func (r *Runtime) PrepareREPL(c Console) {
 func (r *Runtime) RunREPL() int {
 	defer r.L.Close()
 	stop := r.opts.Stop
-	s := r.repl
+	s := r.session
 	r.started = true
 	r.L.SetGlobal("arg", r.L.NewTable())
 	r.prompt()
@@ -97,7 +62,7 @@ func (r *Runtime) RunREPL() int {
 				r.prompt()
 			}
 		case req := <-s.console.Complete:
-			req.Reply <- r.completeName(req.Word)
+			req.Reply <- repl.Complete(r.L, req.Word)
 		case <-s.interrupt:
 			if s.following {
 				s.following = false
@@ -115,60 +80,50 @@ func (r *Runtime) RunREPL() int {
 			r.stopping = true
 		}
 	}
-	s.sink.setQueuing(false)
+	s.sink.SetQueuing(false)
 	r.shutdown()
 	r.runEnd()
 	r.report()
 	r.out.Flush()
-	s.sink.drain()
+	s.sink.Drain()
 	return r.exitCode
 }
 
 // prompt shows queued output, then hands the terminal to the console.
 func (r *Runtime) prompt() {
-	s := r.repl
+	s := r.session
 	r.out.Flush()
-	s.sink.drain()
-	text, cont := "lua> ", s.pending.Len() > 0
+	s.sink.Drain()
+	text, cont := "lua> ", s.input.Pending()
 	if cont {
 		text = "  >> "
 	}
-	s.sink.setQueuing(true)
-	s.console.Ready <- Prompt{Text: text, Continue: cont}
+	s.sink.SetQueuing(true)
+	s.console.Ready <- repl.Prompt{Text: text, Continue: cont}
 }
 
 // replInput evaluates one line: a meta command, or Lua.
-func (r *Runtime) replInput(line Line) {
-	s := r.repl
+func (r *Runtime) replInput(line repl.Line) {
+	s := r.session
 	r.out.Flush() // output of callbacks that ran while the prompt was open
-	s.sink.drain()
-	s.sink.setQueuing(false)
+	s.sink.Drain()
+	s.sink.SetQueuing(false)
 	if line.Aborted {
-		s.pending.Reset()
+		s.input.Reset()
 		return
 	}
-	if s.pending.Len() == 0 && strings.HasPrefix(strings.TrimSpace(line.Text), ":") {
+	if !s.input.Pending() && strings.HasPrefix(strings.TrimSpace(line.Text), ":") {
 		r.meta(strings.Fields(strings.TrimSpace(line.Text)[1:]))
 		r.out.Flush()
 		return
 	}
-	if s.pending.Len() > 0 {
-		s.pending.WriteByte('\n')
-	}
-	s.pending.WriteString(line.Text)
-	src := s.pending.String()
-	if strings.TrimSpace(src) == "" {
-		s.pending.Reset()
-		return
-	}
-	fn, incomplete, err := compileLine(r.L, src)
-	if incomplete {
-		return
-	}
-	s.pending.Reset()
+	fn, src, err := s.input.Add(r.L, line.Text)
 	if err != nil {
 		fmt.Fprintf(r.stderr, "%s\n", diag.Syntax("stdin", src, err))
 		return
+	}
+	if fn == nil {
+		return // blank, or the chunk continues on the next line
 	}
 	r.chunks.Add(fn)
 	r.evalChunk(fn)
@@ -176,7 +131,7 @@ func (r *Runtime) replInput(line Line) {
 
 // evalChunk runs a compiled line, printing its results; Ctrl-C cancels it.
 func (r *Runtime) evalChunk(fn *lua.LFunction) {
-	s := r.repl
+	s := r.session
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel.Store(&cancel)
 	r.L.SetContext(ctx)
@@ -201,7 +156,7 @@ func (r *Runtime) evalChunk(fn *lua.LFunction) {
 	}
 	results := make([]string, 0, r.L.GetTop()-top)
 	for i := top + 1; i <= r.L.GetTop(); i++ {
-		results = append(results, pretty(r.L, r.L.Get(i)))
+		results = append(results, repl.Pretty(r.L, r.L.Get(i)))
 	}
 	r.L.SetTop(top)
 	// BEGIN probes registered at the prompt run at once: the session has
@@ -242,7 +197,7 @@ func (r *Runtime) meta(args []string) {
 	case "detach", "d":
 		r.metaDetach(args[1:])
 	case "follow", "f":
-		r.repl.following = true
+		r.session.following = true
 		fmt.Fprintln(r.stderr, "(following probe output; Ctrl-C to stop)")
 	case "wait", "w":
 		r.metaWait(args[1:])
@@ -317,7 +272,7 @@ func (r *Runtime) metaWait(args []string) {
 			r.out.Flush()
 		case <-timer.C:
 			return
-		case <-r.repl.interrupt:
+		case <-r.session.interrupt:
 			return
 		}
 	}
@@ -336,40 +291,4 @@ func (r *Runtime) metaLoad(path string) {
 	}
 	r.chunks.Add(fn)
 	r.evalChunk(fn)
-}
-
-// completeName lists the global names, or fields of a global table, that
-// start with word ("str" → string, "string.fo" → string.format).
-func (r *Runtime) completeName(word string) []string {
-	parts := strings.Split(word, ".")
-	var t *lua.LTable = r.L.G.Global
-	for _, p := range parts[:len(parts)-1] {
-		next, ok := r.L.GetField(t, p).(*lua.LTable)
-		if !ok {
-			return nil
-		}
-		t = next
-	}
-	prefix := strings.Join(parts[:len(parts)-1], ".")
-	if prefix != "" {
-		prefix += "."
-	}
-	last := parts[len(parts)-1]
-	var out []string
-	t.ForEach(func(k, v lua.LValue) {
-		name, ok := k.(lua.LString)
-		if !ok || !strings.HasPrefix(string(name), last) || !identifier.MatchString(string(name)) {
-			return
-		}
-		full := prefix + string(name)
-		switch v.(type) {
-		case *lua.LFunction:
-			full += "("
-		case *lua.LTable:
-			full += "."
-		}
-		out = append(out, full)
-	})
-	sort.Strings(out)
-	return out
 }

@@ -1,4 +1,4 @@
-package luaapi
+package repl
 
 import (
 	"regexp"
@@ -21,10 +21,10 @@ const (
 
 var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// pretty renders a value for the REPL: strings as they are at the top
+// Pretty renders a value for the REPL: strings as they are at the top
 // level, tables expanded with sorted keys (on one line when short, else one
 // entry per line), everything else as tostring would.
-func pretty(L *lua.LState, v lua.LValue) string {
+func Pretty(L *lua.LState, v lua.LValue) string {
 	if s, ok := v.(lua.LString); ok {
 		return string(s)
 	}

@@ -1,4 +1,4 @@
-package luaapi
+package repl
 
 import (
 	"errors"
@@ -8,6 +8,40 @@ import (
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/parse"
 )
+
+// Input gathers the lines of one chunk: a line that leaves a construct
+// open waits for the next.
+type Input struct {
+	pending strings.Builder
+}
+
+// Pending reports whether an unfinished chunk waits for more lines.
+func (in *Input) Pending() bool { return in.pending.Len() > 0 }
+
+// Reset drops an unfinished chunk (Ctrl-C at the prompt).
+func (in *Input) Reset() { in.pending.Reset() }
+
+// Add adds a line and compiles the chunk so far. It returns the compiled
+// chunk, or nil and no error while the chunk is unfinished or blank; a
+// syntax error comes with the chunk's source, for its message. Either
+// ends the chunk.
+func (in *Input) Add(L *lua.LState, line string) (fn *lua.LFunction, src string, err error) {
+	if in.pending.Len() > 0 {
+		in.pending.WriteByte('\n')
+	}
+	in.pending.WriteString(line)
+	src = in.pending.String()
+	if strings.TrimSpace(src) == "" {
+		in.pending.Reset()
+		return nil, "", nil
+	}
+	fn, incomplete, err := compileLine(L, src)
+	if incomplete {
+		return nil, "", nil
+	}
+	in.pending.Reset()
+	return fn, src, err
+}
 
 // compileLine compiles one REPL chunk. An expression (or "=expr") is
 // compiled to return its values so they can be printed; a statement is
