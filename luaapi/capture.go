@@ -12,6 +12,7 @@ import (
 	"github.com/luatrace/luatrace/bpf/kernelbtf"
 	"github.com/luatrace/luatrace/bpf/probespec"
 	"github.com/luatrace/luatrace/luaapi/event"
+	"github.com/luatrace/luatrace/luaapi/kernel"
 	"github.com/luatrace/luatrace/luaapi/maps"
 )
 
@@ -47,7 +48,7 @@ func parseFields(v lua.LValue) (map[string]string, error) {
 
 // compileCapture compiles a probe's fields and filter for one of its
 // targets into spec.
-func compileCapture(k *bpfConn, t *attach.Target, fields map[string]string, filter string, into []*maps.Map, spec *collector.Spec) (*capture.Program, error) {
+func compileCapture(k *kernel.Conn, t *attach.Target, fields map[string]string, filter string, into []*maps.Map, spec *collector.Spec) (*capture.Program, error) {
 	kind := t.Spec.Kind.Info()
 	p := capture.Probe{Format: t.Format, Return: t.Return, Returns: kind.Returns, Pairable: kind.Entry != 0,
 		UserPointers: kind.Site == probespec.InProcess || t.Spec.Kind == probespec.Tracepoint && t.Group == "syscalls"}
@@ -76,7 +77,7 @@ func compileCapture(k *bpfConn, t *attach.Target, fields map[string]string, filt
 		}
 		spec.Clauses = f.Clauses
 	}
-	if err := maps.Compile(k.col, p, prog, into, spec); err != nil {
+	if err := maps.Compile(k.Col, p, prog, into, spec); err != nil {
 		return nil, err
 	}
 	spec.Fields = prog.Fetches

@@ -3,27 +3,27 @@ package luaapi
 import (
 	"github.com/luatrace/luatrace/bpf/collector"
 	"github.com/luatrace/luatrace/luaapi/event"
+	"github.com/luatrace/luatrace/luaapi/kernel"
 )
 
 // dispatch runs the callbacks of a batch of records. Once StopGrace has
 // passed after a Ctrl-C the rest of the batch is counted as discarded
 // instead.
 func (r *Runtime) dispatch(batch []collector.Record) {
-	k := r.bpf
-	defer k.queue(-int64(len(batch)), -batchBytes(batch))
+	defer r.conn.Taken(batch)
 	mt := event.Type.Metatable(r.L)
 	for i, rec := range batch {
 		if r.exited {
 			return
 		}
 		if r.halt.drain.over() {
-			k.count(batch[i:], leftAtStop)
+			r.conn.Count(batch[i:], kernel.LeftAtStop)
 			return
 		}
 		if rec.Check() != nil {
 			continue
 		}
-		b, ok := k.lookup(rec.ProbeID())
+		b, ok := r.lookup(rec.ProbeID())
 		if !ok {
 			continue // a detached probe whose slot serves another now
 		}

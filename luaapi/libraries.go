@@ -2,7 +2,7 @@ package luaapi
 
 import (
 	"github.com/luatrace/luatrace/luaapi/event"
-	"github.com/luatrace/luatrace/luaapi/lib/kernel"
+	kernelglobal "github.com/luatrace/luatrace/luaapi/lib/kernel"
 	"github.com/luatrace/luatrace/luaapi/lib/mem"
 	"github.com/luatrace/luatrace/luaapi/lib/ntop"
 	"github.com/luatrace/luatrace/luaapi/lib/osext"
@@ -38,7 +38,7 @@ func (r *Runtime) openLibraries() {
 	stack.Open(L)
 	r.maps.Open(L)
 	ntop.Open(L)
-	kernel.Open(L, kernelMemory{r}, r.syms)
+	kernelglobal.Open(L, kernelMemory{r}, r.syms)
 	osext.Open(L)
 	mem.Open(L, kernelMemory{r})
 	safelua.Limit(L)
@@ -56,7 +56,7 @@ func (m kernelMemory) ReadKernel(addr uint64, n int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return k.col.ReadKernel(addr, n)
+	return k.Col.ReadKernel(addr, n)
 }
 
 func (m kernelMemory) ReadKernelString(addr uint64, max int) (string, error) {
@@ -64,5 +64,5 @@ func (m kernelMemory) ReadKernelString(addr uint64, max int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return k.col.ReadKernelString(addr, max)
+	return k.Col.ReadKernelString(addr, max)
 }

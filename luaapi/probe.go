@@ -251,14 +251,14 @@ func (r *Runtime) probeDetach(L *lua.LState) int {
 // left queued at a Ctrl-C.
 func (r *Runtime) queueDrops(p *Probe) uint64 {
 	n := p.finalDrops
-	if r.bpf == nil {
+	if r.conn == nil {
 		return n
 	}
-	n += r.bpf.sum(p, r.bpf.discards)
+	n += sum(p, r.conn.Discards)
 	if p.unlinked {
 		return n
 	}
-	return n + r.bpf.sum(p, r.bpf.drops)
+	return n + sum(p, r.conn.Drops)
 }
 
 func (r *Runtime) probeStats(L *lua.LState) int {

@@ -22,21 +22,13 @@ import (
 
 	"github.com/luatrace/luatrace/bpf/collector"
 	"github.com/luatrace/luatrace/luaapi/diag"
+	"github.com/luatrace/luatrace/luaapi/kernel"
 	"github.com/luatrace/luatrace/luaapi/lib/printing"
 	"github.com/luatrace/luatrace/luaapi/lib/script"
 	"github.com/luatrace/luatrace/luaapi/maps"
 	"github.com/luatrace/luatrace/luaapi/modpath"
 	"github.com/luatrace/luatrace/luaapi/output"
 	"github.com/luatrace/luatrace/luaapi/stack"
-)
-
-// QueueLimit is how many events may wait between the ring-buffer reader and
-// the Lua callbacks, and QueueBytes how many bytes they may hold; past
-// either, events are dropped and counted per probe. Together they bound
-// the memory a flood can take, whatever the size of its records.
-const (
-	QueueLimit = 1 << 16
-	QueueBytes = 16 << 20
 )
 
 // mailSlots bounds the message channel; each slot holds a batch of events.
@@ -79,9 +71,10 @@ type Runtime struct {
 	out    *output.Writer
 	stderr io.Writer
 
-	bpf      *bpfConn // the BPF connection; nil until the first kernel probe
-	probes   []*Probe // live probes, and detached ones until forgotten
-	probeSeq int      // numbers probes for the REPL
+	conn     *kernel.Conn                 // the connection to the kernel; nil until the first kernel probe
+	bindings [collector.MaxProbes]binding // what each probe slot's records are for
+	probes   []*Probe                     // live probes, and detached ones until forgotten
+	probeSeq int                          // numbers probes for the REPL
 	// detachedLosses keeps what forgotten probes lost, by spec.
 	detachedLosses map[string]*lossTotal
 	begin          []*lua.LFunction
@@ -399,8 +392,8 @@ func (r *Runtime) isExit(err error) bool {
 func (r *Runtime) shutdown() {
 	r.ended = true
 	r.unlinkAll(r.probes) // not detach: events already queued must still be delivered
-	if r.bpf != nil {
-		r.bpf.stopReader(r)
+	if r.conn != nil {
+		r.stopReader()
 	}
 }
 
@@ -408,9 +401,9 @@ func (r *Runtime) shutdown() {
 func (r *Runtime) report() {
 	r.errs.Summary()
 	r.maps.Close(r.L)
-	if r.bpf != nil {
-		r.bpf.reportDrops(r)
-		r.bpf.close()
+	if r.conn != nil {
+		r.reportDrops()
+		r.conn.Close()
 	}
 	if n := r.ticks.Load(); n > 0 {
 		fmt.Fprintf(r.stderr, "luatrace: %d interval ticks were skipped because callbacks fell behind\n", n)

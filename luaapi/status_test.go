@@ -8,6 +8,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/luatrace/luatrace/luaapi/diag"
+	"github.com/luatrace/luatrace/luaapi/kernel"
 )
 
 // TestTopLevelErrorKinds: an error that ends the main chunk is the
@@ -21,17 +22,17 @@ func TestTopLevelErrorKinds(t *testing.T) {
 		status     int
 		msg        string
 	}{
-		{"privileges", `attach()`, diag.ErrPrivileges, 1, "-e:1: " + errPrivileges.Error()},
-		{"privileges in a function", `local function f() attach() end f()`, diag.ErrPrivileges, 1, "-e:1: " + errPrivileges.Error()},
+		{"privileges", `attach()`, diag.ErrPrivileges, 1, "-e:1: " + kernel.ErrPrivileges.Error()},
+		{"privileges in a function", `local function f() attach() end f()`, diag.ErrPrivileges, 1, "-e:1: " + kernel.ErrPrivileges.Error()},
 		{"script", `error("boom")`, diag.ErrScript, 2, "-e:1: boom"},
-		{"rethrown as text", `local ok, e = pcall(attach) error(e, 0)`, diag.ErrScript, 2, "-e:1: " + errPrivileges.Error()},
+		{"rethrown as text", `local ok, e = pcall(attach) error(e, 0)`, diag.ErrScript, 2, "-e:1: " + kernel.ErrPrivileges.Error()},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var stderr bytes.Buffer
 			r := New(Options{Out: &bytes.Buffer{}, Stderr: &stderr})
 			r.L.SetGlobal("attach", r.L.NewFunction(func(L *lua.LState) int {
-				diag.Raise(L, errPrivileges)
+				diag.Raise(L, kernel.ErrPrivileges)
 				return 0
 			}))
 			status, err := r.RunScript("-e", tc.code)

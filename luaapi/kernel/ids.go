@@ -1,10 +1,8 @@
-package luaapi
+package kernel
 
 import (
 	"sync/atomic"
 
-	"github.com/luatrace/luatrace/bpf/attach"
-	"github.com/luatrace/luatrace/bpf/capture"
 	"github.com/luatrace/luatrace/bpf/collector"
 )
 
@@ -26,9 +24,13 @@ type idPool struct {
 	live int
 }
 
-// maxSlot is kept out of the pool for feature probes
+// MaxIDs is how many probe ids may be in use at once: the collector's
+// slots but slot 0 and the last, kept out of the pool for feature probes
 // (attach.fentrySupported loads with id MaxProbes-1).
-const maxSlot = collector.MaxProbes - 2
+const MaxIDs = collector.MaxProbes - 2
+
+// maxSlot is the highest slot the pool hands out.
+const maxSlot = MaxIDs
 
 // get returns a fresh id, or false when every slot is in use.
 func (p *idPool) get() (uint32, bool) {
@@ -58,14 +60,6 @@ func (p *idPool) put(id uint32) {
 	p.live--
 }
 
-// binding is what a probe id stands for.
-type binding struct {
-	id      uint32 // with generation: records of an older probe do not match
-	probe   *Probe
-	target  *attach.Target
-	capture *capture.Program // compiled fields, nil without any
-}
-
 // slotState is the part of a slot the reader goroutine reads: which id
 // owns it now, and that id's losses on the user side.
 type slotState struct {
@@ -73,39 +67,41 @@ type slotState struct {
 	lost [userLosses]atomic.Uint64
 }
 
-// userLoss says why an event never reached its callback after it left
-// the kernel.
-type userLoss int
+// Loss says why an event never reached its callback after it left the
+// kernel.
+type Loss int
 
 const (
-	queueFull  userLoss = iota // the queue to Lua had no room
-	leftAtStop                 // still queued when a Ctrl-C's grace ran out
+	QueueFull  Loss = iota // the queue to Lua had no room
+	LeftAtStop             // still queued when a Ctrl-C's grace ran out
 	userLosses
 )
 
-// bind makes id's records reach its probe.
-func (k *bpfConn) bind(b binding) {
-	slot := collector.ProbeSlot(b.id)
-	k.byID[slot] = b
-	for i := range k.slots[slot].lost {
-		k.slots[slot].lost[i].Store(0)
+// NewID returns a fresh probe id, or false when every slot is in use.
+func (c *Conn) NewID() (uint32, bool) { return c.ids.get() }
+
+// FreeID returns id's slot for reuse; a second call does nothing.
+func (c *Conn) FreeID(id uint32) { c.ids.put(id) }
+
+// Live is how many ids are in use.
+func (c *Conn) Live() int { return c.ids.live }
+
+// Bind starts counting id's losses from zero: records of id are the
+// slot's now.
+func (c *Conn) Bind(id uint32) {
+	slot := collector.ProbeSlot(id)
+	for i := range c.slots[slot].lost {
+		c.slots[slot].lost[i].Store(0)
 	}
-	k.slots[slot].id.Store(b.id)
+	c.slots[slot].id.Store(id)
 }
 
-// lookup returns the binding of a record's probe id, false for an id
-// whose slot has moved on to another probe.
-func (k *bpfConn) lookup(id uint32) (binding, bool) {
-	b := k.byID[collector.ProbeSlot(id)]
-	return b, b.id == id && b.probe != nil
-}
-
-// count counts the records of batch as lost for why (reader goroutine,
+// Count counts the records of batch as lost for why (reader goroutine,
 // or the owner at a stop).
-func (k *bpfConn) count(batch []collector.Record, why userLoss) {
+func (c *Conn) Count(batch []collector.Record, why Loss) {
 	for _, rec := range batch {
 		id := rec.ProbeID()
-		s := &k.slots[collector.ProbeSlot(id)]
+		s := &c.slots[collector.ProbeSlot(id)]
 		if s.id.Load() == id {
 			s.lost[why].Add(1)
 		}
@@ -113,16 +109,16 @@ func (k *bpfConn) count(batch []collector.Record, why userLoss) {
 }
 
 // loss returns id's losses for why so far.
-func (k *bpfConn) loss(id uint32, why userLoss) uint64 {
-	s := &k.slots[collector.ProbeSlot(id)]
+func (c *Conn) loss(id uint32, why Loss) uint64 {
+	s := &c.slots[collector.ProbeSlot(id)]
 	if s.id.Load() != id {
 		return 0
 	}
 	return s.lost[why].Load()
 }
 
-// drops returns id's events the queue had no room for.
-func (k *bpfConn) drops(id uint32) uint64 { return k.loss(id, queueFull) }
+// Drops returns id's events the queue had no room for.
+func (c *Conn) Drops(id uint32) uint64 { return c.loss(id, QueueFull) }
 
-// discards returns id's events still queued when a Ctrl-C's grace ran out.
-func (k *bpfConn) discards(id uint32) uint64 { return k.loss(id, leftAtStop) }
+// Discards returns id's events still queued when a Ctrl-C's grace ran out.
+func (c *Conn) Discards(id uint32) uint64 { return c.loss(id, LeftAtStop) }

@@ -1,4 +1,4 @@
-package luaapi
+package kernel
 
 import (
 	"testing"
