@@ -13,9 +13,11 @@ import (
 	"github.com/luatrace/luatrace/bpf/probespec"
 	"github.com/luatrace/luatrace/luaapi/diag"
 	"github.com/luatrace/luatrace/luaapi/maps"
+	"github.com/luatrace/luatrace/luaapi/udata"
 )
 
-const probeTypeName = "luatrace.probe"
+// probeType is the handle probe() returns.
+var probeType = udata.New[*Probe]("luatrace.probe", "probe handle")
 
 // Probe is what probe() returns: one spec, attached to one or more targets
 // (wildcards), or a timer, or a BEGIN/END hook.
@@ -40,26 +42,17 @@ type Probe struct {
 var probeOptions = []string{"comm", "entry", "fields", "filter", "into", "on_error", "optional", "pid"}
 
 func (r *Runtime) installProbe() {
-	mt := r.L.NewTypeMetatable(probeTypeName)
+	mt := probeType.Metatable(r.L)
 	r.L.SetField(mt, "__index", r.L.SetFuncs(r.L.NewTable(), map[string]lua.LGFunction{
 		"detach": r.probeDetach,
 		"stats":  r.probeStats,
 	}))
 	r.L.SetField(mt, "__tostring", r.L.NewFunction(func(L *lua.LState) int {
-		p := checkProbe(L, 1)
+		p := probeType.Check(L, 1)
 		L.Push(lua.LString(fmt.Sprintf("probe(%s, %d attachments)", p.Spec.Raw, len(p.targets))))
 		return 1
 	}))
 	r.L.SetGlobal("probe", r.L.NewFunction(r.luaProbe))
-}
-
-func checkProbe(L *lua.LState, n int) *Probe {
-	ud := L.CheckUserData(n)
-	if p, ok := ud.Value.(*Probe); ok {
-		return p
-	}
-	L.ArgError(n, "probe handle expected")
-	return nil
 }
 
 // luaProbe implements probe(spec [, opts] [, fn]).
@@ -120,10 +113,7 @@ func (r *Runtime) luaProbe(L *lua.LState) int {
 
 // pushProbe returns p's handle to Lua.
 func pushProbe(L *lua.LState, p *Probe) int {
-	ud := L.NewUserData()
-	ud.Value = p
-	L.SetMetatable(ud, L.GetTypeMetatable(probeTypeName))
-	L.Push(ud)
+	L.Push(probeType.Wrap(L, p))
 	return 1
 }
 
@@ -243,7 +233,7 @@ func (p *Probe) detach(r *Runtime) {
 }
 
 func (r *Runtime) probeDetach(L *lua.LState) int {
-	checkProbe(L, 1).detach(r)
+	probeType.Check(L, 1).detach(r)
 	return 0
 }
 
@@ -262,7 +252,7 @@ func (r *Runtime) queueDrops(p *Probe) uint64 {
 }
 
 func (r *Runtime) probeStats(L *lua.LState) int {
-	p := checkProbe(L, 1)
+	p := probeType.Check(L, 1)
 	s := r.stats(p)
 	t := L.NewTable()
 	L.SetField(t, "hits", lua.LNumber(s.Hits))

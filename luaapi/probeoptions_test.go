@@ -1,6 +1,7 @@
 package luaapi
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"testing"
@@ -39,5 +40,16 @@ func TestProbeOptions(t *testing.T) {
 		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
 			t.Errorf("%s: error %v, want %q", tc.code, err, tc.err)
 		}
+	}
+}
+
+// TestProbeHandleChecksItsReceiver: a probe method called on anything
+// else says what it expected and what it got.
+func TestProbeHandleChecksItsReceiver(t *testing.T) {
+	r := New(Options{Out: &bytes.Buffer{}, Stderr: &bytes.Buffer{}})
+	defer r.L.Close()
+	err := r.L.DoString(`local p = probe("BEGIN", function() end) p.stats(5)`)
+	if err == nil || !strings.Contains(err.Error(), "bad argument #1 to stats (probe handle expected, got number)") {
+		t.Errorf("p.stats(5): %v", err)
 	}
 }

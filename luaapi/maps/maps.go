@@ -370,7 +370,7 @@ func isKeyPart(v lua.LValue) bool {
 	case lua.LNumber, lua.LString, lua.LBool:
 		return true
 	case *lua.LUserData:
-		_, ok := x.Value.(*stack.Stack)
+		_, ok := stack.Type.Of(x)
 		return ok
 	}
 	return false
@@ -408,7 +408,7 @@ func keyText(v lua.LValue) string {
 		}
 		return string(x)
 	case *lua.LUserData:
-		if st, ok := x.Value.(*stack.Stack); ok {
+		if st, ok := stack.Type.Of(x); ok {
 			return st.String()
 		}
 	}

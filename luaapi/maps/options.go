@@ -152,11 +152,7 @@ func keyList(v lua.LValue) ([]string, error) {
 // Into reads probe()'s option into: a kernel map or a list of them.
 func Into(v lua.LValue) ([]*Map, error) {
 	one := func(v lua.LValue) (*Map, bool) {
-		ud, ok := v.(*lua.LUserData)
-		if !ok {
-			return nil, false
-		}
-		m, ok := ud.Value.(*Map)
+		m, ok := Type.Of(v)
 		return m, ok && m.local == nil
 	}
 	if m, ok := one(v); ok {
