@@ -3,16 +3,14 @@ package attach
 import (
 	"errors"
 	"fmt"
-	"path"
 	"strings"
 
 	"github.com/cilium/ebpf/btf"
 
 	"github.com/luatrace/luatrace/bpf/collector"
 	"github.com/luatrace/luatrace/bpf/kernelbtf"
-	"github.com/luatrace/luatrace/bpf/ksym"
+	"github.com/luatrace/luatrace/bpf/probes"
 	"github.com/luatrace/luatrace/bpf/probespec"
-	"github.com/luatrace/luatrace/bpf/suggest"
 	"github.com/luatrace/luatrace/bpf/tracefs"
 )
 
@@ -45,34 +43,22 @@ func (e *Env) Resolve(s probespec.Spec) ([]Target, []Skipped, error) {
 	return targets, nil, err
 }
 
-func (e *Env) resolveKernelFunc(s probespec.Spec) ([]Target, error) {
-	dir, err := e.Tracefs()
-	if err != nil {
-		return nil, err
-	}
-	fns, err := ksym.Functions(dir)
-	if err != nil {
-		return nil, err
-	}
-	var matched []ksym.Function
-	if s.Wildcard() {
-		matched = ksym.Match(fns, s.Func)
-		if len(matched) == 0 {
-			return nil, fmt.Errorf("no kernel function matches %q in probe %q", s.Func, s.Raw)
-		}
-	} else {
-		if err := ksym.Lookup(fns, s.Func); err != nil {
-			return nil, err
-		}
-		matched = ksym.Match(fns, s.Func)
-	}
+// matcher finds the points of specs, as listings and completion do.
+func (e *Env) matcher() *probes.Matcher {
+	return &probes.Matcher{PID: e.PID, Tracefs: e.Tracefs}
+}
 
+func (e *Env) resolveKernelFunc(s probespec.Spec) ([]Target, error) {
+	matched, err := e.matcher().Match(s)
+	if err != nil {
+		return nil, err
+	}
 	program := s.Kind.Info().Program
 	kernelBTF, btfErr := kernelbtf.Kernel()
 	targets := make([]Target, 0, len(matched))
 	for _, fn := range matched {
-		name := fn.Name
-		t := Target{Spec: s, Name: s.Kind.String() + ":" + name, Func: name, Program: program, Args: collector.MaxRegisterArgs}
+		name := fn.Func
+		t := Target{Spec: s, Name: fn.Name, Func: name, Program: program, Args: collector.MaxRegisterArgs}
 		if btfErr == nil {
 			t.Params, t.Return, err = funcParams(kernelBTF, name)
 			if err != nil && fn.Module != "" {
@@ -135,23 +121,22 @@ func funcParams(spec *btf.Spec, name string) ([]Param, btf.Type, error) {
 }
 
 func (e *Env) resolveTracepoint(s probespec.Spec) ([]Target, error) {
+	points, err := e.matcher().Match(s)
+	if err != nil {
+		return nil, err
+	}
 	dir, err := e.Tracefs()
 	if err != nil {
 		return nil, err
 	}
-	events, err := tracefs.Match(dir, s.Group+":"+s.Name)
-	if err != nil {
-		return nil, err
-	}
-	targets := make([]Target, 0, len(events))
-	for _, ev := range events {
-		format, err := tracefs.ReadFormat(dir, ev)
+	targets := make([]Target, 0, len(points))
+	for _, p := range points {
+		format, err := tracefs.ReadFormat(dir, tracefs.Event{Group: p.Group, Name: p.Func})
 		if err != nil {
 			return nil, err
 		}
-		targets = append(targets, Target{Spec: s, Name: "tracepoint:" + ev.Group + ":" + ev.Name,
-			Func: ev.Name, Group: ev.Group, Format: format, Program: s.Kind.Info().Program,
-			TracepointData: recordBytes(format), syscall: syscallOf(ev.Group, ev.Name)})
+		targets = append(targets, Target{Spec: s, Name: p.Name, Func: p.Func, Group: p.Group, Format: format,
+			Program: s.Kind.Info().Program, TracepointData: recordBytes(format), syscall: syscallOf(p.Group, p.Func)})
 	}
 	return targets, nil
 }
@@ -171,41 +156,18 @@ func recordBytes(f *tracefs.Format) int {
 }
 
 func (e *Env) resolveRawTracepoint(s probespec.Spec) ([]Target, error) {
-	dir, err := e.Tracefs()
+	points, err := e.matcher().Match(s)
 	if err != nil {
 		return nil, err
-	}
-	all, err := tracefs.Events(dir)
-	if err != nil {
-		return nil, err
-	}
-	var events []tracefs.Event
-	names := make([]string, 0, len(all))
-	for _, ev := range all {
-		names = append(names, ev.Name)
-		if ok, _ := path.Match(s.Func, ev.Name); ok {
-			events = append(events, ev)
-		}
-	}
-	if len(events) == 0 {
-		if s.Wildcard() {
-			return nil, fmt.Errorf("no raw tracepoint matches %q", s.Func)
-		}
-		return nil, fmt.Errorf("no raw tracepoint %q%s", s.Func, suggest.Phrase(s.Func, names))
 	}
 	kernelBTF, btfErr := kernelbtf.Kernel()
-	seen := map[string]bool{}
 	var targets []Target
-	for _, ev := range events {
-		if seen[ev.Name] {
-			continue
-		}
-		seen[ev.Name] = true
-		t := Target{Spec: s, Name: "rawtracepoint:" + ev.Name, Func: ev.Name, Program: s.Kind.Info().Program, Args: collector.MaxRegisterArgs}
+	for _, p := range points {
+		t := Target{Spec: s, Name: p.Name, Func: p.Func, Program: s.Kind.Info().Program, Args: collector.MaxRegisterArgs}
 		// With BTF the tracepoint's real prototype is known: tp_btf gives
 		// typed, exact arguments. Without it raw_tp copies six words.
 		if btfErr == nil {
-			if params, err := rawTracepointParams(kernelBTF, ev.Name); err == nil {
+			if params, err := rawTracepointParams(kernelBTF, p.Func); err == nil {
 				t.Program, t.Params, t.Args = collector.TPBTF, params, len(params)
 			}
 		}

@@ -17,7 +17,7 @@ import (
 // names. A glob keeps what can be attached and reports the rest as
 // skipped; a single name that cannot be attached is an error.
 func (e *Env) resolveUprobe(s probespec.Spec) ([]Target, []Skipped, error) {
-	bin, err := usym.ResolveBinary(s.Path, e.PID)
+	bin, err := e.matcher().Binary(s.Path)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -38,6 +38,10 @@ func (e *Env) resolveUprobe(s probespec.Spec) ([]Target, []Skipped, error) {
 		return Target{Spec: s, Name: s.Kind.String() + ":" + bin + ":" + sym, Func: sym, Path: bin,
 			Program: program, Args: collector.MaxRegisterArgs, Address: off, Note: note}
 	}
+	points, err := e.matcher().Match(s)
+	if err != nil {
+		return nil, nil, err
+	}
 	if s.Address != 0 {
 		off, ok := layout.FileOffset(s.Address)
 		if !ok {
@@ -46,32 +50,22 @@ func (e *Env) resolveUprobe(s probespec.Spec) ([]Target, []Skipped, error) {
 		if err := checkFirstInstruction(code, bin, off, fmt.Sprintf("0x%x", s.Address)); err != nil {
 			return nil, nil, fmt.Errorf("probe %q: %w", s.Raw, err)
 		}
-		return []Target{mk(fmt.Sprintf("0x%x", s.Address), off, "")}, nil, nil
+		return []Target{mk(points[0].Func, off, "")}, nil, nil
 	}
 	if !s.Wildcard() {
-		sym, err := usym.LookupFunc(bin, s.Func)
-		if err != nil {
-			return nil, nil, err
-		}
-		off, note, err := e.uprobeOffset(s, bin, layout, code, sym)
+		off, note, err := e.uprobeOffset(s, bin, layout, code, points[0].Symbol)
 		if err != nil {
 			return nil, nil, fmt.Errorf("probe %q: %w", s.Raw, err)
 		}
 		return []Target{mk(s.Func, off, note)}, nil, nil
-	}
-	syms, err := usym.MatchFuncs(bin, s.Func)
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(syms) == 0 {
-		return nil, nil, fmt.Errorf("no function in %s matches %q", bin, s.Func)
 	}
 	var (
 		targets []Target
 		skipped []Skipped
 		ifuncAt = map[uint64]string{} // implementation offset → IFUNC
 	)
-	for _, sym := range syms {
+	for _, p := range points {
+		sym := p.Symbol
 		off, note, err := e.uprobeOffset(s, bin, layout, code, sym)
 		if err != nil {
 			skipped = append(skipped, Skipped{Name: sym.Name, Reason: err.(*offsetError).reason, Detail: err.Error()})
@@ -90,7 +84,7 @@ func (e *Env) resolveUprobe(s probespec.Spec) ([]Target, []Skipped, error) {
 		targets = append(targets, mk(sym.Name, off, note))
 	}
 	if len(targets) == 0 {
-		return nil, skipped, fmt.Errorf("probe %q: none of the %d functions matching %q in %s can take a uprobe (%s)", s.Raw, len(syms), s.Func, bin, SummarizeSkipped(skipped))
+		return nil, skipped, fmt.Errorf("probe %q: none of the %d functions matching %q in %s can take a uprobe (%s)", s.Raw, len(points), s.Func, bin, SummarizeSkipped(skipped))
 	}
 	return targets, skipped, nil
 }

@@ -260,26 +260,6 @@ func TestDerivedFields(t *testing.T) {
 	}
 }
 
-func TestDerivedEval(t *testing.T) {
-	c := func(v int64) *derived { return &derived{constant: true, c: v} }
-	tests := []struct {
-		d    *derived
-		want int64
-	}{
-		{&derived{op: "/", l: c(-7), r: c(2)}, -3},
-		{&derived{op: "%", l: c(7), r: c(0)}, 0},
-		{&derived{op: ">>", l: c(-8), r: c(1)}, -4},
-		{&derived{op: "<", l: c(-1), r: c(1)}, 1},
-		{&derived{op: "u!", l: c(0)}, 1},
-		{&derived{op: "&", l: c(0xff), r: c(0x0f)}, 0x0f},
-	}
-	for _, tc := range tests {
-		if got, _ := tc.d.eval(nil, nil); int64(got) != tc.want {
-			t.Errorf("%+v = %d, want %d", tc.d, int64(got), tc.want)
-		}
-	}
-}
-
 // || and ! become groups of clauses (an OR of ANDs), negations pushed
 // into the comparisons.
 func TestCompileFilterGroups(t *testing.T) {

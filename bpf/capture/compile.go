@@ -11,6 +11,7 @@ import (
 	"github.com/cilium/ebpf/btf"
 
 	"github.com/luatrace/luatrace/bpf/collector"
+	"github.com/luatrace/luatrace/bpf/expr"
 	"github.com/luatrace/luatrace/bpf/suggest"
 	"github.com/luatrace/luatrace/bpf/tracefs"
 	"github.com/luatrace/luatrace/bpf/usdt"
@@ -85,7 +86,7 @@ type Field struct {
 	bitOff     uint32 // bitfields: bit offset within the read bytes
 	bitSize    uint32
 	header     string // builtin read from the record header
-	derived    *derived
+	derived    *expr.Node
 }
 
 type kind int
@@ -217,7 +218,7 @@ func (c *compiler) fieldOf(name string, tree node) (Field, error) {
 		return f, nil
 	case v.isConst && isIdent(tree):
 		// A USDT argument the compiler passed as an immediate.
-		return Field{Name: name, Expr: c.src, fetch: -1, kind: kindDerived, derived: &derived{constant: true, c: v.c}}, nil
+		return Field{Name: name, Expr: c.src, fetch: -1, kind: kindDerived, derived: expr.Const(v.c)}, nil
 	case v.isConst:
 		return f, c.errorf(tree, "a constant is not worth capturing")
 	}
@@ -612,7 +613,8 @@ func (c *compiler) unary(x unary) (val, error) {
 		return v, nil
 	case "-":
 		if v.isConst {
-			v.c = -v.c
+			n, _ := expr.ApplyUnary(x.op, uint64(v.c), v.c < 0)
+			v.c = int64(n)
 			return v, nil
 		}
 	}
@@ -630,15 +632,9 @@ func (c *compiler) binary(x binary) (val, error) {
 	if err != nil {
 		return r, err
 	}
-	if l.isConst && r.isConst {
-		switch x.op {
-		case "+":
-			return val{isConst: true, c: l.c + r.c}, nil
-		case "-":
-			return val{isConst: true, c: l.c - r.c}, nil
-		case "*":
-			return val{isConst: true, c: l.c * r.c}, nil
-		}
+	if l.isConst && r.isConst && (x.op == "+" || x.op == "-" || x.op == "*") {
+		v, _ := expr.Apply(x.op, uint64(l.c), l.c < 0, uint64(r.c), r.c < 0)
+		return val{isConst: true, c: int64(v)}, nil
 	}
 	if (x.op == "+" || x.op == "-") && r.isConst && l.header == "" {
 		if l, err = c.load(x, l); err != nil {

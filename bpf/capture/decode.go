@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/luatrace/luatrace/bpf/collector"
+	"github.com/luatrace/luatrace/bpf/expr"
 )
 
 // ValueKind says which member of a Value holds the data.
@@ -39,7 +40,7 @@ func (f Field) Decode(rec collector.Record, data []collector.FieldData) Value {
 	case kindKernelStack, kindUserStack:
 		return f.stack(data)
 	case kindDerived:
-		n, signed := f.derived.eval(rec, data)
+		n, signed := evalDerived(f.derived, rec, data)
 		return Value{Kind: kindOf(signed), N: n}
 	}
 	if f.fetch < 0 || f.fetch >= len(data) {
@@ -140,17 +141,18 @@ func (f Field) stack(data []collector.FieldData) Value {
 	return Value{Kind: Stack, Frames: frames, User: f.kind == kindUserStack, Status: d.Status}
 }
 
-func describeDerived(fetches []collector.Fetch, d *derived) string {
+func describeDerived(fetches []collector.Fetch, d *expr.Node) string {
 	switch {
-	case d.constant:
-		return strconv.FormatInt(d.c, 10)
-	case d.leaf != nil:
-		if d.leaf.kind == kindHeader {
-			return d.leaf.header
+	case d.IsConst:
+		return strconv.FormatInt(d.Const, 10)
+	case d.Op == "":
+		leaf := d.Leaf.(*Field)
+		if leaf.kind == kindHeader {
+			return leaf.header
 		}
-		return "[" + describeFetch(fetches, d.leaf.fetch) + "]"
-	case d.op[0] == 'u':
-		return d.op[1:] + describeDerived(fetches, d.l)
+		return "[" + describeFetch(fetches, leaf.fetch) + "]"
+	case d.Y == nil:
+		return d.Op + describeDerived(fetches, d.X)
 	}
-	return "(" + describeDerived(fetches, d.l) + " " + d.op + " " + describeDerived(fetches, d.r) + ")"
+	return "(" + describeDerived(fetches, d.X) + " " + d.Op + " " + describeDerived(fetches, d.Y) + ")"
 }

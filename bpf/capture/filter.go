@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/luatrace/luatrace/bpf/collector"
+	"github.com/luatrace/luatrace/bpf/expr"
 )
 
 // Filter is a compiled opts.filter: a comm condition checked with the
@@ -227,7 +228,11 @@ func (c *compiler) comparison(lit literal, f *Filter, gi uint8, alternatives boo
 		if cmp != collector.CmpEQ && cmp != collector.CmpNE {
 			return c.errorf(b, "strings compare with == and != only")
 		}
-		eq, err := c.stringEqual(b, lhs, s)
+		leaf, err := c.stringEqual(b, lhs, s)
+		if err != nil {
+			return err
+		}
+		eq, err := c.lower(expr.Leaf(leaf))
 		if err != nil {
 			return err
 		}
@@ -240,23 +245,33 @@ func (c *compiler) comparison(lit literal, f *Filter, gi uint8, alternatives boo
 	}
 	if id, ok := lhs.(ident); ok {
 		if op, isHeader := headerOperands[id.name]; isHeader {
-			if k, err := c.kernelValue(rhs); err == nil && k.isConst {
+			saved := c.snapshot()
+			if k, err := c.kernelTree(rhs); err == nil && k.IsConst {
 				// Checked before anything is fetched.
-				f.Clauses = append(f.Clauses, collector.Clause{Operand: op, Cmp: cmp, Value: uint64(k.c), Group: gi})
+				f.Clauses = append(f.Clauses, collector.Clause{Operand: op, Cmp: cmp, Value: uint64(k.Const), Group: gi})
 				return nil
 			}
+			c.restore(saved)
 		}
 	}
-	l, err := c.kernelValue(lhs)
+	lt, err := c.kernelTree(lhs)
 	if err != nil {
 		return err
 	}
-	r, err := c.kernelValue(rhs)
+	rt, err := c.kernelTree(rhs)
 	if err != nil {
 		return err
 	}
-	if l.isConst && r.isConst {
+	if lt.IsConst && rt.IsConst {
 		return c.errorf(b, "this comparison is constant; compare a value of the event")
+	}
+	l, err := c.lower(lt)
+	if err != nil {
+		return err
+	}
+	r, err := c.lower(rt)
+	if err != nil {
+		return err
 	}
 	if l.isConst {
 		l, r, cmp = r, l, mirrored[cmp]

@@ -4,6 +4,7 @@ import (
 	"github.com/cilium/ebpf/btf"
 
 	"github.com/luatrace/luatrace/bpf/collector"
+	"github.com/luatrace/luatrace/bpf/expr"
 )
 
 // kval is an expression compiled to a value the collector computes in the
@@ -22,86 +23,129 @@ var calcCodes = map[string]collector.CalcCode{"+": collector.CalcAdd, "-": colle
 	"<<": collector.CalcShl, ">>": collector.CalcShr, "==": collector.CalcEQ, "!=": collector.CalcNE, "<": collector.CalcLT,
 	"<=": collector.CalcLE, ">": collector.CalcGT, ">=": collector.CalcGE, "&&": collector.CalcLogicalAnd, "||": collector.CalcLogicalOr}
 
-// booleanResult: comparisons and logic give 0 or 1, never signed.
-func booleanResult(op string) bool {
-	switch op {
-	case "==", "!=", "<", "<=", ">", ">=", "&&", "||", "!":
-		return true
-	}
-	return false
+// strEq is a leaf comparing a string with a constant: its calc is made
+// ready as the tree is built (the string registered, the fetch cut short)
+// and appended as the tree is lowered, in order with the others.
+type strEq struct {
+	at   node
+	calc collector.Calc
 }
 
 // kernelValue compiles n for the kernel: arithmetic, bit operators,
 // comparisons and logic become computed slots over fetched leaves.
 func (c *compiler) kernelValue(n node) (kval, error) {
+	t, err := c.kernelTree(n)
+	if err != nil {
+		return kval{}, err
+	}
+	return c.lower(t)
+}
+
+// kernelTree compiles n to a folded tree whose leaves are kvals (fetched
+// fields and header values) and strEqs.
+func (c *compiler) kernelTree(n node) (*expr.Node, error) {
+	t, err := c.kernelNode(n)
+	if err != nil {
+		return nil, err
+	}
+	return c.fold(t)
+}
+
+func (c *compiler) kernelNode(n node) (*expr.Node, error) {
 	switch x := n.(type) {
 	case number:
-		return kval{isConst: true, c: x.v}, nil
+		return expr.Const(x.v), nil
 	case unary:
-		if num, ok := x.x.(number); ok && x.op == "-" {
-			return kval{isConst: true, c: -num.v}, nil
-		}
-		if x.op == "-" || x.op == "~" || x.op == "!" {
-			v, err := c.kernelValue(x.x)
+		if expr.IsUnary(x.op) {
+			v, err := c.kernelNode(x.x)
 			if err != nil {
-				return v, err
+				return nil, err
 			}
-			return c.unaryCalc(x, v)
+			return expr.Unary(x.at, x.op, v), nil
 		}
 	case binary:
 		if s, ok := x.r.(strlit); ok && (x.op == "==" || x.op == "!=") {
 			eq, err := c.stringEqual(x, x.l, s)
-			if err != nil || x.op == "==" {
-				return eq, err
+			if err != nil {
+				return nil, err
 			}
-			return c.unaryCalc(unary{at: x.at, op: "!"}, eq)
+			if x.op == "==" {
+				return expr.Leaf(eq), nil
+			}
+			return expr.Unary(x.at, "!", expr.Leaf(eq)), nil
 		}
 		if c.isArithmetic(x) {
-			l, err := c.kernelValue(x.l)
+			l, err := c.kernelNode(x.l)
 			if err != nil {
-				return l, err
+				return nil, err
 			}
-			r, err := c.kernelValue(x.r)
+			r, err := c.kernelNode(x.r)
 			if err != nil {
-				return r, err
+				return nil, err
 			}
-			return c.binaryCalc(x, l, r)
+			return expr.Binary(x.at, x.op, l, r), nil
 		}
 	}
 	return c.kernelLeaf(n)
 }
 
+// lower appends the calcs that compute a folded tree, operands first, and
+// returns the value of its root.
+func (c *compiler) lower(t *expr.Node) (kval, error) {
+	switch {
+	case t.IsConst:
+		return kval{isConst: true, c: t.Const}, nil
+	case t.Op == "":
+		if eq, ok := t.Leaf.(strEq); ok {
+			return c.calc(eq.at, eq.calc, false)
+		}
+		return t.Leaf.(kval), nil
+	}
+	x, err := c.lower(t.X)
+	if err != nil {
+		return x, err
+	}
+	if t.Y == nil {
+		return c.unaryCalc(unary{at: t.At, op: t.Op}, x)
+	}
+	y, err := c.lower(t.Y)
+	if err != nil {
+		return y, err
+	}
+	return c.binaryCalc(binary{at: t.At, op: t.Op}, x, y)
+}
+
 // kernelLeaf compiles a value that is not arithmetic: a header value, the
 // return value, or a fetch.
-func (c *compiler) kernelLeaf(n node) (kval, error) {
+func (c *compiler) kernelLeaf(n node) (*expr.Node, error) {
 	v, err := c.expr(n)
 	if err != nil {
-		return kval{}, err
+		return nil, err
 	}
 	switch v.header {
 	case "":
 	case "pid", "tid", "uid", "gid", "cpu":
-		return kval{op: headerOperands[v.header], size: 4}, nil
+		return expr.Leaf(kval{op: headerOperands[v.header], size: 4}), nil
 	case "nsecs":
-		return kval{op: collector.OperandNsecs, size: 8}, nil
+		return expr.Leaf(kval{op: collector.OperandNsecs, size: 8}), nil
 	case "duration":
-		return kval{op: collector.OperandDuration, size: 8}, nil
+		return expr.Leaf(kval{op: collector.OperandDuration, size: 8}), nil
 	case "comm":
-		return kval{}, c.errorf(n, "comm is a string and cannot be computed with")
+		return nil, c.errorf(n, "comm is a string and cannot be computed with")
 	default:
-		return kval{}, c.errorf(n, "%s is not a number", v.header)
+		return nil, c.errorf(n, "%s is not a number", v.header)
 	}
 	if v.isConst {
-		return kval{isConst: true, c: v.c}, nil
+		return expr.Const(v.c), nil
 	}
 	if v.f.Op == collector.OpStr || v.f.Op == collector.OpBuf {
-		return kval{}, c.errorf(n, "only numbers can be computed with; %s is not a number", snippet(c.src[n.pos():]))
+		return nil, c.errorf(n, "only numbers can be computed with; %s is not a number", snippet(c.src[n.pos():]))
 	}
 	t := btf.UnderlyingType(v.typ)
 	if v.lvalue {
 		size, err := typeSize(t)
 		if err != nil || size == 0 || size > 8 {
-			return kval{}, c.errorf(n, "cannot use a %s as a number", typeName(v.typ))
+			return nil, c.errorf(n, "cannot use a %s as a number", typeName(v.typ))
 		}
 		v.f.Op, v.f.Size = collector.OpRead, uint8(size)
 	} else {
@@ -118,45 +162,31 @@ func (c *compiler) kernelLeaf(n node) (kval, error) {
 	} else {
 		k = kval{op: collector.Operand(c.emit(v.f)), size: uint8(size), signed: signed}
 	}
+	leaf := expr.Leaf(k)
 	if v.bitSize > 0 {
 		// A bitfield: shift it down out of its container, then mask.
-		k, err = c.binaryCalc(binary{op: ">>"}, k, kval{isConst: true, c: int64(v.bitOff)})
-		if err == nil {
-			k, err = c.binaryCalc(binary{op: "&"}, k, kval{isConst: true, c: int64(1)<<v.bitSize - 1})
-		}
+		shifted := expr.Binary(n.pos(), ">>", leaf, expr.Const(int64(v.bitOff)))
+		leaf = expr.Binary(n.pos(), "&", shifted, expr.Const(int64(1)<<v.bitSize-1))
 	}
-	return k, err
+	return leaf, nil
 }
 
+// unaryCalc appends a calc computing x.op v; v is not a constant (Fold
+// computed those).
 func (c *compiler) unaryCalc(x unary, v kval) (kval, error) {
-	if v.isConst {
-		switch x.op {
-		case "-":
-			return kval{isConst: true, c: -v.c}, nil
-		case "~":
-			return kval{isConst: true, c: ^v.c}, nil
-		}
-		return kval{isConst: true, c: int64(b2u(v.c == 0))}, nil
-	}
 	code := map[string]collector.CalcCode{"-": collector.CalcNeg, "~": collector.CalcBNot, "!": collector.CalcNot}[x.op]
 	return c.calc(x, collector.Calc{Code: code, A: v.op, ASize: v.size, ASigned: v.signed, B: collector.OperandOne},
 		x.op == "-" || x.op == "~" && v.signed)
 }
 
+// binaryCalc appends a calc computing l x.op r; at most one of them is a
+// constant (Fold computed the rest).
 func (c *compiler) binaryCalc(x binary, l, r kval) (kval, error) {
 	code, ok := calcCodes[x.op]
 	if !ok {
 		return kval{}, c.errorf(x, "operator %s is not supported here", x.op)
 	}
-	if r.isConst && r.c == 0 && isDivision(x.op) {
-		return kval{}, c.errorf(x, "division by zero: %s 0 is always 0", x.op)
-	}
 	signed := l.signed || r.signed || l.isConst && l.c < 0 || r.isConst && r.c < 0
-	if l.isConst && r.isConst {
-		d := &derived{op: x.op, l: &derived{constant: true, c: l.c}, r: &derived{constant: true, c: r.c}}
-		v, _ := d.eval(nil, nil)
-		return kval{isConst: true, c: int64(v)}, nil
-	}
 	calc := collector.Calc{Code: code, Signed: signed}
 	operand := func(v kval) (collector.Operand, uint8, bool) {
 		if v.isConst {
@@ -167,7 +197,7 @@ func (c *compiler) binaryCalc(x binary, l, r kval) (kval, error) {
 	}
 	calc.A, calc.ASize, calc.ASigned = operand(l)
 	calc.B, calc.BSize, calc.BSigned = operand(r)
-	return c.calc(x, calc, signed && !booleanResult(x.op))
+	return c.calc(x, calc, signed && !expr.Boolean(x.op))
 }
 
 // calc appends a computed value; op i writes slot i.
@@ -182,27 +212,27 @@ func (c *compiler) calc(n node, calc collector.Calc, signed bool) (kval, error) 
 
 // stringEqual compiles STRING == "constant" for the kernel: STRING is
 // comm or a str() capture; the result is 1 or 0 in a computed slot.
-func (c *compiler) stringEqual(at node, lhs node, s strlit) (kval, error) {
+func (c *compiler) stringEqual(at node, lhs node, s strlit) (strEq, error) {
 	if len(s.s) > collector.MaxStringLen {
-		return kval{}, c.errorf(s, "the kernel compares strings of up to %d bytes; compare longer ones in the callback", collector.MaxStringLen)
+		return strEq{}, c.errorf(s, "the kernel compares strings of up to %d bytes; compare longer ones in the callback", collector.MaxStringLen)
 	}
 	var operand collector.Operand
 	if id, ok := lhs.(ident); ok && id.name == "comm" {
 		if len(s.s) > 15 {
-			return kval{}, c.errorf(s, "a command name has at most 15 characters")
+			return strEq{}, c.errorf(s, "a command name has at most 15 characters")
 		}
 		operand = collector.OperandComm
 	} else {
 		v, err := c.expr(lhs)
 		if err != nil {
-			return kval{}, err
+			return strEq{}, err
 		}
 		if v.f.Op != collector.OpStr && !isCharArray(v) {
-			return kval{}, c.errorf(lhs, "only strings compare with a string: use str(p) or comm")
+			return strEq{}, c.errorf(lhs, "only strings compare with a string: use str(p) or comm")
 		}
 		f, err := c.fieldOf("", lhs)
 		if err != nil {
-			return kval{}, err
+			return strEq{}, err
 		}
 		// Enough of the string to tell a longer one apart: the
 		// constant, its NUL, and one byte more (a read that fills its
@@ -220,10 +250,10 @@ func (c *compiler) stringEqual(at node, lhs node, s strlit) (kval, error) {
 	}
 	if idx < 0 {
 		if len(c.prog.Strings) >= collector.MaxStrings {
-			return kval{}, c.errorf(s, "at most %d different strings per probe compare in the kernel", collector.MaxStrings)
+			return strEq{}, c.errorf(s, "at most %d different strings per probe compare in the kernel", collector.MaxStrings)
 		}
 		c.prog.Strings = append(c.prog.Strings, s.s)
 		idx = len(c.prog.Strings) - 1
 	}
-	return c.calc(at, collector.Calc{Code: collector.CalcStrEq, A: operand, Imm: int64(idx)}, false)
+	return strEq{at: at, calc: collector.Calc{Code: collector.CalcStrEq, A: operand, Imm: int64(idx)}}, nil
 }

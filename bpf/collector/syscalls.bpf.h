@@ -14,6 +14,18 @@
 /* x86's TS_COMPAT: the current system call is a 32-bit one. */
 #define LT_TS_COMPAT 0x0002
 
+/* Reads the current task's thread_info.status through the BTF task
+ * pointer where the kernel has it (5.11+), else with a CO-RE probe read. */
+static __always_inline int lt_in_compat_syscall(void)
+{
+	if (!bpf_core_field_exists(((struct task_struct *)0)->thread_info.status))
+		return 0;
+	if (lt_have_task_btf)
+		return bpf_get_current_task_btf()->thread_info.status & LT_TS_COMPAT;
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	return BPF_CORE_READ(t, thread_info.status) & LT_TS_COMPAT;
+}
+
 /* The probe serving the system call a raw_syscalls record is about, from
  * ids (sys_enter_ids or sys_exit_ids); 0 for none. The record has the
  * layout of the syscalls tracepoints': the number at offset 8 (a long
@@ -22,8 +34,7 @@
  * syscalls tracepoints skip them: so does this. */
 static __always_inline __u32 lt_syscall_probe(void *ctx, void *ids)
 {
-	struct task_struct *t = bpf_get_current_task_btf();
-	if (bpf_core_field_exists(t->thread_info.status) && (t->thread_info.status & LT_TS_COMPAT))
+	if (lt_in_compat_syscall())
 		return 0;
 	__u32 nr = (__u32)((const __s64 *)ctx)[1];
 	__u32 *id = bpf_map_lookup_elem(ids, &nr);

@@ -42,6 +42,27 @@ const (
 	InLuatrace
 )
 
+// Targets is what a kind's probes attach to: what bpf/probes enumerates
+// to match, list and complete them.
+type Targets int
+
+// Target sets.
+const (
+	// NoTargets: the spec is the whole target (profile, interval, BEGIN,
+	// END).
+	NoTargets Targets = iota
+	// KernelFunctions: the functions ftrace can trace.
+	KernelFunctions
+	// Tracepoints: tracefs's events, GROUP:NAME.
+	Tracepoints
+	// RawTracepoints: the same events by NAME alone.
+	RawTracepoints
+	// Symbols: the function symbols of a user binary.
+	Symbols
+	// Notes: the USDT notes of a user binary.
+	Notes
+)
+
 // Info describes one kind of probe. Kinds is the one place a kind is
 // described, as bpftrace's probe_types.h: the parser, the listings and
 // completion (cmd/luatrace, bpf/probes), attaching (bpf/attach) and the
@@ -56,6 +77,7 @@ type Info struct {
 	Usage    string
 	Examples []string
 	Site     Site
+	Targets  Targets
 	// Returns: the probe fires as a function returns, and retval is
 	// the function's.
 	Returns bool
@@ -92,13 +114,13 @@ var Kinds = []*Info{
 	kernelFunc(Fexit, "fexit", []string{"kretfunc", "fr"}, true, 0, collector.Fexit),
 	userFunc(Uprobe, "uprobe", []string{"u"}, false, 0, collector.Uprobe),
 	userFunc(Uretprobe, "uretprobe", []string{"ur"}, true, Uprobe, collector.Uretprobe),
-	{Kind: USDT, Name: "usdt", Aliases: []string{"U"}, Site: InProcess, Program: collector.Uprobe,
+	{Kind: USDT, Name: "usdt", Aliases: []string{"U"}, Site: InProcess, Targets: Notes, Program: collector.Uprobe,
 		Usage: "usdt:BINARY:PROVIDER:NAME", Examples: []string{"usdt:/usr/bin/python3:python:function__entry"}, Stems: []string{"usdt:"},
 		parse: func(s *Spec, i *Info, rest string, _ bool) error { return s.parseUSDT(i, rest) }},
-	{Kind: Tracepoint, Name: "tracepoint", Aliases: []string{"t"}, Site: InKernel, Program: collector.Tracepoint, Listed: true,
+	{Kind: Tracepoint, Name: "tracepoint", Aliases: []string{"t"}, Site: InKernel, Targets: Tracepoints, Program: collector.Tracepoint, Listed: true,
 		Usage: "tracepoint:GROUP:NAME", Examples: []string{"tracepoint:syscalls:sys_enter_openat"}, Stems: []string{"tracepoint:"},
 		parse: func(s *Spec, i *Info, rest string, _ bool) error { return s.parseTracepoint(i, rest) }},
-	{Kind: RawTracepoint, Name: "rawtracepoint", Aliases: []string{"rt"}, Site: InKernel, Program: collector.RawTP, Listed: true,
+	{Kind: RawTracepoint, Name: "rawtracepoint", Aliases: []string{"rt"}, Site: InKernel, Targets: RawTracepoints, Program: collector.RawTP, Listed: true,
 		Usage: "rawtracepoint:NAME", Examples: []string{"rawtracepoint:sched_switch"}, Stems: []string{"rawtracepoint:"},
 		parse: func(s *Spec, i *Info, rest string, _ bool) error { return s.parseRawTracepoint(i, rest) }},
 	{Kind: Profile, Name: "profile", Aliases: []string{"p"}, Site: InKernel, Program: collector.PerfEvent,
@@ -113,7 +135,7 @@ var Kinds = []*Info{
 
 // kernelFunc describes a kind of probe on kernel functions.
 func kernelFunc(k Kind, name string, aliases []string, returns bool, entry Kind, prog collector.Program) *Info {
-	return &Info{Kind: k, Name: name, Aliases: aliases, Site: InKernel, Returns: returns, Entry: entry, Program: prog,
+	return &Info{Kind: k, Name: name, Aliases: aliases, Site: InKernel, Targets: KernelFunctions, Returns: returns, Entry: entry, Program: prog,
 		Usage: name + ":FUNCTION or " + name + ":MODULE:FUNCTION", Examples: []string{name + ":vfs_read"}, Stems: []string{name + ":"},
 		Listed: k == Kprobe,
 		parse:  func(s *Spec, i *Info, rest string, _ bool) error { return s.parseKernelFunc(i, rest) }}
@@ -121,7 +143,7 @@ func kernelFunc(k Kind, name string, aliases []string, returns bool, entry Kind,
 
 // userFunc describes a kind of probe on functions of user binaries.
 func userFunc(k Kind, name string, aliases []string, returns bool, entry Kind, prog collector.Program) *Info {
-	return &Info{Kind: k, Name: name, Aliases: aliases, Site: InProcess, Returns: returns, Entry: entry, Program: prog,
+	return &Info{Kind: k, Name: name, Aliases: aliases, Site: InProcess, Targets: Symbols, Returns: returns, Entry: entry, Program: prog,
 		Usage: name + ":BINARY:FUNCTION", Examples: []string{name + ":libc:malloc", name + ":/bin/bash:readline"}, Stems: []string{name + ":"},
 		parse: func(s *Spec, i *Info, rest string, _ bool) error { return s.parseUprobe(i, rest) }}
 }

@@ -175,8 +175,12 @@ func runVM(k kernel, vmlinuz, initrd string, timeout time.Duration, verbose bool
 	// (gs:) operand leaving garbage in EFLAGS, and SLUB's fast path in
 	// 6.8+ kernels uses it: 6.12 double-faulted in 7 of 10 boots with it,
 	// in none of 10 without (the kernel then takes SLUB's locked path).
+	// thread=single: with one host thread per vCPU, 6.12 oopsed on an int3
+	// the kernel's text patching had already removed (enabling a
+	// tracepoint while the other vCPU ran the patched code); one thread
+	// for both vCPUs runs them in turn and the patch is seen at once.
 	cmd := exec.CommandContext(ctx, "qemu-system-x86_64",
-		"-accel", "tcg", "-cpu", "max,cx16=off", "-m", "1G", "-smp", "2",
+		"-accel", "tcg,thread=single", "-cpu", "max,cx16=off", "-m", "1G", "-smp", "2",
 		"-nographic", "-no-reboot", "-nic", "none",
 		"-kernel", vmlinuz, "-initrd", initrd,
 		"-append", "console=ttyS0 panic=-1 oops=panic quiet loglevel=4")
