@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/luatrace/luatrace/bpf/suggest"
 )
@@ -33,10 +34,28 @@ func Parse(raw string) (Spec, error) {
 		return s, fmt.Errorf("unknown probe type %q in %q; known types: %s", typ, raw, strings.Join(longNames(), ", "))
 	}
 	s.Kind = info.Kind
-	if err := info.parse(&s, info, rest, colon); err != nil {
+	err := info.parse(&s, info, rest, colon)
+	if err == nil {
+		err = s.checkNames()
+	}
+	if err != nil {
 		return s, fmt.Errorf("bad probe spec %q: %w", raw, err)
 	}
 	return s, nil
+}
+
+// checkNames refuses white space in names: no kernel function, module,
+// symbol, tracepoint or USDT probe has any, and a name of spaces would
+// print as no name at all. Paths may have spaces.
+func (s *Spec) checkNames() error {
+	for _, n := range []struct{ what, name string }{
+		{"module", s.Module}, {"function", s.Func}, {"provider", s.Provider}, {"group", s.Group}, {"name", s.Name},
+	} {
+		if strings.ContainsFunc(n.name, unicode.IsSpace) {
+			return fmt.Errorf("%s name %q has white space; names have none", n.what, n.name)
+		}
+	}
+	return nil
 }
 
 func longNames() []string {
