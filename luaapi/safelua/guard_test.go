@@ -1,12 +1,12 @@
 package safelua
 
 import (
-	"strings"
 	"testing"
 
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/luatrace/luatrace/luaapi/diag"
+	"github.com/luatrace/luatrace/luaapi/internal/luatest"
 )
 
 // TestGuardedFunctions: a Go panic in a Lua-called function is one Lua
@@ -28,20 +28,10 @@ func TestGuardedFunctions(t *testing.T) {
 	}))
 	L.SetGlobal("boom", boom)
 	Guard(L)
-	tests := []struct{ code, want string }{
+	luatest.EndsWith(t, L, [][2]string{
 		{`return select(2, pcall(boom.slice, 3))`, "internal error in boom.slice: runtime error: index out of range [3] with length 0 (" + diag.ReportRequest + ")"},
 		{`return select(2, pcall(boom.raise))`, "a Lua error"},
 		{`local n = 0 for _, v in ipairs({4, 5}) do n = n + v end return n`, "9"},
 		{`return select(2, pcall(string.rep))`, "bad argument #1 to (anonymous) (string expected, got nil)"},
-	}
-	for _, tc := range tests {
-		if err := L.DoString(tc.code); err != nil {
-			t.Fatalf("%s: %v", tc.code, err)
-		}
-		got := L.Get(-1).String()
-		L.Pop(1)
-		if !strings.HasSuffix(got, tc.want) {
-			t.Errorf("%s: %q, want it to end with %q", tc.code, got, tc.want)
-		}
-	}
+	})
 }

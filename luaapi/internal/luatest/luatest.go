@@ -3,6 +3,7 @@
 package luatest
 
 import (
+	"strings"
 	"testing"
 
 	lua "github.com/yuin/gopher-lua"
@@ -19,4 +20,22 @@ func Result(t testing.TB, open func(*lua.LState), code string) (string, error) {
 		return "", err
 	}
 	return lua.LVAsString(L.Get(-1)), nil
+}
+
+// EndsWith runs each case, a chunk ending in "return X" and the text X
+// must end with, in L, which the test has set up, and reports every result
+// that does not.
+func EndsWith(t testing.TB, L *lua.LState, cases [][2]string) {
+	t.Helper()
+	for _, tc := range cases {
+		code, want := tc[0], tc[1]
+		if err := L.DoString(code); err != nil {
+			t.Fatalf("%s: %v", code, err)
+		}
+		got := L.Get(-1).String()
+		L.Pop(1)
+		if !strings.HasSuffix(got, want) {
+			t.Errorf("%s: %q, want it to end with %q", code, got, want)
+		}
+	}
 }
