@@ -8,6 +8,7 @@ import (
 	"github.com/luatrace/luatrace/bpf/capture"
 	"github.com/luatrace/luatrace/bpf/collector"
 	"github.com/luatrace/luatrace/luaapi/diag"
+	"github.com/luatrace/luatrace/luaapi/halt"
 	"github.com/luatrace/luatrace/luaapi/kernel"
 )
 
@@ -90,7 +91,7 @@ func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
 	for i, t := range targets {
 		if r.Stopping() {
 			release()
-			return fmt.Errorf("probe %q: %w", p.Spec.Raw, errInterrupted)
+			return fmt.Errorf("probe %q: %w", p.Spec.Raw, halt.ErrInterrupted)
 		}
 		tspec := spec
 		var prog *capture.Program
@@ -167,7 +168,7 @@ func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
 func (r *Runtime) attachError(p *Probe, err error) error {
 	if errors.Is(err, attach.ErrInterrupted) {
 		// Worded as Lua's own interruptions: the runtime reports where.
-		return fmt.Errorf("probe %q: %w", p.Spec.Raw, errInterrupted)
+		return fmt.Errorf("probe %q: %w", p.Spec.Raw, halt.ErrInterrupted)
 	}
 	return err
 }

@@ -49,12 +49,12 @@ func (m mailbox) Deliver(batch []collector.Record) bool {
 	select {
 	case m.r.mail <- message{batch: batch}:
 		return true
-	case <-m.r.halt.drain.done:
+	case <-m.r.halt.Drain.Done():
 		return false
 	}
 }
 
-func (m mailbox) Over() bool { return m.r.halt.drain.over() }
+func (m mailbox) Over() bool { return m.r.halt.Drain.Over() }
 
 // stopReader delivers what is still in the ring buffer, then stops the
 // reader. Probes must already be detached. After a Ctrl-C this lasts until

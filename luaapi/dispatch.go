@@ -16,7 +16,7 @@ func (r *Runtime) dispatch(batch []collector.Record) {
 		if r.exited {
 			return
 		}
-		if r.halt.drain.over() {
+		if r.halt.Drain.Over() {
 			r.conn.Count(batch[i:], kernel.LeftAtStop)
 			return
 		}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/luatrace/luatrace/bpf/collector"
 	"github.com/luatrace/luatrace/luaapi/diag"
+	"github.com/luatrace/luatrace/luaapi/halt"
 	"github.com/luatrace/luatrace/luaapi/kernel"
 	"github.com/luatrace/luatrace/luaapi/lib/printing"
 	"github.com/luatrace/luatrace/luaapi/lib/script"
@@ -82,7 +83,7 @@ type Runtime struct {
 	mail           chan message
 	errs           *diag.Log
 	chunks         diag.Chunks // loaded code, for explaining errors
-	halt           *halt       // the first Ctrl-C; Lua runs under its contexts
+	halt           *halt.Halt  // the first Ctrl-C; Lua runs under its contexts
 	stopping       bool
 	ended          bool // shutdown has begun: no more probes
 	exitCode       int
@@ -119,7 +120,7 @@ func New(opts Options) *Runtime {
 		out:    output.New(opts.Out, opts.Mode),
 		stderr: opts.Stderr,
 		mail:   make(chan message, mailSlots),
-		halt:   newHalt(),
+		halt:   halt.New(),
 	}
 	r.chunks.L = r.L
 	r.errs = diag.NewLog(r.stderr, r.chunks.Explain)
@@ -167,7 +168,7 @@ func (r *Runtime) RunScript(name, code string) (int, error) {
 	}
 	r.L.SetGlobal("arg", args)
 	r.forwardStops()
-	r.L.SetContext(r.halt.run)
+	r.L.SetContext(r.halt.Run)
 
 	r.L.Push(fn)
 	for _, a := range r.opts.Args {
@@ -190,7 +191,7 @@ func (r *Runtime) RunScript(name, code string) (int, error) {
 		r.opts.Started()
 	}
 	// Callbacks run under the drain: a Ctrl-C lets them finish, for a while.
-	r.L.SetContext(r.halt.drain)
+	r.L.SetContext(r.halt.Drain)
 	if !r.exited && !r.Stopping() && r.live() {
 		r.loop()
 	}
@@ -240,7 +241,7 @@ func (r *Runtime) forwardStops() {
 		}
 		select {
 		case r.mail <- message{stop: reason}:
-		case <-r.halt.run.done:
+		case <-r.halt.Run.Done():
 		}
 	}()
 }
@@ -255,7 +256,7 @@ func (r *Runtime) loop() {
 			r.out.Flush()
 			select {
 			case m = <-r.mail:
-			case <-r.halt.run.done:
+			case <-r.halt.Run.Done():
 				return
 			}
 		}
@@ -298,7 +299,7 @@ const EndDeadline = time.Second
 // it StopGrace more; after one, it has EndDeadline.
 func (r *Runtime) runEnd() {
 	defer r.L.RemoveContext()
-	var ctx context.Context = r.halt.drain
+	var ctx context.Context = r.halt.Drain
 	if r.Stopping() {
 		c, cancel := context.WithTimeout(context.Background(), EndDeadline)
 		defer cancel()
@@ -332,7 +333,7 @@ func (r *Runtime) call(fn *lua.LFunction, where string, arg lua.LValue, fatal bo
 	}
 	if ctx := r.L.Context(); ctx != nil && ctx.Err() != nil {
 		r.noteInterrupted(where, err)
-		return ctx.Err() == errInterrupted
+		return ctx.Err() == halt.ErrInterrupted
 	}
 	r.errs.Record(where, err)
 	if fatal {
@@ -366,7 +367,7 @@ func (r *Runtime) noteInterrupted(what string, err error) {
 	default:
 		what = "the callback of " + what
 	}
-	if r.L.Context().Err() == errInterrupted {
+	if r.L.Context().Err() == halt.ErrInterrupted {
 		fmt.Fprintf(r.stderr, "luatrace: interrupted %s%s\n", what, at)
 		return
 	}
