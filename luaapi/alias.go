@@ -148,7 +148,7 @@ func parseCandidateSpec(raw lua.LValue) (probespec.Spec, error) {
 		return spec, err
 	}
 	if !spec.Kind.Kernel() {
-		return spec, fmt.Errorf("%s is not a kernel or user probe; an alias stands for probes that may fail to attach", spec.Raw)
+		return spec, &diag.Error{Msg: spec.Raw + " is not a kernel or user probe", Hint: "an alias stands for probes that may fail to attach", Kind: diag.ErrScript}
 	}
 	return spec, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/luatrace/luatrace/bpf/collector"
 	"github.com/luatrace/luatrace/bpf/kernelbtf"
 	"github.com/luatrace/luatrace/bpf/probespec"
+	"github.com/luatrace/luatrace/luaapi/diag"
 	"github.com/luatrace/luatrace/luaapi/event"
 	"github.com/luatrace/luatrace/luaapi/kernel"
 	"github.com/luatrace/luatrace/luaapi/maps"
@@ -36,7 +37,7 @@ func parseFields(v lua.LValue) (map[string]string, error) {
 		case !ok || !fieldName.MatchString(string(name)):
 			err = fmt.Errorf("field names must be Lua names, got %s", k.String())
 		case event.Reserved(string(name)):
-			err = fmt.Errorf("field name %q is taken by the event itself; choose another", string(name))
+			err = &diag.Error{Msg: fmt.Sprintf("field name %q is taken by the event itself", string(name)), Hint: "choose another", Kind: diag.ErrScript}
 		case !isStr:
 			err = fmt.Errorf("field %s must be an expression string, got %s", string(name), v.Type())
 		default:
@@ -71,7 +72,7 @@ func compileCapture(k *kernel.Conn, t *attach.Target, fields map[string]string, 
 		}
 		if f.Comm != "" {
 			if spec.Comm != "" {
-				return nil, fmt.Errorf("filter: comm is already set by the comm option; give one of them")
+				return nil, &diag.Error{Msg: "filter: comm is already set by the comm option", Hint: "give one of them", Kind: diag.ErrScript}
 			}
 			spec.Comm, spec.CommNot = f.Comm, f.CommNot
 		}

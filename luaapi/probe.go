@@ -59,7 +59,7 @@ func (r *Runtime) installProbe() {
 func (r *Runtime) luaProbe(L *lua.LState) int {
 	raw := L.CheckString(1)
 	if r.ended {
-		L.RaiseError("probe() cannot attach in END: the trace is over; attach probes in the main chunk or BEGIN")
+		diag.Raise(L, &diag.Error{Msg: "probe() cannot attach in END: the trace is over", Hint: "attach probes in the main chunk or BEGIN", Kind: diag.ErrScript})
 	}
 	var opts *lua.LTable
 	var fn *lua.LFunction

@@ -1,11 +1,13 @@
 package maps
 
 import (
+	"fmt"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/luatrace/luatrace/luaapi/aggtext"
+	"github.com/luatrace/luatrace/luaapi/diag"
 )
 
 // newLocalHist implements hist.new([{min=, max=, step=}]): a histogram the
@@ -33,7 +35,7 @@ func (mod *Module) newLocalHist(L *lua.LState) int {
 func (mod *Module) mapAdd(L *lua.LState) int {
 	m := Type.Check(L, 1)
 	if m.local == nil {
-		L.RaiseError("map %s is updated in the kernel by its probes; only hist.new() histograms take :add()", mod.mapName(L, m))
+		diag.Raise(L, &diag.Error{Msg: fmt.Sprintf("map %s is updated in the kernel by its probes", mod.mapName(L, m)), Hint: "only hist.new() histograms take :add()", Kind: diag.ErrScript})
 	}
 	v := int64(L.CheckNumber(2))
 	var key []lua.LValue

@@ -13,6 +13,7 @@ import (
 	"github.com/luatrace/luatrace/bpf/capture"
 	"github.com/luatrace/luatrace/bpf/collector"
 	"github.com/luatrace/luatrace/luaapi/aggtext"
+	"github.com/luatrace/luatrace/luaapi/diag"
 	"github.com/luatrace/luatrace/luaapi/output"
 	"github.com/luatrace/luatrace/luaapi/stack"
 	"github.com/luatrace/luatrace/luaapi/udata"
@@ -144,7 +145,7 @@ func Compile(k Kernel, p capture.Probe, prog *capture.Program, into []*Map, spec
 			}
 			m.shape, m.decode, m.kernel = u.Shape(), u.Decode, k
 		} else if u.Shape() != m.shape || u.KeyBytes > m.km.KeySize() {
-			return fmt.Errorf("map %s: its key has a different type here than in the probe that first fed it; use a separate map", m.label())
+			return &diag.Error{Msg: fmt.Sprintf("map %s: its key has a different type here than in the probe that first fed it", m.label()), Hint: "use a separate map", Kind: diag.ErrScript}
 		}
 		agg := collector.Agg{Map: m.km, Parts: u.Parts, Value: u.Value, ValueSize: u.ValueSize, ValueSigned: u.ValueSigned}
 		switch m.kind {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/luatrace/luatrace/bpf/collector"
 	"github.com/luatrace/luatrace/luaapi/aggtext"
+	"github.com/luatrace/luatrace/luaapi/diag"
 )
 
 // DefaultEntries is how many keys a map holds unless the script says
@@ -64,7 +65,7 @@ func parseOptions(kindName string, kind aggtext.Kind, opts *lua.LTable) (*Map, e
 		name := k.String()
 		switch {
 		case name == "value" && kind == aggtext.Count:
-			err = fmt.Errorf("map.count: a count adds 1 per event and takes no value; use map.sum for totals")
+			err = &diag.Error{Msg: "map.count: a count adds 1 per event and takes no value", Hint: "use map.sum for totals", Kind: diag.ErrScript}
 		case !slices.Contains(optionsOf(kind), name):
 			err = fmt.Errorf("map.%s has no option %q (known: %s)", kindName, name, knownOptions(kind))
 		case name == "key":
@@ -171,7 +172,7 @@ func Into(v lua.LValue) ([]*Map, error) {
 		maps = append(maps, m)
 	}
 	if len(maps) > collector.MaxAggs {
-		return nil, fmt.Errorf("a probe feeds at most %d maps; attach a second probe for more", collector.MaxAggs)
+		return nil, &diag.Error{Msg: fmt.Sprintf("a probe feeds at most %d maps", collector.MaxAggs), Hint: "attach a second probe for more", Kind: diag.ErrScript}
 	}
 	return maps, nil
 }

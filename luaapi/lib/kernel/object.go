@@ -12,6 +12,7 @@ import (
 	"github.com/luatrace/luatrace/bpf/kernelbtf"
 	"github.com/luatrace/luatrace/bpf/suggest"
 	"github.com/luatrace/luatrace/luaapi/btfvalue"
+	"github.com/luatrace/luatrace/luaapi/diag"
 	"github.com/luatrace/luatrace/luaapi/udata"
 	"github.com/luatrace/luatrace/luaapi/value"
 )
@@ -101,7 +102,7 @@ func (r *module) kobjectIndex(L *lua.LState) int {
 	m, off, names, found := capture.MemberOf(target, name)
 	if !found {
 		if names == nil {
-			L.RaiseError("%s has no members; index it with a number", capture.TypeName(o.typ))
+			diag.Raise(L, &diag.Error{Msg: capture.TypeName(o.typ) + " has no members", Hint: "index it with a number", Kind: diag.ErrScript})
 		}
 		L.RaiseError("%s has no member %q%s", capture.TypeName(target), name, suggest.Phrase(name, names))
 	}

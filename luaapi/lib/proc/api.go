@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/luatrace/luatrace/luaapi/diag"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -31,7 +32,7 @@ func procError(pid int, name string, err error) error {
 		}
 		return fmt.Errorf("process %d has no %s", pid, name)
 	case errors.Is(err, fs.ErrPermission):
-		return fmt.Errorf("not allowed to read %s of process %d; run as root", name, pid)
+		return &diag.Error{Msg: fmt.Sprintf("not allowed to read %s of process %d", name, pid), Hint: "run as root", Kind: diag.ErrPrivileges, Err: err}
 	}
 	return fmt.Errorf("read %s of process %d: %v", name, pid, errors.Unwrap(err))
 }

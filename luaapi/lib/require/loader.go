@@ -80,7 +80,11 @@ func (r *loader) loadModule(L *lua.LState) int {
 		if len(refused) > 0 {
 			why = " (" + strings.Join(refused, "; ") + ")"
 		}
-		L.RaiseError("module %q not found in the library path or the standard library%s (luatrace --path lists the folders); add its folder with -I DIR or $%s", name, why, modpath.EnvVar)
+		diag.Raise(L, &diag.Error{
+			Msg:  fmt.Sprintf("module %q not found in the library path or the standard library%s (luatrace --path lists the folders)", name, why),
+			Hint: "add its folder with -I DIR or $" + modpath.EnvVar,
+			Kind: diag.ErrScript,
+		})
 	}
 	r.warnRefused(name, refused)
 	code, err := os.ReadFile(path)
