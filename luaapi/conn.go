@@ -36,6 +36,7 @@ type mailbox struct{ r *Runtime }
 
 var _ kernel.Outlet = mailbox{}
 
+// Offer sends batch if the mail has room now.
 func (m mailbox) Offer(batch []collector.Record) bool {
 	select {
 	case m.r.mail <- message{batch: batch}:
@@ -45,6 +46,7 @@ func (m mailbox) Offer(batch []collector.Record) bool {
 	}
 }
 
+// Deliver waits for room, until the drain is over.
 func (m mailbox) Deliver(batch []collector.Record) bool {
 	select {
 	case m.r.mail <- message{batch: batch}:
@@ -54,6 +56,7 @@ func (m mailbox) Deliver(batch []collector.Record) bool {
 	}
 }
 
+// Over reports whether the drain is over.
 func (m mailbox) Over() bool { return m.r.halt.Drain.Over() }
 
 // stopReader delivers what is still in the ring buffer, then stops the

@@ -51,6 +51,7 @@ type kernelMemory struct{ r *Runtime }
 
 var _ mem.Kernel = kernelMemory{}
 
+// ReadKernel reads n bytes of kernel memory at addr.
 func (m kernelMemory) ReadKernel(addr uint64, n int) ([]byte, error) {
 	k, err := m.r.kernelSide()
 	if err != nil {
@@ -59,6 +60,7 @@ func (m kernelMemory) ReadKernel(addr uint64, n int) ([]byte, error) {
 	return k.Col.ReadKernel(addr, n)
 }
 
+// ReadKernelString reads a NUL-terminated string of at most max bytes.
 func (m kernelMemory) ReadKernelString(addr uint64, max int) (string, error) {
 	k, err := m.r.kernelSide()
 	if err != nil {

@@ -1,6 +1,3 @@
-// Package printing is the output globals, printf, print and emit, all
-// writing through one output.Writer (print replaces Lua's), and exit,
-// which ends the script from anywhere.
 package printing
 
 import (
@@ -34,58 +31,70 @@ func ExitCode(err error) (int, bool) {
 	return sig.code, ok
 }
 
-// Open adds printf, print, emit and exit, writing to out.
-func Open(L *lua.LState, out *output.Writer) {
-	var buf []byte
-	L.SetGlobal("printf", L.NewFunction(func(L *lua.LState) int {
-		format := L.CheckString(1)
-		args := make([]lua.LValue, 0, L.GetTop()-1)
-		for i := 2; i <= L.GetTop(); i++ {
-			args = append(args, L.Get(i))
-		}
-		var err error
-		buf, err = cfmt.Append(L, buf[:0], format, args)
-		if err != nil {
-			L.RaiseError("%s", err.Error())
-		}
-		out.Printf(buf)
+// printer is the output globals' state: the writer and a buffer reused
+// by every call.
+type printer struct {
+	out *output.Writer
+	buf []byte
+}
+
+// printf implements printf(format, ...): C formats, as bpftrace's.
+func (p *printer) printf(L *lua.LState) int {
+	format := L.CheckString(1)
+	args := make([]lua.LValue, 0, L.GetTop()-1)
+	for i := 2; i <= L.GetTop(); i++ {
+		args = append(args, L.Get(i))
+	}
+	var err error
+	p.buf, err = cfmt.Append(L, p.buf[:0], format, args)
+	if err != nil {
+		L.RaiseError("%s", err.Error())
+	}
+	p.out.Printf(p.buf)
+	return 0
+}
+
+// print implements print(...): Lua's, through the one writer; a map
+// alone prints in its own layout.
+func (p *printer) print(L *lua.LState) int {
+	if m, ok := maps.Type.Of(L.Get(1)); ok && L.GetTop() == 1 {
+		// As bpftrace's print(@map): the map's own layout.
+		m.Print(L)
 		return 0
-	}))
-	L.SetGlobal("print", L.NewFunction(func(L *lua.LState) int {
-		if m, ok := maps.Type.Of(L.Get(1)); ok && L.GetTop() == 1 {
-			// As bpftrace's print(@map): the map's own layout.
-			m.Print(L)
-			return 0
+	}
+	p.buf = p.buf[:0]
+	for i := 1; i <= L.GetTop(); i++ {
+		if i > 1 {
+			p.buf = append(p.buf, '\t')
 		}
-		buf = buf[:0]
-		for i := 1; i <= L.GetTop(); i++ {
-			if i > 1 {
-				buf = append(buf, '\t')
-			}
-			buf = append(buf, L.ToStringMeta(L.Get(i)).String()...)
-		}
-		buf = append(buf, '\n')
-		out.Print(buf)
-		return 0
-	}))
-	L.SetGlobal("emit", L.NewFunction(func(L *lua.LState) int {
-		t := L.CheckTable(1)
-		if err := checkRecord(t, "", 0); err != nil {
-			L.ArgError(1, err.Error())
-		}
-		out.Emit(output.FieldsFromTable(L, t))
-		return 0
-	}))
-	L.SetGlobal("exit", L.NewFunction(func(L *lua.LState) int {
-		code := L.OptInt(1, 0)
-		if code < 0 || code > 255 {
-			L.ArgError(1, "exit code must be 0..255")
-		}
-		ud := L.NewUserData()
-		ud.Value = exitSignal{code: code}
-		L.Error(ud, 0)
-		return 0
-	}))
+		p.buf = append(p.buf, L.ToStringMeta(L.Get(i)).String()...)
+	}
+	p.buf = append(p.buf, '\n')
+	p.out.Print(p.buf)
+	return 0
+}
+
+// emit implements emit(record): a JSON line, or key=value text.
+func (p *printer) emit(L *lua.LState) int {
+	t := L.CheckTable(1)
+	if err := checkRecord(t, "", 0); err != nil {
+		L.ArgError(1, err.Error())
+	}
+	p.out.Emit(output.FieldsFromTable(L, t))
+	return 0
+}
+
+// exit implements exit([code]): unwind to the runtime, which ends the
+// trace with code.
+func exit(L *lua.LState) int {
+	code := L.OptInt(1, 0)
+	if code < 0 || code > 255 {
+		L.ArgError(1, "exit code must be 0..255")
+	}
+	ud := L.NewUserData()
+	ud.Value = exitSignal{code: code}
+	L.Error(ud, 0)
+	return 0
 }
 
 // checkRecord refuses what emit cannot write as JSON: keys that are not
