@@ -1,5 +1,9 @@
-// Package luaapi is everything a luatrace script sees: the globals, the
-// probe and event objects, and the one goroutine that owns the Lua state.
+// Package luaapi is the runtime a luatrace script runs in: the one
+// goroutine that owns the Lua state, probe() and its handles, attaching,
+// dispatching events to callbacks, BEGIN and END, and the REPL session.
+// What the script calls lives in packages below: the libraries in
+// luaapi/lib/..., maps in luaapi/maps, events in luaapi/event; the
+// connection to the kernel is luaapi/kernel.
 //
 // Events, timer ticks, signals and the end of a traced command all arrive as
 // messages on one channel; the owner goroutine runs the matching Lua code.
