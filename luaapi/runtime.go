@@ -84,6 +84,7 @@ type Runtime struct {
 	detachedLosses map[string]*lossTotal
 	begin          []*lua.LFunction
 	end            []*lua.LFunction
+	endBy          time.Time // when END is interrupted, after a stop
 	mail           chan message
 	errs           *diag.Log
 	chunks         diag.Chunks // loaded code, for explaining errors
@@ -293,19 +294,21 @@ func (r *Runtime) runBegin() {
 	}
 }
 
-// EndDeadline is how long END probes may run after a Ctrl-C before they
-// are interrupted too.
-const EndDeadline = time.Second
+// EndDeadline is the least time END probes have after a Ctrl-C before
+// they are interrupted too (more when the callbacks finished early: see
+// halt.StopBudget).
+const EndDeadline = 400 * time.Millisecond
 
 // runEnd runs the END probes in order; an error in one is reported, the
 // rest still run, and the status becomes 1 (unless exit() chose one).
 // Before a Ctrl-C, END runs for as long as it takes, and a Ctrl-C gives
-// it StopGrace more; after one, it has EndDeadline.
+// it StopGrace more; after one, it has until halt.EndBy.
 func (r *Runtime) runEnd() {
 	defer r.L.RemoveContext()
 	var ctx context.Context = r.halt.Drain
 	if r.Stopping() {
-		c, cancel := context.WithTimeout(context.Background(), EndDeadline)
+		r.endBy = r.halt.EndBy(time.Now(), EndDeadline)
+		c, cancel := context.WithDeadline(context.Background(), r.endBy)
 		defer cancel()
 		ctx = c
 	}
@@ -375,7 +378,7 @@ func (r *Runtime) noteInterrupted(what string, err error) {
 		fmt.Fprintf(r.stderr, "luatrace: interrupted %s%s\n", what, at)
 		return
 	}
-	fmt.Fprintf(r.stderr, "luatrace: %s did not finish within %v of the stop; interrupted%s\n", what, EndDeadline, at)
+	fmt.Fprintf(r.stderr, "luatrace: %s did not finish within %v of the stop; interrupted%s\n", what, r.endBy.Sub(r.halt.At()).Round(100*time.Millisecond), at)
 }
 
 // errorPosition splits "file:line: text".

@@ -18,7 +18,8 @@ import "fmt"
 // (Y nil) or two nodes.
 type Node struct {
 	// Op is the operator; "" for a constant or a leaf.
-	Op   string
+	Op string
+	// X and Y are the operands; Y is nil for a unary operator.
 	X, Y *Node
 	// Const is the value of a constant node (IsConst).
 	Const   int64
