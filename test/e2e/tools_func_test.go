@@ -62,22 +62,43 @@ func TestStackcountTool(t *testing.T) {
 	}
 }
 
-// TestFunccountTool counts a glob over two syscalls the workload makes
-// 500 times each: one row per matched tracepoint, with exactly 500.
+// TestFunccountTool: one row per matched probe with its exact count,
+// while another process keeps a CPU busy. A glob over two syscalls the
+// workload makes 500 times each; 2,000,000 getppid calls (a syscalls
+// glob, counted in the kernel by number), far more than the event queue
+// holds, and 200,000 calls of a user function (one uprobe, one count in
+// the kernel; a uprobe hit costs about 25 µs on the development machine, for
+// bpftrace too, so 2,000,000 would take a minute); and a uprobe glob,
+// counted in Lua, 500 calls each.
 func TestFunccountTool(t *testing.T) {
 	requireRoot(t)
-	r := luatrace(t, "-c", bin(t, "syscalls")+" 500", "funccount", "tracepoint:syscalls:sys_enter_getp*").expectOK(t)
-	rows := regexp.MustCompile(`(?m)^(tracepoint:\S+) +(\d+)$`).FindAllStringSubmatch(r.stdout, -1)
-	got := map[string]string{}
-	for _, row := range rows {
-		got[row[1]] = row[2]
+	busyBackground(t)
+	many := strconv.Itoa(exactCalls)
+	tests := []struct {
+		workload, pattern string
+		want              map[string]string
+	}{
+		{bin(t, "syscalls") + " 500", "tracepoint:syscalls:sys_enter_getp*",
+			map[string]string{"tracepoint:syscalls:sys_enter_getpid": "500", "tracepoint:syscalls:sys_enter_getppid": "500"}},
+		{bin(t, "getppid_loop") + " " + many, "tracepoint:syscalls:sys_exit_getp*",
+			map[string]string{"tracepoint:syscalls:sys_exit_getppid": many}},
+		{bin(t, "ufuncs") + " 200000", "uprobe:" + bin(t, "ufuncs") + ":lt_add",
+			map[string]string{"uprobe:" + bin(t, "ufuncs") + ":lt_add": "200000"}},
+		// Counted in Lua: the kernel cannot key a map by probe yet.
+		{bin(t, "ufuncs") + " 500", "uprobe:" + bin(t, "ufuncs") + ":lt_[an]*",
+			map[string]string{"uprobe:" + bin(t, "ufuncs") + ":lt_add": "500", "uprobe:" + bin(t, "ufuncs") + ":lt_neg": "500"}},
 	}
-	want := map[string]string{"tracepoint:syscalls:sys_enter_getpid": "500", "tracepoint:syscalls:sys_enter_getppid": "500"}
-	if !maps.Equal(got, want) {
-		t.Errorf("counts %v, want %v:\n%s", got, want, r.stdout)
-	}
-	if !strings.Contains(r.stdout, "FUNC") || !strings.Contains(r.stdout, "COUNT") {
-		t.Errorf("no FUNC/COUNT header:\n%s", r.stdout)
+	for _, tc := range tests {
+		r := luatrace(t, "-c", tc.workload, "funccount", tc.pattern).expectOK(t)
+		got := map[string]string{}
+		for _, row := range rows(t, r, "FUNC ") {
+			if len(row) == 2 {
+				got[row[0]] = row[1]
+			}
+		}
+		if !maps.Equal(got, tc.want) {
+			t.Errorf("%s: counts %v, want %v:\n%s\n%s", tc.pattern, got, tc.want, r.stdout, r.stderr)
+		}
 	}
 }
 

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -118,12 +117,8 @@ func TestOffcputimeTool(t *testing.T) {
 // __libc_start_main.
 func TestProfileTool(t *testing.T) {
 	requireRoot(t)
-	busy := exec.Command(bin(t, "busy"), "4000")
-	if err := busy.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { busy.Process.Kill(); busy.Wait() }()
-	r := luatrace(t, "profile", "-U", "-f", "-F", "99", "-p", strconv.Itoa(busy.Process.Pid), "1").expectOK(t)
+	busy := busyBackground(t)
+	r := luatrace(t, "profile", "-U", "-f", "-F", "99", "-p", strconv.Itoa(busy), "1").expectOK(t)
 	inMain := 0
 	for _, line := range r.lines() {
 		stack, count, ok := strings.Cut(line, " ")

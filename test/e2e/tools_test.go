@@ -41,6 +41,18 @@ func matching(rs [][]string, i int, v string) [][]string {
 	return out
 }
 
+// busyBackground keeps a CPU busy with the busy workload until the test
+// ends, so that exactness is checked under load; it returns its pid.
+func busyBackground(t *testing.T) int {
+	t.Helper()
+	busy := exec.Command(bin(t, "busy"), "600000")
+	if err := busy.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { busy.Process.Kill(); busy.Wait() })
+	return busy.Process.Pid
+}
+
 // tools are the tools that take options (the args module): each is
 // listed, prints its header and an example for -h, and refuses an unknown
 // option pointing at -h; some need an argument and say so without one.
