@@ -104,6 +104,9 @@ func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
 				}
 				return fmt.Errorf("probe %q: %w", p.Spec.Raw, err)
 			}
+			if tspec.KernelStack {
+				r.syms.PreloadKernel()
+			}
 			if r.opts.Verbose {
 				for _, line := range describeCapture(prog) {
 					fmt.Fprintf(r.stderr, "luatrace: %s: %s\n", t.Name, line)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -32,27 +33,33 @@ type frame struct {
 }
 
 // Symbols resolve addresses for the owner goroutine; each table loads on
-// first use.
+// first use, or the kernel's ahead of it (PreloadKernel).
 type Symbols struct {
+	kernelOnce sync.Once
 	kernel     *ksym.Table
-	kernelDone bool
 	user       *usym.Symbolizer
 }
 
 // Kernel returns the kernel's symbol table from /proc/kallsyms, nil when
-// it is not readable.
+// it is not readable. It waits for a preload under way.
 func (s *Symbols) Kernel() *ksym.Table {
-	if !s.kernelDone {
-		s.kernelDone = true
+	s.kernelOnce.Do(func() {
 		if f, err := os.Open("/proc/kallsyms"); err == nil {
 			if syms, err := ksym.LoadKallsyms(f); err == nil {
 				s.kernel = ksym.NewTable(syms)
 			}
 			f.Close()
 		}
-	}
+	})
 	return s.kernel
 }
+
+// PreloadKernel starts loading the kernel's symbol table in the
+// background, for a probe that captures kernel stacks: reading kallsyms
+// takes a large part of a second on a busy machine, which the first event's
+// callback would otherwise spend (and after a Ctrl-C, lose to the grace
+// period).
+func (s *Symbols) PreloadKernel() { go s.Kernel() }
 
 // User returns the symbolizer of processes' addresses.
 func (s *Symbols) User() *usym.Symbolizer {
