@@ -200,6 +200,12 @@ const (
 	collectorLtFilterLimitsLT_MAX_CLAUSES collectorLtFilterLimits = 4
 )
 
+type collectorLtFollowLimits uint32
+
+const (
+	collectorLtFollowLimitsLT_MAX_TRACED collectorLtFollowLimits = 16384
+)
+
 type collectorLtHeader struct {
 	_        structs.HostLayout
 	ProbeId  uint32
@@ -385,6 +391,7 @@ const (
 	collectorLtSpecFlagsLT_SPEC_SAVE_ENTRY  collectorLtSpecFlags = 128
 	collectorLtSpecFlagsLT_SPEC_PAIRED      collectorLtSpecFlags = 256
 	collectorLtSpecFlagsLT_SPEC_COMM        collectorLtSpecFlags = 512
+	collectorLtSpecFlagsLT_SPEC_FOLLOW      collectorLtSpecFlags = 1024
 )
 
 type collectorLtStackKey uint32
@@ -420,8 +427,12 @@ const (
 	collectorMapScratch        = "scratch"
 	collectorMapSysEnterIds    = "sys_enter_ids"
 	collectorMapSysExitIds     = "sys_exit_ids"
+	collectorMapTracedFull     = "traced_full"
+	collectorMapTracedTgids    = "traced_tgids"
 	collectorProgLtFentry      = "lt_fentry"
 	collectorProgLtFexit       = "lt_fexit"
+	collectorProgLtFollowFork  = "lt_follow_fork"
+	collectorProgLtFollowFree  = "lt_follow_free"
 	collectorProgLtKprobe      = "lt_kprobe"
 	collectorProgLtKread       = "lt_kread"
 	collectorProgLtKretprobe   = "lt_kretprobe"
@@ -481,6 +492,8 @@ type collectorSpecs struct {
 type collectorProgramSpecs struct {
 	LtFentry     *ebpf.ProgramSpec `ebpf:"lt_fentry"`
 	LtFexit      *ebpf.ProgramSpec `ebpf:"lt_fexit"`
+	LtFollowFork *ebpf.ProgramSpec `ebpf:"lt_follow_fork"`
+	LtFollowFree *ebpf.ProgramSpec `ebpf:"lt_follow_free"`
 	LtKprobe     *ebpf.ProgramSpec `ebpf:"lt_kprobe"`
 	LtKread      *ebpf.ProgramSpec `ebpf:"lt_kread"`
 	LtKretprobe  *ebpf.ProgramSpec `ebpf:"lt_kretprobe"`
@@ -513,6 +526,8 @@ type collectorMapSpecs struct {
 	Scratch     *ebpf.MapSpec `ebpf:"scratch"`
 	SysEnterIds *ebpf.MapSpec `ebpf:"sys_enter_ids"`
 	SysExitIds  *ebpf.MapSpec `ebpf:"sys_exit_ids"`
+	TracedFull  *ebpf.MapSpec `ebpf:"traced_full"`
+	TracedTgids *ebpf.MapSpec `ebpf:"traced_tgids"`
 }
 
 // collectorVariableSpecs contains global variables before they are loaded into the kernel.
@@ -558,6 +573,8 @@ type collectorMaps struct {
 	Scratch     *ebpf.Map `ebpf:"scratch"`
 	SysEnterIds *ebpf.Map `ebpf:"sys_enter_ids"`
 	SysExitIds  *ebpf.Map `ebpf:"sys_exit_ids"`
+	TracedFull  *ebpf.Map `ebpf:"traced_full"`
+	TracedTgids *ebpf.Map `ebpf:"traced_tgids"`
 }
 
 func (m *collectorMaps) Close() error {
@@ -577,6 +594,8 @@ func (m *collectorMaps) Close() error {
 		m.Scratch,
 		m.SysEnterIds,
 		m.SysExitIds,
+		m.TracedFull,
+		m.TracedTgids,
 	)
 }
 
@@ -594,6 +613,8 @@ type collectorVariables struct {
 type collectorPrograms struct {
 	LtFentry     *ebpf.Program `ebpf:"lt_fentry"`
 	LtFexit      *ebpf.Program `ebpf:"lt_fexit"`
+	LtFollowFork *ebpf.Program `ebpf:"lt_follow_fork"`
+	LtFollowFree *ebpf.Program `ebpf:"lt_follow_free"`
 	LtKprobe     *ebpf.Program `ebpf:"lt_kprobe"`
 	LtKread      *ebpf.Program `ebpf:"lt_kread"`
 	LtKretprobe  *ebpf.Program `ebpf:"lt_kretprobe"`
@@ -611,6 +632,8 @@ func (p *collectorPrograms) Close() error {
 	return _CollectorClose(
 		p.LtFentry,
 		p.LtFexit,
+		p.LtFollowFork,
+		p.LtFollowFree,
 		p.LtKprobe,
 		p.LtKread,
 		p.LtKretprobe,
