@@ -50,13 +50,22 @@ func (r *Runtime) kernelSide() (*kernel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load the collector: %w", err)
 	}
+	if r.opts.PID != 0 && r.opts.Follow {
+		// Loaded after -c released its command (a probe attached from a
+		// callback): what it started meanwhile is traced too.
+		running := r.started && r.opts.Started != nil
+		if err := col.Follow(uint32(r.opts.PID), running); err != nil {
+			col.Close()
+			return nil, fmt.Errorf("cannot follow the processes that process %d starts (--no-follow traces it alone): %w", r.opts.PID, err)
+		}
+	}
 	rd, err := col.NewReader()
 	if err != nil {
 		col.Close()
 		return nil, err
 	}
 	k := &kernel{col: col, reader: rd, done: make(chan struct{})}
-	k.env = &attach.Env{Collector: col, PID: r.opts.PID}
+	k.env = &attach.Env{Collector: col, PID: r.opts.PID, Follow: r.opts.Follow}
 	if r.opts.Verbose {
 		k.env.Verbose = r.stderr
 	}
