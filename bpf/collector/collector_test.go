@@ -12,7 +12,7 @@ import (
 	"github.com/luatrace/luatrace/test/testenv"
 )
 
-func loadForTest(t *testing.T) *Collector {
+func loadForTest(t testing.TB) *Collector {
 	t.Helper()
 	testenv.RequireRoot(t)
 	if err := rlimit.RemoveMemlock(); err != nil {
