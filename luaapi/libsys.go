@@ -9,6 +9,8 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/sys/unix"
+
+	"github.com/luatrace/luatrace/bpf/attach"
 )
 
 // namedBit is one flag of a bit set, with the value this machine's
@@ -112,8 +114,8 @@ const (
 	maxSignal = 64
 )
 
-// sysNative is the Go half of stdlib/errno.lua, signals.lua and
-// flags.lua: the tables, built for this machine.
+// sysNative is the Go half of stdlib/errno.lua, signals.lua, flags.lua
+// and syscalls.lua: the tables, built for this machine.
 var sysNative = map[string]lua.LGFunction{
 	"errnos": func(L *lua.LState) int {
 		names, texts := L.NewTable(), L.NewTable()
@@ -134,6 +136,14 @@ var sysNative = map[string]lua.LGFunction{
 			if name := signalName(n); name != "" {
 				t.RawSetInt(n, lua.LString(name))
 			}
+		}
+		L.Push(t)
+		return 1
+	},
+	"syscalls": func(L *lua.LState) int {
+		t := L.NewTable()
+		for nr, name := range attach.SyscallNames() {
+			t.RawSetInt(int(nr), lua.LString(name))
 		}
 		L.Push(t)
 		return 1

@@ -10,8 +10,9 @@
 --
 -- Each sched_switch ends one thread's stint (on or off the CPU) and starts
 -- the other's; the timing is done in Lua, so every context switch sends an
--- event to luatrace. The idle task (pid 0) is left out: its time on a CPU
--- is the CPU's idle time.
+-- event to luatrace (past the event queue, switches are dropped and
+-- luatrace reports how many at exit). The idle task (pid 0) is left out:
+-- its time on a CPU is the CPU's idle time.
 --
 -- Example output (luatrace cpudist -p PID on ./bursts 10 20 20, which runs
 -- 20 ms of CPU time then sleeps 20 ms, ten times, on 2 busy CPUs: the

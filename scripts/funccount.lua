@@ -1,15 +1,21 @@
 -- funccount: count the calls of every probe a pattern matches.
 --
 -- Usage: luatrace funccount [-p PID] [-i SECONDS] [-d SECONDS] PATTERN
---   PATTERN     a probe spec with globs (tracepoint:syscalls:sys_enter_*,
---               uprobe:libc:str*) or a kernel function glob (kprobe)
+--   PATTERN     a probe spec, with or without globs (uprobe:libc:malloc,
+--               tracepoint:syscalls:sys_enter_*, uprobe:libc:str*), or a
+--               kernel function (glob) for a kprobe
 --   -p PID      only this process
---   -i SECONDS  print and reset the counts every SECONDS
+--   -i SECONDS  print the counts of each interval of SECONDS
 --   -d SECONDS  stop after SECONDS (default: Ctrl-C or the -c command's exit)
 --
--- Each hit sends an event without captured fields to luatrace, which
--- counts it under e.probe, the matched probe's own name; the counts are
--- printed least frequent first, as bcc's funccount does.
+-- Counts are kept in the kernel, exact at any rate, for a probe without
+-- globs (one count) and for globs over tracepoint:syscalls:sys_enter_* or
+-- sys_exit_* (keyed by system call number; named as on x86-64, elsewhere
+-- "syscall NR"). The kernel cannot yet key a map by the probe that fired,
+-- so other globs send each hit to luatrace, which counts it under the
+-- matched probe's name: past the event queue (65536 events) hits are
+-- dropped, and luatrace reports how many at exit. Rows are printed least
+-- frequent first, as bcc's funccount does; with -i, each interval's.
 --
 -- Example output (luatrace -c './syscalls 500' funccount 'tracepoint:syscalls:sys_enter_getp*'):
 --   Tracing "tracepoint:syscalls:sys_enter_getp*"... Hit Ctrl-C to end.
@@ -17,6 +23,7 @@
 --   tracepoint:syscalls:sys_enter_getpid                 500
 --   tracepoint:syscalls:sys_enter_getppid                500
 
+local syscalls = require("syscalls")
 local o = require("args").parse(arg, {p = "number", i = "number", d = "number"})
 local pattern = o[1]
 if pattern == nil or o[2] ~= nil then
@@ -25,21 +32,58 @@ if pattern == nil or o[2] ~= nil then
 end
 if not pattern:find(":") then pattern = "kprobe:" .. pattern end
 
-local counts = {}
+-- The syscalls tracepoint family a glob stays in: "sys_enter_" or "sys_exit_".
+local function syscall_family(spec)
+  local event = spec:match("^tracepoint:syscalls:(.*)$") or spec:match("^t:syscalls:(.*)$")
+  return event and (event:match("^(sys_enter_)") or event:match("^(sys_exit_)"))
+end
 
-local function report()
-  local names = {}
-  for name in pairs(counts) do names[#names + 1] = name end
+-- totals() returns each probe's count since tracing began, by name;
+-- finish() empties the kernel's map once printed (or it prints at exit).
+local totals, finish
+local family = syscall_family(pattern)
+if not pattern:find("[*?%[]") then
+  local calls = map.count{}
+  probe(pattern, {pid = o.p, into = calls})
+  totals = function() return {[pattern] = calls:get() or 0} end
+  finish = function() calls:clear() end
+elseif family then
+  local calls = map.count{key = "args.__syscall_nr"}
+  probe(pattern, {pid = o.p, into = calls})
+  totals = function()
+    local out = {}
+    for _, it in ipairs(calls:items()) do
+      out["tracepoint:syscalls:" .. family .. syscalls.name(it.key)] = it.value
+    end
+    return out
+  end
+  finish = function() calls:clear() end
+else
+  local counts = {}
+  probe(pattern, {pid = o.p}, function(e) counts[e.probe] = (counts[e.probe] or 0) + 1 end)
+  totals = function() return counts end
+  finish = function() end
+end
+
+local reported = {} -- name -> total at the last report
+
+-- report prints the counts since the last report; with only_new, nothing
+-- when there are none.
+local function report(only_new)
+  local names, delta = {}, {}
+  for name, n in pairs(totals()) do
+    delta[name] = n - (reported[name] or 0)
+    reported[name] = n
+    if delta[name] > 0 then names[#names + 1] = name end
+  end
+  if only_new and #names == 0 then return end
   table.sort(names, function(a, b)
-    if counts[a] ~= counts[b] then return counts[a] < counts[b] end
+    if delta[a] ~= delta[b] then return delta[a] < delta[b] end
     return a < b
   end)
   printf("%-50s %6s\n", "FUNC", "COUNT")
-  for _, name in ipairs(names) do printf("%-50s %6d\n", name, counts[name]) end
-  counts = {}
+  for _, name in ipairs(names) do printf("%-50s %6d\n", name, delta[name]) end
 end
-
-probe(pattern, {pid = o.p}, function(e) counts[e.probe] = (counts[e.probe] or 0) + 1 end)
 
 probe("BEGIN", function() printf("Tracing %q... Hit Ctrl-C to end.\n", pattern) end)
 if o.i then
@@ -49,5 +93,8 @@ if o.i then
   end)
 end
 if o.d then probe("interval:s:" .. o.d, function() exit() end) end
--- With -i the last interval already printed what END would.
-probe("END", function() if not o.i or next(counts) then report() end end)
+-- With -i the last interval already printed what END would, unless more came.
+probe("END", function()
+  report(o.i)
+  finish()
+end)

@@ -9,7 +9,8 @@
 -- sched_wakeup and sched_wakeup_new stamp a thread as runnable, and so
 -- does sched_switch when it preempts a still-runnable thread; the next
 -- sched_switch onto that thread ends the wait. The pairing is done in Lua,
--- so every context switch sends an event to luatrace.
+-- so every context switch sends an event to luatrace: past the event
+-- queue, switches are dropped and luatrace reports how many at exit.
 --
 -- Example output (luatrace runqlat -d 1, 2 CPUs shared with compiles):
 --   Tracing run queue latency... Hit Ctrl-C to end.

@@ -15,20 +15,21 @@
 -- connections, the one that closed it (FIN_WAIT1 or LAST_ACK happen in
 -- close(2) or shutdown(2)); when neither was seen, the context of the
 -- first transition, which may be a softirq's (0/swapper, or on loopback
--- the peer). Unlike bcc's tcplife there are no TX_KB/RX_KB columns: the
--- tracepoint does not carry byte counts (they live in struct tcp_sock,
--- readable only with kprobes or fentry).
+-- the peer). TX_KB and RX_KB are the data bytes the peer acknowledged
+-- and the data bytes received (struct tcp_sock's bytes_acked and
+-- bytes_received, read in the kernel at the move to CLOSE, as bcc's
+-- tcplife does), in KiB rounded down.
 --
 -- Example output (luatrace tcplife -L 40210, while tcpclient 40123 40210 ran; the
--- server read 5 bytes and closed first):
---   PID     COMM             IP LADDR                    LPORT  RADDR                    RPORT  MS
---   27041   tcpclient        4  127.0.0.1                40210  127.0.0.1                40123  0.36
+-- server read 5 bytes, sent 300 KiB and closed first):
+--   PID     COMM             IP LADDR                    LPORT  RADDR                    RPORT  TX_KB  RX_KB  MS
+--   27041   tcpclient        4  127.0.0.1                40210  127.0.0.1                40123  0      300    0.36
 
 local tcpsock = require("tcpsock")
 local o = require("args").parse(arg, {t = "flag", p = "number", L = "number", D = "number"})
 
-local row = tcpsock.columns(o.t, "%-7d %-16s %-2d %-24s %-6d %-24s %-6d %.2f\n",
-  "PID", "COMM", "IP", "LADDR", "LPORT", "RADDR", "RPORT", "MS")
+local row = tcpsock.columns(o.t, "%-7d %-16s %-2d %-24s %-6d %-24s %-6d %-6d %-6d %.2f\n",
+  "PID", "COMM", "IP", "LADDR", "LPORT", "RADDR", "RPORT", "TX_KB", "RX_KB", "MS")
 
 -- Transitions that a process makes in its own context, naming the owner.
 local by_owner = {[tcpsock.SYN_SENT] = true, [tcpsock.FIN_WAIT1] = true, [tcpsock.LAST_ACK] = true}
@@ -50,9 +51,17 @@ local function track(e)
   alive[a.skaddr] = nil
   if (o.p and sock.pid ~= o.p) or (o.L and a.sport ~= o.L) or (o.D and a.dport ~= o.D) then return end
   local laddr, raddr = tcpsock.addrs(a)
-  row(e, sock.pid, sock.comm, tcpsock.ipver(a), laddr, a.sport, raddr, a.dport, (e.ts - sock.ts) / 1e6)
+  row(e, sock.pid, sock.comm, tcpsock.ipver(a), laddr, a.sport, raddr, a.dport,
+    math.floor(e.tx / 1024), math.floor(e.rx / 1024), (e.ts - sock.ts) / 1e6)
 end
 
-probe("tracepoint:sock:inet_sock_set_state", {filter = "args.protocol == " .. tcpsock.IPPROTO_TCP}, track)
+-- The byte counts are read only at the move to CLOSE, by a probe of its own.
+local tcp = "args.protocol == " .. tcpsock.IPPROTO_TCP
+probe("tracepoint:sock:inet_sock_set_state", {filter = tcp .. " && args.newstate != " .. tcpsock.CLOSE}, track)
+probe("tracepoint:sock:inet_sock_set_state", {
+  filter = tcp .. " && args.newstate == " .. tcpsock.CLOSE,
+  fields = {tx = "((struct tcp_sock *)args.skaddr)->bytes_acked",
+            rx = "((struct tcp_sock *)args.skaddr)->bytes_received"},
+}, track)
 
 tcpsock.stop_after(o[1])

@@ -1,4 +1,4 @@
---- syscalls: pair a system call's entry with its exit.
+--- syscalls: system call names, and pairing a call's entry with its exit.
 ---
 --- Tools such as opensnoop need the arguments (at entry) and the result
 --- (at exit) of the same call; the two tracepoints are joined by thread.
@@ -7,7 +7,26 @@
 ---   syscalls.pair("openat", {fields = {path = "str(args.filename)"}},
 ---     function(e) return e.path end,                 -- keep what entry knows
 ---     function(path, e) printf("%s = %d\n", path, e.ret) end)
+---   syscalls.name(39)                                --> "getpid" (x86-64)
 local M = {}
+
+local names = require("luatrace.sys").syscalls()
+local numbers = {}
+for nr, name in pairs(names) do numbers[name] = nr end
+
+--- The name of system call number nr as its syscalls tracepoints spell it
+--- ("getppid", "newstat" for stat), or "syscall NR" where this machine's
+--- architecture has no table (only x86-64 has one) or nr is unknown.
+--- Counting tools key their in-kernel maps by number and name rows here.
+function M.name(nr)
+  return names[nr] or ("syscall " .. tostring(nr))
+end
+
+--- The number of the system call named name (as its tracepoints spell
+--- it), or nil where it does not exist or no table is known.
+function M.number(name)
+  return numbers[name]
+end
 
 --- Attaches tracepoint:syscalls:sys_enter_CALL with opts (fields, filter,
 --- pid, comm, optional) and sys_exit_CALL. enter(e) runs at entry and

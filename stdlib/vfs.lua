@@ -12,12 +12,20 @@
 --- vfs:read, vfs:write, vfs:fsync, vfs:open, vfs:create.
 local M = {}
 
+local syscalls = require("syscalls")
+
+-- legacy is open(2) where the machine has it: x86-64 does, the generic
+-- system call table of arm64 and riscv has only openat.
+local function legacy(call)
+  if syscalls.number(call) then return call end
+end
+
 --- The aliases: name, kernel function, the system calls of the fallback.
 M.calls = {
   {"read", "vfs_read", {"read", "readv", "pread64", "preadv", "preadv2"}},
   {"write", "vfs_write", {"write", "writev", "pwrite64", "pwritev", "pwritev2"}},
   {"fsync", "vfs_fsync_range", {"fsync", "fdatasync"}},
-  {"open", "vfs_open", {"openat", "openat2"}},
+  {"open", "vfs_open", {"openat", "openat2", legacy("open")}},
   {"create", "vfs_create", {"creat"}},
 }
 

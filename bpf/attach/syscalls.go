@@ -81,3 +81,15 @@ func (e *Env) attachSyscalls(reqs []Request) ([]*Attachment, error) {
 	}
 	return atts, nil
 }
+
+// SyscallNames returns this architecture's system call names by number,
+// spelled as their syscalls tracepoints are (newstat for stat), for tools
+// that key counts by number in the kernel. It is empty where no table is
+// generated (architectures other than x86-64).
+func SyscallNames() map[uint32]string {
+	names := make(map[uint32]string, len(syscallNumbers))
+	for name, nr := range syscallNumbers {
+		names[nr] = name
+	}
+	return names
+}

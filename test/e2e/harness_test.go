@@ -85,3 +85,8 @@ func (r result) lines() []string {
 	}
 	return out
 }
+
+// script is the path of a shipped script.
+func script(name string) string {
+	return filepath.Join(testenv.RepoRoot(), "scripts", name)
+}

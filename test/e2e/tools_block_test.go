@@ -1,12 +1,17 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // loopDevice attaches a fresh 8 MiB file as a loop device.
@@ -81,5 +86,38 @@ func TestBiolatencyTool(t *testing.T) {
 	}
 	if total != 20 {
 		t.Errorf("%s histogram counts %d requests, want 20:\n%s", disk, total, text)
+	}
+}
+
+// TestWritebackTool: writing a file and syncing it shows a writeback of
+// the file's device for reason sync, with at least the pages written.
+func TestWritebackTool(t *testing.T) {
+	requireRoot(t)
+	dir, err := os.MkdirTemp("/var/tmp", "luatrace-writeback-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	var st syscall.Stat_t
+	syscall.Stat(dir, &st)
+	device := fmt.Sprintf("%d:%d", unix.Major(st.Dev), unix.Minor(st.Dev))
+
+	lines, stderr := startTool(t, "writeback", "-d", "20")
+	const pages = 2048 // 8 MiB
+	if err := os.WriteFile(filepath.Join(dir, "data"), make([]byte, pages*4096), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	syscall.Sync()
+	written := 0
+	deadline := time.Now().Add(15 * time.Second)
+	for written < pages && time.Now().Before(deadline) && lines.Scan() {
+		f := strings.Fields(lines.Text())
+		if len(f) == 5 && f[1] == device && f[3] == "sync" {
+			n, _ := strconv.Atoi(f[2])
+			written += n
+		}
+	}
+	if written < pages {
+		t.Errorf("saw %d pages written back on %s for sync, want at least %d\nstderr:\n%s", written, device, pages, stderr.String())
 	}
 }

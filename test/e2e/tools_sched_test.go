@@ -1,65 +1,11 @@
 package e2e
 
 import (
-	"maps"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 )
-
-// tools3 lists the tools of this file; each has -h and a usage error.
-var tools3 = []struct {
-	name       string
-	needsInput bool // exits 2 without a positional argument
-}{
-	{"funccount", true},
-	{"runqlat", false},
-	{"cpudist", false},
-}
-
-// TestTools3Listed: the tools are embedded, print their header for -h and
-// name -h in a usage error.
-func TestTools3Listed(t *testing.T) {
-	list := luatrace(t, "--list-tools").expectOK(t)
-	for _, tool := range tools3 {
-		if !regexp.MustCompile(`(?m)^` + tool.name + ` `).MatchString(list.stdout) {
-			t.Errorf("--list-tools lacks %s:\n%s", tool.name, list.stdout)
-		}
-		h := luatrace(t, tool.name, "-h").expectOK(t)
-		if !strings.HasPrefix(h.stdout, tool.name+": ") || !strings.Contains(h.stdout, "Usage: luatrace "+tool.name) {
-			t.Errorf("%s -h:\n%s", tool.name, h.stdout)
-		}
-		if bad := luatrace(t, tool.name, "-x"); bad.code != 2 || !strings.Contains(bad.stderr, "see "+tool.name+" -h") {
-			t.Errorf("%s -x: exit %d, stderr %q", tool.name, bad.code, bad.stderr)
-		}
-		if !tool.needsInput {
-			continue
-		}
-		if bad := luatrace(t, tool.name); bad.code != 2 || !strings.Contains(bad.stderr, "see "+tool.name+" -h") {
-			t.Errorf("%s without an argument: exit %d, stderr %q", tool.name, bad.code, bad.stderr)
-		}
-	}
-}
-
-// TestFunccountTool counts a glob over two syscalls the workload makes
-// 500 times each: one row per matched tracepoint, with exactly 500.
-func TestFunccountTool(t *testing.T) {
-	requireRoot(t)
-	r := luatrace(t, "-c", bin(t, "syscalls")+" 500", "funccount", "tracepoint:syscalls:sys_enter_getp*").expectOK(t)
-	rows := regexp.MustCompile(`(?m)^(tracepoint:\S+) +(\d+)$`).FindAllStringSubmatch(r.stdout, -1)
-	got := map[string]string{}
-	for _, row := range rows {
-		got[row[1]] = row[2]
-	}
-	want := map[string]string{"tracepoint:syscalls:sys_enter_getpid": "500", "tracepoint:syscalls:sys_enter_getppid": "500"}
-	if !maps.Equal(got, want) {
-		t.Errorf("counts %v, want %v:\n%s", got, want, r.stdout)
-	}
-	if !strings.Contains(r.stdout, "FUNC") || !strings.Contains(r.stdout, "COUNT") {
-		t.Errorf("no FUNC/COUNT header:\n%s", r.stdout)
-	}
-}
 
 // schedRun is a scheduler tool's report on the bursts workload.
 type schedRun struct {
@@ -163,5 +109,40 @@ func TestOffcputimeTool(t *testing.T) {
 	}
 	if total < 190000 || !schedule {
 		t.Errorf("off-CPU total %d µs (want at least 10 × 20 ms), schedule() seen: %v\n%s", total, schedule, strings.Join(lines, "\n"))
+	}
+}
+
+// TestProfileTool samples a spinning workload: in folded output at 99 Hz
+// for a second nearly every sample of it is in main, called from
+// __libc_start_main.
+func TestProfileTool(t *testing.T) {
+	requireRoot(t)
+	busy := busyBackground(t)
+	r := luatrace(t, "profile", "-U", "-f", "-F", "99", "-p", strconv.Itoa(busy), "1").expectOK(t)
+	inMain := 0
+	for _, line := range r.lines() {
+		stack, count, ok := strings.Cut(line, " ")
+		n, err := strconv.Atoi(count)
+		if !ok || err != nil || !strings.HasPrefix(stack, "busy;") {
+			t.Fatalf("line %q is not \"busy;frames count\":\n%s", line, r.stdout)
+		}
+		if strings.Contains(stack, ";main") {
+			inMain += n
+		}
+	}
+	// 99 samples, less those that land in the kernel (clock_gettime is
+	// served by the vDSO, so few do) or miss the CPU on a busy machine.
+	if inMain < 60 || inMain > 101 {
+		t.Errorf("%d samples in main, want about 99:\n%s", inMain, r.stdout)
+	}
+}
+
+func TestNaptimeTool(t *testing.T) {
+	requireRoot(t)
+	r := luatrace(t, "-c", "/bin/sleep 0.25", "naptime").expectOK(t)
+	// Before its exec the child is still called luatrace and may nap 0 s.
+	rs := matching(rows(t, r, "TIME "), 4, "sleep")
+	if len(rs) != 1 || rs[0][2] != "luatrace" || rs[0][4] != "sleep" || rs[0][5] != "0.250" {
+		t.Errorf("rows %q, want one sleep of 0.250 s whose parent is luatrace\n%s", rs, r.stdout)
 	}
 }
