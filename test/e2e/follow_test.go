@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -218,5 +219,58 @@ probe("tracepoint:signal:signal_generate", {filter = "args.sig == 17", into = {c
 				t.Errorf("%d processes signalled their exit, want %d\nstdout:\n%s\nstderr:\n%s", len(got), tc.want, r.stdout, r.stderr)
 			}
 		})
+	}
+}
+
+// TestFollowLateProbe: a probe attached from a callback, after -c released
+// its command, still counts a process the command started before: the
+// trace begins with the command's descendants that already run.
+func TestFollowLateProbe(t *testing.T) {
+	requireRoot(t)
+	const n = 500
+	flag := filepath.Join(t.TempDir(), "attach")
+	// The child prints its pid, then waits for a line on stdin.
+	wrap := wrapper(t, bin(t, "syscalls"), strconv.Itoa(n), "wait")
+	script := `local n, p = 0, nil
+probe("interval:ms:10", function()
+  if not p and io.open("` + flag + `") then
+    p = probe("tracepoint:syscalls:sys_enter_getppid", function() n = n + 1 end)
+    print("ready")
+  end
+end)
+probe("END", function() printf("%d\n", n) end)`
+	cmd := exec.Command(bin(t, "luatrace"), "-c", "sh "+wrap, "-e", script)
+	in, _ := cmd.StdinPipe()
+	out, _ := cmd.StdoutPipe()
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	rd := bufio.NewReader(out)
+	for _, want := range []string{"pid", "ready"} {
+		line, err := rd.ReadString('\n')
+		if err != nil {
+			t.Fatalf("waiting for the %s line: %v\nstderr:\n%s", want, err, stderr.String())
+		}
+		if want == "pid" {
+			if _, err := strconv.Atoi(strings.TrimSpace(line)); err != nil {
+				t.Fatalf("want the child's pid, got %q", line)
+			}
+			if err := os.WriteFile(flag, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		} else if line != "ready\n" {
+			t.Fatalf("want ready, got %q", line)
+		}
+	}
+	io.WriteString(in, "go\n")
+	rest, _ := io.ReadAll(rd)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("luatrace: %v\nstderr:\n%s", err, stderr.String())
+	}
+	if string(rest) != fmt.Sprintf("%d\n", n) {
+		t.Errorf("getppid calls counted %q, want %d\nstderr:\n%s", rest, n, stderr.String())
 	}
 }
