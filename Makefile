@@ -53,7 +53,7 @@ FUZZ_TARGETS := \
 	./bpf/probespec:FuzzParse \
 	./bpf/capture:FuzzCompile \
 	./bpf/capture:FuzzDecode \
-	./luaapi:FuzzDecodeTracepoint \
+	./luaapi/event:FuzzDecodeTracepoint \
 	./bpf/usdt:FuzzParseArgs \
 	./bpf/usdt:FuzzParseNotes
 FUZZTIME     ?= 10m

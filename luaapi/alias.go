@@ -1,6 +1,7 @@
 package luaapi
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/luatrace/luatrace/bpf/probespec"
 	"github.com/luatrace/luatrace/bpf/suggest"
+	"github.com/luatrace/luatrace/luaapi/diag"
 )
 
 // probeAlias is a named probe a library defines with alias(): candidate
@@ -146,7 +148,7 @@ func parseCandidateSpec(raw lua.LValue) (probespec.Spec, error) {
 		return spec, err
 	}
 	if !spec.Kind.Kernel() {
-		return spec, fmt.Errorf("%s is not a kernel or user probe; an alias stands for probes that may fail to attach", spec.Raw)
+		return spec, &diag.Error{Msg: spec.Raw + " is not a kernel or user probe", Hint: "an alias stands for probes that may fail to attach", Kind: diag.ErrScript}
 	}
 	return spec, nil
 }
@@ -181,6 +183,7 @@ func (r *Runtime) probeAlias(L *lua.LState, name string, opts *lua.LTable, fn *l
 		L.RaiseError("probe %q: %s", name, err.Error())
 	}
 	var failures []string
+	var causes []error
 	for _, c := range a.candidates {
 		cpo := po
 		cpo.fields = mergeFields(a.fields, c.fields, po.fields)
@@ -193,6 +196,7 @@ func (r *Runtime) probeAlias(L *lua.LState, name string, opts *lua.LTable, fn *l
 			// group's earlier specs included.
 			if err = r.attachKernel(p, cpo); err != nil {
 				failures = append(failures, c.name()+": "+strings.TrimPrefix(err.Error(), fmt.Sprintf("probe %q: ", spec.Raw)))
+				causes = append(causes, err)
 				break
 			}
 		}
@@ -205,7 +209,10 @@ func (r *Runtime) probeAlias(L *lua.LState, name string, opts *lua.LTable, fn *l
 			return pushProbe(L, p)
 		}
 	}
-	return r.attachFailed(L, po, fmt.Errorf("probe alias %q cannot attach on this kernel: %s", name, strings.Join(failures, "; ")))
+	return r.attachFailed(L, po, &diag.Error{
+		Msg: fmt.Sprintf("probe alias %q cannot attach on this kernel: %s", name, strings.Join(failures, "; ")),
+		Err: errors.Join(causes...),
+	})
 }
 
 func failedBefore(failures []string) string {

@@ -7,6 +7,9 @@ import (
 	"github.com/luatrace/luatrace/bpf/attach"
 	"github.com/luatrace/luatrace/bpf/capture"
 	"github.com/luatrace/luatrace/bpf/collector"
+	"github.com/luatrace/luatrace/luaapi/diag"
+	"github.com/luatrace/luatrace/luaapi/halt"
+	"github.com/luatrace/luatrace/luaapi/kernel"
 )
 
 // DefaultMaxProbes is how many probes a run may have attached at once
@@ -18,7 +21,7 @@ const DefaultMaxProbes = 4096
 
 // MaxProbesLimit is the most any setting allows: the collector's probe
 // slots.
-const MaxProbesLimit = maxSlot
+const MaxProbesLimit = kernel.MaxIDs
 
 // MaxProbesEnv names the environment variable that sets the limit.
 const MaxProbesEnv = "LUATRACE_MAX_PROBES"
@@ -34,9 +37,9 @@ func (r *Runtime) maxProbes() int {
 // checkLimit refuses a probe that needs n more probe ids (targets, and
 // the entry halves of paired return probes) when that would take the run
 // past the limit, before anything is attached.
-func (r *Runtime) checkLimit(k *kernel, p *Probe, n int) error {
+func (r *Runtime) checkLimit(k *kernel.Conn, p *Probe, n int) error {
 	limit := r.maxProbes()
-	live := k.ids.live
+	live := k.Live()
 	if live+n <= limit {
 		return nil
 	}
@@ -45,9 +48,17 @@ func (r *Runtime) checkLimit(k *kernel, p *Probe, n int) error {
 		already = fmt.Sprintf(" (%d with the %d attached already)", live+n, live)
 	}
 	if live+n > MaxProbesLimit {
-		return fmt.Errorf("probe %q needs %d probes%s, more than the %d luatrace can attach at once; narrow the pattern", p.Spec.Raw, n, already, MaxProbesLimit)
+		return &diag.Error{
+			Msg:  fmt.Sprintf("probe %q needs %d probes%s, more than the %d luatrace can attach at once", p.Spec.Raw, n, already, MaxProbesLimit),
+			Hint: "narrow the pattern",
+			Kind: diag.ErrScript,
+		}
 	}
-	return fmt.Errorf("probe %q needs %d probes%s, over the limit of %d (%s); narrow the pattern, or raise the limit with --max-probes %d", p.Spec.Raw, n, already, limit, MaxProbesEnv, live+n)
+	return &diag.Error{
+		Msg:  fmt.Sprintf("probe %q needs %d probes%s, over the limit of %d (%s)", p.Spec.Raw, n, already, limit, MaxProbesEnv),
+		Hint: fmt.Sprintf("narrow the pattern, or raise the limit with --max-probes %d", live+n),
+		Kind: diag.ErrScript,
+	}
 }
 
 // attachKernel resolves and attaches every target of p; on any failure the
@@ -58,7 +69,7 @@ func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
 	if err != nil {
 		return err
 	}
-	targets, skipped, err := k.env.Resolve(p.Spec)
+	targets, skipped, err := k.Env.Resolve(p.Spec)
 	if err != nil {
 		return err
 	}
@@ -74,13 +85,13 @@ func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
 	captures := map[uint32]*capture.Program{}
 	release := func() {
 		for _, q := range append(entries, returns...) {
-			k.ids.put(q.ID)
+			k.FreeID(q.ID)
 		}
 	}
 	for i, t := range targets {
 		if r.Stopping() {
 			release()
-			return fmt.Errorf("probe %q: %w", p.Spec.Raw, errInterrupted)
+			return fmt.Errorf("probe %q: %w", p.Spec.Raw, halt.ErrInterrupted)
 		}
 		tspec := spec
 		var prog *capture.Program
@@ -92,6 +103,9 @@ func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
 					return fmt.Errorf("probe %q at %s: %w", p.Spec.Raw, t.Name, err)
 				}
 				return fmt.Errorf("probe %q: %w", p.Spec.Raw, err)
+			}
+			if tspec.KernelStack {
+				r.syms.PreloadKernel()
 			}
 			if r.opts.Verbose {
 				for _, line := range describeCapture(prog) {
@@ -109,20 +123,20 @@ func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
 				return err
 			}
 		}
-		id, _ := k.ids.get()
+		id, _ := k.NewID()
 		returns = append(returns, attach.Request{Target: t, ID: id, Spec: tspec})
 		captures[id] = prog
 		if tspec.Paired {
-			entryID, _ := k.ids.get()
+			entryID, _ := k.NewID()
 			entries = append(entries, entryRequest(t, entryID, id, tspec))
 		}
 	}
 
 	r.progress.begin()
-	entryAtts, entrySkipped, err := k.env.AttachAll(entries)
+	entryAtts, entrySkipped, err := k.Env.AttachAll(entries)
 	if err == nil {
 		var atts []*attach.Attachment
-		atts, skipped2, err2 := k.env.AttachAll(withEntries(returns, entries, entryAtts))
+		atts, skipped2, err2 := k.Env.AttachAll(withEntries(returns, entries, entryAtts))
 		err = err2
 		p.targets = atts
 		skipped = append(append(skipped, entrySkipped...), skipped2...)
@@ -138,7 +152,7 @@ func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
 	attachedRet := map[uint32]bool{}
 	for _, a := range p.targets {
 		attachedRet[a.ID] = true
-		k.bind(binding{id: a.ID, probe: p, target: &a.Target, capture: captures[a.ID]})
+		r.bind(binding{id: a.ID, probe: p, target: &a.Target, capture: captures[a.ID]})
 	}
 	retOf := pairs(entries)
 	for _, a := range entryAtts {
@@ -157,7 +171,7 @@ func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
 func (r *Runtime) attachError(p *Probe, err error) error {
 	if errors.Is(err, attach.ErrInterrupted) {
 		// Worded as Lua's own interruptions: the runtime reports where.
-		return fmt.Errorf("probe %q: %w", p.Spec.Raw, errInterrupted)
+		return fmt.Errorf("probe %q: %w", p.Spec.Raw, halt.ErrInterrupted)
 	}
 	return err
 }
@@ -204,14 +218,14 @@ func withEntries(returns, entries []attach.Request, attached []*attach.Attachmen
 }
 
 // releaseUnattached returns the ids of requests that were skipped.
-func (r *Runtime) releaseUnattached(k *kernel, reqs []attach.Request, atts []*attach.Attachment) {
+func (r *Runtime) releaseUnattached(k *kernel.Conn, reqs []attach.Request, atts []*attach.Attachment) {
 	used := map[uint32]bool{}
 	for _, a := range atts {
 		used[a.ID] = true
 	}
 	for _, q := range reqs {
 		if !used[q.ID] {
-			k.ids.put(q.ID)
+			k.FreeID(q.ID)
 		}
 	}
 }
@@ -255,22 +269,22 @@ func (r *Runtime) unlinkAll(probes []*Probe) {
 		atts = append(append(atts, p.entries...), p.targets...)
 	}
 	attach.CloseAll(atts)
-	k := r.kernel
+	k := r.conn
 	if k == nil {
 		return
 	}
 	for _, p := range todo {
 		for _, a := range p.entries {
-			k.col.Deactivate(a.ID)
-			k.ids.put(a.ID)
+			k.Col.Deactivate(a.ID)
+			k.FreeID(a.ID)
 		}
 		for _, a := range p.targets {
-			if st, err := k.col.Stats(a.ID); err == nil {
+			if st, err := k.Col.Stats(a.ID); err == nil {
 				p.final.Add(st)
 			}
-			p.finalDrops += k.drops(a.ID)
-			k.col.Deactivate(a.ID)
-			k.ids.put(a.ID)
+			p.finalDrops += k.Drops(a.ID)
+			k.Col.Deactivate(a.ID)
+			k.FreeID(a.ID)
 		}
 	}
 }
@@ -278,11 +292,11 @@ func (r *Runtime) unlinkAll(probes []*Probe) {
 // stats returns kernel counters, live while attached and final afterwards.
 func (r *Runtime) stats(p *Probe) collector.Stats {
 	s := p.final
-	if r.kernel == nil || p.unlinked {
+	if r.conn == nil || p.unlinked {
 		return s
 	}
 	for _, a := range p.targets {
-		if st, err := r.kernel.col.Stats(a.ID); err == nil {
+		if st, err := r.conn.Col.Stats(a.ID); err == nil {
 			s.Add(st)
 		}
 	}

@@ -3,8 +3,6 @@ package luaapi
 import (
 	"fmt"
 	"regexp"
-	"slices"
-	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -13,7 +11,10 @@ import (
 	"github.com/luatrace/luatrace/bpf/collector"
 	"github.com/luatrace/luatrace/bpf/kernelbtf"
 	"github.com/luatrace/luatrace/bpf/probespec"
-	"github.com/luatrace/luatrace/luaapi/value"
+	"github.com/luatrace/luatrace/luaapi/diag"
+	"github.com/luatrace/luatrace/luaapi/event"
+	"github.com/luatrace/luatrace/luaapi/kernel"
+	"github.com/luatrace/luatrace/luaapi/maps"
 )
 
 var fieldName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -35,8 +36,8 @@ func parseFields(v lua.LValue) (map[string]string, error) {
 		switch {
 		case !ok || !fieldName.MatchString(string(name)):
 			err = fmt.Errorf("field names must be Lua names, got %s", k.String())
-		case slices.Contains(eventFields, string(name)) || reservedField(string(name)):
-			err = fmt.Errorf("field name %q is taken by the event itself; choose another", string(name))
+		case event.Reserved(string(name)):
+			err = &diag.Error{Msg: fmt.Sprintf("field name %q is taken by the event itself", string(name)), Hint: "choose another", Kind: diag.ErrScript}
 		case !isStr:
 			err = fmt.Errorf("field %s must be an expression string, got %s", string(name), v.Type())
 		default:
@@ -46,17 +47,9 @@ func parseFields(v lua.LValue) (map[string]string, error) {
 	return fields, err
 }
 
-func reservedField(name string) bool {
-	switch name {
-	case "args", "retval", "ip", "table", "status", "duration":
-		return true
-	}
-	return strings.HasPrefix(name, "arg") && len(name) > 3 && name[3] >= '0' && name[3] <= '9'
-}
-
 // compileCapture compiles a probe's fields and filter for one of its
 // targets into spec.
-func compileCapture(k *kernel, t *attach.Target, fields map[string]string, filter string, into []*luaMap, spec *collector.Spec) (*capture.Program, error) {
+func compileCapture(k *kernel.Conn, t *attach.Target, fields map[string]string, filter string, into []*maps.Map, spec *collector.Spec) (*capture.Program, error) {
 	kind := t.Spec.Kind.Info()
 	p := capture.Probe{Format: t.Format, Return: t.Return, Returns: kind.Returns, Pairable: kind.Entry != 0,
 		UserPointers: kind.Site == probespec.InProcess || t.Spec.Kind == probespec.Tracepoint && t.Group == "syscalls"}
@@ -79,13 +72,13 @@ func compileCapture(k *kernel, t *attach.Target, fields map[string]string, filte
 		}
 		if f.Comm != "" {
 			if spec.Comm != "" {
-				return nil, fmt.Errorf("filter: comm is already set by the comm option; give one of them")
+				return nil, &diag.Error{Msg: "filter: comm is already set by the comm option", Hint: "give one of them", Kind: diag.ErrScript}
 			}
 			spec.Comm, spec.CommNot = f.Comm, f.CommNot
 		}
 		spec.Clauses = f.Clauses
 	}
-	if err := compileInto(k, p, prog, into, spec); err != nil {
+	if err := maps.Compile(k.Col, p, prog, into, spec); err != nil {
 		return nil, err
 	}
 	spec.Fields = prog.Fetches
@@ -94,46 +87,6 @@ func compileCapture(k *kernel, t *attach.Target, fields map[string]string, filte
 	spec.KernelStack, spec.UserStack = prog.KernelStack, prog.UserStack
 	spec.Paired = prog.NeedsEntry
 	return prog, nil
-}
-
-// captured returns the named capture of the event, or nil.
-func (ev *event) captured(name string) (capture.Value, bool) {
-	if ev.capture == nil {
-		return capture.Value{}, false
-	}
-	for _, f := range ev.capture.Fields {
-		if f.Name == name {
-			if ev.fieldData == nil {
-				ev.fieldData = ev.rec.Fields(ev.capture.Sections())
-			}
-			return f.Decode(ev.rec, ev.fieldData), true
-		}
-	}
-	return capture.Value{}, false
-}
-
-func (ev *event) luaValue(L *lua.LState, v capture.Value) lua.LValue {
-	switch v.Kind {
-	case capture.Stack:
-		return ev.r.newStack(L, v.Frames, v.User, int(ev.rec.PID()))
-	case capture.Int:
-		return value.Int(int64(v.N))
-	case capture.Uint:
-		return value.Uint(v.N)
-	}
-	return lua.LString(v.B)
-}
-
-// eventStatus implements e:status(name): "ok", "fault" or "truncated".
-func eventStatus(L *lua.LState) int {
-	ev := checkEvent(L, 1)
-	name := L.CheckString(2)
-	v, ok := ev.captured(name)
-	if !ok {
-		L.ArgError(2, fmt.Sprintf("no captured field %q", name))
-	}
-	L.Push(lua.LString(v.Status.String()))
-	return 1
 }
 
 // describeCapture reports compiled fields with -v.

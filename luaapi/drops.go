@@ -11,9 +11,10 @@ import (
 // reportDrops prints, per probe, every event that did not reach its
 // callback: ring buffer full, nested on a busy CPU, queue overflow, or
 // still queued when Ctrl-C ended the trace.
-func (k *kernel) reportDrops(r *Runtime) {
+func (r *Runtime) reportDrops() {
+	c := r.conn
 	for _, p := range r.probes {
-		reportLoss(r, p.Spec.Raw, r.stats(p), k.sum(p, k.drops), k.sum(p, k.discards))
+		reportLoss(r, p.Spec.Raw, r.stats(p), sum(p, c.Drops), sum(p, c.Discards))
 	}
 	specs := slices.Sorted(maps.Keys(r.detachedLosses))
 	for _, spec := range specs {
@@ -21,7 +22,7 @@ func (k *kernel) reportDrops(r *Runtime) {
 		reportLoss(r, spec, t.stats, t.queue, 0)
 	}
 	if r.opts.PID != 0 && r.opts.Follow {
-		if n, err := k.col.Untraced(); err == nil && n > 0 {
+		if n, err := c.Col.Untraced(); err == nil && n > 0 {
 			fmt.Fprintf(r.stderr, "luatrace: %d processes started under process %d were not traced: at most %d are followed at once\n", n, r.opts.PID, collector.MaxTraced)
 		}
 	}
@@ -42,7 +43,7 @@ func reportLoss(r *Runtime, spec string, s collector.Stats, q, d uint64) {
 }
 
 // sum adds up one per-id counter over p's attachments.
-func (k *kernel) sum(p *Probe, counter func(id uint32) uint64) uint64 {
+func sum(p *Probe, counter func(id uint32) uint64) uint64 {
 	var n uint64
 	for _, a := range p.targets {
 		n += counter(a.ID)

@@ -3,7 +3,6 @@ package luaapi
 import (
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -12,9 +11,13 @@ import (
 	"github.com/luatrace/luatrace/bpf/attach"
 	"github.com/luatrace/luatrace/bpf/collector"
 	"github.com/luatrace/luatrace/bpf/probespec"
+	"github.com/luatrace/luatrace/luaapi/diag"
+	"github.com/luatrace/luatrace/luaapi/maps"
+	"github.com/luatrace/luatrace/luaapi/udata"
 )
 
-const probeTypeName = "luatrace.probe"
+// probeType is the handle probe() returns.
+var probeType = udata.New[*Probe]("luatrace.probe", "probe handle")
 
 // Probe is what probe() returns: one spec, attached to one or more targets
 // (wildcards), or a timer, or a BEGIN/END hook.
@@ -34,46 +37,29 @@ type Probe struct {
 	seq        int // the probe's number, counting from 1
 }
 
-// probeOptions are the keys probe()'s option table accepts.
-var probeOptions = map[string]string{
-	"optional": "boolean: warn and return nil instead of raising when the probe cannot attach",
-	"pid":      "number: only events of this process",
-	"comm":     "string: only events of tasks with this command name",
-	"on_error": `"continue" (default) or "exit": what a callback error does`,
-	"fields":   `table of name = "expression": values captured in the kernel`,
-	"filter":   `string: comparisons joined by && checked in the kernel`,
-	"entry":    "boolean: pair a kretprobe/uretprobe with its entry (argN and duration at return)",
-	"into":     "map or list of maps (map.count{...}): aggregated in the kernel",
-}
+// probeOptions are the keys probe()'s option table accepts, in the order
+// an error lists them (the README describes each).
+var probeOptions = []string{"comm", "entry", "fields", "filter", "into", "on_error", "optional", "pid"}
 
 func (r *Runtime) installProbe() {
-	mt := r.L.NewTypeMetatable(probeTypeName)
+	mt := probeType.Metatable(r.L)
 	r.L.SetField(mt, "__index", r.L.SetFuncs(r.L.NewTable(), map[string]lua.LGFunction{
 		"detach": r.probeDetach,
 		"stats":  r.probeStats,
 	}))
 	r.L.SetField(mt, "__tostring", r.L.NewFunction(func(L *lua.LState) int {
-		p := checkProbe(L, 1)
+		p := probeType.Check(L, 1)
 		L.Push(lua.LString(fmt.Sprintf("probe(%s, %d attachments)", p.Spec.Raw, len(p.targets))))
 		return 1
 	}))
 	r.L.SetGlobal("probe", r.L.NewFunction(r.luaProbe))
 }
 
-func checkProbe(L *lua.LState, n int) *Probe {
-	ud := L.CheckUserData(n)
-	if p, ok := ud.Value.(*Probe); ok {
-		return p
-	}
-	L.ArgError(n, "probe handle expected")
-	return nil
-}
-
 // luaProbe implements probe(spec [, opts] [, fn]).
 func (r *Runtime) luaProbe(L *lua.LState) int {
 	raw := L.CheckString(1)
 	if r.ended {
-		L.RaiseError("probe() cannot attach in END: the trace is over; attach probes in the main chunk or BEGIN")
+		diag.Raise(L, &diag.Error{Msg: "probe() cannot attach in END: the trace is over", Hint: "attach probes in the main chunk or BEGIN", Kind: diag.ErrScript})
 	}
 	var opts *lua.LTable
 	var fn *lua.LFunction
@@ -127,10 +113,7 @@ func (r *Runtime) luaProbe(L *lua.LState) int {
 
 // pushProbe returns p's handle to Lua.
 func pushProbe(L *lua.LState, p *Probe) int {
-	ud := L.NewUserData()
-	ud.Value = p
-	L.SetMetatable(ud, L.GetTypeMetatable(probeTypeName))
-	L.Push(ud)
+	L.Push(probeType.Wrap(L, p))
 	return 1
 }
 
@@ -141,7 +124,7 @@ func (r *Runtime) attachFailed(L *lua.LState, po parsedOptions, err error) int {
 		L.Push(lua.LNil)
 		return 1
 	}
-	L.RaiseError("%s", err.Error())
+	diag.Raise(L, err) // the error's kind decides the exit status
 	return 0
 }
 
@@ -159,7 +142,7 @@ type parsedOptions struct {
 	fields   map[string]string
 	filter   string
 	entry    bool // pair return probes with their entry even without captures
-	into     []*luaMap
+	into     []*maps.Map
 }
 
 func parseProbeOptions(t *lua.LTable) (parsedOptions, error) {
@@ -199,7 +182,7 @@ func parseProbeOptions(t *lua.LTable) (parsedOptions, error) {
 		case "entry":
 			po.entry, err = boolOption("entry", v)
 		case "into":
-			po.into, err = parseInto(v)
+			po.into, err = maps.Into(v)
 		case "filter":
 			s, ok := v.(lua.LString)
 			if !ok || len(s) == 0 {
@@ -237,14 +220,7 @@ func boolOption(name string, v lua.LValue) (bool, error) {
 	return bool(b), nil
 }
 
-func knownOptions() string {
-	names := make([]string, 0, len(probeOptions))
-	for k := range probeOptions {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return strings.Join(names, ", ")
-}
+func knownOptions() string { return strings.Join(probeOptions, ", ") }
 
 // detach is the script's :detach(): stop and ignore events still queued.
 func (p *Probe) detach(r *Runtime) {
@@ -257,7 +233,7 @@ func (p *Probe) detach(r *Runtime) {
 }
 
 func (r *Runtime) probeDetach(L *lua.LState) int {
-	checkProbe(L, 1).detach(r)
+	probeType.Check(L, 1).detach(r)
 	return 0
 }
 
@@ -265,18 +241,18 @@ func (r *Runtime) probeDetach(L *lua.LState) int {
 // left queued at a Ctrl-C.
 func (r *Runtime) queueDrops(p *Probe) uint64 {
 	n := p.finalDrops
-	if r.kernel == nil {
+	if r.conn == nil {
 		return n
 	}
-	n += r.kernel.sum(p, r.kernel.discards)
+	n += sum(p, r.conn.Discards)
 	if p.unlinked {
 		return n
 	}
-	return n + r.kernel.sum(p, r.kernel.drops)
+	return n + sum(p, r.conn.Drops)
 }
 
 func (r *Runtime) probeStats(L *lua.LState) int {
-	p := checkProbe(L, 1)
+	p := probeType.Check(L, 1)
 	s := r.stats(p)
 	t := L.NewTable()
 	L.SetField(t, "hits", lua.LNumber(s.Hits))

@@ -1,5 +1,9 @@
-// Package luaapi is everything a luatrace script sees: the globals, the
-// probe and event objects, and the one goroutine that owns the Lua state.
+// Package luaapi is the runtime a luatrace script runs in: the one
+// goroutine that owns the Lua state, probe() and its handles, attaching,
+// dispatching events to callbacks, BEGIN and END, and the REPL session.
+// What the script calls lives in packages below: the libraries in
+// luaapi/lib/..., maps in luaapi/maps, events in luaapi/event; the
+// connection to the kernel is luaapi/kernel.
 //
 // Events, timer ticks, signals and the end of a traced command all arrive as
 // messages on one channel; the owner goroutine runs the matching Lua code.
@@ -12,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -20,18 +25,15 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/luatrace/luatrace/bpf/collector"
+	"github.com/luatrace/luatrace/luaapi/diag"
+	"github.com/luatrace/luatrace/luaapi/halt"
+	"github.com/luatrace/luatrace/luaapi/kernel"
+	"github.com/luatrace/luatrace/luaapi/lib/printing"
+	"github.com/luatrace/luatrace/luaapi/lib/script"
+	"github.com/luatrace/luatrace/luaapi/maps"
 	"github.com/luatrace/luatrace/luaapi/modpath"
 	"github.com/luatrace/luatrace/luaapi/output"
-	"github.com/luatrace/luatrace/luaapi/value"
-)
-
-// QueueLimit is how many events may wait between the ring-buffer reader and
-// the Lua callbacks, and QueueBytes how many bytes they may hold; past
-// either, events are dropped and counted per probe. Together they bound
-// the memory a flood can take, whatever the size of its records.
-const (
-	QueueLimit = 1 << 16
-	QueueBytes = 16 << 20
+	"github.com/luatrace/luatrace/luaapi/stack"
 )
 
 // mailSlots bounds the message channel; each slot holds a batch of events.
@@ -70,12 +72,6 @@ type Options struct {
 	Stop <-chan string
 }
 
-// ScriptError is a problem with the script itself (syntax, a bad probe
-// spec, an error at top level): the CLI exits with status 2.
-type ScriptError struct{ Msg string }
-
-func (e *ScriptError) Error() string { return e.Msg }
-
 // Runtime owns one Lua state and everything attached on its behalf.
 type Runtime struct {
 	L      *lua.LState
@@ -83,35 +79,32 @@ type Runtime struct {
 	out    *output.Writer
 	stderr io.Writer
 
-	kernel   *kernel  // nil until the first kernel probe
-	probes   []*Probe // live probes, and detached ones until forgotten
-	probeSeq int      // numbers probes for the REPL
+	conn     *kernel.Conn                 // the connection to the kernel; nil until the first kernel probe
+	bindings [collector.MaxProbes]binding // what each probe slot's records are for
+	probes   []*Probe                     // live probes, and detached ones until forgotten
+	probeSeq int                          // numbers probes for the REPL
 	// detachedLosses keeps what forgotten probes lost, by spec.
 	detachedLosses map[string]*lossTotal
 	begin          []*lua.LFunction
 	end            []*lua.LFunction
 	endBy          time.Time // when END is interrupted, after a stop
 	mail           chan message
-	errs           errorLog
-	halt           *halt // the first Ctrl-C; Lua runs under its contexts
+	errs           *diag.Log
+	chunks         diag.Chunks // loaded code, for explaining errors
+	halt           *halt.Halt  // the first Ctrl-C; Lua runs under its contexts
 	stopping       bool
 	ended          bool // shutdown has begun: no more probes
 	exitCode       int
 	exited         bool
 	started        bool
-	// unprivileged is set when a probe failed for lack of privileges.
-	unprivileged bool
-	ticks        atomic.Uint64 // interval ticks missed because mail was full
-	repl         *repl         // set in an interactive session
-	syms         symbolizers   // for kstack/ustack
-	maps         []*luaMap     // every map the script made, for the exit printout
-	kinfo        *kernelInfo   // the kernel module's BTF, loaded on first use
-	pinned       []*pinnedMap  // maps opened with map.open, closed at exit
-	libDirs      []modpath.Dir // require()'s search order
-	aliases      map[string]*probeAlias
-	usage        string                          // the script's header comment, for args' -h
-	chunks       map[string][]*lua.FunctionProto // loaded code, for explain
-	progress     *attachProgress
+	ticks          atomic.Uint64  // interval ticks missed because mail was full
+	session        *session       // set in an interactive session
+	syms           *stack.Symbols // for kstack/ustack, ksym, map keys
+	maps           *maps.Module   // the script's maps, printed and closed at exit
+	libDirs        []modpath.Dir  // require()'s search order
+	aliases        map[string]*probeAlias
+	usage          string // the script's header comment, for args' -h
+	progress       *attachProgress
 }
 
 // message is anything the owner goroutine must act on.
@@ -135,26 +128,19 @@ func New(opts Options) *Runtime {
 		out:    output.New(opts.Out, opts.Mode),
 		stderr: opts.Stderr,
 		mail:   make(chan message, mailSlots),
-		halt:   newHalt(),
+		halt:   halt.New(),
 	}
-	r.errs.w = r.stderr
+	r.chunks.L = r.L
+	r.errs = diag.NewLog(r.stderr, r.chunks.Explain)
 	r.progress = newAttachProgress(r.stderr)
-	r.errs.explain = r.explain
-	value.Open(r.L)
-	r.installGlobals()
-	r.installEvent()
-	r.installProbe()
-	r.installRequire()
-	r.installNative()
-	r.installAlias()
-	r.installStack()
-	r.installMaps()
-	r.installNtop()
-	r.installKernelModule()
-	r.installOSExtras()
-	r.installMem()
-	r.installLimits()
-	r.guardFunctions()
+	r.syms = &stack.Symbols{}
+	r.maps = maps.New(r.out, r.stderr, r.syms)
+	script := ""
+	if opts.ScriptDir != "" {
+		script = filepath.Join(opts.ScriptDir, filepath.Base(opts.ScriptName))
+	}
+	r.libDirs = modpath.FromEnvironment(opts.Include, script).Dirs()
+	r.openLibraries()
 	return r
 }
 
@@ -165,13 +151,10 @@ func newState() *lua.LState {
 	return lua.NewState(lua.Options{RegistrySize: 1024 * 20, RegistryMaxSize: 1024 * 1024 * 4, RegistryGrowStep: 1024})
 }
 
-// exitSignal is raised (as a Lua error value) by exit() to unwind the
-// running chunk or callback.
-type exitSignal struct{ code int }
-
 // RunScript runs a script file (or code with name) to completion: the main
 // chunk, BEGIN probes, events until exit() or a stop, then END probes. It
-// returns the exit status; errors with the script are *ScriptError.
+// returns the exit status; an error says why the trace could not run, and
+// its kind (diag.ErrScript, diag.ErrPrivileges, ...) decides the status.
 //
 // Interrupt (Ctrl-C) cuts every phase short: Lua code stops at its next
 // instruction, queued events are dropped and counted, and END runs with
@@ -179,12 +162,13 @@ type exitSignal struct{ code int }
 // the script ended there: Ctrl-C is how a trace is meant to end.
 func (r *Runtime) RunScript(name, code string) (int, error) {
 	defer r.L.Close()
-	r.usage = scriptHeader(code)
+	r.usage = script.Header(code)
 	fn, err := r.L.Load(strings.NewReader(code), name)
 	if err != nil {
-		return 2, &ScriptError{Msg: syntaxMessage(name, code, err)}
+		e := &diag.Error{Msg: diag.Syntax(name, code, err), Kind: diag.ErrScript}
+		return diag.ExitStatus(e), e
 	}
-	r.noteChunk(fn)
+	r.chunks.Add(fn)
 	args := r.L.NewTable()
 	args.RawSetInt(0, lua.LString(r.opts.ScriptName))
 	for i, a := range r.opts.Args {
@@ -192,7 +176,7 @@ func (r *Runtime) RunScript(name, code string) (int, error) {
 	}
 	r.L.SetGlobal("arg", args)
 	r.forwardStops()
-	r.L.SetContext(r.halt.run)
+	r.L.SetContext(r.halt.Run)
 
 	r.L.Push(fn)
 	for _, a := range r.opts.Args {
@@ -202,11 +186,8 @@ func (r *Runtime) RunScript(name, code string) (int, error) {
 		if !r.Stopping() {
 			r.shutdown()
 			r.out.Flush() // what the script printed before the error still shows
-			if r.unprivileged {
-				// Not the script's fault: the environment lacks privileges.
-				return 1, errors.New(r.explain(errorMessage(err)))
-			}
-			return 2, &ScriptError{Msg: r.explain(errorMessage(err))}
+			e := r.topLevelError(err)
+			return diag.ExitStatus(e), e
 		}
 		r.noteInterrupted("the main chunk", err)
 	}
@@ -218,18 +199,29 @@ func (r *Runtime) RunScript(name, code string) (int, error) {
 		r.opts.Started()
 	}
 	// Callbacks run under the drain: a Ctrl-C lets them finish, for a while.
-	r.L.SetContext(r.halt.drain)
+	r.L.SetContext(r.halt.Drain)
 	if !r.exited && !r.Stopping() && r.live() {
 		r.loop()
 	}
 	r.shutdown()
 	r.runEnd()
-	r.printUnprinted()
+	r.maps.PrintUnprinted(r.L)
 	r.report()
 	if err := r.out.Flush(); err != nil {
-		return 1, fmt.Errorf("write output: %w", err)
+		e := &diag.Error{Msg: "write output: " + err.Error(), Kind: diag.ErrRuntime, Err: err}
+		return diag.ExitStatus(e), e
 	}
 	return r.exitCode, nil
+}
+
+// topLevelError is the error that ended the main chunk: the script's
+// fault, unless a probe it attached failed for lack of privileges.
+func (r *Runtime) topLevelError(err error) error {
+	msg := r.chunks.Explain(diag.Message(err))
+	if cause := diag.Cause(err); errors.Is(cause, diag.ErrPrivileges) {
+		return &diag.Error{Msg: msg, Err: cause}
+	}
+	return &diag.Error{Msg: msg, Kind: diag.ErrScript}
 }
 
 // live reports whether anything can still produce events: without kernel
@@ -257,7 +249,7 @@ func (r *Runtime) forwardStops() {
 		}
 		select {
 		case r.mail <- message{stop: reason}:
-		case <-r.halt.run.done:
+		case <-r.halt.Run.Done():
 		}
 	}()
 }
@@ -272,7 +264,7 @@ func (r *Runtime) loop() {
 			r.out.Flush()
 			select {
 			case m = <-r.mail:
-			case <-r.halt.run.done:
+			case <-r.halt.Run.Done():
 				return
 			}
 		}
@@ -307,18 +299,18 @@ func (r *Runtime) runBegin() {
 
 // EndDeadline is the least time END probes have after a Ctrl-C before
 // they are interrupted too (more when the callbacks finished early: see
-// StopBudget).
+// halt.StopBudget).
 const EndDeadline = 400 * time.Millisecond
 
 // runEnd runs the END probes in order; an error in one is reported, the
 // rest still run, and the status becomes 1 (unless exit() chose one).
 // Before a Ctrl-C, END runs for as long as it takes, and a Ctrl-C gives
-// it StopGrace more; after one, it has until halt.endBy.
+// it StopGrace more; after one, it has until halt.EndBy.
 func (r *Runtime) runEnd() {
 	defer r.L.RemoveContext()
-	var ctx context.Context = r.halt.drain
+	var ctx context.Context = r.halt.Drain
 	if r.Stopping() {
-		r.endBy = r.halt.endBy(time.Now())
+		r.endBy = r.halt.EndBy(time.Now(), EndDeadline)
 		c, cancel := context.WithDeadline(context.Background(), r.endBy)
 		defer cancel()
 		ctx = c
@@ -351,9 +343,9 @@ func (r *Runtime) call(fn *lua.LFunction, where string, arg lua.LValue, fatal bo
 	}
 	if ctx := r.L.Context(); ctx != nil && ctx.Err() != nil {
 		r.noteInterrupted(where, err)
-		return ctx.Err() == errInterrupted
+		return ctx.Err() == halt.ErrInterrupted
 	}
-	r.errs.record(where, err)
+	r.errs.Record(where, err)
 	if fatal {
 		r.exitCode = 1
 		r.exited = true
@@ -367,9 +359,9 @@ func (r *Runtime) noteInterrupted(what string, err error) {
 	// The VM raises "POS: interrupted"; an attach loop that gave up,
 	// "POS: probe "spec": interrupted".
 	at := ""
-	msg, ok := strings.CutSuffix(errorMessage(err), ": "+r.L.Context().Err().Error())
+	msg, ok := strings.CutSuffix(diag.Message(err), ": "+r.L.Context().Err().Error())
 	if !ok { // raised in a coroutine, whose context is a child of halt
-		msg, ok = strings.CutSuffix(errorMessage(err), ": "+context.Canceled.Error())
+		msg, ok = strings.CutSuffix(diag.Message(err), ": "+context.Canceled.Error())
 	}
 	if ok {
 		if m := errorPosition.FindStringSubmatch(msg); m != nil {
@@ -385,11 +377,11 @@ func (r *Runtime) noteInterrupted(what string, err error) {
 	default:
 		what = "the callback of " + what
 	}
-	if r.L.Context().Err() == errInterrupted {
+	if r.L.Context().Err() == halt.ErrInterrupted {
 		fmt.Fprintf(r.stderr, "luatrace: interrupted %s%s\n", what, at)
 		return
 	}
-	fmt.Fprintf(r.stderr, "luatrace: %s did not finish within %v of the stop; interrupted%s\n", what, r.endBy.Sub(r.halt.at).Round(100*time.Millisecond), at)
+	fmt.Fprintf(r.stderr, "luatrace: %s did not finish within %v of the stop; interrupted%s\n", what, r.endBy.Sub(r.halt.At()).Round(100*time.Millisecond), at)
 }
 
 // errorPosition splits "file:line: text".
@@ -397,20 +389,11 @@ var errorPosition = regexp.MustCompile(`^([^:\s]+:\d+): (.+)$`)
 
 // isExit recognises the value exit() raised and records the request.
 func (r *Runtime) isExit(err error) bool {
-	var api *lua.ApiError
-	if !errors.As(err, &api) {
-		return false
+	code, ok := printing.ExitCode(err)
+	if ok {
+		r.exitCode, r.exited = code, true
 	}
-	ud, ok := api.Object.(*lua.LUserData)
-	if !ok {
-		return false
-	}
-	sig, ok := ud.Value.(exitSignal)
-	if !ok {
-		return false
-	}
-	r.exitCode, r.exited = sig.code, true
-	return true
+	return ok
 }
 
 // shutdown detaches every probe, then delivers events already on their
@@ -420,18 +403,18 @@ func (r *Runtime) isExit(err error) bool {
 func (r *Runtime) shutdown() {
 	r.ended = true
 	r.unlinkAll(r.probes) // not detach: events already queued must still be delivered
-	if r.kernel != nil {
-		r.kernel.stopReader(r)
+	if r.conn != nil {
+		r.stopReader()
 	}
 }
 
 // report prints drops and repeated errors to stderr: never silent.
 func (r *Runtime) report() {
-	r.errs.summary()
-	r.closeMaps()
-	if r.kernel != nil {
-		r.kernel.reportDrops(r)
-		r.kernel.close()
+	r.errs.Summary()
+	r.maps.Close(r.L)
+	if r.conn != nil {
+		r.reportDrops()
+		r.conn.Close()
 	}
 	if n := r.ticks.Load(); n > 0 {
 		fmt.Fprintf(r.stderr, "luatrace: %d interval ticks were skipped because callbacks fell behind\n", n)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/luatrace/luatrace/bpf/attach"
 	"github.com/luatrace/luatrace/bpf/capture"
+	"github.com/luatrace/luatrace/luaapi/diag"
 )
 
 // usdtParams describes a USDT target's arguments for expressions: argN
@@ -44,5 +45,9 @@ func usdtLimitHint(t *attach.Target, err error) error {
 	if len(t.USDTArgs) == 0 || !errors.Is(err, capture.ErrTooManyCaptures) {
 		return err
 	}
-	return fmt.Errorf("%w; its %d USDT arguments are captured as arg0..arg%d, so capture fewer fields", err, len(t.USDTArgs), len(t.USDTArgs)-1)
+	return &diag.Error{
+		Msg:  err.Error(),
+		Hint: fmt.Sprintf("its %d USDT arguments are captured as arg0..arg%d, so capture fewer fields", len(t.USDTArgs), len(t.USDTArgs)-1),
+		Err:  err,
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/luatrace/luatrace/luaapi/diag"
 	"golang.org/x/sys/unix"
 )
 
@@ -47,7 +48,7 @@ func execChild() {
 	gate := os.NewFile(3, "gate")
 	var b [1]byte
 	if n, _ := gate.Read(b[:]); n != 1 {
-		os.Exit(exitRuntime) // luatrace went away before starting us
+		os.Exit(diag.StatusError) // luatrace went away before starting us
 	}
 	gate.Close()
 	restoreEnv()

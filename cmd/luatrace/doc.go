@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/luatrace/luatrace/luaapi/diag"
 	"github.com/luatrace/luatrace/luaapi/modpath"
 	"github.com/luatrace/luatrace/stdlib"
 )
@@ -21,25 +22,22 @@ func printDoc(w, stderr io.Writer, include []string, args []string) int {
 			summary, _, _ := strings.Cut(stdlib.Doc(name, src), "\n")
 			fmt.Fprintf(w, "%-10s %s\n", name, strings.TrimPrefix(summary, name+": "))
 		}
-		return exitOK
+		return diag.StatusOK
 	}
 	if len(args) > 1 {
-		fmt.Fprintf(stderr, "luatrace: doc takes one module name, e.g. luatrace doc fmt\n")
-		return exitUsage
+		return fail(stderr, usageError("doc takes one module name, e.g. luatrace doc fmt"))
 	}
 	name := args[0]
 	src, where, err := moduleSource(name, include)
 	if err != nil {
-		fmt.Fprintf(stderr, "luatrace: %v\n", err)
-		return exitUsage
+		return fail(stderr, badInput(err))
 	}
 	doc := stdlib.Doc(name, src)
 	if doc == "" {
-		fmt.Fprintf(stderr, "luatrace: module %s (%s) has no --- documentation comments\n", name, where)
-		return exitRuntime
+		return fail(stderr, &diag.Error{Msg: fmt.Sprintf("module %s (%s) has no --- documentation comments", name, where), Kind: diag.ErrRuntime})
 	}
 	fmt.Fprintf(w, "%s  (%s)\n\n%s", name, where, doc)
-	return exitOK
+	return diag.StatusOK
 }
 
 // moduleSource finds a module as require() would and says where it was.

@@ -6,7 +6,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/luatrace/luatrace/luaapi"
+	"github.com/luatrace/luatrace/luaapi/diag"
 )
 
 // flagValues says what each option that takes a value needs, for errors.
@@ -33,7 +33,7 @@ var (
 // escaped.
 func flagError(err error) usageError {
 	msg := err.Error()
-	q := luaapi.Printable
+	q := diag.Printable
 	if m := flagUnknown.FindStringSubmatch(msg); m != nil {
 		return usageError(fmt.Sprintf("unknown option -%s (see luatrace -h)", q(m[1])))
 	}

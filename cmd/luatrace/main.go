@@ -14,18 +14,12 @@ import (
 	"strings"
 
 	"github.com/luatrace/luatrace/luaapi"
+	"github.com/luatrace/luatrace/luaapi/diag"
 	"github.com/luatrace/luatrace/luaapi/output"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "0.1.0-dev"
-
-// Exit statuses.
-const (
-	exitOK      = 0
-	exitRuntime = 1
-	exitUsage   = 2
-)
 
 func main() {
 	if isExecChild() {
@@ -113,29 +107,27 @@ func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 func run(args []string, stdout, stderr io.Writer) int {
 	c, rest, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
+		return diag.StatusOK
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "luatrace: %v\n", err)
-		return exitUsage
+		return fail(stderr, badInput(err))
 	}
 	if c.version {
 		fmt.Fprintf(stdout, "luatrace %s\n", version)
-		return exitOK
+		return diag.StatusOK
 	}
 
 	if c.listTools {
 		listTools(stdout)
-		return exitOK
+		return diag.StatusOK
 	}
 
 	if c.path {
 		if len(rest) > 1 {
-			fmt.Fprintf(stderr, "luatrace: --path takes at most a script, to include its folder\n")
-			return exitUsage
+			return fail(stderr, usageError("--path takes at most a script, to include its folder"))
 		}
 		printSearchPath(stdout, c.include, scriptOf(rest))
-		return exitOK
+		return diag.StatusOK
 	}
 
 	if c.code == "" && len(rest) > 0 && rest[0] == "doc" {
@@ -147,8 +139,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if c.list {
 		if len(rest) > 1 {
-			fmt.Fprintf(stderr, "luatrace: -l takes one pattern; quote it so the shell does not expand it\n")
-			return exitUsage
+			return fail(stderr, usageError("-l takes one pattern; quote it so the shell does not expand it"))
 		}
 		pattern := ""
 		if len(rest) == 1 {
@@ -156,32 +147,27 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		n, err := listProbes(stdout, pattern, c.include, c.listDetail)
 		if err != nil {
-			fmt.Fprintf(stderr, "luatrace: %v\n", err)
-			return exitUsage
+			return fail(stderr, badInput(err))
 		}
 		if n == 0 {
-			fmt.Fprintf(stderr, "luatrace: no probe point matches %q\n", pattern)
-			return exitUsage
+			return fail(stderr, usageError(fmt.Sprintf("no probe point matches %q", pattern)))
 		}
-		return exitOK
+		return diag.StatusOK
 	}
 
 	interactive := c.code == "" && ((len(rest) == 1 && rest[0] == "repl") || (len(rest) == 0 && isTerminal(0)))
 	if interactive && c.command != "" {
-		fmt.Fprintf(stderr, "luatrace: -c is for scripts; in the REPL, start the command yourself and use -p\n")
-		return exitUsage
+		return fail(stderr, usageError("-c is for scripts; in the REPL, start the command yourself and use -p"))
 	}
 	name, code, tool := "-e", c.code, false
 	if c.code == "" && !interactive {
 		if len(rest) == 0 {
-			fmt.Fprintf(stderr, "luatrace: no script given; run luatrace SCRIPT.lua or luatrace -e 'CODE' (see luatrace -h)\n")
-			return exitUsage
+			return fail(stderr, usageError("no script given; run luatrace SCRIPT.lua or luatrace -e 'CODE' (see luatrace -h)"))
 		}
 		name, rest = rest[0], rest[1:]
 		var err error
 		if code, tool, err = loadScript(name); err != nil {
-			fmt.Fprintf(stderr, "luatrace: %v\n", err)
-			return exitUsage
+			return fail(stderr, badInput(err))
 		}
 	}
 
@@ -189,8 +175,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if c.outFile != "" {
 		f, err := openOutput(c.outFile)
 		if err != nil {
-			fmt.Fprintf(stderr, "luatrace: %v\n", err)
-			return exitUsage
+			return fail(stderr, badInput(err))
 		}
 		defer f.Close()
 		out = f
@@ -223,15 +208,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if c.pid != 0 {
 		if err := stops.watchPID(c.pid); err != nil {
-			fmt.Fprintf(stderr, "luatrace: %v\n", err)
-			return exitUsage
+			return fail(stderr, badInput(err))
 		}
 	}
 	if c.command != "" {
 		child, err := startPaused(c.command, childStderr)
 		if err != nil {
-			fmt.Fprintf(stderr, "luatrace: %v\n", err)
-			return exitUsage
+			return fail(stderr, badInput(err))
 		}
 		defer child.kill()
 		opts.PID = child.pid
@@ -242,12 +225,26 @@ func run(args []string, stdout, stderr io.Writer) int {
 	stops.watchSignals(rt.Interrupt)
 	status, err := rt.RunScript(name, code)
 	if err != nil {
-		fmt.Fprintf(stderr, "luatrace: %v\n", err)
+		return fail(stderr, err)
 	}
 	return status
 }
 
-// usageError is a bad command line found after flag parsing.
+// fail reports err and returns the exit status its kind calls for
+// (diag.ExitStatus).
+func fail(stderr io.Writer, err error) int {
+	fmt.Fprintf(stderr, "luatrace: %v\n", err)
+	return diag.ExitStatus(err)
+}
+
+// usageError is a command line luatrace cannot run: exit status 2.
 type usageError string
 
 func (e usageError) Error() string { return string(e) }
+
+// Is makes a usage error a diag.ErrUsage for errors.Is.
+func (e usageError) Is(target error) bool { return target == diag.ErrUsage }
+
+// badInput marks err, about what the command line names (a script, an
+// output file, a process, a pattern), as a usage error.
+func badInput(err error) error { return &diag.Error{Msg: err.Error(), Kind: diag.ErrUsage, Err: err} }

@@ -14,13 +14,12 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/luatrace/luatrace/luaapi"
+	"github.com/luatrace/luatrace/luaapi/repl"
 )
 
-// historyFile keeps REPL input across sessions, in the user's home.
+// historyFile keeps REPL input across sessions, in the user's home; liner
+// keeps the last liner.HistoryLimit (1000) lines of it.
 const historyFile = ".luatrace_history"
-
-// historyLimit bounds the history kept on disk.
-const historyLimit = 1000
 
 func isTerminal(fd int) bool {
 	_, err := unix.IoctlGetTermios(fd, unix.TCGETS)
@@ -30,13 +29,13 @@ func isTerminal(fd int) bool {
 // runREPL starts an interactive session: a line editor on a terminal, or
 // plain lines (no prompts) when stdin is a pipe, for scripted sessions.
 func runREPL(opts luaapi.Options, stdin io.Reader) int {
-	lines := make(chan luaapi.Line)
-	ready := make(chan luaapi.Prompt)
-	complete := make(chan luaapi.Completion)
+	lines := make(chan repl.Line)
+	ready := make(chan repl.Prompt)
+	complete := make(chan repl.Completion)
 	stops := make(chan string, 1)
 	opts.Stop = stops
 	rt := luaapi.New(opts)
-	rt.PrepareREPL(luaapi.Console{Lines: lines, Ready: ready, Complete: complete})
+	rt.PrepareREPL(repl.Console{Lines: lines, Ready: ready, Complete: complete})
 
 	// At the prompt the line editor reads Ctrl-C itself; elsewhere (a long
 	// line running, :follow) SIGINT interrupts. SIGTERM ends the session.
@@ -75,13 +74,13 @@ func runREPL(opts luaapi.Options, stdin io.Reader) int {
 
 // terminalConsole reads lines with the line editor whenever the runtime
 // asks for one.
-func terminalConsole(term *liner.State, ready <-chan luaapi.Prompt, lines chan<- luaapi.Line) {
+func terminalConsole(term *liner.State, ready <-chan repl.Prompt, lines chan<- repl.Line) {
 	defer close(lines)
 	for p := range ready {
 		text, err := term.Prompt(p.Text)
 		switch {
 		case errors.Is(err, liner.ErrPromptAborted):
-			lines <- luaapi.Line{Aborted: true}
+			lines <- repl.Line{Aborted: true}
 			continue
 		case err != nil: // io.EOF: Ctrl-D
 			return
@@ -89,13 +88,13 @@ func terminalConsole(term *liner.State, ready <-chan luaapi.Prompt, lines chan<-
 		if text != "" {
 			term.AppendHistory(text)
 		}
-		lines <- luaapi.Line{Text: text}
+		lines <- repl.Line{Text: text}
 	}
 }
 
 // pipeConsole feeds lines from a non-terminal, one at a time, each after
 // the previous one's output, so a session's transcript is in order.
-func pipeConsole(in io.Reader, ready <-chan luaapi.Prompt, lines chan<- luaapi.Line) {
+func pipeConsole(in io.Reader, ready <-chan repl.Prompt, lines chan<- repl.Line) {
 	defer close(lines)
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
@@ -103,7 +102,7 @@ func pipeConsole(in io.Reader, ready <-chan luaapi.Prompt, lines chan<- luaapi.L
 		if !sc.Scan() {
 			return
 		}
-		lines <- luaapi.Line{Text: sc.Text()}
+		lines <- repl.Line{Text: sc.Text()}
 	}
 }
 
@@ -134,7 +133,7 @@ var (
 
 // completer completes probe specs inside probe("...") from the system, and
 // Lua names from the runtime (which owns the Lua state, so it is asked).
-func completer(ask chan<- luaapi.Completion) liner.WordCompleter {
+func completer(ask chan<- repl.Completion) liner.WordCompleter {
 	return func(line string, pos int) (string, []string, string) {
 		head, tail := line[:pos], line[pos:]
 		if m := probeSpecAtEnd.FindStringSubmatchIndex(head); m != nil {
@@ -146,7 +145,7 @@ func completer(ask chan<- luaapi.Completion) liner.WordCompleter {
 			return head, nil, tail
 		}
 		reply := make(chan []string, 1)
-		ask <- luaapi.Completion{Word: head[loc[0]:], Reply: reply}
+		ask <- repl.Completion{Word: head[loc[0]:], Reply: reply}
 		return head[:loc[0]], <-reply, tail
 	}
 }

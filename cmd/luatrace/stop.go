@@ -6,6 +6,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/luatrace/luatrace/luaapi/diag"
 	"golang.org/x/sys/unix"
 )
 
@@ -34,7 +35,7 @@ func exitSignaled(sig os.Signal) int {
 	if n, ok := sig.(syscall.Signal); ok {
 		return 128 + int(n)
 	}
-	return exitRuntime
+	return diag.StatusError
 }
 
 // watchSignals: the first SIGINT or SIGTERM ends the trace now (interrupt:

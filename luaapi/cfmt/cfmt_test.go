@@ -55,7 +55,7 @@ var cases = []struct {
 	{"%d", []lua.LValue{S("12")}, "12"},
 	{"%f", []lua.LValue{S("1.5")}, "1.500000"},
 	{"%d extra", []lua.LValue{N(1), N(2)}, "1 extra"},
-	{"%s|%s|%s|%.2s|%5s", []lua.LValue{N(-0.0), N(1e20), N(-(1 << 53)), N(12345), N(7)}, "0|1e+20|-9007199254740992|12|    7"},
+	{"%s|%s|%s|%.2s|%5s", []lua.LValue{N(negZero()), N(1e20), N(-(1 << 53)), N(12345), N(7)}, "0|1e+20|-9007199254740992|12|    7"},
 	{"%s", []lua.LValue{S("0xffffffffffffffff")}, "0xffffffffffffffff"},
 	{"%q|%q|%8q", []lua.LValue{N(42), lua.LFalse, S("a")}, `"42"|"false"|     "a"`},
 	{"%c|%c", []lua.LValue{N(200), N(-1)}, "\u00c8|\xff"},

@@ -42,6 +42,14 @@ func New(w io.Writer, mode Mode) *Writer {
 	return &Writer{w: bufio.NewWriterSize(w, bufferSize), mode: mode, widths: map[string]int{}}
 }
 
+// Redirect sends what is written from now on to dst, after flushing what
+// is buffered to the old destination. The REPL uses it to show output
+// between prompts through its console.
+func (w *Writer) Redirect(dst io.Writer) {
+	w.Flush()
+	w.w.Reset(dst)
+}
+
 // Printf writes the output of one printf call.
 func (w *Writer) Printf(b []byte) { w.text("printf", b) }
 

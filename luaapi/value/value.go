@@ -86,3 +86,13 @@ func parseString(s string) (uint64, bool) {
 	u, err := strconv.ParseUint(s, 10, 64)
 	return u, err == nil
 }
+
+// CheckAddr returns argument n as a 64-bit address (a number or a "0x..."
+// string), or raises an argument error.
+func CheckAddr(L *lua.LState, n int) uint64 {
+	a, ok := ToUint64(L.Get(n))
+	if !ok {
+		L.ArgError(n, "address expected (a number or a \"0x...\" string), got "+L.Get(n).Type().String())
+	}
+	return a
+}

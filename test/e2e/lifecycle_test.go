@@ -218,10 +218,7 @@ probe("END", function() print("end ran") end)`
 // after END. Repeated, since the fault was a race.
 func TestEndAfterShutdown(t *testing.T) {
 	requireRoot(t)
-	addr := kallsymsAddr(t, "__x64_sys_getppid")
-	if addr == "" {
-		t.Fatal("__x64_sys_getppid is not in /proc/kallsyms (kptr_restrict?)")
-	}
+	addr := testenv.KallsymsAddr(t, "__x64_sys_getppid")
 	const refused = "luatrace: error in END: -e:1: probe() cannot attach in END: the trace is over; attach probes in the main chunk or BEGIN"
 	kread := `print(#mem.kread("` + addr + `", 8))`
 	tests := []struct {

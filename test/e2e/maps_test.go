@@ -73,7 +73,7 @@ func TestMapsMatchBpftrace(t *testing.T) {
 		t.Skip("bpftrace not installed (apt-get install bpftrace)")
 	}
 	workload := bin(t, "getppid_loop") + " 1000"
-	prog := `tracepoint:syscalls:sys_enter_getppid /comm == "getppid_loop"/ {
+	prog := `tracepoint:syscalls:sys_enter_getppid /comm == "getppid_loop" && pid == cpid/ {
 	@c[comm] = count(); @s[comm] = sum(args->__syscall_nr); @mx[comm] = max(args->__syscall_nr * 3);
 	@a = avg(args->__syscall_nr / 2); @st[comm] = stats(args->__syscall_nr);
 	@h = hist(args->__syscall_nr); @l = lhist(args->__syscall_nr, 0, 200, 50); @k[comm, args->__syscall_nr] = count(); }`

@@ -1,7 +1,8 @@
 package e2e
 
 import (
-	"bufio"
+	"github.com/luatrace/luatrace/test/testenv"
+
 	"fmt"
 	"os"
 	"runtime"
@@ -11,33 +12,12 @@ import (
 	"unsafe"
 )
 
-// kallsymsAddr finds a kernel symbol's address, "" when hidden.
-func kallsymsAddr(t *testing.T, name string) string {
-	t.Helper()
-	f, err := os.Open("/proc/kallsyms")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) >= 3 && fields[2] == name && strings.Trim(fields[0], "0") != "" {
-			return "0x" + fields[0]
-		}
-	}
-	return ""
-}
-
 // TestKernelRead reads a kernel function's first instruction: an ftrace
 // site (5-byte nop or call) or an IBT landing pad, per /proc/kallsyms.
 // A bad address gives nil and a message.
 func TestKernelRead(t *testing.T) {
 	requireRoot(t)
-	addr := kallsymsAddr(t, "__x64_sys_getppid")
-	if addr == "" {
-		t.Fatal("__x64_sys_getppid is not in /proc/kallsyms (kptr_restrict?)")
-	}
+	addr := testenv.KallsymsAddr(t, "__x64_sys_getppid")
 	r := luatrace(t, "-e", `local b = assert(mem.kread("`+addr+`", 5))
 print((b:gsub(".", function(c) return string.format("%02x", c:byte()) end)))
 print(mem.kread(16, 4))

@@ -4,16 +4,18 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"github.com/luatrace/luatrace/test/testenv"
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/luatrace/luatrace/test/testenv"
 
 	"golang.org/x/sys/unix"
 )
@@ -102,9 +104,11 @@ func (s *signaled) interrupt(t *testing.T, sig syscall.Signal, limit time.Durati
 	return s.cmd.ProcessState.ExitCode(), time.Since(start)
 }
 
-// pipeFull waits until the pipe whose read end is r holds its capacity:
-// whoever writes to it now blocks.
-func pipeFull(t *testing.T, r *os.File) {
+// pipeFull waits until the pipe whose read end is r is (nearly) full and
+// a thread of process pid is blocked writing to it (its wchan is the
+// kernel's pipe write): a full pipe alone does not say the writer has
+// reached it, and a Ctrl-C before then finds nothing blocked.
+func pipeFull(t *testing.T, r *os.File, pid int) {
 	t.Helper()
 	size, err := unix.FcntlInt(r.Fd(), unix.F_GETPIPE_SZ, 0)
 	if err != nil {
@@ -116,14 +120,25 @@ func pipeFull(t *testing.T, r *os.File) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n >= size-4096 {
+		if n >= size-4096 && writingToPipe(pid) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the output pipe holds %d of %d bytes after 30 s", n, size)
+			t.Fatalf("the output pipe holds %d of %d bytes after 30 s, and no thread of %d waits to write more", n, size, pid)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// writingToPipe reports whether a thread of pid sleeps in a pipe write.
+func writingToPipe(pid int) bool {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/wchan", pid))
+	for _, f := range tasks {
+		if b, err := os.ReadFile(f); err == nil && strings.Contains(string(b), "pipe_write") {
+			return true
+		}
+	}
+	return false
 }
 
 // TestFirstSignalEndsEveryState interrupts a trace in each state that
@@ -195,7 +210,7 @@ probe("END", function() io.stderr:write("end ran\n") while true do end end)`,
 			}
 			s := startSignaled(t, stdout, "ready", append(tc.args, "-e", tc.script)...)
 			if unread != nil {
-				pipeFull(t, unread)
+				pipeFull(t, unread, s.cmd.Process.Pid)
 			}
 			held := testenv.HeldBPF(t, s.cmd.Process.Pid)
 			status, took := s.interrupt(t, syscall.SIGINT, 10*time.Second)

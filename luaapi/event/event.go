@@ -1,0 +1,239 @@
+// Package event is the event a callback receives: a userdata over the raw
+// record whose fields decode when they are read (e.pid, e.args.NAME, the
+// captured fields, stacks), and e:table() for a plain snapshot.
+package event
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/luatrace/luatrace/bpf/attach"
+	"github.com/luatrace/luatrace/bpf/capture"
+	"github.com/luatrace/luatrace/bpf/collector"
+	"github.com/luatrace/luatrace/luaapi/stack"
+	"github.com/luatrace/luatrace/luaapi/udata"
+	"github.com/luatrace/luatrace/luaapi/value"
+)
+
+// Type is the event userdata. Hot paths cache Type.Metatable and set it
+// themselves.
+var Type = udata.New[*Event]("luatrace.event", "event")
+
+// Event is the userdata a callback receives. Fields decode from the raw
+// record on access, so an event costs one allocation until it is read.
+type Event struct {
+	rec       collector.Record
+	target    *attach.Target
+	args      *lua.LTable // decoded args view, built on first use
+	capture   *capture.Program
+	fieldData []collector.FieldData // split on first use
+	syms      *stack.Symbols
+}
+
+// New returns the event of rec, a record of target whose captured fields
+// prog describes (nil without any); syms names its stacks' frames.
+func New(rec collector.Record, target *attach.Target, prog *capture.Program, syms *stack.Symbols) *Event {
+	return &Event{rec: rec, target: target, capture: prog, syms: syms}
+}
+
+// Open registers the event metatable.
+func Open(L *lua.LState) {
+	mt := Type.Metatable(L)
+	L.SetField(mt, "__index", L.NewFunction(eventIndex))
+	L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int {
+		ev := Type.Check(L, 1)
+		L.Push(lua.LString(ev.target.Name + " pid=" + strconv.Itoa(int(ev.rec.PID())) + " comm=" + ev.rec.Comm()))
+		return 1
+	}))
+}
+
+// eventFields lists what every event answers, for e:table() and errors.
+var eventFields = []string{"pid", "tid", "uid", "gid", "comm", "cpu", "ts", "probe", "func"}
+
+// Reserved reports whether a captured field may not be called name: the
+// event answers it itself (pid, args, arg0, table, ...).
+func Reserved(name string) bool {
+	if slices.Contains(eventFields, name) {
+		return true
+	}
+	switch name {
+	case "args", "retval", "ip", "table", "status", "duration":
+		return true
+	}
+	return strings.HasPrefix(name, "arg") && len(name) > 3 && name[3] >= '0' && name[3] <= '9'
+}
+
+func eventIndex(L *lua.LState) int {
+	ev := Type.Check(L, 1)
+	key := L.CheckString(2)
+	L.Push(ev.field(L, key))
+	return 1
+}
+
+// field decodes one named field; unknown names are nil, as for a table.
+func (ev *Event) field(L *lua.LState, key string) lua.LValue {
+	rec := ev.rec
+	switch key {
+	case "pid":
+		return lua.LNumber(rec.PID())
+	case "tid":
+		return lua.LNumber(rec.TID())
+	case "uid":
+		return lua.LNumber(rec.UID())
+	case "gid":
+		return lua.LNumber(rec.GID())
+	case "comm":
+		return lua.LString(rec.Comm())
+	case "cpu":
+		return lua.LNumber(rec.CPU())
+	case "ts":
+		return value.Uint(rec.Timestamp())
+	case "probe":
+		return lua.LString(ev.target.Name)
+	case "func":
+		return lua.LString(ev.target.Func)
+	case "retval":
+		if !returnsValue(ev.target) {
+			return lua.LNil
+		}
+		return value.Int(int64(rec.Retval()))
+	case "ip":
+		if ip := rec.IP(); ip != 0 {
+			return value.Uint(ip)
+		}
+		return lua.LNil
+	case "args":
+		return ev.argsTable(L)
+	case "duration":
+		if d := rec.Duration(); d != 0 {
+			return value.Uint(d)
+		}
+		return lua.LNil
+	case "table":
+		return L.NewFunction(eventTable)
+	case "status":
+		return L.NewFunction(eventStatus)
+	}
+	if v, ok := ev.captured(key); ok {
+		return ev.luaValue(L, v)
+	}
+	if n, ok := strings.CutPrefix(key, "arg"); ok {
+		i, err := strconv.Atoi(n)
+		if err != nil {
+			return lua.LNil
+		}
+		if v, ok := rec.Arg(i); ok {
+			return value.Int(int64(v))
+		}
+	}
+	return lua.LNil
+}
+
+func returnsValue(t *attach.Target) bool { return t.Spec.Kind.Return() }
+
+// argsTable is e.args: tracepoint fields from the format file, or the
+// function's BTF parameter names.
+func (ev *Event) argsTable(L *lua.LState) lua.LValue {
+	if ev.args != nil {
+		return ev.args
+	}
+	t := L.NewTable()
+	if ev.target.Format != nil {
+		decodeTracepoint(L, t, ev.target.Format, ev.rec.Payload())
+	} else if ev.target.USDT != nil {
+		for i := range ev.target.USDTArgs {
+			name := "arg" + strconv.Itoa(i)
+			v, _ := ev.captured(name)
+			t.RawSetString(name, ev.luaValue(L, v))
+		}
+	} else {
+		for i, p := range ev.target.Params {
+			if raw, ok := ev.rec.Arg(i); ok && p.Name != "" {
+				if v, signed := p.Decode(raw); signed {
+					t.RawSetString(p.Name, value.Int(int64(v)))
+				} else {
+					t.RawSetString(p.Name, value.Uint(v))
+				}
+			}
+		}
+	}
+	ev.args = t
+	return t
+}
+
+// eventTable implements e:table(): a plain snapshot of every field.
+func eventTable(L *lua.LState) int {
+	ev := Type.Check(L, 1)
+	t := L.NewTable()
+	for _, k := range eventFields {
+		t.RawSetString(k, ev.field(L, k))
+	}
+	for _, k := range []string{"retval", "ip"} {
+		if v := ev.field(L, k); v != lua.LNil {
+			t.RawSetString(k, v)
+		}
+	}
+	for i := 0; i < ev.rec.NArgs(); i++ {
+		t.RawSetString("arg"+strconv.Itoa(i), ev.field(L, "arg"+strconv.Itoa(i)))
+	}
+	if ev.capture != nil {
+		for _, f := range ev.capture.Fields {
+			v, _ := ev.captured(f.Name)
+			t.RawSetString(f.Name, ev.luaValue(L, v))
+		}
+	}
+	if args := ev.argsTable(L).(*lua.LTable); nonEmpty(args) {
+		t.RawSetString("args", args)
+	}
+	L.Push(t)
+	return 1
+}
+
+func nonEmpty(t *lua.LTable) bool {
+	k, _ := t.Next(lua.LNil)
+	return k != lua.LNil
+}
+
+// captured returns the named capture of the event, or nil.
+func (ev *Event) captured(name string) (capture.Value, bool) {
+	if ev.capture == nil {
+		return capture.Value{}, false
+	}
+	for _, f := range ev.capture.Fields {
+		if f.Name == name {
+			if ev.fieldData == nil {
+				ev.fieldData = ev.rec.Fields(ev.capture.Sections())
+			}
+			return f.Decode(ev.rec, ev.fieldData), true
+		}
+	}
+	return capture.Value{}, false
+}
+
+func (ev *Event) luaValue(L *lua.LState, v capture.Value) lua.LValue {
+	switch v.Kind {
+	case capture.Stack:
+		return stack.New(L, ev.syms, v.Frames, v.User, int(ev.rec.PID()))
+	case capture.Int:
+		return value.Int(int64(v.N))
+	case capture.Uint:
+		return value.Uint(v.N)
+	}
+	return lua.LString(v.B)
+}
+
+// eventStatus implements e:status(name): "ok", "fault" or "truncated".
+func eventStatus(L *lua.LState) int {
+	ev := Type.Check(L, 1)
+	name := L.CheckString(2)
+	v, ok := ev.captured(name)
+	if !ok {
+		L.ArgError(2, fmt.Sprintf("no captured field %q", name))
+	}
+	L.Push(lua.LString(v.Status.String()))
+	return 1
+}

@@ -1,0 +1,23 @@
+// Package sym is the luatrace.sym module, the Go half of stdlib/sym.lua,
+// and bpftrace's ksym, kaddr and usym globals: kernel and user addresses
+// to symbols and back.
+package sym
+
+import (
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/luatrace/luatrace/luaapi/stack"
+)
+
+// Preload registers luatrace.sym for require and adds the ksym, kaddr and
+// usym globals, all resolving with syms (shared with stacks).
+func Preload(L *lua.LState, syms *stack.Symbols) {
+	funcs := api(syms)
+	L.PreloadModule("luatrace.sym", func(L *lua.LState) int {
+		L.Push(L.SetFuncs(L.NewTable(), funcs))
+		return 1
+	})
+	for _, name := range []string{"ksym", "kaddr", "usym"} {
+		L.SetGlobal(name, L.NewFunction(funcs[name]))
+	}
+}

@@ -1,0 +1,55 @@
+package luaapi
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+	"testing"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// TestProbeOptions: probe()'s options are checked before anything
+// attaches (no privileges needed), and an unknown one is answered with the
+// list of known ones, in order.
+func TestProbeOptions(t *testing.T) {
+	if !slices.IsSorted(probeOptions) {
+		t.Errorf("probeOptions %v are not in order", probeOptions)
+	}
+	tests := []struct{ code, err string }{
+		{`return {pid = 1, comm = "sh", on_error = "exit", optional = true, entry = false, filter = "retval > 0"}`, ""},
+		{`return {pdi = 1}`, `unknown option "pdi" (known: comm, entry, fields, filter, into, on_error, optional, pid)`},
+		{`return {stack = true}`, "there is no option stack"},
+		{`return {pid = -1}`, "option pid must be a process id, got -1"},
+		{`return {comm = "a_name_longer_than_15"}`, "option comm must be a command name of 1 to 15 characters"},
+		{`return {on_error = "stop"}`, `option on_error must be "continue" or "exit", got stop`},
+		{`return {optional = "no"}`, "option optional must be true or false, got string"},
+		{`return {filter = ""}`, "option filter must be an expression string"},
+		{`return {[1] = true}`, "option keys must be names, got number"},
+	}
+	for _, tc := range tests {
+		L := lua.NewState()
+		if err := L.DoString(tc.code); err != nil {
+			t.Fatal(err)
+		}
+		_, err := parseProbeOptions(L.CheckTable(-1))
+		L.Close()
+		switch {
+		case tc.err == "" && err != nil:
+			t.Errorf("%s: %v", tc.code, err)
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("%s: error %v, want %q", tc.code, err, tc.err)
+		}
+	}
+}
+
+// TestProbeHandleChecksItsReceiver: a probe method called on anything
+// else says what it expected and what it got.
+func TestProbeHandleChecksItsReceiver(t *testing.T) {
+	r := New(Options{Out: &bytes.Buffer{}, Stderr: &bytes.Buffer{}})
+	defer r.L.Close()
+	err := r.L.DoString(`local p = probe("BEGIN", function() end) p.stats(5)`)
+	if err == nil || !strings.Contains(err.Error(), "bad argument #1 to stats (probe handle expected, got number)") {
+		t.Errorf("p.stats(5): %v", err)
+	}
+}

@@ -1,0 +1,138 @@
+// Package stack is how captured kernel and user stacks look to Lua: a
+// userdata that prints as bpftrace prints kstack and ustack and indexes
+// as frames, and the symbol tables that name the frames.
+package stack
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/luatrace/luatrace/bpf/ksym"
+	"github.com/luatrace/luatrace/bpf/usym"
+	"github.com/luatrace/luatrace/luaapi/udata"
+	"github.com/luatrace/luatrace/luaapi/value"
+)
+
+// Type is the stack userdata.
+var Type = udata.New[*Stack]("luatrace.stack", "stack")
+
+// Stack is a captured kernel or user stack, symbolized when created.
+type Stack struct {
+	frames []frame
+}
+
+type frame struct {
+	addr   uint64
+	sym    string
+	offset uint64
+	module string
+}
+
+// Symbols resolve addresses for the owner goroutine; each table loads on
+// first use, or the kernel's ahead of it (PreloadKernel).
+type Symbols struct {
+	kernelOnce sync.Once
+	kernel     *ksym.Table
+	user       *usym.Symbolizer
+}
+
+// Kernel returns the kernel's symbol table from /proc/kallsyms, nil when
+// it is not readable. It waits for a preload under way.
+func (s *Symbols) Kernel() *ksym.Table {
+	s.kernelOnce.Do(func() {
+		if f, err := os.Open("/proc/kallsyms"); err == nil {
+			if syms, err := ksym.LoadKallsyms(f); err == nil {
+				s.kernel = ksym.NewTable(syms)
+			}
+			f.Close()
+		}
+	})
+	return s.kernel
+}
+
+// PreloadKernel starts loading the kernel's symbol table in the
+// background, for a probe that captures kernel stacks: reading kallsyms
+// takes a large part of a second on a busy machine, which the first event's
+// callback would otherwise spend (and after a Ctrl-C, lose to the grace
+// period).
+func (s *Symbols) PreloadKernel() { go s.Kernel() }
+
+// User returns the symbolizer of processes' addresses.
+func (s *Symbols) User() *usym.Symbolizer {
+	if s.user == nil {
+		s.user = usym.NewSymbolizer()
+	}
+	return s.user
+}
+
+// New symbolizes addrs (of process pid when user) and returns the stack
+// userdata.
+func New(L *lua.LState, syms *Symbols, addrs []uint64, user bool, pid int) *lua.LUserData {
+	st := &Stack{frames: make([]frame, len(addrs))}
+	for i, a := range addrs {
+		fr := frame{addr: a}
+		if user {
+			uf := syms.User().Resolve(pid, a)
+			fr.sym, fr.offset, fr.module = uf.Sym, uf.Offset, uf.Module
+		} else if t := syms.Kernel(); t != nil {
+			if sym, off, ok := t.Resolve(a); ok {
+				fr.sym, fr.offset, fr.module = sym.Name, off, sym.Module
+			}
+		}
+		st.frames[i] = fr
+	}
+	return Type.Wrap(L, st)
+}
+
+// Open registers the stack metatable: tostring, # and s[i] (a frame table
+// with addr, sym, offset and module).
+func Open(L *lua.LState) {
+	mt := Type.Metatable(L)
+	L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int {
+		L.Push(lua.LString(Type.Check(L, 1).String()))
+		return 1
+	}))
+	L.SetField(mt, "__len", L.NewFunction(func(L *lua.LState) int {
+		L.Push(lua.LNumber(len(Type.Check(L, 1).frames)))
+		return 1
+	}))
+	L.SetField(mt, "__index", L.NewFunction(func(L *lua.LState) int {
+		st := Type.Check(L, 1)
+		i := L.CheckInt(2)
+		if i < 1 || i > len(st.frames) {
+			L.Push(lua.LNil)
+			return 1
+		}
+		fr := st.frames[i-1]
+		t := L.NewTable()
+		t.RawSetString("addr", value.Uint(fr.addr))
+		t.RawSetString("offset", value.Uint(fr.offset))
+		if fr.sym != "" {
+			t.RawSetString("sym", lua.LString(fr.sym))
+		}
+		if fr.module != "" {
+			t.RawSetString("module", lua.LString(fr.module))
+		}
+		L.Push(t)
+		return 1
+	}))
+}
+
+// String lays the stack out as bpftrace prints kstack/ustack: one frame
+// per line, indented, "sym+offset" or the address when unknown.
+func (st *Stack) String() string {
+	var b strings.Builder
+	b.WriteByte('\n')
+	for _, fr := range st.frames {
+		if fr.sym != "" {
+			fmt.Fprintf(&b, "        %s+%d\n", fr.sym, fr.offset)
+		} else {
+			fmt.Fprintf(&b, "        0x%x\n", fr.addr)
+		}
+	}
+	return b.String()
+}
