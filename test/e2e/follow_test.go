@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -239,16 +238,7 @@ probe("interval:ms:10", function()
   end
 end)
 probe("END", function() printf("%d\n", n) end)`
-	cmd := exec.Command(bin(t, "luatrace"), "-c", "sh "+wrap, "-e", script)
-	in, _ := cmd.StdinPipe()
-	out, _ := cmd.StdoutPipe()
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	rd := bufio.NewReader(out)
+	cmd, in, rd, stderr := startLuatrace(t, true, "-c", "sh "+wrap, "-e", script)
 	for _, want := range []string{"pid", "ready"} {
 		line, err := rd.ReadString('\n')
 		if err != nil {
