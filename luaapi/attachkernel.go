@@ -79,7 +79,7 @@ func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
 	spec := po.spec
 	spec.Emit = p.fn != nil
 	if r.opts.PID != 0 && spec.PID == 0 {
-		spec.PID = uint32(r.opts.PID)
+		spec.PID, spec.Follow = uint32(r.opts.PID), r.opts.Follow
 	}
 	var entries, returns []attach.Request
 	captures := map[uint32]*capture.Program{}
@@ -184,7 +184,7 @@ func entryRequest(t attach.Target, id, retID uint32, ret collector.Spec) attach.
 	entry.Spec.Kind = t.Spec.Kind.Info().Entry
 	entry.Program = entry.Spec.Kind.Info().Program
 	entry.Name = "entry of " + t.Name
-	spec := collector.Spec{PID: ret.PID, Comm: ret.Comm, CommNot: ret.CommNot, SaveEntry: true, PairID: retID}
+	spec := collector.Spec{PID: ret.PID, Follow: ret.Follow, Comm: ret.Comm, CommNot: ret.CommNot, SaveEntry: true, PairID: retID}
 	return attach.Request{Target: entry, ID: id, Spec: spec}
 }
 

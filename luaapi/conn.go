@@ -15,7 +15,11 @@ func (r *Runtime) kernelSide() (*kernel.Conn, error) {
 		return r.conn, nil
 	}
 	opts := kernel.Options{
-		PID:         r.opts.PID,
+		PID:    r.opts.PID,
+		Follow: r.opts.Follow,
+		// Opened after -c released its command (a probe attached from a
+		// callback): what it started meanwhile is traced too.
+		Running:     r.started && r.opts.Started != nil,
 		Errors:      r.stderr,
 		Progress:    r.progress.update,
 		Interrupted: r.Stopping, // a Ctrl-C stops a long attach between targets

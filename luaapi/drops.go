@@ -21,6 +21,11 @@ func (r *Runtime) reportDrops() {
 		t := r.detachedLosses[spec]
 		reportLoss(r, spec, t.stats, t.queue, 0)
 	}
+	if r.opts.PID != 0 && r.opts.Follow {
+		if n, err := c.Col.Untraced(); err == nil && n > 0 {
+			fmt.Fprintf(r.stderr, "luatrace: %d processes started under process %d were not traced: at most %d are followed at once\n", n, r.opts.PID, collector.MaxTraced)
+		}
+	}
 }
 
 // reportLoss prints one probe's losses, if any: q events found the queue

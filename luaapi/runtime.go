@@ -48,6 +48,9 @@ type Options struct {
 	Stderr io.Writer
 	// PID limits every kernel probe to one process (-p, -c).
 	PID int
+	// Follow extends PID to the processes it starts while the trace runs,
+	// and theirs (-p and -c without --no-follow).
+	Follow bool
 	// Verbose reports each attachment and verifier logs.
 	Verbose bool
 	// MaxProbes limits how many probes may be attached at once

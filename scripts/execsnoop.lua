@@ -2,7 +2,7 @@
 -- arguments, as execve(2) returns.
 --
 -- Usage:  luatrace execsnoop [-x] [SECONDS]
---         luatrace -p PID execsnoop     (only PID's execs)
+--         luatrace -p PID execsnoop     (PID's execs and its children's; --no-follow: PID's only)
 --   -x          only failed execs
 --
 -- Attaches to the execve and execveat system call tracepoints: the file

@@ -26,8 +26,14 @@ import (
 // Env is what attaching needs from the host.
 type Env struct {
 	Collector *collector.Collector
-	// PID scopes uprobes to one process when non-zero.
+	// PID scopes uprobes to one process when non-zero, and names the
+	// process whose libraries library names resolve to.
 	PID int
+	// Follow says PID's descendants are traced too: uprobes, USDT probes
+	// and CPU sampling then attach to every process, as a process PID
+	// forks is not known yet, and the collector's pid filter (Spec.Follow)
+	// keeps PID's.
+	Follow bool
 	// Verbose receives a line per attachment when non-nil.
 	Verbose io.Writer
 
@@ -55,6 +61,15 @@ type Env struct {
 	// dispatching: the raw_syscalls dispatch of entries (false) or exits
 	// (true) serves a probe.
 	dispatching map[bool]bool
+}
+
+// attachPID is the process uprobes and sampling events attach to, 0 for
+// every process.
+func (e *Env) attachPID() int {
+	if e.Follow {
+		return 0
+	}
+	return e.PID
 }
 
 // Tracefs returns the tracefs directory, mounting tracefs if needed.

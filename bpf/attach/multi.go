@@ -43,7 +43,7 @@ func (e *Env) attachMulti(reqs []Request) ([]*Attachment, error) {
 		if ex, err = e.executable(t0.Path); err != nil {
 			break
 		}
-		opts := &link.UprobeMultiOptions{Addresses: make([]uint64, len(reqs)), Cookies: cookies, PID: uint32(e.PID)}
+		opts := &link.UprobeMultiOptions{Addresses: make([]uint64, len(reqs)), Cookies: cookies, PID: uint32(e.attachPID())}
 		for i, r := range reqs {
 			opts.Addresses[i] = r.Target.Address
 		}

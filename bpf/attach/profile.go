@@ -38,9 +38,9 @@ func (e *Env) attachProfile(a *Attachment) error {
 	if err != nil {
 		return err
 	}
-	pid := -1
-	if e.PID != 0 {
-		pid = e.PID
+	pid := -1 // every process
+	if p := e.attachPID(); p != 0 {
+		pid = p
 	}
 	for _, cpu := range cpus {
 		fd, err := unix.PerfEventOpen(&attr, pid, cpu, -1, unix.PERF_FLAG_FD_CLOEXEC)

@@ -22,7 +22,7 @@ func (e *Env) attachUprobe(a *Attachment) error {
 	}
 	// The offset is resolved already (IFUNCs, addresses): cilium's own
 	// symbol lookup knows only STT_FUNC.
-	opts := &link.UprobeOptions{PID: e.PID, Cookie: cookie, Address: t.Address}
+	opts := &link.UprobeOptions{PID: e.attachPID(), Cookie: cookie, Address: t.Address}
 	if n := t.USDT; n != nil {
 		// The kernel counts tracers in the semaphore while attached, so
 		// guarded probe sites run only then.

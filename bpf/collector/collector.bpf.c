@@ -22,6 +22,7 @@
  *   stack.bpf.h      stacks in records and as keys
  *   agg.bpf.h        in-kernel aggregation and its key writer
  *   pairing.bpf.h    entry/return pairing
+ *   follow.bpf.h     the traced process's descendants, for the pid filter
  *   syscalls.bpf.h   the syscalls tracepoints served from raw_syscalls
  */
 #include <linux/bpf.h>
@@ -44,6 +45,7 @@
 #include "agg.bpf.h"
 #include "pairing.bpf.h"
 #include "syscalls.bpf.h"
+#include "follow.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -74,6 +76,7 @@ struct lt_layout {
 	enum lt_spec_flags spec_flags;
 	enum lt_mem_limits mem_limits;
 	enum lt_stamp_limits stamp_limits;
+	enum lt_follow_limits follow_limits;
 };
 
 __attribute__((noinline)) int lt_layout(struct lt_layout *l)
@@ -100,7 +103,7 @@ static __always_inline int lt_collect_as(void *ctx, struct lt_source *src, __u32
 	st->hits++;
 
 	/* Tier 1: cheap identity filters before any memory is read. */
-	if ((spec->flags & LT_SPEC_FILTER_TGID) && (__u32)(bpf_get_current_pid_tgid() >> 32) != spec->filter_tgid) {
+	if ((spec->flags & LT_SPEC_FILTER_TGID) && !lt_tgid_traced(spec)) {
 		st->filtered++;
 		return 0;
 	}
@@ -360,6 +363,22 @@ int lt_perf_event(struct bpf_perf_event_data *ctx)
 {
 	struct lt_source src = {.ip = PT_REGS_IP(&ctx->regs)};
 	return lt_collect(ctx, &src);
+}
+
+/* Keep traced_tgids current for LT_SPEC_FOLLOW: attached once per run when
+ * -p or -c follows descendants (follow.go), never per probe. */
+SEC("tp_btf/sched_process_fork")
+int lt_follow_fork(__u64 *ctx)
+{
+	lt_traced_fork((struct task_struct *)ctx[0], (struct task_struct *)ctx[1]);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_free")
+int lt_follow_free(__u64 *ctx)
+{
+	lt_traced_free((struct task_struct *)ctx[0]);
+	return 0;
 }
 
 /*

@@ -19,6 +19,7 @@ import (
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
 	"github.com/cilium/ebpf/features"
+	"github.com/cilium/ebpf/link"
 
 	"github.com/luatrace/luatrace/bpf/kernelbtf"
 )
@@ -94,6 +95,10 @@ type Collector struct {
 	sysEnterIDs, sysExitIDs *ebpf.Map
 	// Per-key timestamps (Stamp, CalcSince).
 	stamps *ebpf.Map
+	// Following a process (follow.go): the traced processes, the forks
+	// left out when they were full, and the links that keep them current.
+	tracedTgids, tracedFull *ebpf.Map
+	followLinks             []link.Link
 	// Kernel memory reads: the result buffer and the reader program.
 	memBuf   *ebpf.Map
 	memMu    sync.Mutex
@@ -155,6 +160,10 @@ func (c *Collector) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var errs []error
+	for _, l := range c.followLinks {
+		errs = append(errs, l.Close())
+	}
+	c.followLinks = nil
 	for _, p := range c.shared {
 		errs = append(errs, p.Close())
 	}
@@ -330,5 +339,7 @@ func (c *Collector) maps() []mapSlot {
 		{collectorMapSysEnterIds, &c.sysEnterIDs},
 		{collectorMapSysExitIds, &c.sysExitIDs},
 		{collectorMapStamps, &c.stamps},
+		{collectorMapTracedTgids, &c.tracedTgids},
+		{collectorMapTracedFull, &c.tracedFull},
 	}
 }

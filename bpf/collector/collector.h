@@ -296,6 +296,12 @@ struct lt_agg_counts {
 	__u64 keys; /* keys this CPU added to the hash (Go counts its deletes) */
 };
 
+/* Processes a following pid filter (LT_SPEC_FOLLOW) tracks at once: the
+ * traced process's descendants alive or not yet reaped (follow.bpf.h). */
+enum lt_follow_limits {
+	LT_MAX_TRACED = 16384,
+};
+
 /* lt_spec.flags */
 enum lt_spec_flags {
 	LT_SPEC_ACTIVE = 1 << 0,      /* probe is live; inactive specs drop silently */
@@ -308,11 +314,12 @@ enum lt_spec_flags {
 	LT_SPEC_SAVE_ENTRY = 1 << 7,  /* entry half of a paired return probe: save args, emit nothing */
 	LT_SPEC_PAIRED = 1 << 8,      /* return probe: restore the entry's args, set duration */
 	LT_SPEC_COMM = 1 << 9,        /* a key or a comparison uses the command */
-	LT_SPEC_STAMP = 1 << 10,      /* stamp the time under stamp_key in stamp table stamp_table */
+	LT_SPEC_FOLLOW = 1 << 10,     /* tier 1: filter_tgid's descendants too (traced_tgids) */
+	LT_SPEC_STAMP = 1 << 11,      /* stamp the time under stamp_key in stamp table stamp_table */
 };
 
 /* Per-key timestamps (stamp.bpf.h): one hash of this many stamps shared by
- * every stamp table; a stamp that does not fit is counted in stamps_lost. */
+ * every stamp table; a stamp that does not fit is counted in lt_stats.unstamped. */
 enum lt_stamp_limits {
 	LT_MAX_STAMPS = 32768,
 };

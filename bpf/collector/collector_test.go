@@ -12,7 +12,7 @@ import (
 	"github.com/luatrace/luatrace/test/testenv"
 )
 
-func loadForTest(t *testing.T) *Collector {
+func loadForTest(t testing.TB) *Collector {
 	t.Helper()
 	testenv.RequireRoot(t)
 	if err := rlimit.RemoveMemlock(); err != nil {
@@ -87,6 +87,17 @@ func traceGetppid(t *testing.T, c *Collector, spec Spec, n int) []Record {
 // buffer.
 func fillGetppid(t *testing.T, c *Collector, spec Spec, n int) {
 	t.Helper()
+	traceSyscall(t, c, spec, "sys_enter_getppid", func() {
+		for i := 0; i < n; i++ {
+			syscall.Getppid()
+		}
+	})
+}
+
+// traceSyscall attaches the tracepoint program to syscalls:tracepoint as
+// probe 1 with spec while run runs.
+func traceSyscall(t *testing.T, c *Collector, spec Spec, tracepoint string, run func()) {
+	t.Helper()
 	prog, err := c.Shared(Tracepoint)
 	if err != nil {
 		t.Fatal(err)
@@ -94,13 +105,11 @@ func fillGetppid(t *testing.T, c *Collector, spec Spec, n int) {
 	if err := c.SetSpec(1, spec); err != nil {
 		t.Fatal(err)
 	}
-	l, err := link.Tracepoint("syscalls", "sys_enter_getppid", prog, &link.TracepointOptions{Cookie: 1})
+	l, err := link.Tracepoint("syscalls", tracepoint, prog, &link.TracepointOptions{Cookie: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < n; i++ {
-		syscall.Getppid()
-	}
+	run()
 	l.Close()
 }
 

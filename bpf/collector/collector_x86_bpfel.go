@@ -200,6 +200,12 @@ const (
 	collectorLtFilterLimitsLT_MAX_CLAUSES collectorLtFilterLimits = 4
 )
 
+type collectorLtFollowLimits uint32
+
+const (
+	collectorLtFollowLimitsLT_MAX_TRACED collectorLtFollowLimits = 16384
+)
+
 type collectorLtHeader struct {
 	_        structs.HostLayout
 	ProbeId  uint32
@@ -393,7 +399,8 @@ const (
 	collectorLtSpecFlagsLT_SPEC_SAVE_ENTRY  collectorLtSpecFlags = 128
 	collectorLtSpecFlagsLT_SPEC_PAIRED      collectorLtSpecFlags = 256
 	collectorLtSpecFlagsLT_SPEC_COMM        collectorLtSpecFlags = 512
-	collectorLtSpecFlagsLT_SPEC_STAMP       collectorLtSpecFlags = 1024
+	collectorLtSpecFlagsLT_SPEC_FOLLOW      collectorLtSpecFlags = 1024
+	collectorLtSpecFlagsLT_SPEC_STAMP       collectorLtSpecFlags = 2048
 )
 
 type collectorLtStackKey uint32
@@ -444,8 +451,12 @@ const (
 	collectorMapStamps         = "stamps"
 	collectorMapSysEnterIds    = "sys_enter_ids"
 	collectorMapSysExitIds     = "sys_exit_ids"
+	collectorMapTracedFull     = "traced_full"
+	collectorMapTracedTgids    = "traced_tgids"
 	collectorProgLtFentry      = "lt_fentry"
 	collectorProgLtFexit       = "lt_fexit"
+	collectorProgLtFollowFork  = "lt_follow_fork"
+	collectorProgLtFollowFree  = "lt_follow_free"
 	collectorProgLtKprobe      = "lt_kprobe"
 	collectorProgLtKread       = "lt_kread"
 	collectorProgLtKretprobe   = "lt_kretprobe"
@@ -505,6 +516,8 @@ type collectorSpecs struct {
 type collectorProgramSpecs struct {
 	LtFentry     *ebpf.ProgramSpec `ebpf:"lt_fentry"`
 	LtFexit      *ebpf.ProgramSpec `ebpf:"lt_fexit"`
+	LtFollowFork *ebpf.ProgramSpec `ebpf:"lt_follow_fork"`
+	LtFollowFree *ebpf.ProgramSpec `ebpf:"lt_follow_free"`
 	LtKprobe     *ebpf.ProgramSpec `ebpf:"lt_kprobe"`
 	LtKread      *ebpf.ProgramSpec `ebpf:"lt_kread"`
 	LtKretprobe  *ebpf.ProgramSpec `ebpf:"lt_kretprobe"`
@@ -538,6 +551,8 @@ type collectorMapSpecs struct {
 	Stamps      *ebpf.MapSpec `ebpf:"stamps"`
 	SysEnterIds *ebpf.MapSpec `ebpf:"sys_enter_ids"`
 	SysExitIds  *ebpf.MapSpec `ebpf:"sys_exit_ids"`
+	TracedFull  *ebpf.MapSpec `ebpf:"traced_full"`
+	TracedTgids *ebpf.MapSpec `ebpf:"traced_tgids"`
 }
 
 // collectorVariableSpecs contains global variables before they are loaded into the kernel.
@@ -584,6 +599,8 @@ type collectorMaps struct {
 	Stamps      *ebpf.Map `ebpf:"stamps"`
 	SysEnterIds *ebpf.Map `ebpf:"sys_enter_ids"`
 	SysExitIds  *ebpf.Map `ebpf:"sys_exit_ids"`
+	TracedFull  *ebpf.Map `ebpf:"traced_full"`
+	TracedTgids *ebpf.Map `ebpf:"traced_tgids"`
 }
 
 func (m *collectorMaps) Close() error {
@@ -604,6 +621,8 @@ func (m *collectorMaps) Close() error {
 		m.Stamps,
 		m.SysEnterIds,
 		m.SysExitIds,
+		m.TracedFull,
+		m.TracedTgids,
 	)
 }
 
@@ -621,6 +640,8 @@ type collectorVariables struct {
 type collectorPrograms struct {
 	LtFentry     *ebpf.Program `ebpf:"lt_fentry"`
 	LtFexit      *ebpf.Program `ebpf:"lt_fexit"`
+	LtFollowFork *ebpf.Program `ebpf:"lt_follow_fork"`
+	LtFollowFree *ebpf.Program `ebpf:"lt_follow_free"`
 	LtKprobe     *ebpf.Program `ebpf:"lt_kprobe"`
 	LtKread      *ebpf.Program `ebpf:"lt_kread"`
 	LtKretprobe  *ebpf.Program `ebpf:"lt_kretprobe"`
@@ -638,6 +659,8 @@ func (p *collectorPrograms) Close() error {
 	return _CollectorClose(
 		p.LtFentry,
 		p.LtFexit,
+		p.LtFollowFork,
+		p.LtFollowFree,
 		p.LtKprobe,
 		p.LtKread,
 		p.LtKretprobe,

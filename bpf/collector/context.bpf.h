@@ -54,6 +54,10 @@ struct thread_info {
 struct task_struct {
 	struct thread_info thread_info;
 	char comm[16];
+	int pid;
+	int tgid;
+	__u64 start_time;
+	struct task_struct *group_leader;
 } __attribute__((preserve_access_index));
 
 /* The current task's command: two loads through the BTF task pointer,

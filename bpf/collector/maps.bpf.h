@@ -44,6 +44,25 @@ struct {
 	__type(value, __u32);
 } sys_exit_ids SEC(".maps");
 
+/* The processes a following pid filter keeps besides filter_tgid
+ * (follow.bpf.h): by tgid, the process's start time (0 where Go added
+ * it). Preallocated: the fork path never allocates. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LT_MAX_TRACED);
+	__type(key, __u32);
+	__type(value, __u64);
+} traced_tgids SEC(".maps");
+
+/* Processes forked by traced ones but left out because traced_tgids was
+ * full. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} traced_full SEC(".maps");
+
 /* Paired return probes (pairing.bpf.h): call depth per thread, and the
  * entry's arguments per thread and depth, so recursion and concurrent
  * threads pair right. LRU: entries whose return never came expire. */

@@ -17,6 +17,9 @@ type Spec struct {
 	TracepointData int
 	// PID keeps only events of this process (thread group) when non-zero.
 	PID uint32
+	// Follow widens PID to the processes Follow (the Collector method)
+	// tracks: those PID forks while the trace runs, and their descendants.
+	Follow bool
 	// Comm keeps only events whose task command equals it when non-empty.
 	Comm string
 	// CommNot inverts the Comm filter: every command but Comm.
@@ -77,6 +80,7 @@ func (s *Spec) encode() (collectorLtSpec, error) {
 	}{
 		{s.Emit, collectorLtSpecFlagsLT_SPEC_EMIT},
 		{s.PID != 0, collectorLtSpecFlagsLT_SPEC_FILTER_TGID},
+		{s.PID != 0 && s.Follow, collectorLtSpecFlagsLT_SPEC_FOLLOW},
 		{s.Comm != "", collectorLtSpecFlagsLT_SPEC_FILTER_COMM},
 		{s.CommNot, collectorLtSpecFlagsLT_SPEC_COMM_NOT},
 		{s.KernelStack, collectorLtSpecFlagsLT_SPEC_KSTACK},

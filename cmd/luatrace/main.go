@@ -33,6 +33,7 @@ type config struct {
 	code       string
 	pid        int
 	command    string
+	noFollow   bool
 	outFile    string
 	format     string
 	verbose    bool
@@ -56,8 +57,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 	fs.SetOutput(io.Discard) // errors become one sentence: flagError
 	c := &config{}
 	fs.StringVar(&c.code, "e", "", "run `CODE` instead of a script file")
-	fs.IntVar(&c.pid, "p", 0, "trace only process `PID`; stop when it exits")
-	fs.StringVar(&c.command, "c", "", "run `CMD`, trace only it, stop when it exits")
+	fs.IntVar(&c.pid, "p", 0, "trace only process `PID`, its threads and the processes started under it from now on; stop when it exits")
+	fs.StringVar(&c.command, "c", "", "run `CMD`, trace only it and every process started under it; stop when it exits")
+	fs.BoolVar(&c.noFollow, "no-follow", false, "with -p or -c: trace only that process and its threads, not the processes started under it")
 	fs.StringVar(&c.outFile, "o", "", "write output to `FILE`")
 	fs.StringVar(&c.format, "f", "text", "output format: text or json")
 	fs.BoolVar(&c.verbose, "v", false, "report attachments and verifier logs")
@@ -89,6 +91,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 	}
 	if c.pid != 0 && c.command != "" {
 		return nil, nil, usageError("-p and -c both name the traced process; give one of them")
+	}
+	if c.noFollow && c.pid == 0 && c.command == "" {
+		return nil, nil, usageError("--no-follow limits -p or -c to their process; give one of them")
 	}
 	maxSet := false
 	fs.Visit(func(f *flag.Flag) { maxSet = maxSet || f.Name == "max-probes" })
@@ -181,7 +186,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 
 	if interactive {
-		opts := luaapi.Options{Out: out, Mode: mode, Stderr: stderr, Verbose: c.verbose, ScriptName: "repl", PID: c.pid, Include: c.include, MaxProbes: c.maxProbes}
+		opts := luaapi.Options{Out: out, Mode: mode, Stderr: stderr, Verbose: c.verbose, ScriptName: "repl", PID: c.pid, Follow: !c.noFollow, Include: c.include, MaxProbes: c.maxProbes}
 		return runREPL(opts, os.Stdin)
 	}
 
@@ -192,7 +197,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	out, stderr = output.Stallable(out, stops.signaled), output.Stallable(stderr, stops.signaled)
 	opts := luaapi.Options{
 		Out: out, Mode: mode, Stderr: stderr, Verbose: c.verbose,
-		ScriptName: filepath.Clean(name), Args: rest, Stop: stops.ch, PID: c.pid,
+		ScriptName: filepath.Clean(name), Args: rest, Stop: stops.ch, PID: c.pid, Follow: !c.noFollow,
 		Include: c.include, MaxProbes: c.maxProbes,
 	}
 	if c.code == "" && !tool {

@@ -49,6 +49,9 @@ type Conn struct {
 type Options struct {
 	// PID limits every probe to one process (-p, -c); 0 for all.
 	PID int
+	// Follow extends PID to the processes started under it from now on
+	// (collector.Follow); Running to those that run already, too.
+	Follow, Running bool
 	// Verbose, if not nil, receives a line per attachment and verifier
 	// logs.
 	Verbose io.Writer
@@ -81,6 +84,12 @@ func Open(opts Options, out Outlet) (*Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load the collector: %w", err)
 	}
+	if opts.PID != 0 && opts.Follow {
+		if err := col.Follow(uint32(opts.PID), opts.Running); err != nil {
+			col.Close()
+			return nil, fmt.Errorf("cannot follow the processes that process %d starts (--no-follow traces it alone): %w", opts.PID, err)
+		}
+	}
 	rd, err := col.NewReader()
 	if err != nil {
 		col.Close()
@@ -90,7 +99,7 @@ func Open(opts Options, out Outlet) (*Conn, error) {
 	if c.errs == nil {
 		c.errs = io.Discard
 	}
-	c.Env = &attach.Env{Collector: col, PID: opts.PID, Verbose: opts.Verbose, Progress: opts.Progress, Interrupted: opts.Interrupted}
+	c.Env = &attach.Env{Collector: col, PID: opts.PID, Follow: opts.Follow, Verbose: opts.Verbose, Progress: opts.Progress, Interrupted: opts.Interrupted}
 	go c.read(out)
 	return c, nil
 }

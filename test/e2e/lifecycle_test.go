@@ -112,11 +112,16 @@ func startHeld(t *testing.T, workload string, args ...string) (*exec.Cmd, int, f
 	return cmd, pid, func() { io.WriteString(in, "go\n") }
 }
 
-// runUntilReady starts luatrace, waits for the line "ready" that the
-// script prints from BEGIN, and returns the running command and its output.
-func runUntilReady(t *testing.T, args ...string) (*exec.Cmd, *bufio.Reader, *strings.Builder) {
+// startLuatrace starts luatrace with its output piped, and its input too
+// when stdin is set (else it reads /dev/null); it is killed at the end of
+// the test if still running.
+func startLuatrace(t *testing.T, stdin bool, args ...string) (*exec.Cmd, io.WriteCloser, *bufio.Reader, *strings.Builder) {
 	t.Helper()
 	cmd := exec.Command(bin(t, "luatrace"), args...)
+	var in io.WriteCloser
+	if stdin {
+		in, _ = cmd.StdinPipe()
+	}
 	out, _ := cmd.StdoutPipe()
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -124,12 +129,19 @@ func runUntilReady(t *testing.T, args ...string) (*exec.Cmd, *bufio.Reader, *str
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	rd := bufio.NewReader(out)
+	return cmd, in, bufio.NewReader(out), &stderr
+}
+
+// runUntilReady starts luatrace, waits for the line "ready" that the
+// script prints from BEGIN, and returns the running command and its output.
+func runUntilReady(t *testing.T, args ...string) (*exec.Cmd, *bufio.Reader, *strings.Builder) {
+	t.Helper()
+	cmd, _, rd, stderr := startLuatrace(t, false, args...)
 	line, err := rd.ReadString('\n')
 	if err != nil || line != "ready\n" {
 		t.Fatalf("luatrace did not become ready: %q %v\nstderr:\n%s", line, err, stderr.String())
 	}
-	return cmd, rd, &stderr
+	return cmd, rd, stderr
 }
 
 func TestPIDScoping(t *testing.T) {
