@@ -11,7 +11,8 @@ func TestSched(t *testing.T) {
 		{`sched.preempted(0x80)`, "false"},  // TASK_REPORT_IDLE
 		{`sched.switch_filter(nil)`, "nil"}, // all threads
 		{`sched.switch_filter(42)`, "args.prev_pid == 42 || args.next_pid == 42"},
-		{`(function() local h = sched.histogram(); h:add(1500); h:add(2999); h:add(999); return h.count .. " " .. h.total end)()`, "3 3"},
-		{`(function() local h = sched.histogram(true); h:add(20e6); return h.total end)()`, "20"},
+		{`sched.both("a == 1", nil, "b == 2")`, "(a == 1) && (b == 2)"},
+		{`sched.both(nil)`, "nil"},
+		{`(function() local h = sched.histogram(false, "since(q[tid])"); return #h.into .. " " .. tostring(h.into[1] == h.hist) end)()`, "2 true"},
 	})
 }
