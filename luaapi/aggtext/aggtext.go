@@ -1,6 +1,7 @@
 // Package aggtext lays out aggregations (counts, sums, averages, stats and
-// histograms) as bpftrace prints its maps, so output reads the same
-// whether the kernel or a Lua callback aggregated:
+// histograms) as bpftrace prints its maps, as text (Format) and as JSON
+// records (AppendJSON), so output reads the same whether the kernel or a
+// Lua callback aggregated:
 //
 //	@calls[bash]: 42
 //	@lat:
@@ -63,6 +64,9 @@ func (k Kind) Scalar(a Value) int64 {
 // Linear are a linear histogram's bounds: buckets of Step from Min to Max.
 type Linear struct{ Min, Max, Step int64 }
 
+// overflow is the index of the bucket [Max, ...); bucket 0 is (..., Min).
+func (l Linear) overflow() uint64 { return uint64((l.Max-l.Min)/l.Step) + 1 }
+
 // Row is one key of a map.
 type Row struct {
 	// Key is the key's parts, already formatted (see EscapeKey); none for
@@ -124,11 +128,7 @@ func Sort(kind Kind, rows []Row) {
 // Format appends map name's text: rows sorted by Sort, only the top
 // largest when top > 0.
 func Format(b *strings.Builder, name string, kind Kind, rows []Row, top int, lin Linear) {
-	rows = append([]Row(nil), rows...)
-	Sort(kind, rows)
-	if top > 0 && len(rows) > top {
-		rows = rows[len(rows)-top:]
-	}
+	rows = ordered(kind, rows, top)
 	for _, r := range rows {
 		b.WriteString(name)
 		b.WriteString(r.keyText())
@@ -143,11 +143,22 @@ func Format(b *strings.Builder, name string, kind Kind, rows []Row, top int, lin
 			fmt.Fprintf(b, ": %d\n", kind.Scalar(r.Value))
 		}
 	}
-	// bpftrace separates averages, stats and keyless minima and maxima
-	// from what follows with a blank line.
-	if len(rows) > 0 && (kind == Avg || kind == Stats || (kind == Min || kind == Max) && len(rows[0].Key) == 0) {
+	// bpftrace separates averages and stats from what follows with a
+	// blank line; counts, sums, minima and maxima get none.
+	if len(rows) > 0 && (kind == Avg || kind == Stats) {
 		b.WriteString("\n")
 	}
+}
+
+// ordered is rows as they are printed: sorted by Sort (on a copy), only
+// the top largest when top > 0.
+func ordered(kind Kind, rows []Row, top int) []Row {
+	rows = append([]Row(nil), rows...)
+	Sort(kind, rows)
+	if top > 0 && len(rows) > top {
+		rows = rows[len(rows)-top:]
+	}
+	return rows
 }
 
 const barWidth = 52
@@ -155,24 +166,13 @@ const barWidth = 52
 // formatBuckets writes the rows from the lowest to the highest non-empty
 // bucket, empty ones in between included.
 func formatBuckets(b *strings.Builder, kind Kind, buckets map[uint64]int64, lin Linear) {
-	var lo, hi uint64
-	var most int64
-	first := true
-	for i, n := range buckets {
-		if n == 0 {
-			continue
-		}
-		if first || i < lo {
-			lo = i
-		}
-		if first || i > hi {
-			hi = i
-		}
-		most = max(most, n)
-		first = false
-	}
-	if first {
+	lo, hi, ok := span(buckets)
+	if !ok {
 		return
+	}
+	var most int64
+	for _, n := range buckets {
+		most = max(most, n)
 	}
 	for i := lo; i <= hi; i++ {
 		n := buckets[i]
@@ -181,15 +181,32 @@ func formatBuckets(b *strings.Builder, kind Kind, buckets map[uint64]int64, lin 
 	}
 }
 
+// span is the lowest and highest non-empty bucket; ok is false when every
+// bucket is empty. bpftrace prints (text and JSON) the buckets in between.
+func span(buckets map[uint64]int64) (lo, hi uint64, ok bool) {
+	for i, n := range buckets {
+		if n == 0 {
+			continue
+		}
+		if !ok || i < lo {
+			lo = i
+		}
+		if !ok || i > hi {
+			hi = i
+		}
+		ok = true
+	}
+	return lo, hi, ok
+}
+
 // BucketLabel names bucket i: "(..., 0)", "[0]", "[1]", "[2, 4)", "[1K, 2K)"
 // for log2 histograms; "(..., min)", "[lo, hi)", "[max, ...)" for linear.
 func BucketLabel(kind Kind, i uint64, lin Linear) string {
 	if kind == LinearHist {
-		last := uint64((lin.Max-lin.Min)/lin.Step) + 1
 		switch {
 		case i == 0:
 			return fmt.Sprintf("(..., %d)", lin.Min)
-		case i >= last:
+		case i >= lin.overflow():
 			return fmt.Sprintf("[%d, ...)", lin.Max)
 		}
 		lo := lin.Min + int64(i-1)*lin.Step
@@ -211,11 +228,10 @@ func BucketLabel(kind Kind, i uint64, lin Linear) string {
 // the extreme int64 values.
 func BucketRange(kind Kind, i uint64, lin Linear) (lo, hi int64) {
 	if kind == LinearHist {
-		last := uint64((lin.Max-lin.Min)/lin.Step) + 1
 		switch {
 		case i == 0:
 			return -1 << 63, lin.Min
-		case i >= last:
+		case i >= lin.overflow():
 			return lin.Max, 1<<63 - 1
 		}
 		lo := lin.Min + int64(i-1)*lin.Step
@@ -270,7 +286,7 @@ func LinearBucket(v int64, lin Linear) uint64 {
 	case lin.Step <= 0 || v < lin.Min:
 		return 0
 	case v >= lin.Max:
-		return uint64((lin.Max-lin.Min)/lin.Step) + 1
+		return lin.overflow()
 	}
 	return uint64((v-lin.Min)/lin.Step) + 1
 }

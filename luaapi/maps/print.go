@@ -12,27 +12,32 @@ import (
 )
 
 // keyStackText lays a stack out as bpftrace does inside a map key: one
-// frame per line, indented by four.
+// frame per line, indented by four; an empty stack (a kernel stack of a
+// sample taken in user mode) is the empty string, so the key prints @[].
 func keyStackText(v lua.LValue) string {
 	st, _ := stack.Type.Of(v)
+	frames := strings.TrimSpace(st.String())
+	if frames == "" {
+		return ""
+	}
 	var b strings.Builder
 	b.WriteByte('\n')
-	for _, line := range strings.Split(strings.TrimSpace(st.String()), "\n") {
+	for _, line := range strings.Split(frames, "\n") {
 		b.WriteString("    " + strings.TrimSpace(line) + "\n")
 	}
 	return b.String()
 }
 
-// aggRows lays rows out for printing. Keys from traced programs are
-// escaped so a newline in a command name cannot forge a line; stacks keep
-// their one-frame-per-line layout.
-func (m *Map) aggRows(rows []*mapRow) []aggtext.Row {
+// aggRows lays rows out for printing. For text, keys from traced programs
+// are escaped so a newline in a command name cannot forge a line; stacks
+// keep their one-frame-per-line layout. JSON escapes keys itself.
+func (m *Map) aggRows(rows []*mapRow, escape bool) []aggtext.Row {
 	out := make([]aggtext.Row, len(rows))
 	for i, row := range rows {
 		key := make([]string, len(row.text))
 		for j, text := range row.text {
 			key[j] = text
-			if j >= len(row.key) || !isStack(row.key[j]) {
+			if escape && (j >= len(row.key) || !isStack(row.key[j])) {
 				key[j] = aggtext.EscapeKey(text)
 			}
 		}
@@ -48,14 +53,19 @@ func isStack(v lua.LValue) bool {
 
 // mapText is the map as bpftrace prints it.
 func (mod *Module) mapText(L *lua.LState, m *Map, top int) string {
+	var b strings.Builder
+	aggtext.Format(&b, mod.mapName(L, m), m.kind, m.aggRows(mod.printedRows(L, m), true), top, m.lin)
+	return b.String()
+}
+
+// printedRows reads the map's rows for printing it, which makes it printed.
+func (mod *Module) printedRows(L *lua.LState, m *Map) []*mapRow {
 	rows, err := mod.rows(L, m)
 	if err != nil {
 		L.RaiseError("map %s: %s", mod.mapName(L, m), err.Error())
 	}
 	m.printed = true
-	var b strings.Builder
-	aggtext.Format(&b, mod.mapName(L, m), m.kind, m.aggRows(rows), top, m.lin)
-	return b.String()
+	return rows
 }
 
 // mapName is "@" and the name given, or the global holding the map.
@@ -100,53 +110,18 @@ func (mod *Module) mapPrint(L *lua.LState) int {
 	return 0
 }
 
-// printMap writes the map through the output writer: bpftrace's text, or a
-// "map"/"hist" record with -f json.
+// printMap writes the map through the output writer: bpftrace's text, or
+// with -f json bpftrace's record ("map", "stats" or "hist"; none for an
+// empty map, as bpftrace).
 func (mod *Module) printMap(L *lua.LState, m *Map, top int) {
 	if !mod.out.JSON() {
 		mod.out.Print([]byte(mod.mapText(L, m, top)))
 		return
 	}
-	rows := mod.sortedRows(L, m)
-	if top > 0 && len(rows) > top {
-		rows = rows[len(rows)-top:]
+	rows := m.aggRows(mod.printedRows(L, m), false)
+	if data := aggtext.AppendJSON(nil, mod.mapName(L, m), m.kind, rows, top, m.lin); data != nil {
+		mod.out.Record(m.kind.RecordType(), data)
 	}
-	m.printed = true
-	typ, data := m.jsonData(rows)
-	mod.out.Record(typ, map[string]any{mod.mapName(L, m): data})
-}
-
-// jsonData shapes rows as bpftrace's JSON output: {"key": value} (or the
-// value alone without keys), histograms as lists of buckets.
-func (m *Map) jsonData(rows []*mapRow) (string, any) {
-	one := func(row *mapRow) any {
-		switch m.kind {
-		case aggtext.Stats:
-			return map[string]int64{"count": row.value.Count, "average": m.kind.Scalar(row.value), "total": row.value.Sum}
-		case aggtext.Hist, aggtext.LinearHist:
-			var out []map[string]any
-			for i := uint64(0); i <= 1100; i++ {
-				if n := row.buckets[i]; n > 0 {
-					lo, hi := aggtext.BucketRange(m.kind, i, m.lin)
-					out = append(out, map[string]any{"min": lo, "max": hi - 1, "count": n})
-				}
-			}
-			return out
-		}
-		return m.kind.Scalar(row.value)
-	}
-	typ := "map"
-	if m.kind.IsHist() {
-		typ = "hist"
-	}
-	if len(rows) == 1 && len(rows[0].key) == 0 {
-		return typ, one(rows[0])
-	}
-	data := map[string]any{}
-	for _, row := range rows {
-		data[strings.Join(row.text, ",")] = one(row)
-	}
-	return typ, data
 }
 
 // PrintUnprinted prints, at exit, every map the script never printed, in

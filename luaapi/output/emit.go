@@ -49,7 +49,7 @@ func (w *Writer) Emit(fields []Field) {
 			if i > 0 {
 				b = append(b, ", "...)
 			}
-			b = appendString(b, []byte(f.Key))
+			b = AppendString(b, []byte(f.Key))
 			b = append(b, ": "...)
 			b = appendJSON(b, f.Value, 0)
 		}
@@ -121,7 +121,7 @@ func appendJSON(b []byte, v lua.LValue, depth int) []byte {
 		}
 		return strconv.AppendFloat(b, f, 'g', -1, 64)
 	case lua.LString:
-		return appendString(b, []byte(x))
+		return AppendString(b, []byte(x))
 	case lua.LBool:
 		return strconv.AppendBool(b, bool(x))
 	case *lua.LNilType:
@@ -132,7 +132,7 @@ func appendJSON(b []byte, v lua.LValue, depth int) []byte {
 		}
 		return appendTable(b, x, depth+1)
 	}
-	return appendString(b, []byte(v.String()))
+	return AppendString(b, []byte(v.String()))
 }
 
 func appendTable(b []byte, t *lua.LTable, depth int) []byte {
@@ -154,7 +154,7 @@ func appendTable(b []byte, t *lua.LTable, depth int) []byte {
 		if i > 0 {
 			b = append(b, ", "...)
 		}
-		b = appendString(b, []byte(f.Key))
+		b = AppendString(b, []byte(f.Key))
 		b = append(b, ": "...)
 		b = appendJSON(b, f.Value, depth)
 	}

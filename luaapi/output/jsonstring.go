@@ -4,11 +4,11 @@ import "unicode/utf8"
 
 const hexDigits = "0123456789abcdef"
 
-// appendString writes s as a JSON string. Valid UTF-8 is kept; a byte that
+// AppendString writes s as a JSON string. Valid UTF-8 is kept; a byte that
 // is not part of valid UTF-8 is written as \u00XX of its value (so binary
 // data stays recoverable byte for byte, read as Latin-1) rather than
 // replaced by U+FFFD.
-func appendString(b []byte, s []byte) []byte {
+func AppendString(b []byte, s []byte) []byte {
 	b = append(b, '"')
 	for i := 0; i < len(s); {
 		c := s[i]

@@ -4,13 +4,11 @@
 // JSON mode writes one record per line, {"type": T, "data": D}, with the
 // spacing bpftrace uses for its NDJSON output so existing parsers carry
 // over. printf and print records hold the formatted text as a string;
-// emit records hold an object.
+// emit records hold an object; map records are laid out by their maker.
 package output
 
 import (
 	"bufio"
-	"encoding/json"
-	"fmt"
 	"io"
 )
 
@@ -64,26 +62,23 @@ func (w *Writer) text(typ string, b []byte) {
 	w.tmp = append(w.tmp[:0], `{"type": "`...)
 	w.tmp = append(w.tmp, typ...)
 	w.tmp = append(w.tmp, `", "data": `...)
-	w.tmp = appendString(w.tmp, b)
+	w.tmp = AppendString(w.tmp, b)
 	w.tmp = append(w.tmp, "}\n"...)
 	w.write(w.tmp)
 }
 
-// Record writes an arbitrary record: data marshalled with encoding/json in
-// JSON mode, its default string form in text mode.
-func (w *Writer) Record(typ string, data any) {
+// Record writes one JSON record whose data is already encoded: a map's
+// record, which the map package lays out as bpftrace does. In text mode
+// it writes data and a newline.
+func (w *Writer) Record(typ string, data []byte) {
 	if w.mode == Text {
-		w.write(fmt.Appendln(nil, data))
+		w.write(append(append(w.tmp[:0], data...), '\n'))
 		return
 	}
-	body, err := json.Marshal(data)
-	if err != nil {
-		body, _ = json.Marshal(fmt.Sprint(data))
-	}
 	w.tmp = append(w.tmp[:0], `{"type": `...)
-	w.tmp = appendString(w.tmp, []byte(typ))
+	w.tmp = AppendString(w.tmp, []byte(typ))
 	w.tmp = append(w.tmp, `, "data": `...)
-	w.tmp = append(w.tmp, body...)
+	w.tmp = append(w.tmp, data...)
 	w.tmp = append(w.tmp, "}\n"...)
 	w.write(w.tmp)
 }
