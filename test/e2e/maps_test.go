@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"os"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -66,37 +64,33 @@ end)`).expectOK(t)
 // workload and compares the maps they print at exit, byte for byte.
 func TestMapsMatchBpftrace(t *testing.T) {
 	requireRoot(t)
-	bt := requireBpftrace(t)
-	workload := bin(t, "getppid_loop") + " 1000"
-	prog := `tracepoint:syscalls:sys_enter_getppid /comm == "getppid_loop" && pid == cpid/ {
+	requireBpftrace(t)
+	values := bin(t, "values")
+	tests := []struct {
+		name, workload, bpftrace, luatrace string
+	}{
+		{"every kind", bin(t, "getppid_loop") + " 1000", `tracepoint:syscalls:sys_enter_getppid /comm == "getppid_loop" && pid == cpid/ {
 	@c[comm] = count(); @s[comm] = sum(args->__syscall_nr); @mx[comm] = max(args->__syscall_nr * 3);
+	@mn = min(args->__syscall_nr - 200); @mxa = max(args->__syscall_nr);
 	@a = avg(args->__syscall_nr / 2); @st[comm] = stats(args->__syscall_nr);
-	@h = hist(args->__syscall_nr); @l = lhist(args->__syscall_nr, 0, 200, 50); @k[comm, args->__syscall_nr] = count(); }`
-	out, err := exec.Command(bt, "-e", prog, "-c", workload).Output()
-	if err != nil {
-		t.Fatalf("bpftrace: %v\n%s", err, out)
+	@h = hist(args->__syscall_nr); @l = lhist(args->__syscall_nr, 0, 200, 50); @k[comm, args->__syscall_nr] = count(); }`,
+			strings.NewReplacer("full = map.count{ key = \"nsecs\", max = 10 }\n", "mxa = map.max{ value = \"args.__syscall_nr\" }\n",
+				"into = { k, full }", "into = { k, mxa }").Replace(mapsScript)},
+		// A uprobe fires in user mode: its kernel stack is empty.
+		{"empty kernel stack", values + " 2", `uprobe:` + values + `:lt_value /pid == cpid/ { @ks[kstack] = count(); @ksg[kstack, arg1] = count(); }`, `
+ks = map.count{ key = "kstack" }
+ksg = map.count{ key = { "kstack", "arg1" } }
+probe("uprobe:` + values + `:lt_value", { into = { ks, ksg } })`},
 	}
-	script := strings.NewReplacer("mn = map.min{ value = \"args.__syscall_nr - 200\" }\n", "",
-		"full = map.count{ key = \"nsecs\", max = 10 }\n", "", "into = { mn, mx }", "into = mx", "into = { k, full }", "into = k").Replace(mapsScript)
-	r := luatrace(t, "-c", workload, "-e", script).expectOK(t)
-	want := mapText(string(out))
-	if got := mapText(r.stdout); got != want {
-		t.Errorf("luatrace printed\n%s\nbpftrace printed\n%s", got, want)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			want := mapText(bpftrace(t, tc.bpftrace, tc.workload))
+			r := luatrace(t, "-c", tc.workload, "-e", tc.luatrace).expectOK(t)
+			if got := mapText(r.stdout); got != want {
+				t.Errorf("luatrace printed\n%s\nbpftrace printed\n%s", got, want)
+			}
+		})
 	}
-}
-
-// requireBpftrace returns bpftrace's path, skipping the test without it
-// (failing it in CI, which installs it).
-func requireBpftrace(t *testing.T) string {
-	t.Helper()
-	bt, err := exec.LookPath("bpftrace")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("bpftrace is not installed; CI installs it (.ci/run)")
-		}
-		t.Skip("bpftrace not installed (apt-get install bpftrace)")
-	}
-	return bt
 }
 
 // mapText is the printout from the first map line on, leading blank lines
@@ -184,8 +178,8 @@ h = map.hist{ value = "args.__syscall_nr" }
 probe("tracepoint:syscalls:sys_enter_getppid", { comm = "getppid_loop", into = { c, h } })
 probe("END", function() print(c) print(h) end)`).expectOK(t)
 	for _, want := range []string{
-		`{"type": "map", "data": {"@c":{"getppid_loop":100}}}`,
-		`{"type": "hist", "data": {"@h":[{"count":100,"max":127,"min":64}]}}`,
+		`{"type": "map", "data": {"@c": {"getppid_loop": 100}}}`,
+		`{"type": "hist", "data": {"@h": [{"min": 64, "max": 127, "count": 100}]}}`,
 	} {
 		if !strings.Contains(r.stdout, want+"\n") {
 			t.Errorf("missing %s in:\n%s", want, r.stdout)
