@@ -9,17 +9,20 @@ import (
 )
 
 // jsonBpftraceProg prints every call of the values workload and feeds
-// every kind of map, keyless and keyed (by one part and by two).
+// every kind of map, keyless and keyed (by one part and by two). arg0 is
+// lt_value's long: bpftrace reads an untyped uprobe argument as unsigned
+// (sums of negative values wrap), luatrace as signed, so it is cast.
 const jsonBpftraceProg = `uprobe:VALUES:lt_value /pid == cpid/ {
-	printf("v=%d g=%d\n", arg0, arg1);
+	$v = (int64)arg0;
+	printf("v=%d g=%d\n", $v, arg1);
 	@c = count(); @ck[arg1] = count();
-	@s = sum(arg0); @sk[arg1, comm] = sum(arg0);
-	@a = avg(arg0); @ak[arg1] = avg(arg0);
-	@st = stats(arg0); @stk[arg1] = stats(arg0);
-	@mn = min(arg0); @mnk[arg1] = min(arg0);
-	@mx = max(arg0); @mxk[arg1] = max(arg0);
-	@h = hist(arg0); @hk[arg1] = hist(arg0);
-	@l = lhist(arg0, 0, 100, 10); @lk[arg1, comm] = lhist(arg0, 0, 100, 10);
+	@s = sum($v); @sk[arg1, comm] = sum($v);
+	@a = avg($v); @ak[arg1] = avg($v);
+	@st = stats($v); @stk[arg1] = stats($v);
+	@mn = min($v); @mnk[arg1] = min($v);
+	@mx = max($v); @mxk[arg1] = max($v);
+	@h = hist($v); @hk[arg1] = hist($v);
+	@l = lhist($v, 0, 100, 10); @lk[arg1, comm] = lhist($v, 0, 100, 10);
 }`
 
 // jsonLuatraceScript is jsonBpftraceProg in luatrace (a probe feeds at
