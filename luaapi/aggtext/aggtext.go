@@ -69,8 +69,8 @@ func (l Linear) overflow() uint64 { return uint64((l.Max-l.Min)/l.Step) + 1 }
 
 // Row is one key of a map.
 type Row struct {
-	// Key is the key's parts, already formatted (see EscapeKey); none for
-	// a keyless map.
+	// Key is the key's parts, already formatted: escaped for Format (see
+	// EscapeKey), as they are for AppendJSON; none for a keyless map.
 	Key []string
 	// Value is the key's aggregate; Buckets its histogram counts by index.
 	Value   Value
