@@ -9,7 +9,8 @@ import (
 )
 
 // jsonBpftraceProg prints every call of the values workload and feeds
-// every kind of map, keyless and keyed (by one part and by two). arg0 is
+// every kind of map, keyless and keyed (by one part and by two; a
+// uprobe's kernel stack is empty, so @ks is keyed by "" and arg1). arg0 is
 // lt_value's long: bpftrace reads an untyped uprobe argument as unsigned
 // (sums of negative values wrap), luatrace as signed, so it is cast.
 const jsonBpftraceProg = `uprobe:VALUES:lt_value /pid == cpid/ {
@@ -23,6 +24,7 @@ const jsonBpftraceProg = `uprobe:VALUES:lt_value /pid == cpid/ {
 	@mx = max($v); @mxk[arg1] = max($v);
 	@h = hist($v); @hk[arg1] = hist($v);
 	@l = lhist($v, 0, 100, 10); @lk[arg1, comm] = lhist($v, 0, 100, 10);
+	@ks[kstack, arg1] = count();
 }`
 
 // jsonLuatraceScript is jsonBpftraceProg in luatrace (a probe feeds at
@@ -38,14 +40,16 @@ mx = map.max{ value = "arg0" }; mxk = map.max{ key = "arg1", value = "arg0" }
 h = map.hist{ value = "arg0" }; hk = map.hist{ key = "arg1", value = "arg0" }
 l = map.lhist{ value = "arg0", min = 0, max = 100, step = 10 }
 lk = map.lhist{ key = { "arg1", "comm" }, value = "arg0", min = 0, max = 100, step = 10 }
+ks = map.count{ key = { "kstack", "arg1" } }
 probe(fn, function(e) printf("v=%d g=%d\n", e.arg0, e.arg1) end)
-for _, pair in ipairs{ { c, ck }, { s, sk }, { a, ak }, { st, stk }, { mn, mnk }, { mx, mxk }, { h, hk }, { l, lk } } do
+for _, pair in ipairs{ { c, ck }, { s, sk }, { a, ak }, { st, stk }, { mn, mnk }, { mx, mxk }, { h, hk }, { l, lk }, { ks } } do
   probe(fn, { into = pair })
 end`
 
 // TestJSONMatchesBpftrace runs bpftrace 0.17 and luatrace with -f json on
 // the values workload and compares their records after parsing: printf
-// lines and count, sum, avg, stats, min, max, hist and lhist maps. The
+// lines and count, sum, avg, stats, min, max, hist and lhist maps (and a
+// key with an empty stack). The
 // workload's groups differ in every aggregate, so bpftrace's order of
 // keys is fully specified (by value) and compared too.
 func TestJSONMatchesBpftrace(t *testing.T) {
@@ -70,9 +74,9 @@ func TestJSONMatchesBpftrace(t *testing.T) {
 			t.Errorf("record %d: keys in order %q, bpftrace %q\nluatrace: %s\nbpftrace: %s", i, g, w, got[i].line, want[i].line)
 		}
 	}
-	// 3 rounds of 15 calls, then 16 maps: a silent empty run fails too.
-	if printfs != 45 || len(want) != 45+16 {
-		t.Errorf("bpftrace wrote %d printf records of %d, want 45 of 61:\n%s", printfs, len(want), joinLines(want))
+	// 3 rounds of 15 calls, then 17 maps: a silent empty run fails too.
+	if printfs != 45 || len(want) != 45+17 {
+		t.Errorf("bpftrace wrote %d printf records of %d, want 45 of 62:\n%s", printfs, len(want), joinLines(want))
 	}
 }
 
