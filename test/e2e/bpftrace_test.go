@@ -20,10 +20,10 @@ func requireBpftrace(t *testing.T) string {
 	return bt
 }
 
-// bpftrace runs bpftrace's program prog on workload (bpftrace -c, so
+// runBpftrace runs bpftrace's program prog on workload (bpftrace -c, so
 // cpid is the workload's pid), with args before -e, and returns what
 // it wrote to stdout.
-func bpftrace(t *testing.T, prog, workload string, args ...string) string {
+func runBpftrace(t *testing.T, prog, workload string, args ...string) string {
 	t.Helper()
 	bt := requireBpftrace(t)
 	out, err := exec.Command(bt, append(args, "-e", prog, "-c", workload)...).Output()

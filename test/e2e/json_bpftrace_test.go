@@ -42,8 +42,8 @@ l = map.lhist{ value = "arg0", min = 0, max = 100, step = 10 }
 lk = map.lhist{ key = { "arg1", "comm" }, value = "arg0", min = 0, max = 100, step = 10 }
 ks = map.count{ key = { "kstack", "arg1" } }
 probe(fn, function(e) printf("v=%d g=%d\n", e.arg0, e.arg1) end)
-for _, pair in ipairs{ { c, ck }, { s, sk }, { a, ak }, { st, stk }, { mn, mnk }, { mx, mxk }, { h, hk }, { l, lk }, { ks } } do
-  probe(fn, { into = pair })
+for _, maps in ipairs{ { c, ck }, { s, sk }, { a, ak }, { st, stk }, { mn, mnk }, { mx, mxk }, { h, hk }, { l, lk }, { ks } } do
+  probe(fn, { into = maps })
 end`
 
 // TestJSONMatchesBpftrace runs bpftrace 0.17 and luatrace with -f json on
@@ -57,7 +57,7 @@ func TestJSONMatchesBpftrace(t *testing.T) {
 	requireBpftrace(t)
 	values := bin(t, "values")
 	workload := values + " 3"
-	want := jsonRecords(t, bpftrace(t, strings.ReplaceAll(jsonBpftraceProg, "VALUES", values), workload, "-f", "json"))
+	want := jsonRecords(t, runBpftrace(t, strings.ReplaceAll(jsonBpftraceProg, "VALUES", values), workload, "-f", "json"))
 	r := luatrace(t, "-f", "json", "-c", workload, "-e", strings.ReplaceAll(jsonLuatraceScript, "VALUES", values)).expectOK(t)
 	got := jsonRecords(t, r.stdout)
 	if len(got) != len(want) {

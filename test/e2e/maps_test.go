@@ -84,7 +84,7 @@ probe("uprobe:` + values + `:lt_value", { into = { ks, ksg } })`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			want := mapText(bpftrace(t, tc.bpftrace, tc.workload))
+			want := mapText(runBpftrace(t, tc.bpftrace, tc.workload))
 			r := luatrace(t, "-c", tc.workload, "-e", tc.luatrace).expectOK(t)
 			if got := mapText(r.stdout); got != want {
 				t.Errorf("luatrace printed\n%s\nbpftrace printed\n%s", got, want)
