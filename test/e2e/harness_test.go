@@ -37,16 +37,20 @@ type result struct {
 	code           int
 }
 
-// luatrace runs the binary to completion (bounded by a minute).
+// luatrace runs the binary to completion (bounded by runLimit).
 func luatrace(t *testing.T, args ...string) result {
 	t.Helper()
 	return luatraceEnv(t, nil, args...)
 }
 
+// runLimit bounds one luatrace run: long enough for 2,000,000 traced calls
+// on a machine loaded twenty-fold, short enough to fail a hung run.
+const runLimit = 3 * time.Minute
+
 // luatraceEnv is luatrace with extra environment variables.
 func luatraceEnv(t *testing.T, env []string, args ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), runLimit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin(t, "luatrace"), args...)
 	cmd.Dir = build(t)
@@ -55,7 +59,7 @@ func luatraceEnv(t *testing.T, env []string, args ...string) result {
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
 	if ctx.Err() != nil {
-		t.Fatalf("luatrace %q did not finish within a minute\nstdout:\n%s\nstderr:\n%s", args, out.String(), errb.String())
+		t.Fatalf("luatrace %q did not finish within %v\nstdout:\n%s\nstderr:\n%s", args, runLimit, out.String(), errb.String())
 	}
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
