@@ -12,7 +12,9 @@ require (
 
 require (
 	github.com/clipperhouse/uax29/v2 v2.7.0 // indirect
+	github.com/klauspost/compress v1.20.4 // indirect
 	github.com/mattn/go-runewidth v0.0.31 // indirect
+	github.com/prometheus/client_golang v1.25.0 // indirect
 )
 
 tool github.com/cilium/ebpf/cmd/bpf2go
