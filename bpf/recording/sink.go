@@ -30,7 +30,7 @@ type fileSink struct {
 	events   uint64    // records in the current file
 	sticky   []stickyItem
 	stickyAt map[string]int
-	invalid  uint64 // set by Close before the last block
+	invalid  uint64 // records refused, as of the last block
 
 	mu     sync.Mutex // guards what counts and failed read
 	err    error
@@ -150,6 +150,7 @@ func (s *fileSink) write(b block) error {
 }
 
 func (s *fileSink) writeBlock(b block) error {
+	s.invalid = b.invalid
 	if len(b.raw) > 0 {
 		frame := s.enc.encode(b.raw)
 		if s.rotateDue(int64(len(frame))) {
@@ -174,11 +175,14 @@ func (s *fileSink) writeBlock(b block) error {
 	return nil
 }
 
+// endReserve is room kept for the End item's frame (about 200 bytes).
+const endReserve = 512
+
 func (s *fileSink) rotateDue(frame int64) bool {
 	if !s.data {
 		return false
 	}
-	return s.opts.MaxSize > 0 && s.size+frame > s.opts.MaxSize ||
+	return s.opts.MaxSize > 0 && s.size+frame+endReserve > s.opts.MaxSize ||
 		s.opts.MaxAge > 0 && time.Since(s.opened) >= s.opts.MaxAge
 }
 

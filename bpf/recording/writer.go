@@ -102,6 +102,8 @@ type Stats struct {
 type block struct {
 	raw    []byte
 	events uint64
+	// invalid counts the records refused so far, for End items.
+	invalid uint64
 	// sticky are the items in raw that a rotated file repeats.
 	sticky []stickyItem
 	// flushed is closed once raw is in the file (Flush waits on it).
@@ -299,7 +301,7 @@ func (w *Writer) seal(flushed chan error, end bool) error {
 	if len(w.cur) == 0 && flushed == nil && !end {
 		return nil
 	}
-	b := block{raw: w.cur, events: w.events, sticky: w.sticky, flushed: flushed, end: end}
+	b := block{raw: w.cur, events: w.events, invalid: w.invalid, sticky: w.sticky, flushed: flushed, end: end}
 	w.stats.Events += w.events
 	w.stats.RawBytes += int64(len(w.cur))
 	w.cur, w.events, w.sticky = w.newBuffer(), 0, nil
@@ -331,8 +333,6 @@ func (w *Writer) Close() error {
 		return errClosed
 	}
 	close(w.stopTick)
-	w.stats.Invalid = w.invalid
-	w.out.invalid = w.invalid
 	err := w.seal(nil, true)
 	w.closed = true
 	close(w.blocks)
