@@ -44,6 +44,11 @@ type Header struct {
 	StartMonotonic uint64    `json:"start_monotonic_ns"`
 }
 
+// WallTime converts a record's timestamp to wall-clock time.
+func (h Header) WallTime(ts uint64) time.Time {
+	return h.StartWall.Add(time.Duration(int64(ts - h.StartMonotonic)))
+}
+
 // Script is the program that made the recording, so that a replay without
 // a script of its own runs the same one.
 type Script struct {

@@ -13,7 +13,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/luatrace/luatrace/bpf/collector"
-	"github.com/luatrace/luatrace/bpf/recording/internal/synthetic"
+	"github.com/luatrace/luatrace/bpf/internal/synthetic"
 )
 
 func testHeader(t *testing.T) Header {

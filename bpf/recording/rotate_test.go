@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/luatrace/luatrace/bpf/recording/internal/synthetic"
+	"github.com/luatrace/luatrace/bpf/internal/synthetic"
 )
 
 // writeRotated records n records with opts and returns the path and the

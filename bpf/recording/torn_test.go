@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/luatrace/luatrace/bpf/collector"
-	"github.com/luatrace/luatrace/bpf/recording/internal/synthetic"
+	"github.com/luatrace/luatrace/bpf/internal/synthetic"
 )
 
 // smallRecording writes n records in blocks of about 512 bytes and
