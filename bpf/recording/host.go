@@ -64,3 +64,7 @@ func nativeByteOrder() string {
 	}
 	return "big"
 }
+
+// Now is the CLOCK_MONOTONIC time in nanoseconds, the clock of records'
+// timestamps.
+func Now() uint64 { return monotonicNow() }

@@ -69,6 +69,10 @@ type Script struct {
 type Probe struct {
 	// ID is the probe id in the records' headers.
 	ID uint32 `json:"id"`
+	// Group numbers the probe() call that attached the target, from 1:
+	// the targets of one wildcard share it, and a replay matches the
+	// script's probe() calls to groups in order.
+	Group int `json:"group"`
 	// Spec is the probe as the script wrote it ("tracepoint:syscalls:sys_enter_*").
 	Spec string `json:"spec"`
 	// Target is the concrete probe ("tracepoint:syscalls:sys_enter_openat"),
