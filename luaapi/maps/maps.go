@@ -55,16 +55,16 @@ func New(out *output.Writer, stderr io.Writer, syms *stack.Symbols) *Module {
 // kernel updates (probes name it in opts.into), or, for hist.new(), one
 // the script feeds with :add().
 type Map struct {
-	mod   *Module
-	name  string // "" until known: the global holding it, else "@"
-	kind  aggtext.Kind
-	keys  []string // key expressions
+	mod  *Module
+	name string // "" until known: the global holding it, else "@"
+	kind aggtext.Kind
+	keys []string // key expressions
 	// labels name the key parts as Prometheus labels (--metrics); nil:
 	// named after the key expressions.
 	labels []string
-	value string   // value expression ("" for counts)
-	lin   aggtext.Linear
-	max   uint32
+	value  string // value expression ("" for counts)
+	lin    aggtext.Linear
+	max    uint32
 
 	// Kernel side, created when the first probe feeds the map.
 	kernel Kernel
