@@ -1,18 +1,7 @@
 package metrics
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
-	"net"
-	"net/http"
-	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
 	"testing"
-	"time"
 
 	"github.com/luatrace/luatrace/test/testenv"
 )
@@ -41,7 +30,7 @@ func TestPrometheusScrapes(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	api := startPrometheus(t, prom, ln.Addr().String())
+	api := testenv.StartPrometheus(t, prom, ln.Addr().String())
 	tests := []struct{ query, want string }{
 		{`up{job="luatrace"}`, "1"},
 		{`luatrace_e2e_events_total{comm="cat"}`, "42"},
@@ -53,110 +42,8 @@ func TestPrometheusScrapes(t *testing.T) {
 		{`luatrace_e2e_latency_us_sum{comm="cat"}`, "116"},
 	}
 	for _, tc := range tests {
-		if got := queryScalar(t, api, tc.query); got != tc.want {
+		if got := testenv.QueryPrometheus(t, api, tc.query); got != tc.want {
 			t.Errorf("Prometheus says %s = %s, want %s", tc.query, got, tc.want)
 		}
 	}
-}
-
-// startPrometheus runs Prometheus on a free loopback port, scraping target
-// every 200 ms into a temporary folder, and waits until the first scrape
-// is stored. It returns the API's base URL.
-func startPrometheus(t *testing.T, prom, target string) string {
-	t.Helper()
-	dir := t.TempDir()
-	config := fmt.Sprintf(`global:
-  scrape_interval: 200ms
-  scrape_timeout: 150ms
-scrape_configs:
-  - job_name: luatrace
-    static_configs:
-      - targets: [%q]
-`, target)
-	cfgPath := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(cfgPath, []byte(config), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	addr := freePort(t)
-	var logs bytes.Buffer
-	cmd := exec.Command(prom, "--config.file="+cfgPath, "--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr, "--log.level=warn")
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-		if t.Failed() {
-			t.Logf("prometheus said:\n%s", logs.String())
-		}
-	})
-	api := "http://" + addr
-	// Prometheus says nothing when a scrape lands: poll its API until the
-	// target is up, or until it exits or a minute (a loaded machine) passes.
-	deadline := time.After(time.Minute)
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		if v, ok := tryQuery(api, `up{job="luatrace"}`); ok && v == "1" {
-			return api
-		}
-		select {
-		case err := <-exited:
-			exited <- err
-			t.Fatalf("prometheus exited: %v", err)
-		case <-deadline:
-			t.Fatal("Prometheus did not scrape the exporter within a minute")
-		case <-tick.C:
-		}
-	}
-}
-
-// freePort finds a loopback port nothing listens on now.
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-// queryScalar asks for one instant vector's single value.
-func queryScalar(t *testing.T, api, query string) string {
-	t.Helper()
-	v, ok := tryQuery(api, query)
-	if !ok {
-		t.Fatalf("query %s: no single value", query)
-	}
-	return v
-}
-
-// tryQuery returns the value of a query whose result is one sample.
-func tryQuery(api, query string) (string, bool) {
-	resp, err := http.Get(api + "/api/v1/query?query=" + url.QueryEscape(query))
-	if err != nil {
-		return "", false
-	}
-	defer resp.Body.Close()
-	var r struct {
-		Status string
-		Data   struct {
-			Result []struct {
-				Value [2]any
-			}
-		}
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil || r.Status != "success" || len(r.Data.Result) != 1 {
-		return "", false
-	}
-	s, ok := r.Data.Result[0].Value[1].(string)
-	if _, err := strconv.ParseFloat(s, 64); !ok || err != nil {
-		return "", false
-	}
-	return s, true
 }
