@@ -57,7 +57,7 @@ scrape_configs:
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if v, ok := tryQuery(api, `up{job="luatrace"}`); ok && v == "1" {
+		if v, ok := TryQueryPrometheus(api, `up{job="luatrace"}`); ok && v == "1" {
 			return api
 		}
 		select {
@@ -86,15 +86,16 @@ func FreePort(t *testing.T) string {
 // single value.
 func QueryPrometheus(t *testing.T, api, query string) string {
 	t.Helper()
-	v, ok := tryQuery(api, query)
+	v, ok := TryQueryPrometheus(api, query)
 	if !ok {
 		t.Fatalf("query %s: no single value", query)
 	}
 	return v
 }
 
-// tryQuery returns the value of a query whose result is one sample.
-func tryQuery(api, query string) (string, bool) {
+// TryQueryPrometheus returns the value of a query whose result is one
+// sample; false when there is none (yet).
+func TryQueryPrometheus(api, query string) (string, bool) {
 	resp, err := http.Get(api + "/api/v1/query?query=" + url.QueryEscape(query))
 	if err != nil {
 		return "", false
