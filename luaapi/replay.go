@@ -5,6 +5,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -77,8 +78,9 @@ func (rp *Replay) Header() *recording.Header { return rp.header }
 
 // player is a replay's state (owner goroutine only).
 type player struct {
-	src  replay.Source
-	name string
+	src    replay.Source
+	name   string
+	header *recording.Header
 	// probes are the recorded probe descriptions read so far, in order.
 	probes []*recording.Probe
 	// ahead are the items read before the script ran, and first the
@@ -115,7 +117,7 @@ type mapFeed struct {
 }
 
 func newPlayer(rp *Replay) *player {
-	pl := &player{src: rp.src, name: rp.name, probes: append([]*recording.Probe(nil), rp.probes...), ahead: rp.ahead, first: rp.first,
+	pl := &player{src: rp.src, name: rp.name, header: rp.header, probes: append([]*recording.Probe(nil), rp.probes...), ahead: rp.ahead, first: rp.first,
 		claimed: map[int]bool{}, wants: map[int][]*replayWant{}, bound: map[uint32][]replayBinding{}}
 	start := uint64(0)
 	if rp.header != nil {
@@ -402,6 +404,18 @@ func kernelTable(st *recording.SymbolTable) *ksym.Table {
 		syms = append(syms, ksym.Symbol{Addr: uint64(s.Addr), Name: name, Module: strings.TrimSuffix(mod, "]"), Type: 'T'})
 	}
 	return ksym.NewTable(syms)
+}
+
+// Now is the recording's time: the latest record's or tick's (the time
+// functions' clock in a replay, ltime.Clock).
+func (pl *player) Now() uint64 { return pl.clock.Now() }
+
+// Wall is the recorded wall-clock time of a recorded timestamp.
+func (pl *player) Wall(mono uint64) time.Time {
+	if pl.header == nil {
+		return time.Unix(0, int64(mono)).UTC()
+	}
+	return pl.header.WallTime(mono).Local()
 }
 
 // replayTicker arms an interval probe on the recording's clock.

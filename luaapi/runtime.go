@@ -32,6 +32,7 @@ import (
 	"github.com/luatrace/luatrace/luaapi/kernel"
 	"github.com/luatrace/luatrace/luaapi/lib/printing"
 	"github.com/luatrace/luatrace/luaapi/lib/script"
+	ltime "github.com/luatrace/luatrace/luaapi/lib/time"
 	"github.com/luatrace/luatrace/luaapi/maps"
 	"github.com/luatrace/luatrace/luaapi/modpath"
 	"github.com/luatrace/luatrace/luaapi/output"
@@ -158,6 +159,7 @@ func New(opts Options) *Runtime {
 	}
 	if opts.Replay != nil {
 		r.play = newPlayer(opts.Replay)
+		ltime.SetClock(r.L, r.play)
 	}
 	r.openLibraries()
 	return r

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/luatrace/luatrace/luaapi/diag"
 	"github.com/luatrace/luatrace/luaapi/output"
@@ -21,7 +22,8 @@ const FixtureExt = ".ltrec"
 const testUsage = `usage: luatrace test [-update] [-I DIR] [DIR|FIXTURE.ltrec ...]
 Replays each fixture NAME.ltrec (in the folders given, default scripts/testdata) with
 NAME.lua from the same folder, else the tool NAME, else the recorded script, and the
-recorded arguments, and compares the output with NAME.out. No privileges are needed.
+recorded arguments, and compares the output with NAME.out. No privileges are needed;
+recorded wall-clock times print in UTC.
   -update   write NAME.out from the replay instead of comparing
 `
 
@@ -40,6 +42,9 @@ func runTests(args []string, stdout, stderr io.Writer) int {
 		}
 		return fail(stderr, flagError(err))
 	}
+	// Fixtures print recorded wall-clock times: in UTC, so that they
+	// compare the same in every time zone.
+	time.Local = time.UTC
 	paths := fs.Args()
 	if len(paths) == 0 {
 		paths = []string{"scripts/testdata"}
