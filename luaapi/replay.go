@@ -18,6 +18,7 @@ import (
 	"github.com/luatrace/luatrace/bpf/replay"
 	"github.com/luatrace/luatrace/bpf/tracefs"
 	"github.com/luatrace/luatrace/bpf/usdt"
+	"github.com/luatrace/luatrace/bpf/usym"
 	"github.com/luatrace/luatrace/luaapi/diag"
 	"github.com/luatrace/luatrace/luaapi/event"
 	"github.com/luatrace/luatrace/luaapi/maps"
@@ -382,6 +383,14 @@ func (r *Runtime) replayItem(it any) {
 		if x.Object == "[kernel]" {
 			r.syms.UseKernel(kernelTable(x))
 		}
+	case *recording.Mappings:
+		var maps []usym.Mapping
+		for _, m := range x.Maps {
+			if strings.HasPrefix(m.Path, "/") { // files, as the live symbolizer reads them
+				maps = append(maps, usym.Mapping{Start: uint64(m.Start), End: uint64(m.End), Offset: uint64(m.Offset), Path: m.Path, BuildID: m.BuildID})
+			}
+		}
+		r.syms.User().SetMappings(int(x.PID), maps)
 	case *recording.End:
 		pl.last = max(pl.last, x.Time)
 	}

@@ -160,6 +160,7 @@ func New(opts Options) *Runtime {
 	if opts.Replay != nil {
 		r.play = newPlayer(opts.Replay)
 		ltime.SetClock(r.L, r.play)
+		r.syms.UseRecordedProcesses()
 	}
 	r.openLibraries()
 	return r
