@@ -5,14 +5,17 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
 
 // recordBench measures luatrace record against the same script run live,
 // in interleaved rounds: the traced process's ns per call, luatrace's CPU
-// per event, the recording's bytes per event; then luatrace replay's
-// events per second of CPU through a trivial callback.
+// per event (its CPU over a run of calls events less its CPU over a run
+// of one, so that starting and attaching do not count), the recording's
+// bytes per event; then luatrace replay's events per second of CPU
+// through a trivial callback.
 func recordBench(lt, workload, dir string, calls, rounds int) error {
 	file := filepath.Join(dir, "bench.ltrec")
 	callback := `local n = 0
@@ -32,13 +35,17 @@ probe("BEGIN", function() io.stderr:write("ready\n") end)`
 	bytes := make([][]float64, len(configs))
 	for r := 0; r < rounds; r++ {
 		for i, c := range configs {
+			_, idle, err := measure(c, workload, 1)
+			if err != nil {
+				return fmt.Errorf("%s: %w", c.name, err)
+			}
 			os.Remove(file)
 			n, used, err := measure(c, workload, calls)
 			if err != nil {
 				return fmt.Errorf("%s: %w", c.name, err)
 			}
 			ns[i] = append(ns[i], n)
-			cpu[i] = append(cpu[i], float64(used.Nanoseconds())/float64(calls))
+			cpu[i] = append(cpu[i], float64((used-idle).Nanoseconds())/float64(calls-1))
 			if st, err := os.Stat(file); err == nil && strings.HasPrefix(c.name, "record") {
 				bytes[i] = append(bytes[i], float64(st.Size())/float64(calls))
 			}
@@ -57,20 +64,27 @@ probe("BEGIN", function() io.stderr:write("ready\n") end)`
 
 	// The last round's map.count recording holds every event: replay it.
 	script := filepath.Join(dir, "trivial.lua")
-	if err := os.WriteFile(script, []byte(`probe("`+tracepoint+`", function(e) end)`), 0o644); err != nil {
+	if err := os.WriteFile(script, []byte(`local n = 0
+probe("`+tracepoint+`", function(e) n = n + 1 end)
+probe("END", function() print(n) end)`), 0o644); err != nil {
 		return err
 	}
 	var rates []float64
 	for r := 0; r < rounds; r++ {
 		cmd := exec.Command(lt, "replay", file, script)
 		start := time.Now()
-		if out, err := cmd.CombinedOutput(); err != nil {
+		out, err := cmd.Output()
+		if err != nil {
 			return fmt.Errorf("replay: %v\n%s", err, out)
 		}
 		wall := time.Since(start)
+		events, err := strconv.Atoi(strings.TrimSpace(string(out)))
+		if err != nil {
+			return fmt.Errorf("replay printed %q, not its event count", out)
+		}
 		used := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-		rates = append(rates, float64(calls)/used.Seconds())
-		fmt.Printf("replay round %d: %.0f events/s of CPU (%v CPU, %v wall)\n", r+1, rates[r], used.Round(time.Millisecond), wall.Round(time.Millisecond))
+		rates = append(rates, float64(events)/used.Seconds())
+		fmt.Printf("replay round %d: %d events, %.0f events/s of CPU (%v CPU, %v wall, start-up included)\n", r+1, events, rates[r], used.Round(time.Millisecond), wall.Round(time.Millisecond))
 	}
 	fmt.Printf("replay, trivial callback: median %.2fM events/s of CPU\n", median(rates)/1e6)
 	return nil
