@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 
 	"github.com/luatrace/luatrace/bpf/recording"
 	"github.com/luatrace/luatrace/luaapi"
@@ -102,8 +103,12 @@ func replayFile(rr replayRun) int {
 	case rp.Script() != nil:
 		s := rp.Script()
 		name, code, opts.Args, opts.ScriptName = s.Name, s.Source, s.Args, s.Name
+	case series.Err() != nil:
+		return fail(rr.stderr, badInput(fmt.Errorf("cannot replay %s: %w", rr.file, series.Err())))
+	case damage(series) != "":
+		return fail(rr.stderr, badInput(fmt.Errorf("cannot replay: %s, before its script", damage(series))))
 	default:
-		return fail(rr.stderr, badInput(fmt.Errorf("%s holds no script (it is empty, or not a complete recording); give one: luatrace replay %s SCRIPT", rr.file, rr.file)))
+		return fail(rr.stderr, badInput(fmt.Errorf("%s holds no script (the recorder stopped before writing it); give one: luatrace replay %s SCRIPT", rr.file, rr.file)))
 	}
 	stops := newStopper()
 	defer stops.close()
@@ -125,10 +130,23 @@ func reportEnding(stderr io.Writer, file string, s *recording.Series) {
 		fmt.Fprintf(stderr, "luatrace: replay stopped early: %v\n", err)
 	}
 	for _, e := range s.Endings() {
-		if !e.Ending.Complete() {
+		switch {
+		case e.Corrupt:
+			fmt.Fprintf(stderr, "luatrace: %s; replayed what precedes it\n", damage(s))
+		case !e.Complete():
 			fmt.Fprintf(stderr, "luatrace: %s was cut short (the recorder did not close it); replayed what it holds\n", e.Name)
 		}
 	}
+}
+
+// damage describes where a recording's files are damaged, "" if nowhere.
+func damage(s *recording.Series) string {
+	for _, e := range s.Endings() {
+		if e.Corrupt {
+			return fmt.Sprintf("%s is damaged at byte %d (%s)", e.Name, e.Offset, strings.TrimPrefix(e.Reason, fmt.Sprintf("frame at byte %d: ", e.Offset)))
+		}
+	}
+	return ""
 }
 
 // openSeriesScript reads the recorded script of a recording.

@@ -46,6 +46,7 @@ func TestToolFixtures(t *testing.T) {
 // TestFixtureMismatchFails: luatrace test fails, naming the line, when a
 // fixture's output no longer matches.
 func TestFixtureMismatchFails(t *testing.T) {
+	build(t)
 	src := filepath.Join(testenv.RepoRoot(), "scripts", "testdata", "opensnoop")
 	dir := t.TempDir()
 	copyFile(t, src+".ltrec", filepath.Join(dir, "opensnoop.ltrec"), 0o644)
