@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/luatrace/luatrace/bpf/attach"
 	"github.com/luatrace/luatrace/bpf/capture"
@@ -35,9 +36,14 @@ type recorder struct {
 	failed    bool
 	pids      map[uint32]bool // user-stack processes whose mappings are written
 	kernelSym bool            // the kernel's symbol table is written
-	drops     []recording.ProbeDrops
-	groups    map[*Probe]int // probe() calls numbered as recorded
+	drops     []recording.ProbeDrops // of targets released so far
+	groups    map[*Probe]int         // probe() calls numbered as recorded
+	dropsAt   time.Time              // when the counters were last written
 }
+
+// dropsEvery is how often a recording writes the loss counters while
+// events flow, so that a recording cut short still holds them.
+const dropsEvery = time.Second
 
 // withMapFields adds to a recorded probe's fields one hidden field per map
 // key and value expression it does not capture already.
@@ -136,6 +142,10 @@ func (r *Runtime) recordEvent(rec collector.Record, b binding) {
 		}
 	}
 	r.recordErr(w.w.WriteRecord(rec))
+	if now := time.Now(); now.Sub(w.dropsAt) >= dropsEvery {
+		w.dropsAt = now
+		r.recordDrops()
+	}
 }
 
 // recordKernelSymbols writes the kernel's function symbols once, for
@@ -207,15 +217,25 @@ func (r *Runtime) keepDrops(id uint32, st collector.Stats, queueFull uint64) {
 	r.rec.drops = append(r.rec.drops, recording.ProbeDrops{ID: id, Hits: st.Hits, Filtered: st.Filtered, RingFull: st.Lost, Nested: st.Nested, QueueFull: queueFull})
 }
 
-// recordDrops writes the loss counters of every target at the end.
+// recordDrops writes the loss counters of every target so far: those
+// released, and those attached now.
 func (r *Runtime) recordDrops() {
 	if r.rec == nil || r.rec.failed {
 		return
 	}
-	d := r.rec.drops
+	d := append([]recording.ProbeDrops(nil), r.rec.drops...)
 	for i := range d {
 		if r.conn != nil {
 			d[i].Discarded = r.conn.Discards(d[i].ID)
+		}
+	}
+	for _, p := range r.probes {
+		if p.unlinked || r.conn == nil {
+			continue
+		}
+		for _, a := range p.targets {
+			st, _ := r.conn.Col.Stats(a.ID)
+			d = append(d, recording.ProbeDrops{ID: a.ID, Hits: st.Hits, Filtered: st.Filtered, RingFull: st.Lost, Nested: st.Nested, QueueFull: r.conn.Drops(a.ID)})
 		}
 	}
 	r.recordErr(r.rec.w.WriteDrops(recording.Drops{Time: recording.Now(), Probes: d}))

@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
+	"github.com/luatrace/luatrace/bpf/recording"
 	"github.com/luatrace/luatrace/test/testenv"
 )
 
@@ -106,6 +109,49 @@ func TestRecordReplay(t *testing.T) {
 	}
 	if want := fmt.Sprintf("step %d\n", steps/2-1); !strings.HasSuffix(events, want) {
 		t.Errorf("replay of the killed recording ends %q, want the last step before the gate, %q", lastLine(events), want)
+	}
+	checkMetadata(t, full, exe, steps)
+	checkMetadata(t, cut, exe, 1) // counters written as its first events arrived
+}
+
+// checkMetadata reads a recording's items: the host, both probes'
+// descriptions (the tracepoint's format, the uprobe's binary and
+// build-id) and loss counters that saw at least the workload's steps.
+func checkMetadata(t *testing.T, file, exe string, steps int) {
+	t.Helper()
+	s, err := recording.OpenSeries(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var uname unix.Utsname
+	unix.Uname(&uname)
+	if h := s.Header(); h.KernelRelease != unix.ByteSliceToString(uname.Release[:]) || h.Host == "" || h.StartMonotonic == 0 {
+		t.Errorf("%s: header %+v", file, h)
+	}
+	var format, buildID bool
+	var drops *recording.Drops
+	for s.Next() {
+		switch x := s.Item().(type) {
+		case *recording.Probe:
+			format = format || strings.Contains(x.TracepointFormat, "field:const char * filename;")
+			buildID = buildID || x.Path == exe && len(x.BuildID) == 40
+		case *recording.Drops:
+			drops = x
+		}
+	}
+	if !format || !buildID {
+		t.Errorf("%s: probe descriptions lack the tracepoint format (%v) or the uprobe's build-id (%v)", file, format, buildID)
+	}
+	if drops == nil {
+		t.Fatalf("%s: no loss counters", file)
+	}
+	var hits uint64
+	for _, p := range drops.Probes {
+		hits += p.Hits
+	}
+	if hits < uint64(steps) {
+		t.Errorf("%s: loss counters count %d hits, want at least %d: %+v", file, hits, steps, drops.Probes)
 	}
 }
 
