@@ -93,7 +93,6 @@ type player struct {
 	wants   map[int][]*replayWant // by recorded group
 	bound   map[uint32][]replayBinding
 	last    uint64 // the recording's end, for the last ticks
-	stats   replay.Played
 }
 
 // replayWant is a probe() call bound to a recorded group.
@@ -132,41 +131,45 @@ func newPlayer(rp *Replay) *player {
 // the spec names and checks that the recording has what the options ask.
 func (r *Runtime) bindRecorded(p *Probe, po parsedOptions) error {
 	pl := r.play
-	group, targets := pl.match(p.Spec.Raw)
-	if group == 0 {
+	groups := pl.match(p.Spec.Raw)
+	if len(groups) == 0 {
 		return &diag.Error{Msg: fmt.Sprintf("probe %q was not recorded in %s (recorded: %s)", p.Spec.Raw, pl.name, pl.recordedSpecs()),
 			Hint: "replay a script whose probes the recording has", Kind: diag.ErrScript}
 	}
-	for _, d := range targets {
-		if _, err := r.replayBinding(p, po, d); err != nil {
-			return fmt.Errorf("probe %q: %w", p.Spec.Raw, err)
-		}
-	}
-	pl.claimed[group] = true
-	pl.wants[group] = append(pl.wants[group], &replayWant{p: p, po: po, raw: p.Spec.Raw})
-	return nil
-}
-
-// match finds the recorded group for spec: the first one not claimed yet
-// with that spec (else the first with it), or one whose targets the spec
-// names; it returns the group and its targets spec covers.
-func (pl *player) match(spec string) (int, []*recording.Probe) {
-	group := 0
-	for pass := 0; pass < 3 && group == 0; pass++ {
-		for _, d := range pl.probes {
-			if pass < 2 && d.Spec == spec && (pass == 1 || !pl.claimed[d.Group]) || pass == 2 && coversTarget(spec, d.Target) {
-				group = d.Group
-				break
+	for _, d := range pl.probes {
+		if groups[d.Group] && (d.Spec == p.Spec.Raw || coversTarget(p.Spec.Raw, d.Target)) {
+			if _, err := r.replayBinding(p, po, d); err != nil {
+				return fmt.Errorf("probe %q: %w", p.Spec.Raw, err)
 			}
 		}
 	}
-	var targets []*recording.Probe
-	for _, d := range pl.probes {
-		if d.Group == group && (d.Spec == spec || coversTarget(spec, d.Target)) {
-			targets = append(targets, d)
+	w := &replayWant{p: p, po: po, raw: p.Spec.Raw}
+	for g := range groups {
+		pl.claimed[g] = true
+		pl.wants[g] = append(pl.wants[g], w)
+	}
+	return nil
+}
+
+// match finds the recorded groups spec binds to: the first group with
+// that very spec not bound yet (else the first with it), or else every
+// group with targets the spec names (a concrete one of a recorded
+// wildcard, or a narrower wildcard).
+func (pl *player) match(spec string) map[int]bool {
+	for pass := 0; pass < 2; pass++ {
+		for _, d := range pl.probes {
+			if d.Spec == spec && (pass == 1 || !pl.claimed[d.Group]) {
+				return map[int]bool{d.Group: true}
+			}
 		}
 	}
-	return group, targets
+	groups := map[int]bool{}
+	for _, d := range pl.probes {
+		if coversTarget(spec, d.Target) {
+			groups[d.Group] = true
+		}
+	}
+	return groups
 }
 
 // coversTarget: spec is the target, or a wildcard matching it.
@@ -288,7 +291,9 @@ func (r *Runtime) replay() {
 		return
 	}
 	played, err := replay.Play(pl.src, pl.clock, replayHandler{r})
-	pl.stats = played
+	if r.opts.Verbose {
+		fmt.Fprintf(r.stderr, "luatrace: replayed %d records and %d items of %s\n", played.Records, played.Items, pl.name)
+	}
 	if err != nil {
 		fmt.Fprintf(r.stderr, "luatrace: replay: %v\n", err)
 	}

@@ -21,9 +21,10 @@ func TestReplayScripts(t *testing.T) {
 		code         int
 		want         string // in stdout (status 0) or stderr
 	}{
-		{"narrower wildcard", `local n = 0
-probe("tracepoint:syscalls:sys_enter_openat*", function(e) n = n + 1 end)
-probe("END", function() print(n > 0 and "seen" or "none") end)`, 0, "seen\n"},
+		{"wildcard over two recorded probes", `local by = {}
+probe("tracepoint:syscalls:sys_*_openat", function(e) by[e.probe] = (by[e.probe] or 0) + 1 end)
+probe("END", function() for _, p in ipairs({"enter", "exit"}) do print(p, by["tracepoint:syscalls:sys_" .. p .. "_openat"]) end end)`, 0,
+			"enter\t5\nexit\t5\n"},
 		{"field under another name, args and a rebuilt map", `local by = map.count{ key = "str(args.filename)" }
 probe("tracepoint:syscalls:sys_enter_openat", { fields = { file = "str(args.filename)" }, into = by }, function(e)
   if e.file ~= "/etc/hostname" then return end
