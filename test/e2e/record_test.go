@@ -309,3 +309,36 @@ probe("uprobe:` + exe + `:lt_step", { fields = { n = "arg0" } }, function(e) met
 		}
 	}
 }
+
+// TestReplayStacks: kernel and user stacks replay, as nobody, named as
+// the live run named them: kernel frames from the recorded symbols, user
+// frames through the recorded mappings and the binary's build-id.
+func TestReplayStacks(t *testing.T) {
+	requireRoot(t)
+	setpriv := testenv.RequireCommand(t, "setpriv", "util-linux")
+	dir := shared(t, nil)
+	naps, exe := filepath.Join(dir, "naps"), filepath.Join(dir, "luatrace")
+	copyFile(t, bin(t, "naps"), naps, 0o755)
+	copyFile(t, bin(t, "luatrace"), exe, 0o755)
+	script := `probe("uprobe:` + naps + `:lt_nap", { fields = { us = "ustack" } }, function(e) printf("nap\n%s\n", tostring(e.us)) end)
+probe("tracepoint:syscalls:sys_enter_clock_nanosleep", { fields = { ks = "kstack" } }, function(e) printf("sleep\n%s\n", tostring(e.ks)) end)`
+	file := filepath.Join(dir, "stacks.ltrec")
+	live := luatrace(t, "record", "-o", file, "-c", naps+" 2 20", "-e", script).expectOK(t)
+	if !strings.Contains(live.stdout, "lt_nap+0") || !strings.Contains(live.stdout, "do_syscall_64+") {
+		t.Fatalf("live stacks are not symbolized:\n%s", live.stdout)
+	}
+	if err := os.Chmod(file, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", exe, "replay", file)
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("replay as nobody: %v\n%s", err, errb.String())
+	}
+	if out.String() != live.stdout {
+		t.Errorf("replayed stacks differ\nlive:\n%s\nreplay:\n%s", live.stdout, out.String())
+	}
+}
