@@ -342,3 +342,20 @@ probe("tracepoint:syscalls:sys_enter_clock_nanosleep", { fields = { ks = "kstack
 		t.Errorf("replayed stacks differ\nlive:\n%s\nreplay:\n%s", live.stdout, out.String())
 	}
 }
+
+// TestRecordRotates: --max-size splits a recording into FILE, FILE.1, ...
+// and the replay reads them as one, to exactly the live output.
+func TestRecordRotates(t *testing.T) {
+	requireRoot(t)
+	dir := shared(t, map[string]string{"rec.lua": recordScript})
+	exe, file := bin(t, "recstep"), filepath.Join(dir, "rot.ltrec")
+	live := luatrace(t, "record", "-o", file, "--max-size", "4K", "--flush", "10ms", "-c", fmt.Sprintf("%s 100 %s 3", exe, dir), filepath.Join(dir, "rec.lua"), exe, "detail").expectOK(t)
+	files, _ := filepath.Glob(file + ".*")
+	if len(files) < 2 {
+		t.Fatalf("recording was not rotated: %v\nstderr:\n%s", files, live.stderr)
+	}
+	r := luatrace(t, "replay", file).expectOK(t)
+	if r.stdout != live.stdout {
+		t.Errorf("replay of %d rotated files differs from the live run\nlive:\n%s\nreplay:\n%s\nstderr:\n%s", len(files)+1, live.stdout, r.stdout, r.stderr)
+	}
+}
