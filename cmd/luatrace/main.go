@@ -67,8 +67,7 @@ type config struct {
 	listTools  bool
 	include    stringList
 	maxProbes  int
-	metrics    string
-	remote     bool
+	metrics    metricsConfig
 }
 
 // stringList is a repeatable flag (-I DIR -I DIR2).
@@ -91,8 +90,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 	fs.BoolVar(&c.version, "version", false, "print the version and exit")
 	fs.Var(&c.include, "I", "search `DIR` for require()d libraries first (repeatable)")
 	fs.IntVar(&c.maxProbes, "max-probes", 0, fmt.Sprintf("attach at most `N` probes at once (default %d, or $%s)", luaapi.DefaultMaxProbes, luaapi.MaxProbesEnv))
-	fs.StringVar(&c.metrics, "metrics", "", "serve the script's maps to Prometheus at http://`ADDR`/metrics (loopback only unless --metrics-remote)")
-	fs.BoolVar(&c.remote, "metrics-remote", false, "let --metrics listen on addresses other than loopback")
+	fs.StringVar(&c.metrics.addr, "metrics", "", "serve the script's maps to Prometheus at http://`ADDR`/metrics (loopback only unless --metrics-remote)")
+	fs.BoolVar(&c.metrics.remote, "metrics-remote", false, "let --metrics listen on addresses other than loopback")
 	fs.BoolVar(&c.listTools, "list-tools", false, "list the tools embedded in luatrace (run one with: luatrace TOOL [args])")
 	fs.BoolVar(&c.path, "path", false, "print the library search order (with SCRIPT: including its folder) and exit")
 	fs.BoolVar(&c.listDetail, "L", false, "like -l, with each point's arguments: tracepoint fields, kernel function parameters from BTF")
@@ -118,6 +117,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 	}
 	if c.pid != 0 && c.command != "" {
 		return nil, nil, usageError("-p and -c both name the traced process; give one of them")
+	}
+	if c.metrics.remote && c.metrics.addr == "" {
+		return nil, nil, usageError("--metrics-remote lets --metrics ADDR listen beyond loopback; give --metrics too")
 	}
 	if c.noFollow && c.pid == 0 && c.command == "" {
 		return nil, nil, usageError("--no-follow limits -p or -c to their process; give one of them")
@@ -220,7 +222,7 @@ func runTrace(args []string, stdout, stderr io.Writer, rc *recordConfig) int {
 	}
 	if interactive {
 		opts := luaapi.Options{Out: out, Mode: mode, Stderr: stderr, Verbose: c.verbose, ScriptName: "repl", PID: c.pid, Follow: !c.noFollow, Include: c.include, MaxProbes: c.maxProbes}
-		return runREPL(opts, os.Stdin)
+		return runREPL(opts, os.Stdin, c.metrics, stderr)
 	}
 
 	stops := newStopper()
@@ -267,8 +269,8 @@ func runTrace(args []string, stdout, stderr io.Writer, rc *recordConfig) int {
 		}()
 	}
 	rt := luaapi.New(opts)
-	if c.metrics != "" {
-		srv, err := serveMetrics(c.metrics, c.remote, rt)
+	if c.metrics.addr != "" {
+		srv, err := serveMetrics(c.metrics, rt)
 		if err != nil {
 			return fail(stderr, badInput(err))
 		}

@@ -5,9 +5,15 @@ import (
 	"github.com/luatrace/luatrace/luaapi"
 )
 
+// metricsConfig is --metrics ADDR and --metrics-remote.
+type metricsConfig struct {
+	addr   string
+	remote bool
+}
+
 // serveMetrics starts the --metrics endpoint of rt.
-func serveMetrics(addr string, remote bool, rt *luaapi.Runtime) (*metrics.Server, error) {
-	ln, err := metrics.Listen(addr, remote)
+func serveMetrics(mc metricsConfig, rt *luaapi.Runtime) (*metrics.Server, error) {
+	ln, err := metrics.Listen(mc.addr, mc.remote)
 	if err != nil {
 		return nil, err
 	}
