@@ -107,6 +107,7 @@ func (r *Runtime) luaProbe(L *lua.LState) int {
 			r.replayTicker(p)
 		} else {
 			r.startTicker(p)
+			r.recordInterval(p)
 		}
 		r.addProbe(p)
 	default:

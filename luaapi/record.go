@@ -34,8 +34,8 @@ import (
 type recorder struct {
 	w         *recording.Writer
 	failed    bool
-	pids      map[uint32]bool // user-stack processes whose mappings are written
-	kernelSym bool            // the kernel's symbol table is written
+	pids      map[uint32]bool        // user-stack processes whose mappings are written
+	kernelSym bool                   // the kernel's symbol table is written
 	drops     []recording.ProbeDrops // of targets released so far
 	groups    map[*Probe]int         // probe() calls numbered as recorded
 	dropsAt   time.Time              // when the counters were last written
@@ -80,10 +80,7 @@ func (r *Runtime) recordProbe(p *Probe, a *attach.Attachment, prog *capture.Prog
 		return
 	}
 	t := &a.Target
-	if rec.groups[p] == 0 {
-		rec.groups[p] = len(rec.groups) + 1
-	}
-	d := recording.Probe{ID: a.ID, Group: rec.groups[p], Spec: p.Spec.Raw, Target: t.Name, Func: t.Func, Program: string(t.Program),
+	d := recording.Probe{ID: a.ID, Group: rec.group(p), Spec: p.Spec.Raw, Target: t.Name, Func: t.Func, Program: string(t.Program),
 		Path: t.Path, Address: recording.Hex(t.Address), Args: t.Args, Filter: po.filter, USDTArgs: len(t.USDTArgs)}
 	if t.Path != "" {
 		d.BuildID, _ = usym.BuildID(t.Path)
@@ -207,6 +204,33 @@ func processMappings(pid uint32, comm string, ts uint64) (recording.Mappings, bo
 		m.Maps = append(m.Maps, mp)
 	}
 	return m, true
+}
+
+// group numbers p's probe() call for its descriptions.
+func (rec *recorder) group(p *Probe) int {
+	if rec.groups[p] == 0 {
+		rec.groups[p] = len(rec.groups) + 1
+	}
+	return rec.groups[p]
+}
+
+// recordInterval describes an interval probe, whose ticks the recording
+// keeps among the records (recordTick).
+func (r *Runtime) recordInterval(p *Probe) {
+	if r.rec == nil || r.rec.failed {
+		return
+	}
+	d := recording.Probe{Group: r.rec.group(p), Spec: p.Spec.Raw, Target: p.Spec.Raw, Program: recording.ProgramInterval}
+	r.recordErr(r.rec.w.AddProbe(d))
+}
+
+// recordTick writes an interval probe's tick in its place among the
+// records, so that a replay of the same script fires it there.
+func (r *Runtime) recordTick(p *Probe) {
+	if r.rec == nil || r.rec.failed || r.play != nil {
+		return
+	}
+	r.recordErr(r.rec.w.WriteTick(recording.Tick{Time: recording.Now(), Group: r.rec.group(p)}))
 }
 
 // keepDrops notes a target's loss counters as it is released.

@@ -93,6 +93,9 @@ type player struct {
 	wants   map[int][]*replayWant // by recorded group
 	bound   map[uint32][]replayBinding
 	last    uint64 // the recording's end, for the last ticks
+	// ticks are the interval probes that fire at their recorded ticks,
+	// by recorded group (the others tick on the clock).
+	ticks map[int]*Probe
 }
 
 // replayWant is a probe() call bound to a recorded group.
@@ -118,7 +121,7 @@ type mapFeed struct {
 
 func newPlayer(rp *Replay) *player {
 	pl := &player{src: rp.src, name: rp.name, header: rp.header, probes: append([]*recording.Probe(nil), rp.probes...), ahead: rp.ahead, first: rp.first,
-		claimed: map[int]bool{}, wants: map[int][]*replayWant{}, bound: map[uint32][]replayBinding{}}
+		claimed: map[int]bool{}, wants: map[int][]*replayWant{}, bound: map[uint32][]replayBinding{}, ticks: map[int]*Probe{}}
 	start := uint64(0)
 	if rp.header != nil {
 		start = rp.header.StartMonotonic
@@ -368,6 +371,9 @@ func (r *Runtime) replayItem(it any) {
 	pl := r.play
 	switch x := it.(type) {
 	case *recording.Probe:
+		if x.Program == recording.ProgramInterval {
+			return // its ticks are items of their own
+		}
 		if !containsProbe(pl.probes, x) {
 			pl.probes = append(pl.probes, x)
 		}
@@ -396,6 +402,14 @@ func (r *Runtime) replayItem(it any) {
 			}
 		}
 		r.syms.User().SetMappings(int(x.PID), maps)
+	case *recording.Tick:
+		if p := pl.ticks[x.Group]; p != nil {
+			pl.clock.Advance(x.Time)
+			r.fireTick(p)
+			if r.exited {
+				pl.clock.Halt()
+			}
+		}
 	case *recording.End:
 		pl.last = max(pl.last, x.Time)
 	}
@@ -432,8 +446,17 @@ func (pl *player) Wall(mono uint64) time.Time {
 	return pl.header.WallTime(mono).Local()
 }
 
-// replayTicker arms an interval probe on the recording's clock.
+// replayTicker arms an interval probe: at the recorded ticks of the same
+// probe of the recorded script, else on the recording's clock.
 func (r *Runtime) replayTicker(p *Probe) {
+	pl := r.play
+	for _, d := range pl.probes {
+		if d.Program == recording.ProgramInterval && d.Spec == p.Spec.Raw && !pl.claimed[d.Group] {
+			pl.claimed[d.Group] = true
+			pl.ticks[d.Group] = p
+			return
+		}
+	}
 	t := r.play.clock.Every(p.Spec.Period, func(uint64) {
 		r.fireTick(p)
 		if r.exited {

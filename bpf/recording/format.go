@@ -10,7 +10,7 @@ import (
 // JSON fields, which older readers skip.
 const (
 	VersionMajor = 1
-	VersionMinor = 0
+	VersionMinor = 1
 )
 
 // Magic opens every recording file.
@@ -47,19 +47,20 @@ type Kind uint8
 
 // Item kinds. The numbers are part of the format.
 const (
-	KindHeader   Kind = 1 // JSON Header, first item of every file
-	KindProbe    Kind = 2 // JSON Probe
-	KindEvents   Kind = 3 // binary: (uvarint length, record) repeated
-	KindDrops    Kind = 4 // JSON Drops
-	KindMap      Kind = 5 // JSON MapSnapshot
-	KindMappings Kind = 6 // JSON Mappings
-	KindSymbols  Kind = 7 // JSON SymbolTable
-	KindEnd      Kind = 8 // JSON End
-	KindScript   Kind = 9 // JSON Script
+	KindHeader   Kind = 1  // JSON Header, first item of every file
+	KindProbe    Kind = 2  // JSON Probe
+	KindEvents   Kind = 3  // binary: (uvarint length, record) repeated
+	KindDrops    Kind = 4  // JSON Drops
+	KindMap      Kind = 5  // JSON MapSnapshot
+	KindMappings Kind = 6  // JSON Mappings
+	KindSymbols  Kind = 7  // JSON SymbolTable
+	KindEnd      Kind = 8  // JSON End
+	KindScript   Kind = 9  // JSON Script
+	KindTick     Kind = 10 // JSON Tick (since 1.1)
 )
 
 var kindNames = map[Kind]string{KindHeader: "header", KindProbe: "probe", KindEvents: "events", KindDrops: "drops",
-	KindMap: "map", KindMappings: "mappings", KindSymbols: "symbols", KindEnd: "end", KindScript: "script"}
+	KindMap: "map", KindMappings: "mappings", KindSymbols: "symbols", KindEnd: "end", KindScript: "script", KindTick: "tick"}
 
 func (k Kind) String() string {
 	if n, ok := kindNames[k]; ok {

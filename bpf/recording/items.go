@@ -110,6 +110,20 @@ type Probe struct {
 	Maps []MapFeed `json:"maps,omitempty"`
 }
 
+// ProgramInterval is the Program of an interval probe's description: it
+// has no records, only Tick items.
+const ProgramInterval = "interval"
+
+// Tick is a tick of an interval probe in the recorded run, in its place
+// among the records, so that a replay of the same script fires it at the
+// same point of the event stream.
+type Tick struct {
+	// Time is the CLOCK_MONOTONIC nanoseconds of the tick.
+	Time uint64 `json:"ts"`
+	// Group is the interval probe's description's Group.
+	Group int `json:"group"`
+}
+
 // Param is a function parameter as BTF describes it.
 type Param struct {
 	Name string `json:"name"`

@@ -184,6 +184,8 @@ func newItem(k Kind) any {
 		return new(End)
 	case KindScript:
 		return new(Script)
+	case KindTick:
+		return new(Tick)
 	}
 	return nil
 }

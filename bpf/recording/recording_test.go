@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -159,7 +160,7 @@ func TestRoundTrip(t *testing.T) {
 			}
 			gh := r.Header()
 			if !gh.StartWall.Equal(h.StartWall) || gh.StartMonotonic != h.StartMonotonic || gh.Host != h.Host ||
-				gh.KernelRelease != h.KernelRelease || gh.Version != "1.0" || gh.ID == "" || gh.LuatraceVersion != "test" {
+				gh.KernelRelease != h.KernelRelease || gh.Version != strconv.Itoa(VersionMajor)+"."+strconv.Itoa(VersionMinor) || gh.ID == "" || gh.LuatraceVersion != "test" {
 				t.Errorf("header %+v, wrote %+v", gh, h)
 			}
 			end := r.Ending()

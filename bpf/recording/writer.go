@@ -288,6 +288,10 @@ func (w *Writer) AddSymbols(t SymbolTable) error { return w.addItem(KindSymbols,
 // WriteDrops records the loss counters as they are now.
 func (w *Writer) WriteDrops(d Drops) error { return w.addItem(KindDrops, d, true) }
 
+// WriteTick records an interval probe's tick, in its place among the
+// records.
+func (w *Writer) WriteTick(t Tick) error { return w.addItem(KindTick, t, false) }
+
 // WriteMap records a map's contents as they are now.
 func (w *Writer) WriteMap(m MapSnapshot) error { return w.addItem(KindMap, m, false) }
 
