@@ -34,9 +34,13 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		switch args[0] {
 		case "record":
-			if len(args) == 1 || args[1] == "-h" || args[1] == "--help" {
+			if len(args) == 1 {
 				fmt.Fprint(stderr, recordUsage)
 				return diag.StatusUsage
+			}
+			if args[1] == "-h" || args[1] == "--help" {
+				fmt.Fprint(stderr, recordUsage)
+				return diag.StatusOK
 			}
 			rc, rest, err := splitRecordArgs(args[1:])
 			if err != nil {

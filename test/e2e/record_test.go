@@ -21,8 +21,9 @@ import (
 
 // recordScript traces the recstep workload with a tracepoint and a uprobe
 // (arg[1] is its path), feeding an in-kernel count and histogram; with
-// arg[2] == "detail" each line also carries the event's pid, timestamp
-// and a tracepoint argument, which differ from run to run.
+// arg[2] == "detail" each line also carries the event's pid and
+// timestamp, and an interval probe ticks among the events: what differs
+// from run to run.
 const recordScript = `local bin, detail = arg[1], arg[2] == "detail"
 local opens = map.count{ key = "comm" }
 local steps = map.hist{ value = "arg0" }
@@ -38,6 +39,9 @@ probe("tracepoint:syscalls:sys_enter_openat", { fields = { file = "str(args.file
   end)
 probe("uprobe:" .. bin .. ":lt_step", { fields = { n = "arg0" }, into = steps },
   function(e) printf("step %d%s\n", e.n, extra(e)) end)
+if detail then
+  probe("interval:ms:20", function() print("tick") end)
+end
 probe("END", function() print("--- end"); print(opens); print(steps) end)
 `
 
@@ -83,8 +87,9 @@ func TestRecordReplay(t *testing.T) {
 	full := filepath.Join(dir, "full.ltrec")
 	const steps = 10
 
-	live := luatrace(t, "record", "-o", full, "-c", fmt.Sprintf("%s %d %s 0", exe, steps, dir), script, exe, "detail").expectOK(t)
-	if !strings.Contains(live.stdout, fmt.Sprintf("step %d pid=", steps-1)) || !strings.Contains(live.stdout, "@[recstep]: ") {
+	// 10 ms between steps: ticks every 20 ms fall among them.
+	live := luatrace(t, "record", "-o", full, "-c", fmt.Sprintf("%s %d %s 10", exe, steps, dir), script, exe, "detail").expectOK(t)
+	if !strings.Contains(live.stdout, fmt.Sprintf("step %d pid=", steps-1)) || !strings.Contains(live.stdout, "@[recstep]: ") || !strings.Contains(live.stdout, "tick\n") {
 		t.Fatalf("live run missed events:\n%s\nstderr:\n%s", live.stdout, live.stderr)
 	}
 	replayed := luatrace(t, "replay", full).expectOK(t)
