@@ -65,6 +65,9 @@ func (r *Runtime) checkLimit(k *kernel.Conn, p *Probe, n int) error {
 // ones already attached are released, so nothing stays behind. Targets of
 // a glob that cannot take a probe are skipped with one warning.
 func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
+	if r.play != nil {
+		return r.bindRecorded(p, po)
+	}
 	k, err := r.kernelSide()
 	if err != nil {
 		return err
@@ -77,7 +80,10 @@ func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
 		return err
 	}
 	spec := po.spec
-	spec.Emit = p.fn != nil
+	spec.Emit = p.fn != nil || r.rec != nil
+	if r.rec != nil {
+		po.fields = withMapFields(po.fields, po.into)
+	}
 	if r.opts.PID != 0 && spec.PID == 0 {
 		spec.PID, spec.Follow = uint32(r.opts.PID), r.opts.Follow
 	}
@@ -153,6 +159,7 @@ func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
 	for _, a := range p.targets {
 		attachedRet[a.ID] = true
 		r.bind(binding{id: a.ID, probe: p, target: &a.Target, capture: captures[a.ID]})
+		r.recordProbe(p, a, captures[a.ID], po)
 	}
 	retOf := pairs(entries)
 	for _, a := range entryAtts {
@@ -163,6 +170,9 @@ func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
 		}
 	}
 	r.releaseUnattached(k, append(entries, returns...), append(p.entries, p.targets...))
+	if r.started {
+		r.publishMaps()
+	}
 	r.reportSkipped(p, len(p.targets), skipped)
 	return nil
 }
@@ -265,6 +275,9 @@ func (r *Runtime) unlinkAll(probes []*Probe) {
 			p.ticker.Stop()
 			close(p.tickStop)
 		}
+		if p.replayTimer != nil {
+			r.play.clock.Stop(p.replayTimer)
+		}
 		todo = append(todo, p)
 		atts = append(append(atts, p.entries...), p.targets...)
 	}
@@ -279,10 +292,12 @@ func (r *Runtime) unlinkAll(probes []*Probe) {
 			k.FreeID(a.ID)
 		}
 		for _, a := range p.targets {
-			if st, err := k.Col.Stats(a.ID); err == nil {
+			st, err := k.Col.Stats(a.ID)
+			if err == nil {
 				p.final.Add(st)
 			}
 			p.finalDrops += k.Drops(a.ID)
+			r.keepDrops(a.ID, st, k.Drops(a.ID))
 			k.Col.Deactivate(a.ID)
 			k.FreeID(a.ID)
 		}

@@ -27,6 +27,9 @@ func (r *Runtime) dispatch(batch []collector.Record) {
 		if !ok {
 			continue // a detached probe whose slot serves another now
 		}
+		if r.rec != nil {
+			r.recordEvent(rec, b)
+		}
 		p := b.probe
 		if p.detached || p.fn == nil {
 			continue

@@ -28,6 +28,7 @@ func (r *Runtime) openLibraries() {
 	printing.Open(L, r.out)
 	event.Open(L)
 	r.installProbe()
+	r.installMetrics()
 	require.Open(L, r.libDirs, r.stderr)
 	ltime.Preload(L)
 	sys.Preload(L)

@@ -11,6 +11,7 @@ import (
 	"github.com/luatrace/luatrace/bpf/attach"
 	"github.com/luatrace/luatrace/bpf/collector"
 	"github.com/luatrace/luatrace/bpf/probespec"
+	"github.com/luatrace/luatrace/bpf/replay"
 	"github.com/luatrace/luatrace/luaapi/diag"
 	"github.com/luatrace/luatrace/luaapi/maps"
 	"github.com/luatrace/luatrace/luaapi/udata"
@@ -22,15 +23,17 @@ var probeType = udata.New[*Probe]("luatrace.probe", "probe handle")
 // Probe is what probe() returns: one spec, attached to one or more targets
 // (wildcards), or a timer, or a BEGIN/END hook.
 type Probe struct {
-	Spec     probespec.Spec
-	fn       *lua.LFunction
-	fatal    bool // on_error = "exit"
-	targets  []*attach.Attachment
-	entries  []*attach.Attachment // entry halves of paired return probes
-	ticker   *time.Ticker
-	tickStop chan struct{}
-	detached bool // by the script: later events are ignored
-	unlinked bool // kernel side and timers released
+	Spec    probespec.Spec
+	fn      *lua.LFunction
+	fatal   bool // on_error = "exit"
+	targets []*attach.Attachment
+	entries []*attach.Attachment // entry halves of paired return probes
+	ticker  *time.Ticker
+	// replayTimer ticks an interval probe on a replay's clock.
+	replayTimer *replay.Timer
+	tickStop    chan struct{}
+	detached    bool // by the script: later events are ignored
+	unlinked    bool // kernel side and timers released
 	// final and finalDrops keep the counters of detached targets.
 	final      collector.Stats
 	finalDrops uint64
@@ -100,7 +103,12 @@ func (r *Runtime) luaProbe(L *lua.LState) int {
 		r.end = append(r.end, requireFn(L, raw, fn))
 	case probespec.Interval:
 		p.fn = requireFn(L, raw, fn)
-		r.startTicker(p)
+		if r.play != nil {
+			r.replayTicker(p)
+		} else {
+			r.startTicker(p)
+			r.recordInterval(p)
+		}
 		r.addProbe(p)
 	default:
 		if err := r.attachKernel(p, po); err != nil {

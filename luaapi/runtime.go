@@ -25,11 +25,14 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/luatrace/luatrace/bpf/collector"
+	"github.com/luatrace/luatrace/bpf/metrics"
+	"github.com/luatrace/luatrace/bpf/recording"
 	"github.com/luatrace/luatrace/luaapi/diag"
 	"github.com/luatrace/luatrace/luaapi/halt"
 	"github.com/luatrace/luatrace/luaapi/kernel"
 	"github.com/luatrace/luatrace/luaapi/lib/printing"
 	"github.com/luatrace/luatrace/luaapi/lib/script"
+	ltime "github.com/luatrace/luatrace/luaapi/lib/time"
 	"github.com/luatrace/luatrace/luaapi/maps"
 	"github.com/luatrace/luatrace/luaapi/modpath"
 	"github.com/luatrace/luatrace/luaapi/output"
@@ -70,6 +73,12 @@ type Options struct {
 	Started func()
 	// Stop ends the trace when it yields a reason (signal, command exit).
 	Stop <-chan string
+	// Record, if set, receives the script, its probes and every event
+	// they produce (luatrace record); the caller closes it.
+	Record *recording.Writer
+	// Replay, if set, runs the script over a recording instead of the
+	// kernel (luatrace replay).
+	Replay *Replay
 }
 
 // Runtime owns one Lua state and everything attached on its behalf.
@@ -106,6 +115,9 @@ type Runtime struct {
 	aliases        map[string]*probeAlias
 	usage          string // the script's header comment, for args' -h
 	progress       *attachProgress
+	rec            *recorder // a recording run's state
+	play           *player   // a replay's state
+	published      metrics.Published
 }
 
 // message is anything the owner goroutine must act on.
@@ -142,6 +154,14 @@ func New(opts Options) *Runtime {
 		script = filepath.Join(opts.ScriptDir, filepath.Base(opts.ScriptName))
 	}
 	r.libDirs = modpath.FromEnvironment(opts.Include, script).Dirs()
+	if opts.Record != nil {
+		r.rec = &recorder{w: opts.Record, pids: map[uint32]bool{}, groups: map[*Probe]int{}}
+	}
+	if opts.Replay != nil {
+		r.play = newPlayer(opts.Replay)
+		ltime.SetClock(r.L, r.play)
+		r.syms.UseRecordedProcesses()
+	}
 	r.openLibraries()
 	return r
 }
@@ -171,6 +191,9 @@ func (r *Runtime) RunScript(name, code string) (int, error) {
 		return diag.ExitStatus(e), e
 	}
 	r.chunks.Add(fn)
+	if r.rec != nil {
+		r.recordErr(r.rec.w.AddScript(recording.Script{Name: name, Source: code, Args: r.opts.Args}))
+	}
 	args := r.L.NewTable()
 	args.RawSetInt(0, lua.LString(r.opts.ScriptName))
 	for i, a := range r.opts.Args {
@@ -197,12 +220,15 @@ func (r *Runtime) RunScript(name, code string) (int, error) {
 		r.runBegin()
 	}
 	r.started = true
+	r.publishMaps()
 	if !r.exited && !r.Stopping() && r.opts.Started != nil {
 		r.opts.Started()
 	}
 	// Callbacks run under the drain: a Ctrl-C lets them finish, for a while.
 	r.L.SetContext(r.halt.Drain)
-	if !r.exited && !r.Stopping() && r.live() {
+	if r.play != nil {
+		r.replay()
+	} else if !r.exited && !r.Stopping() && r.live() {
 		r.loop()
 	}
 	r.shutdown()
@@ -414,6 +440,7 @@ func (r *Runtime) shutdown() {
 func (r *Runtime) report() {
 	r.errs.Summary()
 	r.maps.Close(r.L)
+	r.recordDrops()
 	if r.conn != nil {
 		r.reportDrops()
 		r.conn.Close()

@@ -79,3 +79,6 @@ func (t *Table) Addr(name string) (uint64, bool) {
 	a, ok := t.byName[name]
 	return a, ok && a != 0
 }
+
+// Symbols are the table's symbols, sorted by address.
+func (t *Table) Symbols() []Symbol { return t.syms }

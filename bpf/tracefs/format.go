@@ -134,3 +134,26 @@ func (f *Field) parseDecl(decl string) error {
 	f.Common = strings.HasPrefix(f.Name, "common_")
 	return nil
 }
+
+// Text renders the format in the layout of a format file, so that
+// ParseFormat reads it back to an equal Format (recordings keep it for
+// replays on machines without this tracepoint).
+func (f *Format) Text() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "name: %s\nID: %d\nformat:\n", f.Name, f.ID)
+	for _, fld := range f.Fields {
+		decl := fld.Type + " " + fld.Name
+		if fld.DataLoc {
+			decl = "__data_loc " + decl
+		}
+		if fld.ArrayLen > 0 {
+			decl += "[" + strconv.Itoa(fld.ArrayLen) + "]"
+		}
+		signed := 0
+		if fld.Signed {
+			signed = 1
+		}
+		fmt.Fprintf(&b, "\tfield:%s;\toffset:%d;\tsize:%d;\tsigned:%d;\n", decl, fld.Offset, fld.Size, signed)
+	}
+	return b.String()
+}

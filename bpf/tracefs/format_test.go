@@ -76,6 +76,10 @@ func TestParseFormat(t *testing.T) {
 		if fld, ok := f.Field("pid"); tc.name == "sched_process_exec" && (!ok || fld.Offset != 12) {
 			t.Errorf("Field(pid) = %+v, %v", fld, ok)
 		}
+		back, err := ParseFormat(f.Text())
+		if err != nil || back.Name != f.Name || back.ID != f.ID || !reflect.DeepEqual(back.Fields, f.Fields) {
+			t.Errorf("%s: Text does not parse back (%v):\n%s", tc.name, err, f.Text())
+		}
 	}
 }
 

@@ -24,6 +24,7 @@ type mapping struct {
 	start, end, offset uint64
 	path               string
 	file               string // "dev:inode" from the maps line: the image cache key
+	buildID            string // given mappings: the file must have this build-id
 }
 
 type image struct {
@@ -39,6 +40,43 @@ type Symbolizer struct {
 	mu     sync.Mutex
 	maps   map[int][]mapping
 	images map[string]*image
+	// given: processes' mappings come only from SetMappings (a replay:
+	// the recorded processes are gone, their pids may be someone else's).
+	given bool
+}
+
+// Mapping is an executable mapping of a process as a recording keeps it.
+type Mapping struct {
+	Start, End, Offset uint64
+	Path               string
+	// BuildID is the file's GNU build-id (hex): a file at Path with
+	// another build-id is a different binary, and its symbols are not used.
+	BuildID string
+}
+
+// UseGivenMappings makes the symbolizer resolve only processes whose
+// mappings SetMappings gave, never reading /proc: a replay's processes
+// are not this machine's.
+func (s *Symbolizer) UseGivenMappings() {
+	s.mu.Lock()
+	s.given = true
+	s.mu.Unlock()
+}
+
+// SetMappings gives process pid's executable mappings (replacing those
+// known before: the process exec'd).
+func (s *Symbolizer) SetMappings(pid int, maps []Mapping) {
+	out := make([]mapping, 0, len(maps))
+	for _, m := range maps {
+		key := "path:" + m.Path
+		if m.BuildID != "" {
+			key = "build-id:" + m.BuildID
+		}
+		out = append(out, mapping{start: m.Start, end: m.End, offset: m.Offset, path: m.Path, file: key, buildID: m.BuildID})
+	}
+	s.mu.Lock()
+	s.maps[pid] = out
+	s.mu.Unlock()
 }
 
 // NewSymbolizer returns an empty Symbolizer.
@@ -51,7 +89,7 @@ func (s *Symbolizer) Resolve(pid int, addr uint64) Frame {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	maps, ok := s.maps[pid]
-	if !ok {
+	if !ok && !s.given {
 		maps = readMaps(pid)
 		s.maps[pid] = maps
 	}
@@ -89,8 +127,18 @@ func (s *Symbolizer) image(pid int, m mapping) *image {
 	}
 	path := m.path
 	var img *image
-	// Through /proc/PID/root so containers' files resolve.
-	for _, p := range []string{fmt.Sprintf("/proc/%d/root%s", pid, path), path} {
+	// Through /proc/PID/root so containers' files resolve; given
+	// mappings name files on this machine, checked by build-id.
+	candidates := []string{fmt.Sprintf("/proc/%d/root%s", pid, path), path}
+	if s.given {
+		candidates = candidates[1:]
+	}
+	for _, p := range candidates {
+		if m.buildID != "" {
+			if id, _ := BuildID(p); id != m.buildID {
+				continue
+			}
+		}
 		if f, err := elf.Open(p); err == nil {
 			img = &image{}
 			for _, ph := range f.Progs {

@@ -11,12 +11,13 @@ import (
 
 // flagValues says what each option that takes a value needs, for errors.
 var flagValues = map[string]string{
-	"e": "Lua code",
-	"p": "a process id",
-	"c": "a command",
-	"o": "a file name",
-	"f": "text or json",
-	"I": "a folder",
+	"e":       "Lua code",
+	"p":       "a process id",
+	"c":       "a command",
+	"o":       "a file name",
+	"f":       "text or json",
+	"I":       "a folder",
+	"metrics": "an address such as 127.0.0.1:9435",
 }
 
 // The flag package's error texts (Go 1.21 and later).

@@ -26,7 +26,34 @@ func main() {
 		execChild()
 		return
 	}
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// dispatch runs a subcommand (record, replay, test) or a trace.
+func dispatch(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "record":
+			if len(args) == 1 {
+				fmt.Fprint(stderr, recordUsage)
+				return diag.StatusUsage
+			}
+			if args[1] == "-h" || args[1] == "--help" {
+				fmt.Fprint(stderr, recordUsage)
+				return diag.StatusOK
+			}
+			rc, rest, err := splitRecordArgs(args[1:])
+			if err != nil {
+				return fail(stderr, err)
+			}
+			return runTrace(rest, stdout, stderr, &rc)
+		case "replay":
+			return runReplay(args[1:], stdout, stderr)
+		case "test":
+			return runTests(args[1:], stdout, stderr)
+		}
+	}
+	return run(args, stdout, stderr)
 }
 
 type config struct {
@@ -44,6 +71,7 @@ type config struct {
 	listTools  bool
 	include    stringList
 	maxProbes  int
+	metrics    metricsConfig
 }
 
 // stringList is a repeatable flag (-I DIR -I DIR2).
@@ -66,6 +94,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 	fs.BoolVar(&c.version, "version", false, "print the version and exit")
 	fs.Var(&c.include, "I", "search `DIR` for require()d libraries first (repeatable)")
 	fs.IntVar(&c.maxProbes, "max-probes", 0, fmt.Sprintf("attach at most `N` probes at once (default %d, or $%s)", luaapi.DefaultMaxProbes, luaapi.MaxProbesEnv))
+	fs.StringVar(&c.metrics.addr, "metrics", "", "serve the script's maps to Prometheus at http://`ADDR`/metrics (loopback only unless --metrics-remote)")
+	fs.BoolVar(&c.metrics.remote, "metrics-remote", false, "let --metrics listen on addresses other than loopback")
 	fs.BoolVar(&c.listTools, "list-tools", false, "list the tools embedded in luatrace (run one with: luatrace TOOL [args])")
 	fs.BoolVar(&c.path, "path", false, "print the library search order (with SCRIPT: including its folder) and exit")
 	fs.BoolVar(&c.listDetail, "L", false, "like -l, with each point's arguments: tracepoint fields, kernel function parameters from BTF")
@@ -92,6 +122,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 	if c.pid != 0 && c.command != "" {
 		return nil, nil, usageError("-p and -c both name the traced process; give one of them")
 	}
+	if c.metrics.remote && c.metrics.addr == "" {
+		return nil, nil, usageError("--metrics-remote lets --metrics ADDR listen beyond loopback; give --metrics too")
+	}
 	if c.noFollow && c.pid == 0 && c.command == "" {
 		return nil, nil, usageError("--no-follow limits -p or -c to their process; give one of them")
 	}
@@ -104,7 +137,10 @@ func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 	return c, fs.Args(), nil
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
+func run(args []string, stdout, stderr io.Writer) int { return runTrace(args, stdout, stderr, nil) }
+
+// runTrace runs luatrace's command line; with rc, as luatrace record.
+func runTrace(args []string, stdout, stderr io.Writer, rc *recordConfig) int {
 	c, rest, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return diag.StatusOK
@@ -185,9 +221,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		mode = output.JSON
 	}
 
+	if interactive && rc != nil {
+		return fail(stderr, usageError("luatrace record needs a script or tool to run, not the REPL"))
+	}
 	if interactive {
 		opts := luaapi.Options{Out: out, Mode: mode, Stderr: stderr, Verbose: c.verbose, ScriptName: "repl", PID: c.pid, Follow: !c.noFollow, Include: c.include, MaxProbes: c.maxProbes}
-		return runREPL(opts, os.Stdin)
+		return runREPL(opts, os.Stdin, c.metrics, stderr)
 	}
 
 	stops := newStopper()
@@ -221,7 +260,26 @@ func run(args []string, stdout, stderr io.Writer) int {
 		opts.Started = child.release
 		stops.watchChild(child)
 	}
+	if rc != nil {
+		w, err := createRecording(rc)
+		if err != nil {
+			return fail(stderr, badInput(err))
+		}
+		opts.Record = w
+		defer func() {
+			if err := closeRecording(w, rc.path, stderr); err != nil {
+				fmt.Fprintf(stderr, "luatrace: %v\n", err)
+			}
+		}()
+	}
 	rt := luaapi.New(opts)
+	if c.metrics.addr != "" {
+		srv, err := serveMetrics(c.metrics, rt)
+		if err != nil {
+			return fail(stderr, badInput(err))
+		}
+		defer srv.Close()
+	}
 	stops.watchSignals(rt.Interrupt)
 	status, err := rt.RunScript(name, code)
 	if err != nil {

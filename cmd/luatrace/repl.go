@@ -28,13 +28,20 @@ func isTerminal(fd int) bool {
 
 // runREPL starts an interactive session: a line editor on a terminal, or
 // plain lines (no prompts) when stdin is a pipe, for scripted sessions.
-func runREPL(opts luaapi.Options, stdin io.Reader) int {
+func runREPL(opts luaapi.Options, stdin io.Reader, mc metricsConfig, stderr io.Writer) int {
 	lines := make(chan repl.Line)
 	ready := make(chan repl.Prompt)
 	complete := make(chan repl.Completion)
 	stops := make(chan string, 1)
 	opts.Stop = stops
 	rt := luaapi.New(opts)
+	if mc.addr != "" {
+		srv, err := serveMetrics(mc, rt)
+		if err != nil {
+			return fail(stderr, badInput(err))
+		}
+		defer srv.Close()
+	}
 	rt.PrepareREPL(repl.Console{Lines: lines, Ready: ready, Complete: complete})
 
 	// At the prompt the line editor reads Ctrl-C itself; elsewhere (a long

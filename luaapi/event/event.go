@@ -64,8 +64,16 @@ func Reserved(name string) bool {
 	case "args", "retval", "ip", "table", "status", "duration":
 		return true
 	}
-	return strings.HasPrefix(name, "arg") && len(name) > 3 && name[3] >= '0' && name[3] <= '9'
+	return strings.HasPrefix(name, "arg") && len(name) > 3 && name[3] >= '0' && name[3] <= '9' || Hidden(name)
 }
+
+// Hidden reports whether a captured field is luatrace's own (a recording
+// captures map keys and values so): e:table() leaves it out and scripts
+// may not take the name.
+func Hidden(name string) bool { return strings.HasPrefix(name, HiddenPrefix) }
+
+// HiddenPrefix starts the names of luatrace's own fields.
+const HiddenPrefix = "__"
 
 func eventIndex(L *lua.LState) int {
 	ev := Type.Check(L, 1)
@@ -182,6 +190,9 @@ func eventTable(L *lua.LState) int {
 	}
 	if ev.capture != nil {
 		for _, f := range ev.capture.Fields {
+			if Hidden(f.Name) {
+				continue
+			}
 			v, _ := ev.captured(f.Name)
 			t.RawSetString(f.Name, ev.luaValue(L, v))
 		}
@@ -215,9 +226,15 @@ func (ev *Event) captured(name string) (capture.Value, bool) {
 }
 
 func (ev *Event) luaValue(L *lua.LState, v capture.Value) lua.LValue {
+	return Value(L, v, ev.syms, int(ev.rec.PID()))
+}
+
+// Value is a decoded capture as Lua sees it: a number (the 64-bit rule),
+// a string, or a stack of process pid named by syms.
+func Value(L *lua.LState, v capture.Value, syms *stack.Symbols, pid int) lua.LValue {
 	switch v.Kind {
 	case capture.Stack:
-		return stack.New(L, ev.syms, v.Frames, v.User, int(ev.rec.PID()))
+		return stack.New(L, syms, v.Frames, v.User, pid)
 	case capture.Int:
 		return value.Int(int64(v.N))
 	case capture.Uint:

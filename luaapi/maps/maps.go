@@ -41,6 +41,8 @@ type Module struct {
 	pinned []*pinnedMap
 	// ProbeName names a probe id for keys of probe, as e.probe does.
 	ProbeName func(id uint32) string
+	// served are the maps --metrics serves (Publish).
+	served servedMaps
 }
 
 // New returns the map module; maps print through out, the exit report
@@ -53,13 +55,16 @@ func New(out *output.Writer, stderr io.Writer, syms *stack.Symbols) *Module {
 // kernel updates (probes name it in opts.into), or, for hist.new(), one
 // the script feeds with :add().
 type Map struct {
-	mod   *Module
-	name  string // "" until known: the global holding it, else "@"
-	kind  aggtext.Kind
-	keys  []string // key expressions
-	value string   // value expression ("" for counts)
-	lin   aggtext.Linear
-	max   uint32
+	mod  *Module
+	name string // "" until known: the global holding it, else "@"
+	kind aggtext.Kind
+	keys []string // key expressions
+	// labels name the key parts as Prometheus labels (--metrics); nil:
+	// named after the key expressions.
+	labels []string
+	value  string // value expression ("" for counts)
+	lin    aggtext.Linear
+	max    uint32
 
 	// Kernel side, created when the first probe feeds the map.
 	kernel Kernel
@@ -69,6 +74,10 @@ type Map struct {
 
 	// Lua side (hist.new): rows by their key's text.
 	local map[string]*mapRow
+	// Replay side: rows rebuilt from recorded events (Feed), and the
+	// keys refused for want of room.
+	fed     map[string]*mapRow
+	fedLost uint64
 
 	printed bool
 }
@@ -172,9 +181,13 @@ func (m *Map) label() string {
 // rows reads the map: kernel maps from the kernel, summed over CPUs and
 // grouped by key without the histogram bucket.
 func (mod *Module) rows(L *lua.LState, m *Map) ([]*mapRow, error) {
-	if m.local != nil {
-		out := make([]*mapRow, 0, len(m.local))
-		for _, row := range m.local {
+	if m.local != nil || m.fed != nil {
+		src := m.local
+		if src == nil {
+			src = m.fed
+		}
+		out := make([]*mapRow, 0, len(src))
+		for _, row := range src {
 			out = append(out, row)
 		}
 		return out, nil
@@ -438,6 +451,8 @@ func (mod *Module) mapClear(L *lua.LState) int {
 	m := Type.Check(L, 1)
 	if m.local != nil {
 		m.local = map[string]*mapRow{}
+	} else if m.fed != nil {
+		m.fed = map[string]*mapRow{}
 	} else if m.km != nil {
 		if err := m.km.Clear(); err != nil {
 			L.RaiseError("map %s: %s", mod.mapName(L, m), err.Error())
@@ -449,7 +464,7 @@ func (mod *Module) mapClear(L *lua.LState) int {
 // mapLost implements m:lost(): updates dropped because the map was full.
 func (mod *Module) mapLost(L *lua.LState) int {
 	m := Type.Check(L, 1)
-	var n uint64
+	n := m.fedLost
 	if m.km != nil {
 		var err error
 		if n, err = m.km.Lost(); err != nil {
@@ -463,6 +478,9 @@ func (mod *Module) mapLost(L *lua.LState) int {
 // Close releases the kernel maps, reporting updates they lost, and
 // the pinned maps the script opened.
 func (mod *Module) Close(L *lua.LState) {
+	mod.served.Lock()
+	mod.served.maps = nil
+	mod.served.Unlock()
 	for _, p := range mod.pinned {
 		p.m.Close()
 	}

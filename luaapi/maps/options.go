@@ -29,11 +29,11 @@ const MaxLinearBuckets = 1000
 func optionsOf(kind aggtext.Kind) []string {
 	switch kind {
 	case aggtext.Count:
-		return []string{"key", "name", "max"}
+		return []string{"key", "name", "max", "labels"}
 	case aggtext.LinearHist:
-		return []string{"key", "value", "name", "min", "max", "step", "entries"}
+		return []string{"key", "value", "name", "min", "max", "step", "entries", "labels"}
 	}
-	return []string{"key", "value", "name", "max"}
+	return []string{"key", "value", "name", "max", "labels"}
 }
 
 // knownOptions describes the options of kind for an error: value is
@@ -78,6 +78,8 @@ func parseOptions(kindName string, kind aggtext.Kind, opts *lua.LTable) (*Map, e
 			}
 		case name == "name":
 			m.name = strings.TrimPrefix(v.String(), "@")
+		case name == "labels":
+			m.labels, err = keyList(v)
 		case name == limitOption(kind):
 			m.max, err = keyLimit(name, v)
 		}
@@ -88,6 +90,9 @@ func parseOptions(kindName string, kind aggtext.Kind, opts *lua.LTable) (*Map, e
 	})
 	if err != nil {
 		return nil, err
+	}
+	if m.labels != nil && len(m.labels) != len(m.keys) {
+		return nil, fmt.Errorf("map.%s: labels names %d key parts but the key has %d", kindName, len(m.labels), len(m.keys))
 	}
 	if kind != aggtext.Count && m.value == "" {
 		return nil, fmt.Errorf(`map.%s needs value = "expression", e.g. value = "args.count"`, kindName)

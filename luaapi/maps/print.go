@@ -129,7 +129,7 @@ func (mod *Module) printMap(L *lua.LState, m *Map, top int) {
 func (mod *Module) PrintUnprinted(L *lua.LState) {
 	var todo []*Map
 	for _, m := range mod.maps {
-		if m.printed || m.km == nil && len(m.local) == 0 {
+		if m.printed || m.km == nil && len(m.local) == 0 && len(m.fed) == 0 {
 			continue
 		}
 		// Empty maps print nothing, as in bpftrace.

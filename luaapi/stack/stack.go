@@ -54,6 +54,18 @@ func (s *Symbols) Kernel() *ksym.Table {
 	return s.kernel
 }
 
+// UseKernel makes t the kernel's symbol table (a replay's, recorded with
+// the events) instead of this machine's.
+func (s *Symbols) UseKernel(t *ksym.Table) {
+	s.kernelOnce.Do(func() {})
+	s.kernel = t
+}
+
+// UseRecordedProcesses makes user stacks resolve only through the
+// mappings a replay gives (User().SetMappings), never this machine's
+// processes.
+func (s *Symbols) UseRecordedProcesses() { s.User().UseGivenMappings() }
+
 // PreloadKernel starts loading the kernel's symbol table in the
 // background, for a probe that captures kernel stacks: reading kallsyms
 // takes a large part of a second on a busy machine, which the first event's

@@ -96,7 +96,7 @@ probe("BEGIN", function() io.stderr:write("ready\n") end)`)},
 	results := make([][]float64, len(configs))
 	for r := 0; r < *rounds; r++ {
 		for i, c := range configs {
-			ns, err := measure(c, workload, *calls)
+			ns, _, err := measure(c, workload, *calls)
 			if err != nil {
 				log.Fatalf("%s: %v", c.name, err)
 			}
@@ -123,30 +123,45 @@ probe("BEGIN", function() io.stderr:write("ready\n") end)`)},
 	}
 	fmt.Printf("\ndelivery at %d events/s: the Lua callback saw %d of %d events (%.2f%%)\n",
 		*rate, seen, sent, 100*float64(seen)/float64(sent))
+
+	if only == "" || strings.Contains("record", only) {
+		if err := recordBench(lt, workload, dir, *calls, *rounds); err != nil {
+			log.Fatalf("record benchmark: %v", err)
+		}
+	}
 }
 
 type config struct {
-	name  string
-	start func() (stop func() error, err error)
+	name string
+	// start starts the tracer; stop ends it and returns the CPU time it
+	// used (0 when it is not a process).
+	start func() (stop func() (time.Duration, error), err error)
 }
 
-func measure(c config, workload string, calls int) (float64, error) {
+// measure runs the workload under c: its ns per call, and the tracer's
+// CPU time over the whole run.
+func measure(c config, workload string, calls int) (float64, time.Duration, error) {
+	stop := func() (time.Duration, error) { return 0, nil }
 	if c.start != nil {
-		stop, err := c.start()
-		if err != nil {
-			return 0, err
+		var err error
+		if stop, err = c.start(); err != nil {
+			return 0, 0, err
 		}
-		defer stop()
 	}
 	out, err := exec.Command(workload, strconv.Itoa(calls)).Output()
+	cpu, stopErr := stop()
 	if err != nil {
-		return 0, fmt.Errorf("workload: %w", err)
+		return 0, 0, fmt.Errorf("workload: %w", err)
 	}
-	return strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+	if stopErr != nil {
+		return 0, 0, fmt.Errorf("tracer: %w", stopErr)
+	}
+	ns, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+	return ns, cpu, err
 }
 
 // startFloor attaches an empty program: the cost of any BPF tracer at all.
-func startFloor() (func() error, error) {
+func startFloor() (func() (time.Duration, error), error) {
 	prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
 		Type:         ebpf.TracePoint,
 		License:      "GPL",
@@ -160,13 +175,13 @@ func startFloor() (func() error, error) {
 		prog.Close()
 		return nil, err
 	}
-	return func() error { l.Close(); return prog.Close() }, nil
+	return func() (time.Duration, error) { l.Close(); return 0, prog.Close() }, nil
 }
 
 // startCommand runs a tracer until stopped; it is ready once it prints a
 // line "ready" on stdout or stderr. Its output is drained and discarded.
-func startCommand(path string, args ...string) func() (func() error, error) {
-	return func() (func() error, error) {
+func startCommand(path string, args ...string) func() (func() (time.Duration, error), error) {
+	return func() (func() (time.Duration, error), error) {
 		cmd := exec.Command(path, args...)
 		stdout, _ := cmd.StdoutPipe()
 		stderr, _ := cmd.StderrPipe()
@@ -196,9 +211,10 @@ func startCommand(path string, args ...string) func() (func() error, error) {
 			cmd.Process.Kill()
 			return nil, fmt.Errorf("%s did not get ready", path)
 		}
-		return func() error {
+		return func() (time.Duration, error) {
 			cmd.Process.Signal(syscall.SIGINT)
-			return cmd.Wait()
+			err := cmd.Wait()
+			return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), err
 		}, nil
 	}
 }

@@ -26,6 +26,22 @@ func RequireRoot(t testing.TB) {
 	t.Skip("needs root to load BPF programs")
 }
 
+// RequireCommand returns the path of a program a test runs. When it is
+// missing the test skips, saying which Debian package has it; with
+// CI=true it fails, as .ci/run installs it.
+func RequireCommand(t testing.TB, name, debianPackage string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err == nil {
+		return p
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s is not installed; .ci/run must install it (apt-get install %s)", name, debianPackage)
+	}
+	t.Skipf("%s is not installed (apt-get install %s)", name, debianPackage)
+	return ""
+}
+
 var (
 	buildOnce sync.Once
 	buildDir  string

@@ -1,0 +1,55 @@
+package maps
+
+import (
+	"bytes"
+	"testing"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/luatrace/luatrace/luaapi/output"
+	"github.com/luatrace/luatrace/luaapi/stack"
+)
+
+// TestFeedAggregatesAsTheKernel: a kernel map rebuilt by a replay (Feed)
+// reads and prints as the kernel's would: each kind's value, histogram
+// buckets, and keys beyond max counted as lost.
+func TestFeedAggregatesAsTheKernel(t *testing.T) {
+	values := []int64{5, 0, 1, 2, 3, 100, -1}
+	tests := []struct {
+		kind, check, want string
+	}{
+		{`map.count{ key = "comm" }`, `m:get("a")`, "7"},
+		{`map.sum{ key = "comm", value = "v" }`, `m:get("a")`, "110"},
+		{`map.min{ key = "comm", value = "v" }`, `m:get("a")`, "-1"},
+		{`map.max{ key = "comm", value = "v" }`, `m:get("a")`, "100"},
+		{`map.avg{ key = "comm", value = "v" }`, `m:get("a")`, "15"},
+		{`map.stats{ key = "comm", value = "v" }`, `(function(s) return s.count .. " " .. s.average .. " " .. s.total .. " " .. s.min .. " " .. s.max end)(m:get("a"))`, "7 15 110 -1 100"},
+		{`map.hist{ key = "comm", value = "v" }`, `(function(h) local s = h.count for _, b in ipairs(h.buckets) do s = s .. " " .. b.label .. "=" .. b.count end return s end)(m:get("a"))`,
+			"7 (..., 0)=1 [0]=1 [1]=1 [2, 4)=2 [4, 8)=1 [64, 128)=1"},
+		{`map.lhist{ key = "comm", value = "v", min = 0, max = 10, step = 5 }`, `(function(h) local s = h.count for _, b in ipairs(h.buckets) do s = s .. " " .. b.label .. "=" .. b.count end return s end)(m:get("a"))`,
+			"7 (..., 0)=1 [0, 5)=4 [5, 10)=1 [10, ...)=1"},
+		{`map.count{ key = "comm", max = 1 }`, `m:len() .. " " .. tostring(m:lost())`, "1 1"},
+	}
+	for _, tc := range tests {
+		L := lua.NewState()
+		var out, errs bytes.Buffer
+		New(output.New(&out, output.Text), &errs, &stack.Symbols{}).Open(L)
+		if err := L.DoString("m = " + tc.kind); err != nil {
+			t.Fatalf("%s: %v", tc.kind, err)
+		}
+		m, _ := Type.Of(L.GetGlobal("m"))
+		for _, v := range values {
+			m.Feed([]lua.LValue{lua.LString("a")}, []string{"a"}, v)
+		}
+		if tc.check == `m:len() .. " " .. tostring(m:lost())` {
+			m.Feed([]lua.LValue{lua.LString("b")}, []string{"b"}, 1)
+		}
+		if err := L.DoString("got = " + tc.check); err != nil {
+			t.Fatalf("%s: %v", tc.kind, err)
+		}
+		if got := L.GetGlobal("got").String(); got != tc.want {
+			t.Errorf("%s: %s = %q, want %q", tc.kind, tc.check, got, tc.want)
+		}
+		L.Close()
+	}
+}

@@ -1,0 +1,276 @@
+package luaapi
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/luatrace/luatrace/bpf/attach"
+	"github.com/luatrace/luatrace/bpf/capture"
+	"github.com/luatrace/luatrace/bpf/collector"
+	"github.com/luatrace/luatrace/bpf/recording"
+	"github.com/luatrace/luatrace/bpf/usym"
+	"github.com/luatrace/luatrace/luaapi/event"
+	"github.com/luatrace/luatrace/luaapi/maps"
+)
+
+// A recording run (Options.Record) writes, besides running the script as
+// usual: the script, each attached target's description (recording.Probe,
+// before its first record), every record its probes produce, the symbol
+// material its stacks need, and the loss counters at the end.
+//
+// Maps aggregate in the kernel and send nothing to user space; a replay
+// must rebuild them from events. So when recording, every kernel probe
+// sends its events to user space (spec.Emit, callback or not), and the
+// key and value expressions of the maps it feeds are captured as hidden
+// fields (event.HiddenPrefix...). That is the cost of recording a
+// map-only script: one ring-buffer record per event instead of an
+// in-kernel update only.
+
+// recorder is a recording run's state (owner goroutine only).
+type recorder struct {
+	w         *recording.Writer
+	failed    bool
+	pids      map[uint32]bool        // user-stack processes whose mappings are written
+	kernelSym bool                   // the kernel's symbol table is written
+	drops     []recording.ProbeDrops // of targets released so far
+	groups    map[*Probe]int         // probe() calls numbered as recorded
+	dropsAt   time.Time              // when the counters were last written
+}
+
+// dropsEvery is how often a recording writes the loss counters while
+// events flow, so that a recording cut short still holds them.
+const dropsEvery = time.Second
+
+// withMapFields adds to a recorded probe's fields one hidden field per map
+// key and value expression it does not capture already.
+func withMapFields(fields map[string]string, into []*maps.Map) map[string]string {
+	if len(into) == 0 {
+		return fields
+	}
+	out := make(map[string]string, len(fields)+4)
+	have := map[string]bool{}
+	for name, e := range fields {
+		out[name] = e
+		have[e] = true
+	}
+	add := func(e string) {
+		if e == "" || e == "probe" || have[e] {
+			return
+		}
+		have[e] = true
+		out[event.HiddenPrefix+strconv.Itoa(len(out))] = e
+	}
+	for _, m := range into {
+		for _, k := range m.Keys() {
+			add(k)
+		}
+		add(m.Value())
+	}
+	return out
+}
+
+// recordProbe writes the description of an attached target.
+func (r *Runtime) recordProbe(p *Probe, a *attach.Attachment, prog *capture.Program, po parsedOptions) {
+	rec := r.rec
+	if rec == nil || rec.failed {
+		return
+	}
+	t := &a.Target
+	d := recording.Probe{ID: a.ID, Group: rec.group(p), Spec: p.Spec.Raw, Target: t.Name, Func: t.Func, Program: string(t.Program),
+		Path: t.Path, Address: recording.Hex(t.Address), Args: t.Args, Filter: po.filter, USDTArgs: len(t.USDTArgs)}
+	if t.Path != "" {
+		d.BuildID, _ = usym.BuildID(t.Path)
+	}
+	for _, prm := range t.Params {
+		d.Params = append(d.Params, recording.Param{Name: prm.Name, Size: prm.Size, Signed: prm.Signed, Type: typeName(prm)})
+	}
+	if t.Format != nil {
+		d.TracepointFormat = t.Format.Text()
+	}
+	if prog != nil {
+		d.Fields, d.Fetches = prog.Record()
+		if prog.KernelStack {
+			r.recordKernelSymbols()
+		}
+	}
+	for _, m := range po.into {
+		feed := recording.MapFeed{Kind: m.KindName(), Keys: m.Keys(), Value: m.Value(), Min: m.Linear().Min, Max: m.Linear().Max, Step: m.Linear().Step}
+		for _, k := range m.Keys() {
+			feed.KeyFields = append(feed.KeyFields, fieldWithExpr(d.Fields, k))
+		}
+		feed.ValueField = fieldWithExpr(d.Fields, m.Value())
+		d.Maps = append(d.Maps, feed)
+	}
+	r.recordErr(rec.w.AddProbe(d))
+}
+
+func typeName(p attach.Param) string {
+	if p.Type == nil {
+		return ""
+	}
+	return p.Type.TypeName()
+}
+
+// fieldWithExpr names the field that captures e ("" when none does).
+func fieldWithExpr(fields []recording.Field, e string) string {
+	for _, f := range fields {
+		if e != "" && f.Expr == e {
+			return f.Name
+		}
+	}
+	return ""
+}
+
+// recordEvent writes a record, and first the mappings of a process whose
+// user stack it carries, the first time it shows up.
+func (r *Runtime) recordEvent(rec collector.Record, b binding) {
+	w := r.rec
+	if w.failed {
+		return
+	}
+	if b.capture != nil && b.capture.UserStack && !w.pids[rec.PID()] {
+		w.pids[rec.PID()] = true
+		if m, ok := processMappings(rec.PID(), rec.Comm(), rec.Timestamp()); ok {
+			r.recordErr(w.w.AddMappings(m))
+		}
+	}
+	r.recordErr(w.w.WriteRecord(rec))
+	if now := time.Now(); now.Sub(w.dropsAt) >= dropsEvery {
+		w.dropsAt = now
+		r.recordDrops()
+	}
+}
+
+// recordKernelSymbols writes the kernel's function symbols once, for
+// kernel stacks.
+func (r *Runtime) recordKernelSymbols() {
+	if r.rec.kernelSym {
+		return
+	}
+	r.rec.kernelSym = true
+	t := r.syms.Kernel()
+	if t == nil {
+		return
+	}
+	st := recording.SymbolTable{Object: "[kernel]"}
+	for _, s := range t.Symbols() {
+		if s.Type != 'T' && s.Type != 't' {
+			continue
+		}
+		name := s.Name
+		if s.Module != "" {
+			name += " [" + s.Module + "]"
+		}
+		st.Symbols = append(st.Symbols, recording.Symbol{Addr: recording.Hex(s.Addr), Name: name})
+	}
+	r.recordErr(r.rec.w.AddSymbols(st))
+}
+
+// processMappings reads pid's executable mappings with the build-ids of
+// their files.
+func processMappings(pid uint32, comm string, ts uint64) (recording.Mappings, bool) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/maps", pid))
+	if err != nil {
+		return recording.Mappings{}, false
+	}
+	defer f.Close()
+	m := recording.Mappings{Time: ts, PID: pid, Comm: comm}
+	ids := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		// start-end perms offset dev inode path
+		fs := strings.Fields(sc.Text())
+		if len(fs) < 6 || !strings.Contains(fs[1], "x") {
+			continue
+		}
+		lo, hi, _ := strings.Cut(fs[0], "-")
+		start, _ := strconv.ParseUint(lo, 16, 64)
+		end, _ := strconv.ParseUint(hi, 16, 64)
+		off, _ := strconv.ParseUint(fs[2], 16, 64)
+		inode, _ := strconv.ParseUint(fs[4], 10, 64)
+		mp := recording.Mapping{Start: recording.Hex(start), End: recording.Hex(end), Offset: recording.Hex(off), Perms: fs[1], Dev: fs[3], Inode: inode, Path: fs[5]}
+		if strings.HasPrefix(mp.Path, "/") {
+			id, ok := ids[mp.Path]
+			if !ok {
+				id, _ = usym.BuildID(fmt.Sprintf("/proc/%d/root%s", pid, mp.Path))
+				ids[mp.Path] = id
+			}
+			mp.BuildID = id
+		}
+		m.Maps = append(m.Maps, mp)
+	}
+	return m, true
+}
+
+// group numbers p's probe() call for its descriptions.
+func (rec *recorder) group(p *Probe) int {
+	if rec.groups[p] == 0 {
+		rec.groups[p] = len(rec.groups) + 1
+	}
+	return rec.groups[p]
+}
+
+// recordInterval describes an interval probe, whose ticks the recording
+// keeps among the records (recordTick).
+func (r *Runtime) recordInterval(p *Probe) {
+	if r.rec == nil || r.rec.failed {
+		return
+	}
+	d := recording.Probe{Group: r.rec.group(p), Spec: p.Spec.Raw, Target: p.Spec.Raw, Program: recording.ProgramInterval}
+	r.recordErr(r.rec.w.AddProbe(d))
+}
+
+// recordTick writes an interval probe's tick in its place among the
+// records, so that a replay of the same script fires it there.
+func (r *Runtime) recordTick(p *Probe) {
+	if r.rec == nil || r.rec.failed || r.play != nil {
+		return
+	}
+	r.recordErr(r.rec.w.WriteTick(recording.Tick{Time: recording.Now(), Group: r.rec.group(p)}))
+}
+
+// keepDrops notes a target's loss counters as it is released.
+func (r *Runtime) keepDrops(id uint32, st collector.Stats, queueFull uint64) {
+	if r.rec == nil {
+		return
+	}
+	r.rec.drops = append(r.rec.drops, recording.ProbeDrops{ID: id, Hits: st.Hits, Filtered: st.Filtered, RingFull: st.Lost, Nested: st.Nested, QueueFull: queueFull})
+}
+
+// recordDrops writes the loss counters of every target so far: those
+// released, and those attached now.
+func (r *Runtime) recordDrops() {
+	if r.rec == nil || r.rec.failed {
+		return
+	}
+	d := append([]recording.ProbeDrops(nil), r.rec.drops...)
+	for i := range d {
+		if r.conn != nil {
+			d[i].Discarded = r.conn.Discards(d[i].ID)
+		}
+	}
+	for _, p := range r.probes {
+		if p.unlinked || r.conn == nil {
+			continue
+		}
+		for _, a := range p.targets {
+			st, _ := r.conn.Col.Stats(a.ID)
+			d = append(d, recording.ProbeDrops{ID: a.ID, Hits: st.Hits, Filtered: st.Filtered, RingFull: st.Lost, Nested: st.Nested, QueueFull: r.conn.Drops(a.ID)})
+		}
+	}
+	r.recordErr(r.rec.w.WriteDrops(recording.Drops{Time: recording.Now(), Probes: d}))
+}
+
+// recordErr reports the first write error; the trace goes on without
+// recording.
+func (r *Runtime) recordErr(err error) {
+	if err == nil || r.rec.failed {
+		return
+	}
+	r.rec.failed = true
+	fmt.Fprintf(r.stderr, "luatrace: recording stopped: %v\n", err)
+}
