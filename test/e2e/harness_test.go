@@ -50,9 +50,10 @@ const runLimit = 3 * time.Minute
 // luatraceEnv is luatrace with extra environment variables.
 func luatraceEnv(t *testing.T, env []string, args ...string) result {
 	t.Helper()
+	luatraceBin := bin(t, "luatrace") // built before the run's clock starts
 	ctx, cancel := context.WithTimeout(context.Background(), runLimit)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin(t, "luatrace"), args...)
+	cmd := exec.CommandContext(ctx, luatraceBin, args...)
 	cmd.Dir = build(t)
 	cmd.Env = append(cmd.Environ(), env...)
 	var out, errb bytes.Buffer
