@@ -208,7 +208,7 @@ func (mod *Module) decodeKey(L *lua.LState, m *Map, key []byte) ([]lua.LValue, [
 	var vals []lua.LValue
 	var texts []string
 	for _, d := range m.decode {
-		b := key[d.Offset : d.Offset+d.Width]
+		b := key[d.Offset : d.Offset+d.Width] // empty for literals
 		switch d.Kind {
 		case capture.KeyInt:
 			n := int64(binary.LittleEndian.Uint64(b))
@@ -222,6 +222,8 @@ func (mod *Module) decodeKey(L *lua.LState, m *Map, key []byte) ([]lua.LValue, [
 				s = s[:i]
 			}
 			vals, texts = append(vals, lua.LString(s)), append(texts, s)
+		case capture.KeyLiteral:
+			vals, texts = append(vals, lua.LString(d.Literal)), append(texts, d.Literal)
 		case capture.KeyProbe:
 			name := fmt.Sprintf("probe %d", binary.LittleEndian.Uint32(b))
 			if mod.ProbeName != nil {
