@@ -219,7 +219,7 @@ struct lt_calc {
  * maps by its slot. Small-key maps have 1 << LT_CACHE_BITS cache slots
  * per CPU in front of the hash (agg.bpf.h). */
 enum lt_agg_limits {
-	LT_MAX_AGGS = 8,
+	LT_MAX_AGGS = 2,
 	LT_MAX_KEY_PARTS = 4,
 	LT_MAX_MAPS = 256,
 	LT_KEY_SMALL = 24,

@@ -51,7 +51,7 @@ const (
 type collectorLtAggLimits uint32
 
 const (
-	collectorLtAggLimitsLT_MAX_AGGS      collectorLtAggLimits = 8
+	collectorLtAggLimitsLT_MAX_AGGS      collectorLtAggLimits = 2
 	collectorLtAggLimitsLT_MAX_KEY_PARTS collectorLtAggLimits = 4
 	collectorLtAggLimitsLT_MAX_MAPS      collectorLtAggLimits = 256
 	collectorLtAggLimitsLT_KEY_SMALL     collectorLtAggLimits = 24
@@ -382,7 +382,7 @@ type collectorLtSpec struct {
 	Pad2       uint8
 	StampTable uint16
 	Ops        [8]collectorLtCalc
-	Aggs       [8]collectorLtAgg
+	Aggs       [2]collectorLtAgg
 	Strs       [2][32]int8
 }
 

@@ -112,7 +112,7 @@ func badInputs() []badInput {
 		{name: "comm option too long", args: e(openat + `{comm = string.rep("x", 100)}, function() end)`), code: 2, msg: `option comm must be a command name of 1 to 15 characters, got xxx`},
 		{name: "on_error option", args: e(openat + `{on_error = "maybe"}, function() end)`), code: 2, msg: `option on_error must be "continue" or "exit", got maybe`},
 		{name: "into not a map", args: e(openat + `{into = 5})`), code: 2, msg: `option into must be a map`},
-		{name: "into nine maps", args: e(openat + `{into = {map.count{}, map.count{}, map.count{}, map.count{}, map.count{}, map.count{}, map.count{}, map.count{}, map.count{}}})`), code: 2, msg: `probe "tracepoint:syscalls:sys_enter_openat": into lists 9 maps and a probe feeds at most 8; feed the rest from a second probe\(\) on the same spec`},
+		{name: "into three maps", args: e(openat + `{into = {map.count{}, map.count{}, map.count{}}})`), code: 2, msg: `probe "tracepoint:syscalls:sys_enter_openat": into lists 3 maps and a probe feeds at most 2; feed the rest from a second probe\(\) on the same spec`},
 		{name: "stack option", args: e(openat + `{stack = true}, function() end)`), code: 2, msg: `there is no option stack: capture stacks as fields`},
 
 		// Expressions.
