@@ -61,23 +61,7 @@ func (r *Runtime) luaProbe(L *lua.LState) int {
 	if r.ended {
 		diag.Raise(L, &diag.Error{Msg: "probe() cannot attach in END: the trace is over", Hint: "attach probes in the main chunk or BEGIN", Kind: diag.ErrScript})
 	}
-	var opts *lua.LTable
-	var fn *lua.LFunction
-	switch v := L.Get(2).(type) {
-	case *lua.LTable:
-		opts = v
-		if L.GetTop() >= 3 {
-			fn = L.CheckFunction(3)
-		}
-	case *lua.LFunction:
-		fn = v
-	case *lua.LNilType:
-		if L.GetTop() >= 3 {
-			fn = L.CheckFunction(3)
-		}
-	default:
-		L.ArgError(2, "options table or callback function expected, got "+v.Type().String())
-	}
+	opts, fn := probeArgs(L)
 
 	if r.isAliasName(raw) {
 		return r.probeAlias(L, raw, opts, fn)
@@ -109,6 +93,69 @@ func (r *Runtime) luaProbe(L *lua.LState) int {
 		r.addProbe(p)
 	}
 	return pushProbe(L, p)
+}
+
+// probeArgs reads probe()'s optional arguments: an options table, then a
+// callback. In place of the callback (or of both), a map or a list of
+// maps is short for into: probe(spec, map.count{key = "comm"}).
+func probeArgs(L *lua.LState) (*lua.LTable, *lua.LFunction) {
+	var opts *lua.LTable
+	var into lua.LValue
+	switch v := L.Get(2).(type) {
+	case *lua.LTable:
+		if isMapList(v) {
+			into = v
+		} else {
+			opts = v
+		}
+	case *lua.LUserData:
+		if _, ok := maps.Type.Of(v); !ok {
+			L.ArgError(2, "options table, callback function or map expected, got "+v.Type().String())
+		}
+		into = v
+	case *lua.LFunction:
+		return nil, v
+	case *lua.LNilType:
+	default:
+		L.ArgError(2, "options table, callback function or map expected, got "+v.Type().String())
+	}
+	var fn *lua.LFunction
+	switch v := L.Get(3).(type) {
+	case *lua.LFunction:
+		fn = v
+	case *lua.LUserData, *lua.LTable:
+		if into != nil {
+			L.ArgError(3, "the maps are given already; a callback function may follow them")
+		}
+		into = v
+	case *lua.LNilType:
+	default:
+		L.ArgError(3, "callback function or map expected, got "+v.Type().String())
+	}
+	if into == nil {
+		return opts, fn
+	}
+	if fn == nil {
+		if f, ok := L.Get(4).(*lua.LFunction); ok {
+			fn = f
+		}
+	}
+	// A copy: the script may pass one options table to several probes.
+	with := L.NewTable()
+	if opts != nil {
+		if opts.RawGetString("into") != lua.LNil {
+			L.ArgError(3, "maps given both as an argument and as option into; keep one")
+		}
+		opts.ForEach(with.RawSet)
+	}
+	with.RawSetString("into", into)
+	return with, fn
+}
+
+// isMapList reports whether t is a list of maps (not an options table).
+func isMapList(t *lua.LTable) bool {
+	_, ok := maps.Type.Of(t.RawGetInt(1))
+	return ok
 }
 
 // pushProbe returns p's handle to Lua.
