@@ -10,7 +10,7 @@ func isStringPointer(t btf.Type) bool {
 	if !ok {
 		return false
 	}
-	i, ok := unqualified(ptr.Target).(*btf.Int)
+	i, ok := btf.QualifiedType(ptr.Target).(*btf.Int)
 	return ok && isCharType(i.Name)
 }
 
@@ -18,29 +18,11 @@ func isStringPointer(t btf.Type) bool {
 func btfTypeName(t btf.Type) string {
 	ptr, _ := btf.UnderlyingType(t).(*btf.Pointer)
 	name := "char"
-	if i, ok := unqualified(ptr.Target).(*btf.Int); ok {
+	if i, ok := btf.QualifiedType(ptr.Target).(*btf.Int); ok {
 		name = i.Name
 	}
 	if _, isConst := ptr.Target.(*btf.Const); isConst {
 		return "const " + name + " *"
 	}
 	return name + " *"
-}
-
-// unqualified skips const, volatile, restrict and type tags, not typedefs.
-func unqualified(t btf.Type) btf.Type {
-	for {
-		switch q := t.(type) {
-		case *btf.Const:
-			t = q.Type
-		case *btf.Volatile:
-			t = q.Type
-		case *btf.Restrict:
-			t = q.Type
-		case *btf.TypeTag:
-			t = q.Type
-		default:
-			return t
-		}
-	}
 }

@@ -2,16 +2,13 @@ package e2e
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/luatrace/luatrace/test/testenv"
 )
@@ -60,15 +57,15 @@ type lessonRun struct {
 }
 
 var lessonRuns = map[int]lessonRun{
-	1: {"", `(?m)^tracepoint:syscalls:sys_enter_openat$`},
-	2: {"", `^hello world\n$`},
-	3: {"openat /etc/hostname 3", `(?m)(^openat /etc/hostname\n){3}`},
-	4: {"getppid_loop 5000", `(?m)^@\[getppid_loop\]: [5-9]\d{3}$`},
-	5: {"reads 4096 100", `(?m)^@bytes: \n(.*\n)*\[4K, 8K\)\s+100 \|@+\|$`},
-	6: {"reads 512 100", `(?m)^@bytes: \n(.*\n)*\[400, 600\)\s+100 \|@+\s*\|$`},
-	7: {"reads 512 100", `(?m)^@ns\[reads\]: \n\[\d+K?, \d+K?\)\s+\d+ \|`},
-	8: {"forks 5", `(?m)^@\[tracepoint:sched:sched_process_fork\]: 5$`},
-	9: {"getppid_loop 3000000", `(?m)^@\[\n(    \S+\+\d+\n)*    do_syscall_64\+\d+\n`},
+	1:  {"", `(?m)^tracepoint:syscalls:sys_enter_openat$`},
+	2:  {"", `^hello world\n$`},
+	3:  {"openat /etc/hostname 3", `(?m)(^openat /etc/hostname\n){3}`},
+	4:  {"getppid_loop 5000", `(?m)^@\[getppid_loop\]: [5-9]\d{3}$`},
+	5:  {"reads 4096 100", `(?m)^@bytes: \n(.*\n)*\[4K, 8K\)\s+100 \|@+\|$`},
+	6:  {"reads 512 100", `(?m)^@bytes: \n(.*\n)*\[400, 600\)\s+100 \|@+\s*\|$`},
+	7:  {"reads 512 100", `(?m)^@ns\[reads\]: \n\[\d+K?, \d+K?\)\s+\d+ \|`},
+	8:  {"forks 5", `(?m)^@\[tracepoint:sched:sched_process_fork\]: 5$`},
+	9:  {"getppid_loop 3000000", `(?m)^@\[\n(    \S+\+\d+\n)*    do_syscall_64\+\d+\n`},
 	10: {"naps 5 10", `(?m)^@\[\n(    \S+\+\d+\n)*    __schedule\+\d+\n`},
 	11: {"dd if=/dev/zero of={tmp}/dd bs=64k count=16 oflag=direct", `(?m)^@: \n(.*\n)*\[64K, 128K\)\s+1[6-9] \|@+\|$`},
 	12: {"openat /etc/hostname 1", `(?m)^exec: \S*openat$`},
@@ -96,7 +93,9 @@ func TestOneLinersPage(t *testing.T) {
 				}
 				args = "-c '" + wl + "' " + strings.Replace(args, "-p 18644 ", "", 1)
 			}
-			out, stderr, code := runShell(t, bin(t, "luatrace")+" "+args)
+			// Through sh, as a user's shell would split it.
+			r := runBounded(t, t.TempDir(), nil, "sh", "-c", bin(t, "luatrace")+" "+args)
+			out, stderr, code := r.stdout, r.stderr, r.code
 			kprobe := strings.Contains(c.cmd, "kprobe:") || strings.Contains(c.cmd, "kretprobe:")
 			if kprobe && code != 0 && strings.Contains(stderr, "it has no kprobe support") {
 				return // run in the VM: test/vm/guest/tests/42_one_liners.sh
@@ -130,26 +129,4 @@ func TestOneLinersPage(t *testing.T) {
 	if !strings.Contains(strings.Join(strings.Fields(page), " "), claim) {
 		t.Errorf("the page's Length section should say %q", claim)
 	}
-}
-
-// runShell runs a command line through sh, as a user's shell would,
-// bounded by a minute.
-func runShell(t *testing.T, line string) (stdout, stderr string, code int) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "sh", "-c", line)
-	cmd.Dir = t.TempDir()
-	var out, errb strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	if ctx.Err() != nil {
-		t.Fatalf("%s did not finish within a minute\nstdout:\n%s\nstderr:\n%s", line, out.String(), errb.String())
-	}
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return out.String(), errb.String(), code
 }
