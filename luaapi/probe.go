@@ -55,7 +55,7 @@ func (r *Runtime) installProbe() {
 	r.L.SetGlobal("probe", r.L.NewFunction(r.luaProbe))
 }
 
-// luaProbe implements probe(spec [, opts] [, fn]).
+// luaProbe implements probe(spec [, opts] [, fn | maps [, fn]]).
 func (r *Runtime) luaProbe(L *lua.LState) int {
 	raw := L.CheckString(1)
 	if r.ended {
