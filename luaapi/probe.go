@@ -97,54 +97,50 @@ func (r *Runtime) luaProbe(L *lua.LState) int {
 
 // probeArgs reads probe()'s optional arguments: an options table, then a
 // callback. In place of the callback (or of both), a map or a list of
-// maps is short for into: probe(spec, map.count{key = "comm"}).
+// maps is short for into, and a callback may follow them:
+// probe(spec, map.count{key = "comm"}), probe(spec, opts, {m1, m2}, fn).
 func probeArgs(L *lua.LState) (*lua.LTable, *lua.LFunction) {
 	var opts *lua.LTable
 	var into lua.LValue
 	switch v := L.Get(2).(type) {
+	case *lua.LFunction:
+		return nil, v
 	case *lua.LTable:
-		if isMapList(v) {
+		if isMaps(v) {
 			into = v
 		} else {
 			opts = v
 		}
-	case *lua.LUserData:
-		if _, ok := maps.Type.Of(v); !ok {
+	case *lua.LNilType:
+	default:
+		if !isMaps(v) {
 			L.ArgError(2, "options table, callback function or map expected, got "+v.Type().String())
 		}
 		into = v
-	case *lua.LFunction:
-		return nil, v
-	case *lua.LNilType:
-	default:
-		L.ArgError(2, "options table, callback function or map expected, got "+v.Type().String())
 	}
-	var fn *lua.LFunction
-	switch v := L.Get(3).(type) {
-	case *lua.LFunction:
-		fn = v
-	case *lua.LUserData, *lua.LTable:
-		if into != nil {
-			L.ArgError(3, "the maps are given already; a callback function may follow them")
-		}
-		into = v
-	case *lua.LNilType:
-	default:
-		L.ArgError(3, "callback function or map expected, got "+v.Type().String())
-	}
+	next := 3
 	if into == nil {
-		return opts, fn
-	}
-	if fn == nil {
-		if f, ok := L.Get(4).(*lua.LFunction); ok {
-			fn = f
+		switch v := L.Get(3).(type) {
+		case *lua.LFunction:
+			return opts, v
+		case *lua.LNilType:
+			return opts, nil
+		default:
+			if !isMaps(v) {
+				L.ArgError(3, "callback function or map expected, got "+v.Type().String())
+			}
+			into, next = v, 4
 		}
+	}
+	fn, ok := L.Get(next).(*lua.LFunction)
+	if !ok && L.Get(next) != lua.LNil {
+		L.ArgError(next, "a callback function may follow the maps, got "+L.Get(next).Type().String())
 	}
 	// A copy: the script may pass one options table to several probes.
 	with := L.NewTable()
 	if opts != nil {
 		if opts.RawGetString("into") != lua.LNil {
-			L.ArgError(3, "maps given both as an argument and as option into; keep one")
+			L.ArgError(next-1, "maps given both as an argument and as option into; keep one")
 		}
 		opts.ForEach(with.RawSet)
 	}
@@ -152,9 +148,13 @@ func probeArgs(L *lua.LState) (*lua.LTable, *lua.LFunction) {
 	return with, fn
 }
 
-// isMapList reports whether t is a list of maps (not an options table).
-func isMapList(t *lua.LTable) bool {
-	_, ok := maps.Type.Of(t.RawGetInt(1))
+// isMaps reports whether v is a map or a list of maps (not an options
+// table).
+func isMaps(v lua.LValue) bool {
+	if t, ok := v.(*lua.LTable); ok {
+		v = t.RawGetInt(1)
+	}
+	_, ok := maps.Type.Of(v)
 	return ok
 }
 
