@@ -58,29 +58,13 @@ func (r *Runtime) installProbe() {
 	r.L.SetGlobal("probe", r.L.NewFunction(r.luaProbe))
 }
 
-// luaProbe implements probe(spec [, opts] [, fn]).
+// luaProbe implements probe(spec [, opts] [, fn | maps [, fn]]).
 func (r *Runtime) luaProbe(L *lua.LState) int {
 	raw := L.CheckString(1)
 	if r.ended {
 		diag.Raise(L, &diag.Error{Msg: "probe() cannot attach in END: the trace is over", Hint: "attach probes in the main chunk or BEGIN", Kind: diag.ErrScript})
 	}
-	var opts *lua.LTable
-	var fn *lua.LFunction
-	switch v := L.Get(2).(type) {
-	case *lua.LTable:
-		opts = v
-		if L.GetTop() >= 3 {
-			fn = L.CheckFunction(3)
-		}
-	case *lua.LFunction:
-		fn = v
-	case *lua.LNilType:
-		if L.GetTop() >= 3 {
-			fn = L.CheckFunction(3)
-		}
-	default:
-		L.ArgError(2, "options table or callback function expected, got "+v.Type().String())
-	}
+	opts, fn := probeArgs(L)
 
 	if r.isAliasName(raw) {
 		return r.probeAlias(L, raw, opts, fn)
@@ -117,6 +101,69 @@ func (r *Runtime) luaProbe(L *lua.LState) int {
 		r.addProbe(p)
 	}
 	return pushProbe(L, p)
+}
+
+// probeArgs reads probe()'s optional arguments: an options table, then a
+// callback. In place of the callback (or of both), a map or a list of
+// maps is short for into, and a callback may follow them:
+// probe(spec, map.count{key = "comm"}), probe(spec, opts, {m1, m2}, fn).
+func probeArgs(L *lua.LState) (*lua.LTable, *lua.LFunction) {
+	var opts *lua.LTable
+	var into lua.LValue
+	switch v := L.Get(2).(type) {
+	case *lua.LFunction:
+		return nil, v
+	case *lua.LTable:
+		if isMaps(v) {
+			into = v
+		} else {
+			opts = v
+		}
+	case *lua.LNilType:
+	default:
+		if !isMaps(v) {
+			L.ArgError(2, "options table, callback function or map expected, got "+v.Type().String())
+		}
+		into = v
+	}
+	next := 3
+	if into == nil {
+		switch v := L.Get(3).(type) {
+		case *lua.LFunction:
+			return opts, v
+		case *lua.LNilType:
+			return opts, nil
+		default:
+			if !isMaps(v) {
+				L.ArgError(3, "callback function or map expected, got "+v.Type().String())
+			}
+			into, next = v, 4
+		}
+	}
+	fn, ok := L.Get(next).(*lua.LFunction)
+	if !ok && L.Get(next) != lua.LNil {
+		L.ArgError(next, "a callback function may follow the maps, got "+L.Get(next).Type().String())
+	}
+	// A copy: the script may pass one options table to several probes.
+	with := L.NewTable()
+	if opts != nil {
+		if opts.RawGetString("into") != lua.LNil {
+			L.ArgError(next-1, "maps given both as an argument and as option into; keep one")
+		}
+		opts.ForEach(with.RawSet)
+	}
+	with.RawSetString("into", into)
+	return with, fn
+}
+
+// isMaps reports whether v is a map or a list of maps (not an options
+// table).
+func isMaps(v lua.LValue) bool {
+	if t, ok := v.(*lua.LTable); ok {
+		v = t.RawGetInt(1)
+	}
+	_, ok := maps.Type.Of(v)
+	return ok
 }
 
 // pushProbe returns p's handle to Lua.

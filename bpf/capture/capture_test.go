@@ -323,3 +323,47 @@ func TestExpressionLimits(t *testing.T) {
 		}
 	}
 }
+
+// String literals, in either quote, are constant key parts: they take no
+// bytes of the kernel's key and decode to themselves.
+func TestMapKeyLiterals(t *testing.T) {
+	p := testProbes(t)["vfs_read%"]
+	tests := []struct {
+		keys     []string
+		literals []string // per key part, "" for a kernel part
+		bytes    int      // the key's size, bucket included
+	}{
+		{[]string{`"reads"`}, []string{"reads"}, 8},
+		{[]string{`'reads'`}, []string{"reads"}, 8},
+		{[]string{`'it''s'`}, nil, 0}, // two literals side by side: a parse error
+		{[]string{`'a\'b"c'`}, []string{`a'b"c`}, 8},
+		{[]string{`"a\"b'c"`}, []string{`a"b'c`}, 8},
+		{[]string{`"read"`, "pid"}, []string{"read", ""}, 16},
+		{[]string{"pid", `"read"`, "tid"}, []string{"", "read", ""}, 24},
+	}
+	for _, tc := range tests {
+		u, err := CompileMapUpdate(p, &Program{}, tc.keys, "")
+		if tc.literals == nil {
+			if err == nil {
+				t.Errorf("keys %q: compiled, want an error", tc.keys)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("keys %q: %v", tc.keys, err)
+			continue
+		}
+		if u.KeyBytes != tc.bytes || len(u.Decode) != len(tc.keys) {
+			t.Errorf("keys %q: %d bytes, %d parts; want %d bytes, %d parts", tc.keys, u.KeyBytes, len(u.Decode), tc.bytes, len(tc.keys))
+			continue
+		}
+		for i, d := range u.Decode {
+			if (d.Kind == KeyLiteral) != (tc.literals[i] != "") || d.Literal != tc.literals[i] {
+				t.Errorf("keys %q: part %d is kind %d literal %q, want literal %q", tc.keys, i, d.Kind, d.Literal, tc.literals[i])
+			}
+		}
+	}
+	if _, err := CompileMapUpdate(p, &Program{}, nil, `"reads"`); err == nil || !strings.Contains(err.Error(), `make it the key (key = "\"reads\"")`) {
+		t.Errorf("a string value: %v, want the key hint", err)
+	}
+}

@@ -21,13 +21,17 @@ const (
 	KeyUserStack
 	// KeyProbe is the id of the probe that fired, named by the caller.
 	KeyProbe
+	// KeyLiteral is a string constant ("reads"): the same for every event,
+	// so it takes no bytes in the kernel's key and decodes to Literal.
+	KeyLiteral
 )
 
 // KeyPart is one part of a compiled map key: Width bytes at Offset.
 type KeyPart struct {
 	Kind          KeyKind
 	Offset, Width int
-	Size          int // KeyInt: the value's bytes, for sign extension
+	Size          int    // KeyInt: the value's bytes, for sign extension
+	Literal       string // KeyLiteral: the string
 }
 
 // MapUpdate is a compiled map key and value for one probe.
@@ -46,7 +50,7 @@ type MapUpdate struct {
 func (u *MapUpdate) Shape() string {
 	var b strings.Builder
 	for _, d := range u.Decode {
-		fmt.Fprintf(&b, "%d:%d:%d;", d.Kind, d.Offset, d.Width)
+		fmt.Fprintf(&b, "%d:%d:%d:%q;", d.Kind, d.Offset, d.Width, d.Literal)
 	}
 	return b.String()
 }
@@ -66,9 +70,14 @@ func CompileMapUpdate(p Probe, prog *Program, keys []string, value string) (*Map
 		if err != nil {
 			return nil, fmt.Errorf("key %q: %w", k, err)
 		}
-		part.Offset, dec.Offset = uint8(offset), offset
+		dec.Offset = offset
+		u.Decode = append(u.Decode, dec)
+		if dec.Kind == KeyLiteral {
+			continue
+		}
+		part.Offset = uint8(offset)
 		offset += (part.Width() + 7) &^ 7
-		u.Parts, u.Decode = append(u.Parts, part), append(u.Decode, dec)
+		u.Parts = append(u.Parts, part)
 	}
 	u.KeyBytes = offset + 8
 	if u.KeyBytes > collector.LargeKey {
@@ -80,6 +89,9 @@ func CompileMapUpdate(p Probe, prog *Program, keys []string, value string) (*Map
 		tree, err := parse(value)
 		if err != nil {
 			return nil, fmt.Errorf("value: %w", err)
+		}
+		if s, ok := tree.(strlit); ok {
+			return nil, fmt.Errorf("value %q: a map aggregates numbers, not a string; to count by %q, make it the key (key = %q)", value, s.s, value)
 		}
 		v, err := c.kernelValue(tree)
 		if err != nil {
@@ -104,6 +116,9 @@ func (c *compiler) keyPart(src string) (collector.KeyPart, KeyPart, error) {
 	tree, err := parse(src)
 	if err != nil {
 		return collector.KeyPart{}, KeyPart{}, err
+	}
+	if s, ok := tree.(strlit); ok {
+		return collector.KeyPart{}, KeyPart{Kind: KeyLiteral, Literal: s.s}, nil
 	}
 	if id, ok := tree.(ident); ok {
 		switch id.name {

@@ -58,9 +58,10 @@ func lex(src string) ([]token, error) {
 			}
 			toks = append(toks, token{"id", src[i:j], i})
 			i = j
-		case c == '"':
+		case c == '"' || c == '\'':
+			// 'x' is "x": a Lua string in double quotes holds it unescaped.
 			j := i + 1
-			for j < len(src) && src[j] != '"' {
+			for j < len(src) && src[j] != c {
 				if src[j] == '\\' {
 					j++
 				}
@@ -69,7 +70,7 @@ func lex(src string) ([]token, error) {
 			if j >= len(src) {
 				return nil, &Error{Expr: src, Col: i + 1, Msg: "unterminated string"}
 			}
-			unq, err := strconv.Unquote(src[i : j+1])
+			unq, err := unquote(src[i+1:j], c)
 			if err != nil {
 				return nil, &Error{Expr: src, Col: i + 1, Msg: "bad string literal"}
 			}
@@ -98,6 +99,31 @@ func lex(src string) ([]token, error) {
 		}
 	}
 	return append(toks, token{"eof", "", len(src)}), nil
+}
+
+// unquote reads the body of a string literal delimited by quote, with
+// Go's (C's) escapes.
+func unquote(body string, quote byte) (string, error) {
+	if quote == '"' {
+		return strconv.Unquote(`"` + body + `"`)
+	}
+	// 'x': \' is a quote, a bare " needs the escape a "..." would have.
+	var b strings.Builder
+	for i := 0; i < len(body); i++ {
+		switch {
+		case body[i] == '\\' && i+1 < len(body) && body[i+1] == '\'':
+			b.WriteByte('\'')
+			i++
+		case body[i] == '\\' && i+1 < len(body):
+			b.WriteString(body[i : i+2])
+			i++
+		case body[i] == '"':
+			b.WriteString(`\"`)
+		default:
+			b.WriteByte(body[i])
+		}
+	}
+	return strconv.Unquote(`"` + b.String() + `"`)
 }
 
 type parser struct {

@@ -40,8 +40,13 @@ func New(rec collector.Record, target *attach.Target, prog *capture.Program, sym
 	return &Event{rec: rec, target: target, capture: prog, syms: syms}
 }
 
+// argsIndexKey names, in the registry, the __index shared by the
+// metatables of args tables with string pointers.
+const argsIndexKey = "luatrace.event.args.__index"
+
 // Open registers the event metatable.
 func Open(L *lua.LState) {
+	L.SetField(L.Get(lua.RegistryIndex), argsIndexKey, L.NewFunction(argsIndex))
 	mt := Type.Metatable(L)
 	L.SetField(mt, "__index", L.NewFunction(eventIndex))
 	L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int {
@@ -74,6 +79,16 @@ func Hidden(name string) bool { return strings.HasPrefix(name, HiddenPrefix) }
 
 // HiddenPrefix starts the names of luatrace's own fields.
 const HiddenPrefix = "__"
+
+// capturedOnly are the expression names an event answers only when a
+// field captured them (bpftrace's builtins that are not in the header),
+// with the capture to suggest.
+var capturedOnly = map[string]string{
+	"kstack":  `kstack = "kstack"`,
+	"ustack":  `ustack = "ustack"`,
+	"cgroup":  `cgroup = "cgroup"`,
+	"curtask": `task = "curtask"`,
+}
 
 func eventIndex(L *lua.LState) int {
 	ev := Type.Check(L, 1)
@@ -129,6 +144,12 @@ func (ev *Event) field(L *lua.LState, key string) lua.LValue {
 	if v, ok := ev.captured(key); ok {
 		return ev.luaValue(L, v)
 	}
+	if fix, ok := capturedOnly[key]; ok {
+		L.RaiseError("e.%s is not in the event unless captured: add fields = { %s } to %s's options", key, fix, ev.target.Name)
+	}
+	if key == "nsecs" {
+		L.RaiseError("e.nsecs is not in the event: the time the probe fired is e.ts")
+	}
 	if n, ok := strings.CutPrefix(key, "arg"); ok {
 		i, err := strconv.Atoi(n)
 		if err != nil {
@@ -150,8 +171,9 @@ func (ev *Event) argsTable(L *lua.LState) lua.LValue {
 		return ev.args
 	}
 	t := L.NewTable()
+	var pointers map[string]string // string pointers by name: their C type
 	if ev.target.Format != nil {
-		decodeTracepoint(L, t, ev.target.Format, ev.rec.Payload())
+		pointers = decodeTracepoint(L, t, ev.target.Format, ev.rec.Payload())
 	} else if ev.target.USDT != nil {
 		for i := range ev.target.USDTArgs {
 			name := "arg" + strconv.Itoa(i)
@@ -160,6 +182,13 @@ func (ev *Event) argsTable(L *lua.LState) lua.LValue {
 		}
 	} else {
 		for i, p := range ev.target.Params {
+			if p.Name != "" && isStringPointer(p.Type) {
+				if pointers == nil {
+					pointers = map[string]string{}
+				}
+				pointers[p.Name] = btfTypeName(p.Type)
+				continue
+			}
 			if raw, ok := ev.rec.Arg(i); ok && p.Name != "" {
 				if v, signed := p.Decode(raw); signed {
 					t.RawSetString(p.Name, value.Int(int64(v)))
@@ -169,8 +198,37 @@ func (ev *Event) argsTable(L *lua.LState) lua.LValue {
 			}
 		}
 	}
+	if pointers != nil {
+		// The address of a string looks like a valid number: reading
+		// one is an error that says how to capture the string instead.
+		mt := L.CreateTable(0, len(pointers)+1)
+		for name, ctype := range pointers {
+			mt.RawSetString(name, lua.LString(ctype))
+		}
+		mt.RawSetString("__index", L.GetField(L.Get(lua.RegistryIndex), argsIndexKey))
+		mt.RawSetString("__probe", lua.LString(ev.target.Name))
+		L.SetMetatable(t, mt)
+	}
 	ev.args = t
 	return t
+}
+
+// argsIndex is __index of an args table with string pointers: reading
+// one raises an error naming the capture that gives the string; any
+// other missing name is nil.
+func argsIndex(L *lua.LState) int {
+	name := L.CheckString(2)
+	mt, ok := L.GetMetatable(L.CheckTable(1)).(*lua.LTable)
+	if !ok || strings.HasPrefix(name, "__") {
+		return 0
+	}
+	ctype, ok := mt.RawGetString(name).(lua.LString)
+	if !ok {
+		return 0
+	}
+	L.RaiseError("e.args.%s is a pointer (%s), not the string: capture it with fields = { %s = \"str(args.%s)\" } in %s's options and read e.%s",
+		name, string(ctype), name, name, mt.RawGetString("__probe").String(), name)
+	return 0
 }
 
 // eventTable implements e:table(): a plain snapshot of every field.

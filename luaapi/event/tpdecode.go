@@ -13,16 +13,34 @@ import (
 
 // decodeTracepoint fills t with a tracepoint record's fields as the format
 // file describes them. common_* fields are left out, as in bpftrace; fields
-// that lie past the copied bytes are left nil.
-func decodeTracepoint(L *lua.LState, t *lua.LTable, f *tracefs.Format, data []byte) {
+// that lie past the copied bytes are left nil. String pointers (const
+// char *) are left out too and returned by name with their C type: their
+// value is an address, which the caller makes an error to read.
+func decodeTracepoint(L *lua.LState, t *lua.LTable, f *tracefs.Format, data []byte) map[string]string {
+	var pointers map[string]string
 	for _, fld := range f.Fields {
 		if fld.Common {
+			continue
+		}
+		if isCharPointer(fld.Type) {
+			if pointers == nil {
+				pointers = map[string]string{}
+			}
+			pointers[fld.Name] = fld.Type
 			continue
 		}
 		if v := decodeField(L, fld, data); v != lua.LNil {
 			t.RawSetString(fld.Name, v)
 		}
 	}
+	return pointers
+}
+
+// isCharPointer: a format's "const char *" or "char *", not a pointer
+// to pointers such as "const char *const *".
+func isCharPointer(ctype string) bool {
+	base, ok := strings.CutSuffix(strings.TrimSpace(ctype), "*")
+	return ok && !strings.Contains(base, "*") && isCharType(strings.TrimSpace(strings.ReplaceAll(base, "__user", "")))
 }
 
 func decodeField(L *lua.LState, fld tracefs.Field, data []byte) lua.LValue {

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"testing"
 
+	"github.com/cilium/ebpf/btf"
+
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/luatrace/luatrace/bpf/tracefs"
@@ -48,14 +50,17 @@ func TestDecodeTracepoint(t *testing.T) {
 	L := lua.NewState()
 	defer L.Close()
 	tbl := L.NewTable()
-	decodeTracepoint(L, tbl, f, testRecord())
+	pointers := decodeTracepoint(L, tbl, f, testRecord())
+	if len(pointers) != 1 || pointers["filename"] != "const char *" {
+		t.Errorf("string pointers %v, want filename's", pointers)
+	}
 	tests := []struct {
 		field string
 		want  lua.LValue
 	}{
 		{"common_type", lua.LNil}, // left out, as bpftrace does
 		{"dfd", lua.LNumber(-100)},
-		{"filename", lua.LNumber(0x7ffd12345678)},
+		{"filename", lua.LNil}, // a string pointer: reading it is an error (event.go)
 		{"mode", lua.LNumber(0o644)},
 		{"name", lua.LString("hello")},
 		{"comm", lua.LString("bash")},
@@ -91,5 +96,48 @@ func TestDecodeTruncatedRecord(t *testing.T) {
 	}
 	if s, ok := tbl.RawGetString("name").(lua.LString); !ok || len(s) > 10 {
 		t.Errorf("name = %#v", tbl.RawGetString("name"))
+	}
+}
+
+// String pointers are told apart from buffers, numbers and pointers to
+// pointers, in format files and in BTF.
+func TestStringPointers(t *testing.T) {
+	formats := []struct {
+		ctype string
+		want  bool
+	}{
+		{"const char *", true},
+		{"char *", true},
+		{"const unsigned char *", true},
+		{"const char __user *", true},
+		{"const char *const *", false},
+		{"char[16]", false},
+		{"void *", false},
+		{"u8 *", false},
+		{"unsigned long", false},
+	}
+	for _, tc := range formats {
+		if got := isCharPointer(tc.ctype); got != tc.want {
+			t.Errorf("isCharPointer(%q) = %v, want %v", tc.ctype, got, tc.want)
+		}
+	}
+	char := &btf.Int{Name: "char", Size: 1}
+	u8 := &btf.Typedef{Name: "u8", Type: &btf.Int{Name: "unsigned char", Size: 1}}
+	params := []struct {
+		typ  btf.Type
+		want string // "" when not a string pointer
+	}{
+		{&btf.Pointer{Target: &btf.Const{Type: char}}, "const char *"},
+		{&btf.Pointer{Target: char}, "char *"},
+		{&btf.Typedef{Name: "string_t", Type: &btf.Pointer{Target: char}}, "char *"},
+		{&btf.Pointer{Target: u8}, ""},
+		{&btf.Pointer{Target: &btf.Pointer{Target: char}}, ""},
+		{char, ""},
+	}
+	for _, tc := range params {
+		got := isStringPointer(tc.typ)
+		if got != (tc.want != "") || got && btfTypeName(tc.typ) != tc.want {
+			t.Errorf("%v: string pointer %v, want %q", tc.typ, got, tc.want)
+		}
 	}
 }

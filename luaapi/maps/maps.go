@@ -122,13 +122,47 @@ func (mod *Module) Open(L *lua.LState) {
 // newKernelMap implements map.KIND{key=, value=, name=, max=, ...}.
 func (mod *Module) newKernelMap(kindName string, kind aggtext.Kind) lua.LGFunction {
 	return func(L *lua.LState) int {
-		m, err := parseOptions(kindName, kind, L.OptTable(1, L.NewTable()))
+		m, err := parseOptions(kindName, kind, optionsArg(L, kindName, kind))
 		if err != nil {
 			L.RaiseError("%s", err.Error())
 		}
 		L.Push(mod.wrap(L, m))
 		return 1
 	}
+}
+
+// optionsArg reads map.KIND's arguments as an options table: the table
+// itself, or bpftrace's argument order, the value first (map.hist("retval"),
+// map.lhist("retval", 0, 2000, 200)), then optionally a table of the other
+// options (map.hist("retval", {key = "comm"})).
+func optionsArg(L *lua.LState, kindName string, kind aggtext.Kind) *lua.LTable {
+	value, ok := L.Get(1).(lua.LString)
+	if !ok {
+		return L.OptTable(1, L.NewTable())
+	}
+	if kind == aggtext.Count {
+		L.ArgError(1, fmt.Sprintf(`a count takes no value; key it with map.count{key = %q}`, string(value)))
+	}
+	positional := []string{"value"}
+	if kind == aggtext.LinearHist {
+		positional = append(positional, "min", "max", "step")
+	}
+	opts := L.NewTable()
+	if rest, ok := L.Get(len(positional) + 1).(*lua.LTable); ok {
+		rest.ForEach(opts.RawSet)
+	} else if L.Get(len(positional)+1) != lua.LNil {
+		L.ArgError(len(positional)+1, "a table of the other options expected, got "+L.Get(len(positional)+1).Type().String())
+	}
+	for i, name := range positional {
+		if opts.RawGetString(name) != lua.LNil {
+			L.ArgError(len(positional)+1, fmt.Sprintf("%s is argument %d already", name, i+1))
+		}
+		if i > 0 {
+			L.CheckNumber(i + 1)
+		}
+		opts.RawSetString(name, L.Get(i+1))
+	}
+	return opts
 }
 
 // wrap returns m to Lua and keeps it for the exit printout.
@@ -221,7 +255,7 @@ func (mod *Module) decodeKey(L *lua.LState, m *Map, key []byte) ([]lua.LValue, [
 	var vals []lua.LValue
 	var texts []string
 	for _, d := range m.decode {
-		b := key[d.Offset : d.Offset+d.Width]
+		b := key[d.Offset : d.Offset+d.Width] // empty for literals
 		switch d.Kind {
 		case capture.KeyInt:
 			n := int64(binary.LittleEndian.Uint64(b))
@@ -235,6 +269,8 @@ func (mod *Module) decodeKey(L *lua.LState, m *Map, key []byte) ([]lua.LValue, [
 				s = s[:i]
 			}
 			vals, texts = append(vals, lua.LString(s)), append(texts, s)
+		case capture.KeyLiteral:
+			vals, texts = append(vals, lua.LString(d.Literal)), append(texts, d.Literal)
 		case capture.KeyProbe:
 			name := fmt.Sprintf("probe %d", binary.LittleEndian.Uint32(b))
 			if mod.ProbeName != nil {

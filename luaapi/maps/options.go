@@ -177,7 +177,8 @@ func Into(v lua.LValue) ([]*Map, error) {
 		maps = append(maps, m)
 	}
 	if len(maps) > collector.MaxAggs {
-		return nil, &diag.Error{Msg: fmt.Sprintf("a probe feeds at most %d maps", collector.MaxAggs), Hint: "attach a second probe for more", Kind: diag.ErrScript}
+		return nil, &diag.Error{Msg: fmt.Sprintf("into lists %d maps and a probe feeds at most %d", len(maps), collector.MaxAggs),
+			Hint: "feed the rest from a second probe() on the same spec", Kind: diag.ErrScript}
 	}
 	return maps, nil
 }

@@ -97,8 +97,8 @@ func badInputs() []badInput {
 
 		// Option tables.
 		{name: "unknown option", args: e(attached + `probe("tracepoint:syscalls:sys_enter_getpid", {pdi = 1}, function() end)`), code: 2, msg: `unknown option "pdi"`},
-		{name: "options not a table", args: e(`probe("BEGIN", "x", function() end)`), code: 2, msg: `bad argument #2 to probe \(options table or callback function expected, got string\)`},
-		{name: "callback not a function", args: e(`probe("BEGIN", {}, 5)`), code: 2, msg: `bad argument #3 to probe \(function expected, got number\)`},
+		{name: "options not a table", args: e(`probe("BEGIN", "x", function() end)`), code: 2, msg: `bad argument #2 to probe \(options table, callback function or map expected, got string\)`},
+		{name: "callback not a function", args: e(`probe("BEGIN", {}, 5)`), code: 2, msg: `bad argument #3 to probe \(callback function or map expected, got number\)`},
 		{name: "missing callback", args: e(`probe("BEGIN")`), code: 2, msg: `probe "BEGIN" needs a callback`},
 		{name: "option key not a name", args: e(openat + `{[1] = 2}, function() end)`), code: 2, msg: `option keys must be names, got number`},
 		{name: "fields not a table", args: e(openat + `{fields = 5}, function() end)`), code: 2, msg: `option fields must be a table of name = "expression", got number`},
@@ -112,7 +112,13 @@ func badInputs() []badInput {
 		{name: "comm option too long", args: e(openat + `{comm = string.rep("x", 100)}, function() end)`), code: 2, msg: `option comm must be a command name of 1 to 15 characters, got xxx`},
 		{name: "on_error option", args: e(openat + `{on_error = "maybe"}, function() end)`), code: 2, msg: `option on_error must be "continue" or "exit", got maybe`},
 		{name: "into not a map", args: e(openat + `{into = 5})`), code: 2, msg: `option into must be a map`},
-		{name: "into three maps", args: e(openat + `{into = {map.count{}, map.count{}, map.count{}}})`), code: 2, msg: `a probe feeds at most 2 maps`},
+		{name: "into three maps", args: e(openat + `{into = {map.count{}, map.count{}, map.count{}}})`), code: 2, msg: `probe "tracepoint:syscalls:sys_enter_openat": into lists 3 maps and a probe feeds at most 2; feed the rest from a second probe\(\) on the same spec`},
+		{name: "maps twice", args: e(openat + `{into = map.count{}}, map.count{})`), code: 2, msg: `bad argument #3 to probe \(maps given both as an argument and as option into; keep one\)`},
+		{name: "probe handle as maps", args: e(`h = probe("BEGIN", function() end) ` + openat + `h)`), code: 2, msg: `bad argument #2 to probe \(options table, callback function or map expected, got userdata\)`},
+		{name: "count with a value", args: e(`map.count("comm")`), code: 2, msg: `bad argument #1 to count \(a count takes no value; key it with map.count\{key = "comm"\}\)`},
+		{name: "lhist bounds missing", args: e(`map.lhist("retval", 0)`), code: 2, msg: `bad argument #3 to lhist \(number expected, got nil\)`},
+		{name: "hist value twice", args: e(`map.hist("retval", {value = "arg0"})`), code: 2, msg: `bad argument #2 to hist \(value is argument 1 already\)`},
+		{name: "map string value", args: e(openat + `map.sum('"x"'))`), code: 2, msg: `value "\\"x\\"": a map aggregates numbers, not a string; to count by "x", make it the key`},
 		{name: "stack option", args: e(openat + `{stack = true}, function() end)`), code: 2, msg: `there is no option stack: capture stacks as fields`},
 
 		// Expressions.

@@ -51,22 +51,28 @@ const runLimit = 3 * time.Minute
 func luatraceEnv(t *testing.T, env []string, args ...string) result {
 	t.Helper()
 	luatraceBin := bin(t, "luatrace") // built before the run's clock starts
+	return runBounded(t, build(t), env, luatraceBin, args...)
+}
+
+// runBounded runs a program in dir to completion, bounded by runLimit.
+func runBounded(t *testing.T, dir string, env []string, name string, args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), runLimit)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, luatraceBin, args...)
-	cmd.Dir = build(t)
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
 	cmd.Env = append(cmd.Environ(), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
 	if ctx.Err() != nil {
-		t.Fatalf("luatrace %q did not finish within %v\nstdout:\n%s\nstderr:\n%s", args, runLimit, out.String(), errb.String())
+		t.Fatalf("%s %q did not finish within %v\nstdout:\n%s\nstderr:\n%s", filepath.Base(name), args, runLimit, out.String(), errb.String())
 	}
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
 	} else if err != nil {
-		t.Fatalf("run luatrace: %v", err)
+		t.Fatalf("run %s: %v", filepath.Base(name), err)
 	}
 	return result{stdout: out.String(), stderr: errb.String(), code: code}
 }

@@ -219,3 +219,47 @@ probe("tracepoint:syscalls:sys_exit_getppid", { comm = "getppid_loop", stamp = "
 		t.Errorf("want @found: %d, got:\n%s", calls-1, r.stdout)
 	}
 }
+
+// TestMapStringKeys: string literals, in either quote, as whole keys and
+// as parts of composite ones; one probe feeds two maps (the most it may).
+func TestMapStringKeys(t *testing.T) {
+	requireRoot(t)
+	r := luatrace(t, "-c", bin(t, "getppid_loop")+" 1000", "-e", `
+c   = map.count{ key = { "comm", "'calls'" } }
+lit = map.sum{ key = '"getppid"', value = "args.__syscall_nr" }
+probe("tracepoint:syscalls:sys_enter_getppid", { comm = "getppid_loop", into = { c, lit } })
+probe("END", function()
+  printf("count=%d sum=%d items=%s\n", c:get("getppid_loop", "calls"), lit:get("getppid"), lit:items()[1].key)
+end)`).expectOK(t)
+	for _, want := range []string{
+		"count=1000 sum=110000 items=getppid\n",
+		"@c[getppid_loop, calls]: 1000\n",
+		"@lit[getppid]: 110000\n",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("missing %q in:\n%s", want, r.stdout)
+		}
+	}
+}
+
+// TestMapShortForms: a map in place of the callback is short for into,
+// and map constructors take bpftrace's argument order; both count exactly.
+func TestMapShortForms(t *testing.T) {
+	requireRoot(t)
+	r := luatrace(t, "-c", bin(t, "getppid_loop")+" 1000", "-e", `
+local tp, only = "tracepoint:syscalls:sys_enter_getppid", { comm = "getppid_loop" }
+c = map.count{ key = "comm" }
+probe(tp, only, c)
+s, h = map.sum("args.__syscall_nr"), map.hist("args.__syscall_nr", { key = "comm" })
+probe(tp, only, { s, h })
+l = map.lhist("args.__syscall_nr", 0, 200, 50)
+local hits = 0
+probe(tp, only, l, function() hits = hits + 1 end)
+probe("END", function()
+  printf("count=%d sum=%d hist=%d lhist=%d callback=%d into=%s\n", c:get("getppid_loop"), s:get(),
+    h:get("getppid_loop").count, l:get().buckets[1].count, hits, tostring(only.into))
+end)`).expectOK(t)
+	if want := "count=1000 sum=110000 hist=1000 lhist=1000 callback=1000 into=nil\n"; !strings.Contains(r.stdout, want) {
+		t.Errorf("missing %q in:\n%s", want, r.stdout)
+	}
+}

@@ -124,7 +124,7 @@ func buildInitramfs(path, work string, match *regexp.Regexp) error {
 	defer f.Close()
 	w := bufio.NewWriter(f)
 	c := &cpioWriter{w: w}
-	for _, d := range []string{"bin", "dev", "etc", "proc", "sys", "tmp", "w", "t", "s"} {
+	for _, d := range []string{"bin", "dev", "etc", "proc", "sys", "tmp", "w", "t", "s", "d"} {
 		c.Dir(d)
 	}
 	busybox, err := os.ReadFile("/bin/busybox")
@@ -152,6 +152,14 @@ func buildInitramfs(path, work string, match *regexp.Regexp) error {
 			return err
 		}
 		c.File("s/"+filepath.Base(sc), 0o644, b)
+	}
+	docs, _ := filepath.Glob("docs/*.md") // pages whose commands guest tests run
+	for _, d := range docs {
+		b, err := os.ReadFile(d)
+		if err != nil {
+			return err
+		}
+		c.File("d/"+filepath.Base(d), 0o644, b)
 	}
 	entries, _ := os.ReadDir(bin)
 	for _, e := range entries {
