@@ -26,7 +26,10 @@ func main() {
 		execChild()
 		return
 	}
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	stopProfile := startProfile()
+	status := run(os.Args[1:], os.Stdout, os.Stderr)
+	stopProfile()
+	os.Exit(status)
 }
 
 type config struct {
