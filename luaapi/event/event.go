@@ -34,12 +34,6 @@ type Event struct {
 	syms      *stack.Symbols
 }
 
-// New returns the event of rec, a record of target whose captured fields
-// prog describes (nil without any); syms names its stacks' frames.
-func New(rec collector.Record, target *attach.Target, prog *capture.Program, syms *stack.Symbols) *Event {
-	return &Event{rec: rec, target: target, capture: prog, syms: syms}
-}
-
 // Open registers the event metatable.
 func Open(L *lua.LState) {
 	mt := Type.Metatable(L)
