@@ -180,8 +180,12 @@ func (e *Env) attachOne(r Request) (*Attachment, error) {
 	own := !r.Spec.Emit && len(r.Spec.Aggs) > 0 && !t.Spec.Wildcard() || !e.Collector.Cookies()
 	// A tracepoint that only feeds a callback needs none of the general
 	// program, which takes ten times as long to load.
-	if t.Program == collector.Tracepoint && r.Spec.Plain() {
+	switch {
+	case t.Program != collector.Tracepoint:
+	case r.Spec.Plain():
 		t.Program = collector.TracepointPlain
+	case r.Spec.HeaderAggs():
+		t.Program = collector.TracepointAgg
 	}
 	a := &Attachment{ID: r.ID, Target: t, env: e, ownProgram: own}
 	if err := e.attach(a); err != nil {

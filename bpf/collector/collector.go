@@ -72,6 +72,10 @@ const (
 // fraction of Tracepoint's load time and per-event cost (plain.bpf.c).
 const TracepointPlain Program = "lt_tracepoint_plain"
 
+// TracepointAgg serves the tracepoint probes whose specs are HeaderAggs,
+// in a third of Tracepoint's instructions (plain.bpf.c).
+const TracepointAgg Program = "lt_tracepoint_agg"
+
 // Options tune the collector at load time.
 type Options struct {
 	// RingBytes is the ring buffer size, a power of two (default

@@ -2,15 +2,22 @@
 
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * The plain tracepoint program: the collector for the commonest probe, a
- * tracepoint whose events go to a Lua callback with no captured fields,
- * kernel-side conditions, maps, stamps or stacks (Spec.Plain in Go). It
- * builds the same record lt_tracepoint builds for such a spec and shares
- * the collector's maps (only four of them: events, probe_specs,
- * probe_stats, scratch), but is an object of its own: its few hundred
- * instructions verify in a fraction of the general program's time, and
- * reading this small object and loading it needs no kernel BTF, so a
- * script that asks no more starts without paying for either.
+ * Small tracepoint programs for the commonest probes, beside the general
+ * lt_tracepoint of collector.bpf.c:
+ *   lt_tracepoint_plain  events go to a Lua callback, with no captured
+ *                        fields, conditions, maps, stamps or stacks
+ *                        (Spec.Plain in Go);
+ *   lt_tracepoint_agg    events only update maps, keyed and valued from
+ *                        the record header (Spec.HeaderAggs), the path on
+ *                        which the general program builds no record.
+ * Each does what lt_collect_as does for such a spec and shares the
+ * collector's maps, but they are an object of their own: a few hundred
+ * (plain) or a third of the general program's instructions verify in a
+ * fraction of its time, and reading this small object and loading them
+ * needs no kernel BTF (bpf_get_current_comm, not the BTF task pointer),
+ * so a script that asks no more starts without paying for either. The
+ * pid filter is the traced process alone: following its children needs
+ * traced_tgids, which these leave out.
  */
 #include <linux/bpf.h>
 #include <linux/ptrace.h>
@@ -20,40 +27,51 @@
 #include "collector.h"
 #include "maps.bpf.h"
 #include "context.bpf.h"
+#include "operand.bpf.h"
+#include "stack.bpf.h"
+#include "agg.bpf.h"
 #include "filter.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/*
+ * What both programs do first: find the probe's spec and stats, count the
+ * hit and apply the tier-1 filters, as lt_collect_as does. comm is read
+ * when the spec uses it. NULL: the event goes no further.
+ */
+static __always_inline struct lt_spec *lt_small_start(void *ctx, __u32 id, struct lt_stats **stp, char *comm)
+{
+	__u32 idx = LT_PROBE_SLOT(id);
+	if (idx == 0)
+		return NULL;
+	struct lt_spec *spec = bpf_map_lookup_elem(&probe_specs, &idx);
+	struct lt_stats *st = bpf_map_lookup_elem(&probe_stats, &idx);
+	if (!spec || !st || !(spec->flags & LT_SPEC_ACTIVE))
+		return NULL;
+	st->hits++;
+	if ((spec->flags & LT_SPEC_FILTER_TGID) && (bpf_get_current_pid_tgid() >> 32) != spec->filter_tgid) {
+		st->filtered++;
+		return NULL;
+	}
+	if (spec->flags & (LT_SPEC_FILTER_COMM | LT_SPEC_EMIT | LT_SPEC_COMM))
+		bpf_get_current_comm(comm, 16);
+	if ((spec->flags & LT_SPEC_FILTER_COMM) &&
+	    lt_comm_equal(comm, spec->filter_comm) == !!(spec->flags & LT_SPEC_COMM_NOT)) {
+		st->filtered++;
+		return NULL;
+	}
+	*stp = st;
+	return spec;
+}
 
 SEC("tracepoint")
 int lt_tracepoint_plain(void *ctx)
 {
 	__u32 id = lt_probe_id(ctx);
-	__u32 idx = LT_PROBE_SLOT(id);
-	if (idx == 0)
-		return 0;
-	struct lt_spec *spec = bpf_map_lookup_elem(&probe_specs, &idx);
-	struct lt_stats *st = bpf_map_lookup_elem(&probe_stats, &idx);
-	if (!spec || !st || !(spec->flags & LT_SPEC_ACTIVE))
-		return 0;
-	st->hits++;
-	/* The pid filter without following (Spec.Plain): following needs
-	 * traced_tgids, a map this program is kept clear of. */
-	if ((spec->flags & LT_SPEC_FILTER_TGID) && (bpf_get_current_pid_tgid() >> 32) != spec->filter_tgid) {
-		st->filtered++;
-		return 0;
-	}
-	if (!(spec->flags & LT_SPEC_EMIT) && !(spec->flags & LT_SPEC_FILTER_COMM))
-		return 0;
-	/* bpf_get_current_comm, not the BTF task pointer: CO-RE would need
-	 * the kernel's BTF, the cost this program exists to avoid. */
+	struct lt_stats *st;
 	char comm[16] = {};
-	bpf_get_current_comm(comm, sizeof(comm));
-	if ((spec->flags & LT_SPEC_FILTER_COMM) &&
-	    lt_comm_equal(comm, spec->filter_comm) == !!(spec->flags & LT_SPEC_COMM_NOT)) {
-		st->filtered++;
-		return 0;
-	}
-	if (!(spec->flags & LT_SPEC_EMIT))
+	struct lt_spec *spec = lt_small_start(ctx, id, &st, comm);
+	if (!spec || !(spec->flags & LT_SPEC_EMIT))
 		return 0;
 
 	__u32 cpu = bpf_get_smp_processor_id();
@@ -95,5 +113,21 @@ int lt_tracepoint_plain(void *ctx)
 	if (bpf_ringbuf_output(&events, slot->buf, size, BPF_RB_NO_WAKEUP))
 		st->lost++;
 	*(volatile __u32 *)&slot->busy = 0;
+	return 0;
+}
+
+SEC("tracepoint")
+int lt_tracepoint_agg(void *ctx)
+{
+	__u32 id = lt_probe_id(ctx);
+	struct lt_stats *st;
+	char comm[16] = {};
+	struct lt_spec *spec = lt_small_start(ctx, id, &st, comm);
+	if (!spec)
+		return 0;
+	/* No record: keys and values come from the header (lt_collect_as's
+	 * early path). */
+	struct lt_eval ev = {.cpu = bpf_get_smp_processor_id(), .probe = id};
+	lt_aggregate(ctx, spec, &ev, comm, 0, 0);
 	return 0;
 }

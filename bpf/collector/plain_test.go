@@ -154,3 +154,94 @@ func traceGetppidWith(t *testing.T, c *Collector, p Program, spec Spec, n int) (
 	}
 	return mine, st
 }
+
+func TestSpecHeaderAggs(t *testing.T) {
+	agg := []Agg{{Value: OperandOne}}
+	tests := []struct {
+		name string
+		spec Spec
+		want bool
+	}{
+		{"count", Spec{Aggs: agg}, true},
+		{"count with pid and comm filters", Spec{Aggs: agg, PID: 7, Comm: "x"}, true},
+		{"no map", Spec{}, false},
+		{"callback too", Spec{Emit: true, Aggs: agg}, false},
+		{"following", Spec{Aggs: agg, PID: 7, Follow: true}, false},
+		{"field", Spec{Aggs: agg, Fields: []Fetch{{}}}, false},
+		{"clause", Spec{Aggs: agg, Clauses: []Clause{{}}}, false},
+		{"calc", Spec{Aggs: agg, Calcs: []Calc{{}}}, false},
+		{"stamp", Spec{Aggs: agg, Stamp: &Stamp{}}, false},
+		{"paired", Spec{Aggs: agg, Paired: true}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.spec.HeaderAggs(); got != tc.want {
+				t.Errorf("HeaderAggs() = %t, want %t", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestAggMatchesGeneral: for a HeaderAggs spec, TracepointAgg
+// builds the keys and values the general tracepoint program does.
+func TestAggMatchesGeneral(t *testing.T) {
+	pid := uint32(os.Getpid())
+	tests := []struct {
+		name  string
+		parts []KeyPart
+		value Operand
+		spec  Spec
+	}{
+		{"count", nil, OperandOne, Spec{PID: pid}},
+		{"count by pid", []KeyPart{{Kind: KeyValue, Operand: OperandPID, Size: 4}}, OperandOne, Spec{PID: pid}},
+		{"count by comm", []KeyPart{{Kind: KeyComm}}, OperandOne, Spec{PID: pid}},
+		{"count by comm, comm filter", []KeyPart{{Kind: KeyComm}}, OperandOne, Spec{PID: pid, Comm: "no-such-comm", CommNot: true}},
+		{"sum of cpu by pid", []KeyPart{{Kind: KeyValue, Operand: OperandPID, Size: 4}}, OperandCPU, Spec{PID: pid}},
+		{"other pid", nil, OperandOne, Spec{PID: 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got [2][]AggEntry
+			for i, p := range []Program{Tracepoint, TracepointAgg} {
+				c := loadForTest(t)
+				m, err := c.NewAggMap(SmallKey, 64)
+				if err != nil {
+					t.Fatal(err)
+				}
+				spec := tc.spec
+				spec.Aggs = []Agg{{Map: m, Value: tc.value, Parts: tc.parts}}
+				if !spec.HeaderAggs() {
+					t.Fatalf("spec %+v is not HeaderAggs", spec)
+				}
+				traceGetppidWith(t, c, p, spec, 20)
+				if got[i], err = m.Entries(); err != nil {
+					t.Fatal(err)
+				}
+				m.Close()
+			}
+			if len(got[0]) != len(got[1]) {
+				t.Fatalf("%d entries by %s, %d by %s", len(got[0]), Tracepoint, len(got[1]), TracepointAgg)
+			}
+			for i := range got[0] {
+				g, a := got[0][i], got[1][i]
+				if !bytes.Equal(g.Key, a.Key) || g.Value.Count != a.Value.Count || (tc.value != OperandCPU && g.Value != a.Value) {
+					t.Errorf("entry %d: %s %x %+v, %s %x %+v", i, Tracepoint, g.Key, g.Value, TracepointAgg, a.Key, a.Value)
+				}
+			}
+		})
+	}
+}
+
+// TestSmallProgramsLoadDedicated: without attach cookies (before 5.15)
+// every probe loads its own copy with the id built in.
+func TestSmallProgramsLoadDedicated(t *testing.T) {
+	c := loadForTest(t)
+	for _, p := range []Program{TracepointPlain, TracepointAgg} {
+		prog, err := c.Dedicated(p, 5, "")
+		if err != nil {
+			t.Errorf("%s: %v", p, err)
+			continue
+		}
+		prog.Close()
+	}
+}

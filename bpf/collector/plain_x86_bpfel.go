@@ -34,6 +34,7 @@ const (
 	plainMapSysExitIds         = "sys_exit_ids"
 	plainMapTracedFull         = "traced_full"
 	plainMapTracedTgids        = "traced_tgids"
+	plainProgLtTracepointAgg   = "lt_tracepoint_agg"
 	plainProgLtTracepointPlain = "lt_tracepoint_plain"
 	plainVarLtFixedProbeId     = "lt_fixed_probe_id"
 	plainVarLtHaveTaskBtf      = "lt_have_task_btf"
@@ -81,6 +82,7 @@ type plainSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type plainProgramSpecs struct {
+	LtTracepointAgg   *ebpf.ProgramSpec `ebpf:"lt_tracepoint_agg"`
 	LtTracepointPlain *ebpf.ProgramSpec `ebpf:"lt_tracepoint_plain"`
 }
 
@@ -191,11 +193,13 @@ type plainVariables struct {
 //
 // It can be passed to loadPlainObjects or ebpf.CollectionSpec.LoadAndAssign.
 type plainPrograms struct {
+	LtTracepointAgg   *ebpf.Program `ebpf:"lt_tracepoint_agg"`
 	LtTracepointPlain *ebpf.Program `ebpf:"lt_tracepoint_plain"`
 }
 
 func (p *plainPrograms) Close() error {
 	return _PlainClose(
+		p.LtTracepointAgg,
 		p.LtTracepointPlain,
 	)
 }

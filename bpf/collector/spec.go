@@ -64,6 +64,21 @@ func (s *Spec) Plain() bool {
 	return reflect.DeepEqual(rest, Spec{})
 }
 
+// HeaderAggs reports whether s only updates maps, with keys and values
+// from the record header alone (no fields, computed values, conditions or
+// stamps; pid and comm filters allowed), so that TracepointAgg can serve
+// it: the general program builds no record for such a spec either.
+func (s *Spec) HeaderAggs() bool {
+	if s.Emit || len(s.Aggs) == 0 {
+		return false
+	}
+	rest := *s
+	rest.Aggs, rest.TracepointData = nil, 0
+	rest.PID, rest.Comm, rest.CommNot = 0, "", false
+	rest.Strings = nil
+	return reflect.DeepEqual(rest, Spec{})
+}
+
 // Validate reports what SetSpec would refuse in s, without a kernel: a
 // compiler of specs tests its output against it. Aggs are left out, as
 // they need maps.
