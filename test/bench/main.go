@@ -1,6 +1,9 @@
-// Command bench measures what tracing costs the traced process: a tight
-// getppid() loop, untraced and under each tracer, in one run so that the
-// ratios are comparable. It reports; it never passes or fails on timings.
+// Command bench measures luatrace beside bpftrace: how fast a script that
+// attaches one probe starts (wall, CPU, peak RSS); what tracing costs the
+// traced process, a tight getppid() loop untraced and under each tracer,
+// as ratios to the empty-program floor from neighbouring runs; and how
+// many events a Lua callback and printf deliver from a flat-out loop. It
+// reports; it never passes or fails on timings.
 //
 //	go run ./test/bench -luatrace ./luatrace
 package main
