@@ -178,8 +178,9 @@ func (e *Env) attachOne(r Request) (*Attachment, error) {
 	// tracepoint:syscalls:*. Without cookies (before 5.15) a program of
 	// its own is the only way to tell probes apart, glob or not.
 	own := !r.Spec.Emit && len(r.Spec.Aggs) > 0 && !t.Spec.Wildcard() || !e.Collector.Cookies()
-	// A tracepoint that only feeds a callback needs none of the general
-	// program, which takes ten times as long to load.
+	// A tracepoint that only feeds a callback, or only maps keyed by
+	// header values, needs none of the general program, which takes
+	// kernel BTF and several times as long to verify.
 	switch {
 	case t.Program != collector.Tracepoint:
 	case r.Spec.Plain():
