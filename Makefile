@@ -4,7 +4,7 @@
 #   make test       unit + privileged integration tests (what CI runs)
 #   make generate   rebuild the BPF objects with bpf2go (needs clang)
 #   make vmtest     guest tests under QEMU on Debian's 5.10, 6.1, 6.12 (kprobe, fentry, modules)
-#   make bench      overhead benchmark against the empty-program floor and bpftrace
+#   make bench      startup, per-event overhead against the empty-program floor and flood throughput, beside bpftrace
 #   make fuzz       each fuzz target for FUZZTIME (default 10m), one after another
 #   make soak       SOAKTIME (default 10m) of floods, churn and SIGINTs (not in CI)
 

@@ -11,7 +11,7 @@ import (
 // instead.
 func (r *Runtime) dispatch(batch []collector.Record) {
 	defer r.conn.Taken(batch)
-	mt := event.Type.Metatable(r.L)
+	arena := event.NewArena(r.L, len(batch))
 	for i, rec := range batch {
 		if r.exited {
 			return
@@ -34,9 +34,6 @@ func (r *Runtime) dispatch(batch []collector.Record) {
 		if p.detached || p.fn == nil {
 			continue
 		}
-		ud := r.L.NewUserData()
-		ud.Value = event.New(rec, b.target, b.capture, r.syms)
-		ud.Metatable = mt
-		r.call(p.fn, p.Spec.Raw, ud, p.fatal)
+		r.call(p.fn, p.Spec.Raw, arena.New(rec, b.target, b.capture, r.syms), p.fatal)
 	}
 }

@@ -178,6 +178,16 @@ func (e *Env) attachOne(r Request) (*Attachment, error) {
 	// tracepoint:syscalls:*. Without cookies (before 5.15) a program of
 	// its own is the only way to tell probes apart, glob or not.
 	own := !r.Spec.Emit && len(r.Spec.Aggs) > 0 && !t.Spec.Wildcard() || !e.Collector.Cookies()
+	// A tracepoint that only feeds a callback, or only maps keyed by
+	// header values, needs none of the general program, which takes
+	// kernel BTF and several times as long to verify.
+	switch {
+	case t.Program != collector.Tracepoint:
+	case r.Spec.Plain():
+		t.Program = collector.TracepointPlain
+	case r.Spec.HeaderAggs():
+		t.Program = collector.TracepointAgg
+	}
 	a := &Attachment{ID: r.ID, Target: t, env: e, ownProgram: own}
 	if err := e.attach(a); err != nil {
 		a.Close()

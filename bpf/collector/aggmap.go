@@ -52,6 +52,9 @@ func (c *Collector) NewAggMap(keyBytes int, maxEntries uint32) (*AggMap, error) 
 	if maxEntries == 0 {
 		return nil, errors.New("a map needs room for at least one key")
 	}
+	if err := c.need(collectorMapAggSmall, collectorMapAggLarge, collectorMapAggCounts, collectorMapAggCache); err != nil {
+		return nil, err
+	}
 	large := keyBytes > SmallKey
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -74,7 +77,7 @@ func (c *Collector) NewAggMap(keyBytes int, maxEntries uint32) (*AggMap, error) 
 	if large {
 		outerName = collectorMapAggLarge
 	}
-	inner := c.spec.Maps[outerName].InnerMap.Copy()
+	inner := c.plain.Maps[outerName].InnerMap.Copy()
 	inner.MaxEntries = maxEntries
 	inner.Name = fmt.Sprintf("lt_agg%d", slot)
 	m, err := ebpf.NewMap(inner)
@@ -364,6 +367,9 @@ const emptyStack = uint32(collectorLtStackKeyLT_STACK_EMPTY)
 func (c *Collector) Stack(id uint32) ([]uint64, error) {
 	if id == emptyStack {
 		return nil, nil
+	}
+	if err := c.need(collectorMapAggStacks); err != nil {
+		return nil, err
 	}
 	var frames [collectorLtAggLimitsLT_MAX_STACK]uint64
 	if err := c.aggStacks.Lookup(id, &frames); err != nil {

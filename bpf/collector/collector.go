@@ -14,6 +14,8 @@ package collector
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 
 	"github.com/cilium/ebpf"
@@ -66,17 +68,42 @@ const (
 	SysExit  Program = "lt_sys_exit"
 )
 
+// TracepointPlain serves the tracepoint probes whose specs are Plain, in a
+// fraction of Tracepoint's load time and per-event cost (plain.bpf.c).
+const TracepointPlain Program = "lt_tracepoint_plain"
+
+// TracepointAgg serves the tracepoint probes whose specs are HeaderAggs,
+// in a third of Tracepoint's instructions (plain.bpf.c).
+const TracepointAgg Program = "lt_tracepoint_agg"
+
 // Options tune the collector at load time.
 type Options struct {
-	// RingBytes is the ring buffer size, a power of two (default 16 MiB).
-	// The reader drains it every 10 ms, so it absorbs bursts of up to
-	// RingBytes per 10 ms (1.6 GB/s by default) without losses.
+	// RingBytes is the ring buffer size, a power of two (default
+	// DefaultRingBytes). The reader drains it every 10 ms, so it absorbs
+	// bursts of up to RingBytes per 10 ms without losses.
 	RingBytes uint32
 }
 
+// DefaultRingBytes is the default ring buffer size: 8 MiB absorb 800 MB/s
+// (at 100 bytes a record, 8M events/s, four times what one Lua callback
+// keeps up with). The reader maps the buffer twice, so its size counts
+// double in luatrace's resident memory.
+const DefaultRingBytes = 8 << 20
+
 // Collector owns the shared maps and the loaded entry programs.
 type Collector struct {
-	spec    *ebpf.CollectionSpec
+	opts Options
+	// plain is the plain tracepoint program's object, read at Load;
+	// general, the collector proper, is read on first use (generalSpec):
+	// decoding its BTF and instructions is most of a plain script's
+	// startup.
+	plain   *ebpf.CollectionSpec
+	general *ebpf.CollectionSpec
+
+	// The maps: each is created when the first program that uses it
+	// loads, or when Go first needs it (need); mapMu guards creating
+	// them and the lazy ones' fields.
+	mapMu   sync.Mutex
 	events  *ebpf.Map
 	specs   *ebpf.Map
 	stats   *ebpf.Map
@@ -114,26 +141,56 @@ type Collector struct {
 	cookies bool
 }
 
-// Load creates the collector's maps. Programs load lazily on first use, so a
-// script that never traces a kind never pays for its verification.
+// Load creates the maps every probe uses: the ring buffer, specs and
+// statistics. Programs, and the maps only some of them use, are created
+// on first use, so a script never pays for what it does not trace.
 func Load(opts Options) (*Collector, error) {
-	spec, err := loadCollector()
-	if err != nil {
-		return nil, fmt.Errorf("read embedded collector: %w", err)
-	}
 	if opts.RingBytes == 0 {
-		opts.RingBytes = 16 << 20
+		opts.RingBytes = DefaultRingBytes
 	}
 	if opts.RingBytes&(opts.RingBytes-1) != 0 {
 		return nil, fmt.Errorf("ring buffer size %d is not a power of two", opts.RingBytes)
 	}
-	spec.Maps[collectorMapEvents].MaxEntries = opts.RingBytes
+	plain, err := loadPlain()
+	if err != nil {
+		return nil, fmt.Errorf("read embedded plain tracepoint program: %w", err)
+	}
+	c := &Collector{opts: opts, plain: plain, shared: map[sharedKey]*ebpf.Program{}, aggSlots: map[bool]map[uint16]bool{}}
+	if err := c.size(plain); err != nil {
+		return nil, err
+	}
+	c.cookies = features.HaveProgramHelper(ebpf.Kprobe, asm.FnGetAttachCookie) == nil
+	if err := c.need(collectorMapEvents, collectorMapProbeSpecs, collectorMapProbeStats); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// size applies the load-time sizes of Options and the CPU count to spec.
+func (c *Collector) size(spec *ebpf.CollectionSpec) error {
 	cpus, err := ebpf.PossibleCPU()
 	if err != nil {
-		return nil, fmt.Errorf("count possible CPUs: %w", err)
+		return fmt.Errorf("count possible CPUs: %w", err)
 	}
+	spec.Maps[collectorMapEvents].MaxEntries = c.opts.RingBytes
 	spec.Maps[collectorMapScratch].MaxEntries = uint32(cpus)
+	return nil
+}
 
+// generalSpec returns the collector proper, reading it on first use.
+// Callers hold mapMu.
+func (c *Collector) generalSpec() (*ebpf.CollectionSpec, error) {
+	if c.general != nil {
+		return c.general, nil
+	}
+	spec, err := loadCollector()
+	if err != nil {
+		return nil, fmt.Errorf("read embedded collector: %w", err)
+	}
+	if err := c.size(spec); err != nil {
+		return nil, err
+	}
 	// The task's command comes through the BTF task pointer where the
 	// kernel has the helper (5.11+); the verifier drops the other branch.
 	if features.HaveProgramHelper(ebpf.Kprobe, asm.FnGetCurrentTaskBtf) == nil {
@@ -141,17 +198,51 @@ func Load(opts Options) (*Collector, error) {
 			return nil, fmt.Errorf("select the command helper: %w", err)
 		}
 	}
-	cookies := features.HaveProgramHelper(ebpf.Kprobe, asm.FnGetAttachCookie) == nil
+	c.general = spec
+	return spec, nil
+}
 
-	c := &Collector{spec: spec, shared: map[sharedKey]*ebpf.Program{}, cookies: cookies, aggSlots: map[bool]map[uint16]bool{}}
+// need creates the named maps that do not exist yet.
+func (c *Collector) need(names ...string) error {
+	c.mapMu.Lock()
+	defer c.mapMu.Unlock()
+	_, err := c.needLocked(names)
+	return err
+}
+
+// needLocked creates the named maps missing, from the plain object's
+// definitions (it shares maps.bpf.h with the general one, so it has them
+// all), and returns every map of the collector by name, nil for those not
+// created. Callers hold mapMu.
+func (c *Collector) needLocked(names []string) (map[string]*ebpf.Map, error) {
+	byName := map[string]**ebpf.Map{}
 	for _, m := range c.maps() {
-		*m.dst, err = ebpf.NewMap(spec.Maps[m.name])
-		if err != nil {
-			c.Close()
-			return nil, fmt.Errorf("create map %s: %w", m.name, err)
-		}
+		byName[m.name] = m.dst
 	}
-	return c, nil
+	for _, name := range names {
+		dst, ok := byName[name]
+		if !ok || *dst != nil {
+			continue
+		}
+		ms, ok := c.plain.Maps[name]
+		if !ok {
+			return nil, fmt.Errorf("the plain tracepoint object has no map %s: run make generate", name)
+		}
+		// Without BTF: no map needs it (no spin locks, timers or
+		// kptrs), and encoding it took a tenth of a plain startup.
+		ms = ms.Copy()
+		ms.Key, ms.Value = nil, nil
+		m, err := ebpf.NewMap(ms)
+		if err != nil {
+			return nil, fmt.Errorf("create map %s: %w", name, err)
+		}
+		*dst = m
+	}
+	all := map[string]*ebpf.Map{}
+	for name, dst := range byName {
+		all[name] = *dst
+	}
+	return all, nil
 }
 
 // Close releases the maps and every program the collector loaded. Links
@@ -175,9 +266,10 @@ func (c *Collector) Close() error {
 		c.memProg = nil
 	}
 	c.shared, c.owned = map[sharedKey]*ebpf.Program{}, nil
+	c.mapMu.Lock()
+	defer c.mapMu.Unlock()
 	for _, slot := range c.maps() {
-		m := *slot.dst
-		if m != nil {
+		if m := *slot.dst; m != nil {
 			errs = append(errs, m.Close())
 		}
 	}
@@ -231,28 +323,62 @@ func (c *Collector) Dedicated(p Program, id uint32, attachTo string) (*ebpf.Prog
 }
 
 func (c *Collector) load(p Program, id uint32, attachTo string, at ebpf.AttachType) (*ebpf.Program, error) {
-	spec := c.spec.Copy()
-	ps, ok := spec.Programs[string(p)]
-	if !ok {
-		return nil, fmt.Errorf("collector has no program %s", p)
-	}
-	for name := range spec.Programs {
-		if name != string(p) {
-			delete(spec.Programs, name)
+	c.mapMu.Lock()
+	source := c.plain
+	if _, ok := source.Programs[string(p)]; !ok {
+		var err error
+		if source, err = c.generalSpec(); err != nil {
+			c.mapMu.Unlock()
+			return nil, err
 		}
 	}
+	ps, ok := source.Programs[string(p)]
+	if !ok {
+		c.mapMu.Unlock()
+		return nil, fmt.Errorf("collector has no program %s", p)
+	}
+	// Only p, and only the maps p uses: every other map is left out of
+	// the copy, so none is created for it.
+	used := usedMaps(ps, source)
+	spec := &ebpf.CollectionSpec{
+		Maps:      map[string]*ebpf.MapSpec{},
+		Programs:  map[string]*ebpf.ProgramSpec{string(p): ps.Copy()},
+		Variables: map[string]*ebpf.VariableSpec{},
+		ByteOrder: source.ByteOrder,
+	}
+	for name := range used {
+		spec.Maps[name] = source.Maps[name].Copy()
+	}
+	// The variables live in .rodata, which the copy holds when p uses one.
+	for name, v := range source.Variables {
+		if used[v.SectionName] {
+			spec.Variables[name] = v.Copy()
+		}
+	}
+	// Every program shares the collector's maps; one left out here would
+	// be created per program and silently not shared.
+	all, err := c.needLocked(slices.Collect(maps.Keys(used)))
+	c.mapMu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	replacements := map[string]*ebpf.Map{}
+	for name := range used {
+		if m := all[name]; m != nil {
+			replacements[name] = m
+		}
+	}
+	ps = spec.Programs[string(p)]
 	ps.AttachTo = attachTo
 	if at != ebpf.AttachNone {
 		ps.AttachType = at
 	}
-	if err := spec.Variables[collectorVarLtFixedProbeId].Set(id); err != nil {
-		return nil, fmt.Errorf("set probe id: %w", err)
-	}
-	// Every program shares the collector's maps; one left out here would
-	// be created per program and silently not shared.
-	replacements := map[string]*ebpf.Map{}
-	for _, m := range c.maps() {
-		replacements[m.name] = *m.dst
+	if v, ok := spec.Variables[collectorVarLtFixedProbeId]; ok {
+		if err := v.Set(id); err != nil {
+			return nil, fmt.Errorf("set probe id: %w", err)
+		}
+	} else if id != 0 {
+		return nil, fmt.Errorf("program %s takes no fixed probe id", p)
 	}
 	coll, err := ebpf.NewCollectionWithOptions(spec, ebpf.CollectionOptions{MapReplacements: replacements, Cache: kernelbtf.Cache()})
 	if err != nil {
@@ -262,11 +388,27 @@ func (c *Collector) load(p Program, id uint32, attachTo string, at ebpf.AttachTy
 	return coll.DetachProgram(string(p)), nil
 }
 
+// usedMaps names the maps ps refers to, data sections included.
+func usedMaps(ps *ebpf.ProgramSpec, spec *ebpf.CollectionSpec) map[string]bool {
+	used := map[string]bool{}
+	for _, ins := range ps.Instructions {
+		if ref := ins.Reference(); ref != "" {
+			if _, ok := spec.Maps[ref]; ok {
+				used[ref] = true
+			}
+		}
+	}
+	return used
+}
+
 // SetSyscallProbe makes probe id serve system call nr's entry (or exit,
 // with exit set) through the SysEnter (SysExit) program; id 0 clears it.
 func (c *Collector) SetSyscallProbe(exit bool, nr, id uint32) error {
 	if nr >= uint32(MaxSyscalls) {
 		return fmt.Errorf("system call number %d is past the %d the collector serves", nr, MaxSyscalls)
+	}
+	if err := c.need(collectorMapSysEnterIds, collectorMapSysExitIds); err != nil {
+		return err
 	}
 	m := c.sysEnterIDs
 	if exit {

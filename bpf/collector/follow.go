@@ -29,6 +29,9 @@ const (
 // descendants alive now are tracked as well, for a trace that starts after
 // root has started them. Call it once, before attaching probes.
 func (c *Collector) Follow(root uint32, running bool) error {
+	if err := c.need(collectorMapTracedTgids); err != nil {
+		return err
+	}
 	if err := c.track(root, 0); err != nil {
 		return err
 	}
@@ -131,6 +134,9 @@ func childrenOf(pid uint32) ([]uint32, error) {
 // Untraced reports how many processes Follow left out because MaxTraced
 // were tracked already.
 func (c *Collector) Untraced() (uint64, error) {
+	if err := c.need(collectorMapTracedFull); err != nil {
+		return 0, err
+	}
 	var n uint64
 	if err := c.tracedFull.Lookup(uint32(0), &n); err != nil {
 		return 0, fmt.Errorf("read the count of untraced processes: %w", err)

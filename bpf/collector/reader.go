@@ -90,8 +90,10 @@ func (r *Reader) Run(deliver func([]Record) (kept bool)) error {
 	// it filled at least one batch, i.e. whether more is likely queued.
 	drain := func() (full bool, err error) {
 		defer flush()
+		// Never wait: data is there. A deadline already past when a
+		// record is read only matters to one still being written.
+		r.rd.SetDeadline(time.Now())
 		for r.rd.AvailableBytes() > 0 {
-			r.rd.SetDeadline(time.Now()) // never wait: data is there
 			switch err := r.rd.ReadInto(&rec); {
 			case err == nil:
 			case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, ringbuf.ErrFlushed):

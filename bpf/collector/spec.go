@@ -2,6 +2,7 @@ package collector
 
 import (
 	"fmt"
+	"reflect"
 )
 
 // Spec is what one probe asks of the collector.
@@ -48,6 +49,34 @@ type Spec struct {
 	// Stamp, when set, stores the time under a key for CalcSince at
 	// other probes, after the filters hold.
 	Stamp *Stamp
+}
+
+// Plain reports whether s needs nothing of the collector but the record
+// header, the raw tracepoint record and the identity filters (PID without
+// Follow, Comm), so that TracepointPlain can serve it.
+func (s *Spec) Plain() bool {
+	// Everything but what TracepointPlain handles must be unset; a field
+	// added to Spec later is not plain until this says so.
+	rest := *s
+	rest.Emit, rest.TracepointData = false, 0
+	rest.PID, rest.Comm, rest.CommNot = 0, "", false
+	rest.Strings = nil // only calcs read them
+	return reflect.DeepEqual(rest, Spec{})
+}
+
+// HeaderAggs reports whether s only updates maps, with keys and values
+// from the record header alone (no fields, computed values, conditions or
+// stamps; pid and comm filters allowed), so that TracepointAgg can serve
+// it: the general program builds no record for such a spec either.
+func (s *Spec) HeaderAggs() bool {
+	if s.Emit || len(s.Aggs) == 0 {
+		return false
+	}
+	rest := *s
+	rest.Aggs, rest.TracepointData = nil, 0
+	rest.PID, rest.Comm, rest.CommNot = 0, "", false
+	rest.Strings = nil
+	return reflect.DeepEqual(rest, Spec{})
 }
 
 // Validate reports what SetSpec would refuse in s, without a kernel: a

@@ -93,6 +93,13 @@ func Match(dir, pattern string) ([]Event, error) {
 			return nil, fmt.Errorf("tracepoint pattern %q is not a valid glob; close any [ and escape a literal * ? [ with \\", pattern)
 		}
 	}
+	// A name given in full is one stat, not a walk of every group: the
+	// walk costs thousands of directory reads at startup.
+	if plainName(group) && plainName(name) && !skipGroups[group] {
+		if fi, err := os.Stat(filepath.Join(dir, "events", group, name)); err == nil && fi.IsDir() {
+			return []Event{{Group: group, Name: name}}, nil
+		}
+	}
 	all, err := Events(dir)
 	if err != nil {
 		return nil, err
@@ -115,6 +122,12 @@ func Match(dir, pattern string) ([]Event, error) {
 		names[i] = e.String()
 	}
 	return nil, fmt.Errorf("no tracepoint %q%s", pattern, suggest.Phrase(pattern, names))
+}
+
+// plainName reports whether a pattern part names one directory entry:
+// no glob, no path.
+func plainName(s string) bool {
+	return !strings.ContainsAny(s, "*?[\\/") && s != "." && s != ".."
 }
 
 // pathErr drops the path an *os.PathError repeats, since the messages here

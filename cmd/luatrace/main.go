@@ -26,7 +26,10 @@ func main() {
 		execChild()
 		return
 	}
-	os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
+	stopProfile := startProfile()
+	status := dispatch(os.Args[1:], os.Stdout, os.Stderr)
+	stopProfile()
+	os.Exit(status)
 }
 
 // dispatch runs a subcommand (record, replay, test) or a trace.

@@ -34,7 +34,8 @@ type Event struct {
 	syms      *stack.Symbols
 }
 
-// New returns the event of rec, a record of target whose captured fields
+// New returns the event of rec (one at a time, for replay; the live
+// reader takes a batch's from an Arena), a record of target whose captured fields
 // prog describes (nil without any); syms names its stacks' frames.
 func New(rec collector.Record, target *attach.Target, prog *capture.Program, syms *stack.Symbols) *Event {
 	return &Event{rec: rec, target: target, capture: prog, syms: syms}

@@ -1,6 +1,9 @@
-// Command bench measures what tracing costs the traced process: a tight
-// getppid() loop, untraced and under each tracer, in one run so that the
-// ratios are comparable. It reports; it never passes or fails on timings.
+// Command bench measures luatrace beside bpftrace: how fast a script that
+// attaches one probe starts (wall, CPU, peak RSS); what tracing costs the
+// traced process, a tight getppid() loop untraced and under each tracer,
+// as ratios to the empty-program floor from neighbouring runs; and how
+// many events a Lua callback and printf deliver from a flat-out loop. It
+// reports; it never passes or fails on timings.
 //
 //	go run ./test/bench -luatrace ./luatrace
 package main
@@ -31,8 +34,8 @@ const tracepoint = "tracepoint:syscalls:sys_enter_getppid"
 func main() {
 	luatrace := flag.String("luatrace", "./luatrace", "luatrace binary")
 	calls := flag.Int("n", 2_000_000, "getppid calls per measurement")
-	rounds := flag.Int("rounds", 3, "measurements per configuration (median reported)")
-	rate := flag.Int("rate", 200_000, "events per second for the delivery check")
+	rounds := flag.Int("rounds", 5, "measurements per configuration (median reported)")
+	floodCalls := flag.Int("flood", 3_000_000, "getppid calls of the throughput runs")
 	flag.Parse()
 	log.SetFlags(0)
 	if os.Geteuid() != 0 {
@@ -93,36 +96,47 @@ probe("BEGIN", function() io.stderr:write("ready\n") end)`)},
 		}
 		configs = kept
 	}
-	results := make([][]float64, len(configs))
+	// Startup first, while the machine is as quiet as it will get.
+	startupTable(lt, *rounds)
+
+	// Each configuration's run sits between an untraced run and a floor
+	// run of its own: ratios come from neighbours, so drift over the
+	// benchmark (other jobs, frequency) cancels instead of skewing them.
+	over := make([][]float64, len(configs))
+	ratio := make([][]float64, len(configs))
+	ns := make([][]float64, len(configs))
 	for r := 0; r < *rounds; r++ {
 		for i, c := range configs {
-			ns, _, err := measure(c, workload, *calls)
+			base, _, err := measure(configs[0], workload, *calls)
+			if err != nil {
+				log.Fatalf("untraced: %v", err)
+			}
+			floor, _, err := measure(configs[1], workload, *calls)
+			if err != nil {
+				log.Fatalf("floor: %v", err)
+			}
+			got, _, err := measure(c, workload, *calls)
 			if err != nil {
 				log.Fatalf("%s: %v", c.name, err)
 			}
-			results[i] = append(results[i], ns)
+			ns[i] = append(ns[i], got)
+			over[i] = append(over[i], got-base)
+			if floor > base {
+				ratio[i] = append(ratio[i], (got-base)/(floor-base))
+			}
 		}
 	}
-	base := median(results[0])
-	floor := median(results[1]) - base
-	fmt.Printf("getppid() x %d, median of %d rounds\n\n", *calls, *rounds)
+	fmt.Printf("\nper-event cost: getppid() x %d; each run between an untraced and a floor run, median of %d rounds\n\n", *calls, *rounds)
 	fmt.Printf("%-36s %12s %14s %12s\n", "configuration", "ns/call", "overhead ns", "x floor")
 	for i, c := range configs {
-		ns := median(results[i])
-		over := ns - base
-		ratio := "-"
-		if i > 0 && floor > 0 {
-			ratio = fmt.Sprintf("%.2f", over/floor)
+		x := "-"
+		if i > 0 && len(ratio[i]) > 0 {
+			x = fmt.Sprintf("%.2f", median(ratio[i]))
 		}
-		fmt.Printf("%-36s %12.1f %14.1f %12s\n", c.name, ns, over, ratio)
+		fmt.Printf("%-36s %12.1f %14.1f %12s\n", c.name, median(ns[i]), median(over[i]), x)
 	}
 
-	seen, sent, err := delivery(lt, workload, *rate)
-	if err != nil {
-		log.Fatalf("delivery check: %v", err)
-	}
-	fmt.Printf("\ndelivery at %d events/s: the Lua callback saw %d of %d events (%.2f%%)\n",
-		*rate, seen, sent, 100*float64(seen)/float64(sent))
+	throughputTable(lt, workload, *floodCalls)
 
 	if only == "" || strings.Contains("record", only) {
 		if err := recordBench(lt, workload, dir, *calls, *rounds); err != nil {
@@ -217,24 +231,6 @@ func startCommand(path string, args ...string) func() (func() (time.Duration, er
 			return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), err
 		}, nil
 	}
-}
-
-// delivery paces the workload at rate calls/s for one second and asks
-// luatrace how many events its callback saw.
-func delivery(lt, workload string, rate int) (seen, sent int, err error) {
-	script := `local n = 0
-probe("` + tracepoint + `", function(e) n = n + 1 end)
-probe("BEGIN", function() io.stderr:write("ready\n") end)
-probe("END", function() print(n) end)`
-	cmd := exec.Command(lt, "-c", workload+" "+strconv.Itoa(rate)+" "+strconv.Itoa(rate), "-e", script)
-	out, err := cmd.Output()
-	if err != nil {
-		return 0, 0, err
-	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	// The workload prints its ns/call first, then END prints the count.
-	seen, err = strconv.Atoi(lines[len(lines)-1])
-	return seen, rate, err
 }
 
 func median(v []float64) float64 {

@@ -60,7 +60,7 @@ end)`
 // records keeps the queue full (16 MiB) for seconds; luatrace's memory
 // stays near its start plus the queue (it once grew past 200 MB within
 // seconds, from slabs pinned by straddling batches and a queue bounded by
-// events only). The bound is generous: the queue, the 16 MiB ring
+// events only). The bound is generous: the queue, the 8 MiB ring
 // buffer, kernel BTF and the Go heap's headroom fit well under it.
 func TestFloodMemoryStaysBounded(t *testing.T) {
 	requireRoot(t)

@@ -238,7 +238,7 @@ probe("END", function() io.stderr:write("end ran\n") while true do end end)`,
 var leftQueued = regexp.MustCompile(`(\d+) left queued at the stop`)
 
 // queueBoundedByBytes: with records of over 1000 bytes, what was left at
-// the stop (the queue, at most 16 MiB, and the ring buffer, 16 MiB) is far
+// the stop (the queue, at most 16 MiB, and the ring buffer, 8 MiB) is far
 // less than the queue's 65536 events.
 func queueBoundedByBytes(t *testing.T, stderr string) {
 	t.Helper()
@@ -247,7 +247,7 @@ func queueBoundedByBytes(t *testing.T, stderr string) {
 		t.Fatalf("no count of events left queued:\n%s", stderr)
 	}
 	if n, _ := strconv.Atoi(m[1]); n == 0 || n > 32<<20/1000 {
-		t.Errorf("%d events of over 1000 bytes were left queued; the queue and the ring buffer hold 16 MiB each", n)
+		t.Errorf("%d events of over 1000 bytes were left queued; the queue holds 16 MiB and the ring buffer 8 MiB", n)
 	}
 }
 
