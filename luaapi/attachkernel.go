@@ -107,6 +107,9 @@ func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
 			if tspec.KernelStack {
 				r.syms.PreloadKernel()
 			}
+			if tspec.UserStack || tspec.UserSample > 0 {
+				r.syms.WantUserStacks()
+			}
 			if r.opts.Verbose {
 				for _, line := range describeCapture(prog) {
 					fmt.Fprintf(r.stderr, "luatrace: %s: %s\n", t.Name, line)

@@ -43,6 +43,7 @@ var _ kernel.Outlet = mailbox{}
 
 // Offer sends batch if the mail has room now.
 func (m mailbox) Offer(batch []collector.Record) bool {
+	m.r.syms.Observe(batch)
 	select {
 	case m.r.mail <- message{batch: batch}:
 		return true
@@ -53,6 +54,7 @@ func (m mailbox) Offer(batch []collector.Record) bool {
 
 // Deliver waits for room, until the drain is over.
 func (m mailbox) Deliver(batch []collector.Record) bool {
+	m.r.syms.Observe(batch)
 	select {
 	case m.r.mail <- message{batch: batch}:
 		return true

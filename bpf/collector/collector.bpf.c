@@ -77,6 +77,7 @@ struct lt_layout {
 	enum lt_mem_limits mem_limits;
 	enum lt_stamp_limits stamp_limits;
 	enum lt_follow_limits follow_limits;
+	enum lt_usample_limits usample_limits;
 };
 
 __attribute__((noinline)) int lt_layout(struct lt_layout *l)
@@ -245,6 +246,8 @@ static __always_inline int lt_collect_as(void *ctx, struct lt_source *src, __u32
 		size = lt_append_stack(ctx, slot, size, 0);
 	if (spec->flags & LT_SPEC_USTACK)
 		size = lt_append_stack(ctx, slot, size, BPF_F_USER_STACK);
+	if (spec->flags & LT_SPEC_USAMPLE)
+		size = lt_append_usample(slot, size, spec->ustack_size);
 	hdr->size = size;
 
 	/* Never wake the reader: it drains on a timer (see reader.go), and a

@@ -43,6 +43,11 @@ const (
 	MaxRecord = int(collectorLtProbeLimitsLT_MAX_RECORD)
 	// MaxSyscalls bounds the system call numbers SetSyscallProbe takes.
 	MaxSyscalls = int(collectorLtProbeLimitsLT_MAX_SYSCALLS)
+	// MaxUserSample is the most user stack bytes a user sample copies
+	// (Spec.UserSample); UserSampleRegs is the size of the registers
+	// before them (the kernel's struct pt_regs).
+	MaxUserSample  = int(collectorLtUsampleLimitsLT_MAX_USTACK)
+	UserSampleRegs = int(collectorLtUsampleLimitsLT_USAMPLE_REGS)
 )
 
 // Program names an entry program of the collector.

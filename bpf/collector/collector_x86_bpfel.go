@@ -358,7 +358,7 @@ type collectorLtScratch struct {
 	}
 	Vals [16]uint64
 	At   [8]uint32
-	Buf  [65792]uint8
+	Buf  [69632]uint8
 }
 
 type collectorLtSpec struct {
@@ -371,7 +371,8 @@ type collectorLtSpec struct {
 	FilterComm [16]int8
 	Nfields    uint8
 	Nclauses   uint8
-	Pad1       [6]uint8
+	UstackSize uint16
+	Pad1       [4]uint8
 	Fields     [8]collectorLtFetch
 	Clauses    [4]collectorLtClause
 	Nops       uint8
@@ -401,6 +402,7 @@ const (
 	collectorLtSpecFlagsLT_SPEC_COMM        collectorLtSpecFlags = 512
 	collectorLtSpecFlagsLT_SPEC_FOLLOW      collectorLtSpecFlags = 1024
 	collectorLtSpecFlagsLT_SPEC_STAMP       collectorLtSpecFlags = 2048
+	collectorLtSpecFlagsLT_SPEC_USAMPLE     collectorLtSpecFlags = 4096
 )
 
 type collectorLtStackKey uint32
@@ -430,6 +432,14 @@ type collectorLtStats struct {
 	Nested    uint64
 	Unstamped uint64
 }
+
+type collectorLtUsampleLimits uint32
+
+const (
+	collectorLtUsampleLimitsLT_USAMPLE_REGS collectorLtUsampleLimits = 168
+	collectorLtUsampleLimitsLT_MAX_USTACK   collectorLtUsampleLimits = 32584
+	collectorLtUsampleLimitsLT_USTACK_CHUNK collectorLtUsampleLimits = 4096
+)
 
 // Names of all BPF objects in the ELF.
 //

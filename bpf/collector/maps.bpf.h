@@ -230,8 +230,9 @@ struct lt_scratch {
 	__u64 vals[LT_MAX_VALS];
 	__u32 at[LT_MAX_FIELDS];
 	/* Slack past the record: the masked field offset plus a masked
-	 * length may reach beyond LT_MAX_RECORD in the verifier's eyes. */
-	__u8 buf[LT_MAX_RECORD + 256];
+	 * length may reach beyond LT_MAX_RECORD in the verifier's eyes (a
+	 * user stack chunk at a 16-bit offset, stack.bpf.h). */
+	__u8 buf[LT_MAX_RECORD + LT_USTACK_CHUNK];
 };
 
 struct {

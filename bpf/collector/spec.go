@@ -31,6 +31,10 @@ type Spec struct {
 	Clauses []Clause
 	// KernelStack and UserStack append the stacks after the fields.
 	KernelStack, UserStack bool
+	// UserSample, when non-zero, appends the user registers and up to
+	// this many bytes of user stack after the stacks (at most
+	// MaxUserSample), for unwinding in user space (see the unwind package).
+	UserSample int
 	// SaveEntry makes this the entry half of return probe PairID: it
 	// saves the arguments and time, and emits nothing.
 	SaveEntry bool
@@ -87,11 +91,16 @@ func (s *Spec) encode() (collectorLtSpec, error) {
 		{s.UserStack, collectorLtSpecFlagsLT_SPEC_USTACK},
 		{s.SaveEntry, collectorLtSpecFlagsLT_SPEC_SAVE_ENTRY},
 		{s.Paired, collectorLtSpecFlagsLT_SPEC_PAIRED},
+		{s.UserSample > 0, collectorLtSpecFlagsLT_SPEC_USAMPLE},
 	} {
 		if f.on {
 			out.Flags |= uint32(f.flag)
 		}
 	}
+	if s.UserSample < 0 || s.UserSample > MaxUserSample {
+		return out, fmt.Errorf("%d bytes of user stack requested, the collector copies at most %d", s.UserSample, MaxUserSample)
+	}
+	out.UstackSize = uint16(s.UserSample)
 	out.Nargs = uint16(s.Args)
 	out.TpData = uint16(s.TracepointData)
 	out.FilterTgid = s.PID

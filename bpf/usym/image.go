@@ -24,10 +24,10 @@ type Image struct {
 	// Path is the file's name in the first process seen mapping it.
 	Path string
 
-	key     string    // the Store's cache key: the build-id, else path and stat
-	r       io.ReaderAt
-	closer  io.Closer // nil for images read from memory
-	elf     *elf.File
+	key       string // the Store's cache key: the build-id, else path and stat
+	r         io.ReaderAt
+	closer    io.Closer // nil for images read from memory
+	elf       *elf.File
 	rootDir   string   // /proc/PID/root of the first process seen mapping it
 	debugDirs []string // where to look for separate debug info
 

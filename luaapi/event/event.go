@@ -217,6 +217,9 @@ func (ev *Event) captured(name string) (capture.Value, bool) {
 func (ev *Event) luaValue(L *lua.LState, v capture.Value) lua.LValue {
 	switch v.Kind {
 	case capture.Stack:
+		if v.Dwarf {
+			return stack.NewUnwound(L, ev.syms, v.Sample, int(ev.rec.PID()))
+		}
 		return stack.New(L, ev.syms, v.Frames, v.User, int(ev.rec.PID()))
 	case capture.Int:
 		return value.Int(int64(v.N))

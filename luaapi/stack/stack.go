@@ -8,10 +8,13 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/luatrace/luatrace/bpf/collector"
 	"github.com/luatrace/luatrace/bpf/ksym"
+	"github.com/luatrace/luatrace/bpf/unwind"
 	"github.com/luatrace/luatrace/bpf/usym"
 	"github.com/luatrace/luatrace/luaapi/udata"
 	"github.com/luatrace/luatrace/luaapi/value"
@@ -37,7 +40,12 @@ type frame struct {
 type Symbols struct {
 	kernelOnce sync.Once
 	kernel     *ksym.Table
+	userOnce   sync.Once
 	user       *usym.Symbolizer
+	unwinder   *unwind.Unwinder
+	// userStacks is set once some probe captures user stacks: from then
+	// on the reader snapshots every process it first sees (Observe).
+	userStacks atomic.Bool
 }
 
 // Kernel returns the kernel's symbol table from /proc/kallsyms, nil when
@@ -61,12 +69,51 @@ func (s *Symbols) Kernel() *ksym.Table {
 // period).
 func (s *Symbols) PreloadKernel() { go s.Kernel() }
 
-// User returns the symbolizer of processes' addresses.
+// User returns the symbolizer of processes' addresses. It is safe for
+// concurrent use, as are its Store and the unwinder.
 func (s *Symbols) User() *usym.Symbolizer {
-	if s.user == nil {
+	s.userOnce.Do(func() {
 		s.user = usym.NewSymbolizer()
-	}
+		s.unwinder = unwind.NewUnwinder()
+	})
 	return s.user
+}
+
+// WantUserStacks makes Observe snapshot the processes it sees, for a
+// probe that captures user stacks.
+func (s *Symbols) WantUserStacks() { s.userStacks.Store(true) }
+
+// Observe snapshots the mappings of each process in batch not seen
+// before, once a probe captures user stacks. The reader goroutine calls it
+// as records arrive, before Lua sees them, so that a process that exits
+// before its events are handled is still symbolized (and unwound) from
+// what it mapped.
+func (s *Symbols) Observe(batch []collector.Record) {
+	if !s.userStacks.Load() {
+		return
+	}
+	store := s.User().Store()
+	last := uint32(0)
+	for _, rec := range batch {
+		if rec.Check() != nil {
+			continue
+		}
+		if pid := rec.PID(); pid != 0 && pid != last {
+			store.Process(int(pid))
+			last = pid
+		}
+	}
+}
+
+// Unwind unwinds a user sample of process pid with CFI and frame pointers
+// (unwind.DWARF) and returns the frames' addresses, innermost first, with
+// the snapshot they resolve in (nil when pid was never seen alive).
+func (s *Symbols) Unwind(pid int, sample *unwind.Sample) (*usym.Process, unwind.Stack) {
+	p := s.User().Store().Process(pid)
+	if p == nil {
+		return nil, unwind.Stack{Frames: []unwind.Frame{{PC: sample.Regs.Val[unwind.RIP]}}, End: unwind.EndUnmapped}
+	}
+	return p, s.unwinder.Unwind(p, sample, unwind.DWARF)
 }
 
 // New symbolizes addrs (of process pid when user) and returns the stack
@@ -84,6 +131,25 @@ func New(L *lua.LState, syms *Symbols, addrs []uint64, user bool, pid int) *lua.
 			}
 		}
 		st.frames[i] = fr
+	}
+	return Type.Wrap(L, st)
+}
+
+// NewUnwound unwinds a user sample (ustack(dwarf)) of process pid and
+// returns the stack userdata; a nil sample (a kernel thread) is an empty
+// stack.
+func NewUnwound(L *lua.LState, syms *Symbols, sample *unwind.Sample, pid int) *lua.LUserData {
+	st := &Stack{}
+	if sample != nil {
+		p, us := syms.Unwind(pid, sample)
+		pcs := us.PCs()
+		if p == nil {
+			st.frames = []frame{{addr: pcs[0]}}
+		} else {
+			for _, uf := range p.ResolveStack(pcs) {
+				st.frames = append(st.frames, frame{addr: uf.Addr, sym: uf.Sym, offset: uf.Offset, module: uf.Module})
+			}
+		}
 	}
 	return Type.Wrap(L, st)
 }
