@@ -117,6 +117,8 @@ type Collector struct {
 	// cookies: the kernel has attach cookies (5.15+), so one loaded
 	// program serves every kprobe, uprobe and tracepoint.
 	cookies bool
+	// userSamples: the kernel can read a task's user registers (Spec.UserSample).
+	userSamples bool
 }
 
 // Load creates the collector's maps. Programs load lazily on first use, so a
@@ -146,9 +148,17 @@ func Load(opts Options) (*Collector, error) {
 			return nil, fmt.Errorf("select the command helper: %w", err)
 		}
 	}
+	// User samples read the task's user registers with bpf_task_pt_regs
+	// (5.15+); without it SetSpec refuses them.
+	userSamples := features.HaveProgramHelper(ebpf.Kprobe, asm.FnTaskPtRegs) == nil
+	if userSamples {
+		if err := spec.Variables[collectorVarLtHaveTaskPtRegs].Set(uint32(1)); err != nil {
+			return nil, fmt.Errorf("select the user register helper: %w", err)
+		}
+	}
 	cookies := features.HaveProgramHelper(ebpf.Kprobe, asm.FnGetAttachCookie) == nil
 
-	c := &Collector{spec: spec, shared: map[sharedKey]*ebpf.Program{}, cookies: cookies, aggSlots: map[bool]map[uint16]bool{}}
+	c := &Collector{spec: spec, shared: map[sharedKey]*ebpf.Program{}, cookies: cookies, userSamples: userSamples, aggSlots: map[bool]map[uint16]bool{}}
 	for _, m := range c.maps() {
 		*m.dst, err = ebpf.NewMap(spec.Maps[m.name])
 		if err != nil {

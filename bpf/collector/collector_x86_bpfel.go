@@ -445,41 +445,42 @@ const (
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	collectorMapAggCache       = "agg_cache"
-	collectorMapAggCounts      = "agg_counts"
-	collectorMapAggKeys        = "agg_keys"
-	collectorMapAggLarge       = "agg_large"
-	collectorMapAggSmall       = "agg_small"
-	collectorMapAggStacks      = "agg_stacks"
-	collectorMapEntries        = "entries"
-	collectorMapEntryDepths    = "entry_depths"
-	collectorMapEvents         = "events"
-	collectorMapMemBuf         = "mem_buf"
-	collectorMapProbeSpecs     = "probe_specs"
-	collectorMapProbeStats     = "probe_stats"
-	collectorMapScratch        = "scratch"
-	collectorMapStamps         = "stamps"
-	collectorMapSysEnterIds    = "sys_enter_ids"
-	collectorMapSysExitIds     = "sys_exit_ids"
-	collectorMapTracedFull     = "traced_full"
-	collectorMapTracedTgids    = "traced_tgids"
-	collectorProgLtFentry      = "lt_fentry"
-	collectorProgLtFexit       = "lt_fexit"
-	collectorProgLtFollowFork  = "lt_follow_fork"
-	collectorProgLtFollowFree  = "lt_follow_free"
-	collectorProgLtKprobe      = "lt_kprobe"
-	collectorProgLtKread       = "lt_kread"
-	collectorProgLtKretprobe   = "lt_kretprobe"
-	collectorProgLtPerfEvent   = "lt_perf_event"
-	collectorProgLtRawTp       = "lt_raw_tp"
-	collectorProgLtSysEnter    = "lt_sys_enter"
-	collectorProgLtSysExit     = "lt_sys_exit"
-	collectorProgLtTpBtf       = "lt_tp_btf"
-	collectorProgLtTracepoint  = "lt_tracepoint"
-	collectorProgLtUprobe      = "lt_uprobe"
-	collectorProgLtUretprobe   = "lt_uretprobe"
-	collectorVarLtFixedProbeId = "lt_fixed_probe_id"
-	collectorVarLtHaveTaskBtf  = "lt_have_task_btf"
+	collectorMapAggCache         = "agg_cache"
+	collectorMapAggCounts        = "agg_counts"
+	collectorMapAggKeys          = "agg_keys"
+	collectorMapAggLarge         = "agg_large"
+	collectorMapAggSmall         = "agg_small"
+	collectorMapAggStacks        = "agg_stacks"
+	collectorMapEntries          = "entries"
+	collectorMapEntryDepths      = "entry_depths"
+	collectorMapEvents           = "events"
+	collectorMapMemBuf           = "mem_buf"
+	collectorMapProbeSpecs       = "probe_specs"
+	collectorMapProbeStats       = "probe_stats"
+	collectorMapScratch          = "scratch"
+	collectorMapStamps           = "stamps"
+	collectorMapSysEnterIds      = "sys_enter_ids"
+	collectorMapSysExitIds       = "sys_exit_ids"
+	collectorMapTracedFull       = "traced_full"
+	collectorMapTracedTgids      = "traced_tgids"
+	collectorProgLtFentry        = "lt_fentry"
+	collectorProgLtFexit         = "lt_fexit"
+	collectorProgLtFollowFork    = "lt_follow_fork"
+	collectorProgLtFollowFree    = "lt_follow_free"
+	collectorProgLtKprobe        = "lt_kprobe"
+	collectorProgLtKread         = "lt_kread"
+	collectorProgLtKretprobe     = "lt_kretprobe"
+	collectorProgLtPerfEvent     = "lt_perf_event"
+	collectorProgLtRawTp         = "lt_raw_tp"
+	collectorProgLtSysEnter      = "lt_sys_enter"
+	collectorProgLtSysExit       = "lt_sys_exit"
+	collectorProgLtTpBtf         = "lt_tp_btf"
+	collectorProgLtTracepoint    = "lt_tracepoint"
+	collectorProgLtUprobe        = "lt_uprobe"
+	collectorProgLtUretprobe     = "lt_uretprobe"
+	collectorVarLtFixedProbeId   = "lt_fixed_probe_id"
+	collectorVarLtHaveTaskBtf    = "lt_have_task_btf"
+	collectorVarLtHaveTaskPtRegs = "lt_have_task_pt_regs"
 )
 
 // loadCollector returns the embedded CollectionSpec for collector.
@@ -569,8 +570,9 @@ type collectorMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type collectorVariableSpecs struct {
-	LtFixedProbeId *ebpf.VariableSpec `ebpf:"lt_fixed_probe_id"`
-	LtHaveTaskBtf  *ebpf.VariableSpec `ebpf:"lt_have_task_btf"`
+	LtFixedProbeId   *ebpf.VariableSpec `ebpf:"lt_fixed_probe_id"`
+	LtHaveTaskBtf    *ebpf.VariableSpec `ebpf:"lt_have_task_btf"`
+	LtHaveTaskPtRegs *ebpf.VariableSpec `ebpf:"lt_have_task_pt_regs"`
 }
 
 // collectorObjects contains all objects after they have been loaded into the kernel.
@@ -640,8 +642,9 @@ func (m *collectorMaps) Close() error {
 //
 // It can be passed to loadCollectorObjects or ebpf.CollectionSpec.LoadAndAssign.
 type collectorVariables struct {
-	LtFixedProbeId *ebpf.Variable `ebpf:"lt_fixed_probe_id"`
-	LtHaveTaskBtf  *ebpf.Variable `ebpf:"lt_have_task_btf"`
+	LtFixedProbeId   *ebpf.Variable `ebpf:"lt_fixed_probe_id"`
+	LtHaveTaskBtf    *ebpf.Variable `ebpf:"lt_have_task_btf"`
+	LtHaveTaskPtRegs *ebpf.Variable `ebpf:"lt_have_task_pt_regs"`
 }
 
 // collectorPrograms contains all programs after they have been loaded into the kernel.

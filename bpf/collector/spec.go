@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"errors"
 	"fmt"
 )
 
@@ -142,11 +143,18 @@ func (s *Spec) encode() (collectorLtSpec, error) {
 	return out, nil
 }
 
+// ErrNoUserSamples: the kernel cannot read a task's user registers from
+// BPF (bpf_task_pt_regs came in Linux 5.15), so ustack(dwarf) cannot work.
+var ErrNoUserSamples = errors.New("ustack(dwarf) needs Linux 5.15 or later; use ustack (frame pointers) on this kernel")
+
 // SetSpec activates probe id with spec. Call it before attaching so the
 // first event already sees it.
 func (c *Collector) SetSpec(id uint32, s Spec) error {
 	if err := checkID(id); err != nil {
 		return err
+	}
+	if s.UserSample > 0 && !c.userSamples {
+		return ErrNoUserSamples
 	}
 	enc, err := s.encode()
 	if err != nil {

@@ -8,6 +8,7 @@
 
 #include "bounds.bpf.h"
 #include "maps.bpf.h"
+#include "context.bpf.h"
 
 /* A stack that could not be stored: the update that wanted it is lost. */
 #define LT_STACK_LOST (~0ULL)
@@ -73,6 +74,8 @@ static __always_inline __u32 lt_append_usample(struct lt_scratch *slot, __u32 cu
 	fh->status = LT_FIELD_FAULT;
 	fh->len = 0;
 	fh->_pad = 0;
+	if (!lt_have_task_pt_regs)
+		return cursor + sizeof(*fh);
 	struct task_struct *task = bpf_get_current_task_btf();
 	if (bpf_probe_read_kernel(regs, sizeof(*regs), (void *)bpf_task_pt_regs(task)) || (regs->cs & 3) != 3)
 		return cursor + sizeof(*fh);
