@@ -107,7 +107,7 @@ func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
 			if tspec.KernelStack {
 				r.syms.PreloadKernel()
 			}
-			if tspec.UserStack || tspec.UserSample > 0 {
+			if tspec.NotesProcesses() {
 				r.syms.WantUserStacks()
 			}
 			if r.opts.Verbose {

@@ -43,7 +43,6 @@ var _ kernel.Outlet = mailbox{}
 
 // Offer sends batch if the mail has room now.
 func (m mailbox) Offer(batch []collector.Record) bool {
-	m.r.syms.Observe(batch)
 	select {
 	case m.r.mail <- message{batch: batch}:
 		return true
@@ -54,7 +53,6 @@ func (m mailbox) Offer(batch []collector.Record) bool {
 
 // Deliver waits for room, until the drain is over.
 func (m mailbox) Deliver(batch []collector.Record) bool {
-	m.r.syms.Observe(batch)
 	select {
 	case m.r.mail <- message{batch: batch}:
 		return true
@@ -65,6 +63,9 @@ func (m mailbox) Deliver(batch []collector.Record) bool {
 
 // Over reports whether the drain is over.
 func (m mailbox) Over() bool { return m.r.halt.Drain.Over() }
+
+// Observe lets the symbolizer snapshot the processes the batch announces.
+func (m mailbox) Observe(batch []collector.Record) { m.r.syms.Observe(batch) }
 
 // stopReader delivers what is still in the ring buffer, then stops the
 // reader. Probes must already be detached. After a Ctrl-C this lasts until

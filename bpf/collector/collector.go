@@ -103,7 +103,13 @@ type Collector struct {
 	// Following a process (follow.go): the traced processes, the forks
 	// left out when they were full, and the links that keep them current.
 	tracedTgids, tracedFull *ebpf.Map
-	followLinks             []link.Link
+	// Links of the programs that watch tasks rather than serve probes:
+	// follow.go's fork and free, seen.go's exec.
+	taskLinks []link.Link
+	// Processes announced for user stacks (seen.go), and whether the
+	// exec hook that forgets them is attached.
+	seenTgids    *ebpf.Map
+	seenAttached bool
 	// Kernel memory reads: the result buffer and the reader program.
 	memBuf   *ebpf.Map
 	memMu    sync.Mutex
@@ -175,10 +181,10 @@ func (c *Collector) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var errs []error
-	for _, l := range c.followLinks {
+	for _, l := range c.taskLinks {
 		errs = append(errs, l.Close())
 	}
-	c.followLinks = nil
+	c.taskLinks = nil
 	for _, p := range c.shared {
 		errs = append(errs, p.Close())
 	}
@@ -356,5 +362,6 @@ func (c *Collector) maps() []mapSlot {
 		{collectorMapStamps, &c.stamps},
 		{collectorMapTracedTgids, &c.tracedTgids},
 		{collectorMapTracedFull, &c.tracedFull},
+		{collectorMapSeenTgids, &c.seenTgids},
 	}
 }

@@ -317,6 +317,15 @@ enum lt_spec_flags {
 	LT_SPEC_FOLLOW = 1 << 10,     /* tier 1: filter_tgid's descendants too (traced_tgids) */
 	LT_SPEC_STAMP = 1 << 11,      /* stamp the time under stamp_key in stamp table stamp_table */
 	LT_SPEC_USAMPLE = 1 << 12,    /* append the user registers and ustack_size bytes of user stack */
+	LT_SPEC_NOTE_PROCESS = 1 << 13, /* user stacks: tell user space of each process first seen (seen.bpf.h) */
+};
+
+/* Processes seen.bpf.h remembers having announced, and the probe id of
+ * its announcements: a bare header whose pid is the process (slot 0 is
+ * never a probe's). */
+enum lt_seen_limits {
+	LT_MAX_SEEN = 16384,
+	LT_NOTICE_PROCESS = 0,
 };
 
 /* A user sample (LT_SPEC_USAMPLE), what user space unwinds with CFI like

@@ -361,6 +361,13 @@ type collectorLtScratch struct {
 	Buf  [69632]uint8
 }
 
+type collectorLtSeenLimits uint32
+
+const (
+	collectorLtSeenLimitsLT_MAX_SEEN       collectorLtSeenLimits = 16384
+	collectorLtSeenLimitsLT_NOTICE_PROCESS collectorLtSeenLimits = 0
+)
+
 type collectorLtSpec struct {
 	_          structs.HostLayout
 	Flags      uint32
@@ -390,19 +397,20 @@ type collectorLtSpec struct {
 type collectorLtSpecFlags uint32
 
 const (
-	collectorLtSpecFlagsLT_SPEC_ACTIVE      collectorLtSpecFlags = 1
-	collectorLtSpecFlagsLT_SPEC_EMIT        collectorLtSpecFlags = 2
-	collectorLtSpecFlagsLT_SPEC_FILTER_TGID collectorLtSpecFlags = 4
-	collectorLtSpecFlagsLT_SPEC_FILTER_COMM collectorLtSpecFlags = 8
-	collectorLtSpecFlagsLT_SPEC_COMM_NOT    collectorLtSpecFlags = 16
-	collectorLtSpecFlagsLT_SPEC_KSTACK      collectorLtSpecFlags = 32
-	collectorLtSpecFlagsLT_SPEC_USTACK      collectorLtSpecFlags = 64
-	collectorLtSpecFlagsLT_SPEC_SAVE_ENTRY  collectorLtSpecFlags = 128
-	collectorLtSpecFlagsLT_SPEC_PAIRED      collectorLtSpecFlags = 256
-	collectorLtSpecFlagsLT_SPEC_COMM        collectorLtSpecFlags = 512
-	collectorLtSpecFlagsLT_SPEC_FOLLOW      collectorLtSpecFlags = 1024
-	collectorLtSpecFlagsLT_SPEC_STAMP       collectorLtSpecFlags = 2048
-	collectorLtSpecFlagsLT_SPEC_USAMPLE     collectorLtSpecFlags = 4096
+	collectorLtSpecFlagsLT_SPEC_ACTIVE       collectorLtSpecFlags = 1
+	collectorLtSpecFlagsLT_SPEC_EMIT         collectorLtSpecFlags = 2
+	collectorLtSpecFlagsLT_SPEC_FILTER_TGID  collectorLtSpecFlags = 4
+	collectorLtSpecFlagsLT_SPEC_FILTER_COMM  collectorLtSpecFlags = 8
+	collectorLtSpecFlagsLT_SPEC_COMM_NOT     collectorLtSpecFlags = 16
+	collectorLtSpecFlagsLT_SPEC_KSTACK       collectorLtSpecFlags = 32
+	collectorLtSpecFlagsLT_SPEC_USTACK       collectorLtSpecFlags = 64
+	collectorLtSpecFlagsLT_SPEC_SAVE_ENTRY   collectorLtSpecFlags = 128
+	collectorLtSpecFlagsLT_SPEC_PAIRED       collectorLtSpecFlags = 256
+	collectorLtSpecFlagsLT_SPEC_COMM         collectorLtSpecFlags = 512
+	collectorLtSpecFlagsLT_SPEC_FOLLOW       collectorLtSpecFlags = 1024
+	collectorLtSpecFlagsLT_SPEC_STAMP        collectorLtSpecFlags = 2048
+	collectorLtSpecFlagsLT_SPEC_USAMPLE      collectorLtSpecFlags = 4096
+	collectorLtSpecFlagsLT_SPEC_NOTE_PROCESS collectorLtSpecFlags = 8192
 )
 
 type collectorLtStackKey uint32
@@ -458,6 +466,7 @@ const (
 	collectorMapProbeSpecs       = "probe_specs"
 	collectorMapProbeStats       = "probe_stats"
 	collectorMapScratch          = "scratch"
+	collectorMapSeenTgids        = "seen_tgids"
 	collectorMapStamps           = "stamps"
 	collectorMapSysEnterIds      = "sys_enter_ids"
 	collectorMapSysExitIds       = "sys_exit_ids"
@@ -472,6 +481,7 @@ const (
 	collectorProgLtKretprobe     = "lt_kretprobe"
 	collectorProgLtPerfEvent     = "lt_perf_event"
 	collectorProgLtRawTp         = "lt_raw_tp"
+	collectorProgLtSeenExec      = "lt_seen_exec"
 	collectorProgLtSysEnter      = "lt_sys_enter"
 	collectorProgLtSysExit       = "lt_sys_exit"
 	collectorProgLtTpBtf         = "lt_tp_btf"
@@ -534,6 +544,7 @@ type collectorProgramSpecs struct {
 	LtKretprobe  *ebpf.ProgramSpec `ebpf:"lt_kretprobe"`
 	LtPerfEvent  *ebpf.ProgramSpec `ebpf:"lt_perf_event"`
 	LtRawTp      *ebpf.ProgramSpec `ebpf:"lt_raw_tp"`
+	LtSeenExec   *ebpf.ProgramSpec `ebpf:"lt_seen_exec"`
 	LtSysEnter   *ebpf.ProgramSpec `ebpf:"lt_sys_enter"`
 	LtSysExit    *ebpf.ProgramSpec `ebpf:"lt_sys_exit"`
 	LtTpBtf      *ebpf.ProgramSpec `ebpf:"lt_tp_btf"`
@@ -559,6 +570,7 @@ type collectorMapSpecs struct {
 	ProbeSpecs  *ebpf.MapSpec `ebpf:"probe_specs"`
 	ProbeStats  *ebpf.MapSpec `ebpf:"probe_stats"`
 	Scratch     *ebpf.MapSpec `ebpf:"scratch"`
+	SeenTgids   *ebpf.MapSpec `ebpf:"seen_tgids"`
 	Stamps      *ebpf.MapSpec `ebpf:"stamps"`
 	SysEnterIds *ebpf.MapSpec `ebpf:"sys_enter_ids"`
 	SysExitIds  *ebpf.MapSpec `ebpf:"sys_exit_ids"`
@@ -608,6 +620,7 @@ type collectorMaps struct {
 	ProbeSpecs  *ebpf.Map `ebpf:"probe_specs"`
 	ProbeStats  *ebpf.Map `ebpf:"probe_stats"`
 	Scratch     *ebpf.Map `ebpf:"scratch"`
+	SeenTgids   *ebpf.Map `ebpf:"seen_tgids"`
 	Stamps      *ebpf.Map `ebpf:"stamps"`
 	SysEnterIds *ebpf.Map `ebpf:"sys_enter_ids"`
 	SysExitIds  *ebpf.Map `ebpf:"sys_exit_ids"`
@@ -630,6 +643,7 @@ func (m *collectorMaps) Close() error {
 		m.ProbeSpecs,
 		m.ProbeStats,
 		m.Scratch,
+		m.SeenTgids,
 		m.Stamps,
 		m.SysEnterIds,
 		m.SysExitIds,
@@ -660,6 +674,7 @@ type collectorPrograms struct {
 	LtKretprobe  *ebpf.Program `ebpf:"lt_kretprobe"`
 	LtPerfEvent  *ebpf.Program `ebpf:"lt_perf_event"`
 	LtRawTp      *ebpf.Program `ebpf:"lt_raw_tp"`
+	LtSeenExec   *ebpf.Program `ebpf:"lt_seen_exec"`
 	LtSysEnter   *ebpf.Program `ebpf:"lt_sys_enter"`
 	LtSysExit    *ebpf.Program `ebpf:"lt_sys_exit"`
 	LtTpBtf      *ebpf.Program `ebpf:"lt_tp_btf"`
@@ -679,6 +694,7 @@ func (p *collectorPrograms) Close() error {
 		p.LtKretprobe,
 		p.LtPerfEvent,
 		p.LtRawTp,
+		p.LtSeenExec,
 		p.LtSysEnter,
 		p.LtSysExit,
 		p.LtTpBtf,

@@ -87,6 +87,15 @@ struct lt_entry {
 	__u64 args[LT_REGISTER_ARGS];
 };
 
+/* Processes announced to user space (seen.bpf.h), by tgid; forgotten at
+ * exec, or the least recently seen first past LT_MAX_SEEN. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LT_MAX_SEEN);
+	__type(key, __u32);
+	__type(value, __u8);
+} seen_tgids SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, LT_MAX_ENTRIES);

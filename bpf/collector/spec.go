@@ -93,6 +93,7 @@ func (s *Spec) encode() (collectorLtSpec, error) {
 		{s.SaveEntry, collectorLtSpecFlagsLT_SPEC_SAVE_ENTRY},
 		{s.Paired, collectorLtSpecFlagsLT_SPEC_PAIRED},
 		{s.UserSample > 0, collectorLtSpecFlagsLT_SPEC_USAMPLE},
+		{s.NotesProcesses(), collectorLtSpecFlagsLT_SPEC_NOTE_PROCESS},
 	} {
 		if f.on {
 			out.Flags |= uint32(f.flag)
@@ -159,6 +160,11 @@ func (c *Collector) SetSpec(id uint32, s Spec) error {
 	enc, err := s.encode()
 	if err != nil {
 		return err
+	}
+	if s.NotesProcesses() {
+		if err := c.watchExecs(); err != nil {
+			return err
+		}
 	}
 	if err := c.specs.Put(ProbeSlot(id), &enc); err != nil {
 		return fmt.Errorf("write spec of probe %d: %w", id, err)

@@ -83,10 +83,13 @@ func (s *Symbols) User() *usym.Symbolizer {
 // probe that captures user stacks.
 func (s *Symbols) WantUserStacks() { s.userStacks.Store(true) }
 
-// Observe snapshots the mappings of each process in batch not seen
-// before, once a probe captures user stacks. The reader goroutine calls it
-// as records arrive, before Lua sees them, so that a process that exits
-// before its events are handled is still symbolized (and unwound) from
+// Observe snapshots the mappings of the processes batch announces (the
+// collector's NoticeProcess records: first seen by a probe capturing user
+// stacks, or first seen since an exec), and of any other process in it
+// without a snapshot yet (an announcement lost to a full ring). The
+// reader goroutine calls it as records arrive, before Lua sees them, so
+// that a process that exits before its events are handled, or before a
+// map with its stacks is printed, is still symbolized (and unwound) from
 // what it mapped.
 func (s *Symbols) Observe(batch []collector.Record) {
 	if !s.userStacks.Load() {
@@ -98,10 +101,15 @@ func (s *Symbols) Observe(batch []collector.Record) {
 		if rec.Check() != nil {
 			continue
 		}
-		if pid := rec.PID(); pid != 0 && pid != last {
+		pid := rec.PID()
+		switch {
+		case pid == 0:
+		case rec.ProbeID() == collector.NoticeProcess:
+			store.Snapshot(int(pid))
+		case pid != last:
 			store.Process(int(pid))
-			last = pid
 		}
+		last = pid
 	}
 }
 
