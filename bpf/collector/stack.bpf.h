@@ -74,11 +74,13 @@ static __always_inline __u32 lt_append_usample(struct lt_scratch *slot, __u32 cu
 	fh->status = LT_FIELD_FAULT;
 	fh->len = 0;
 	fh->_pad = 0;
+	/* Returns count from at, the masked cursor: 6.1 loses the bound of
+	 * cursor itself, and the record size must stay provably bounded. */
 	if (!lt_have_task_pt_regs)
-		return cursor + sizeof(*fh);
+		return at + sizeof(*fh);
 	struct task_struct *task = bpf_get_current_task_btf();
 	if (bpf_probe_read_kernel(regs, sizeof(*regs), (void *)bpf_task_pt_regs(task)) || (regs->cs & 3) != 3)
-		return cursor + sizeof(*fh);
+		return at + sizeof(*fh);
 
 	__u64 room = LT_MAX_RECORD - sizeof(*fh) - sizeof(*regs) - at;
 	if (want > LT_MAX_USTACK)
@@ -107,7 +109,7 @@ static __always_inline __u32 lt_append_usample(struct lt_scratch *slot, __u32 cu
 	__u32 len = (sizeof(*regs) + done) & LT_FIELD_CURSOR_MASK;
 	fh->len = len;
 	fh->status = status;
-	return cursor + sizeof(*fh) + LT_FIELD_PAD(len);
+	return at + sizeof(*fh) + LT_FIELD_PAD(len);
 }
 
 #endif
