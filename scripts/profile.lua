@@ -68,7 +68,7 @@ if mode == "dwarf" and not o.K then
       counts:add(frames, 1)
     else
       -- bpftrace's layout of @[kstack, ustack, pid, comm]: count.
-      local key = (o.U and "" or tostring(e.ks) .. ", ") .. tostring(e.us) .. ", " .. e.pid .. ", " .. e.comm
+      local key = (o.U and "" or stacks.lines(e.ks) .. ", ") .. stacks.lines(e.us) .. ", " .. e.pid .. ", " .. e.comm
       counts:add({key}, 1)
     end
   end)

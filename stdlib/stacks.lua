@@ -44,6 +44,18 @@ function M.names(stack, pid, out)
   return out
 end
 
+--- A captured stack as a map key prints: one frame per line, innermost
+--- first, "sym+offset" or the address, between newlines (the layout of
+--- the in-kernel maps' stack keys, for output that mixes both).
+function M.lines(stack)
+  local out = {"\n"}
+  for i = 1, #stack do
+    local f = stack[i]
+    out[#out + 1] = "    " .. (f.sym and (f.sym .. "+" .. f.offset) or hex(f.addr)) .. "\n"
+  end
+  return table.concat(out)
+end
+
 --- A counter of stacks: c:add(frames, n) adds n to the stack frames
 --- (names, outermost first); c:samples() lists them as {frames = ...,
 --- value = n}, least first.

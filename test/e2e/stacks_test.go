@@ -218,3 +218,42 @@ func TestProfileFlameGraph(t *testing.T) {
 		t.Errorf("the flame graph refers to other files or runs scripts")
 	}
 }
+
+// TestCallGraphTools: stackcount, trace and offcputime take
+// --call-graph dwarf and unwind user stacks through code without frame
+// pointers.
+func TestCallGraphTools(t *testing.T) {
+	requireRoot(t)
+	exe := qsortNoFP(t)
+
+	// stackcount -U: every call of work comes from main.
+	r := luatrace(t, "-c", exe+" 200", "stackcount", "-U", "-P", "-f", "--call-graph", "dwarf", "uprobe:"+exe+":work").expectOK(t)
+	stacks, _, total := folded(t, r)
+	fromMain := regexp.MustCompile(`^qsortcmp;(_start;)?__libc_start_main;__libc_start_call_main;main;work$`)
+	for _, s := range stacks {
+		if !fromMain.MatchString(s) {
+			t.Errorf("stackcount: stack %q, want work called from main", s)
+		}
+	}
+	if total == 0 {
+		t.Errorf("stackcount counted no call of work:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	}
+
+	// trace: the user stack under each line.
+	r = luatrace(t, "-c", exe+" 200", "trace", "-M", "2", "--call-graph", "dwarf", `uprobe:`+exe+`:work "seed %d", arg0`).expectOK(t)
+	if !regexp.MustCompile(`(?m)work +seed 1\n    work\+0\n    main\+\d+\n    __libc_start_call_main\+\d+\n`).MatchString(r.stdout) {
+		t.Errorf("trace --call-graph dwarf:\n%s", r.stdout)
+	}
+
+	// offcputime: the user stack of each nap under its kernel stack.
+	work, pid, release := startHeld(t, "bursts", "10", "0", "20")
+	l := startLive(t, "Tracing off-CPU", "offcputime", "--call-graph", "dwarf", "-p", strconv.Itoa(pid))
+	release()
+	if err := work.Wait(); err != nil {
+		t.Fatalf("bursts: %v", err)
+	}
+	text := strings.Join(l.stop(t), "\n")
+	if !regexp.MustCompile(`    schedule\n(?:    .*\n)*    --\n    (?:__)?(?:clock_)?nanosleep\n(?:    .*\n)*    main\n`).MatchString(text) {
+		t.Errorf("offcputime --call-graph dwarf: no nap with its user stack up to main:\n%s", text)
+	}
+}
