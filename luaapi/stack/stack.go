@@ -5,10 +5,12 @@ package stack
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -46,6 +48,8 @@ type Symbols struct {
 	// userStacks is set once some probe captures user stacks: from then
 	// on the reader snapshots every process it first sees (Observe).
 	userStacks atomic.Bool
+	// What unwinding cost and how it ended, for Report.
+	unwound, truncated, unwindNanos atomic.Int64
 }
 
 // Kernel returns the kernel's symbol table from /proc/kallsyms, nil when
@@ -121,7 +125,31 @@ func (s *Symbols) Unwind(pid int, sample *unwind.Sample) (*usym.Process, unwind.
 	if p == nil {
 		return nil, unwind.Stack{Frames: []unwind.Frame{{PC: sample.Regs.Val[unwind.RIP]}}, End: unwind.EndUnmapped}
 	}
-	return p, s.unwinder.Unwind(p, sample, unwind.DWARF)
+	start := time.Now()
+	st := s.unwinder.Unwind(p, sample, unwind.DWARF)
+	s.unwindNanos.Add(int64(time.Since(start)))
+	s.unwound.Add(1)
+	if st.End == unwind.EndTruncated {
+		s.truncated.Add(1)
+	}
+	return p, st
+}
+
+// Report prints what the user-space side of stacks could not do (processes
+// gone before their mappings were read, whose frames stay addresses) and,
+// when verbose, what unwinding cost.
+func (s *Symbols) Report(w io.Writer, verbose bool) {
+	if s.user == nil {
+		return
+	}
+	st := s.user.Store().Stats()
+	if st.SnapshotFailures > 0 {
+		fmt.Fprintf(w, "luatrace: %d processes exited before their mappings were read: their user frames are shown as addresses\n", st.SnapshotFailures)
+	}
+	if n := s.unwound.Load(); verbose && n > 0 {
+		fmt.Fprintf(w, "luatrace: unwound %d user stacks, %.1f µs each; %d reached the end of the copied stack (a larger ustack(dwarf, SIZE) goes further)\n",
+			n, float64(s.unwindNanos.Load())/float64(n)/1e3, s.truncated.Load())
+	}
 }
 
 // New symbolizes addrs (of process pid when user) and returns the stack
