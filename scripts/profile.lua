@@ -45,8 +45,12 @@ local mode, ustack = stacks.callgraph("profile", o["call-graph"])
 local pprofOpts = {type = "samples", unit = "count", period = math.floor(1e9 / hz), period_type = "cpu", period_unit = "nanoseconds",
   title = "profile at " .. hz .. " Hz"}
 
-if seconds then
-  probe("interval:s:" .. seconds, function() exit() end)
+-- The timer starts when it is registered: after the sampling probe, whose
+-- attach may take a while, so that SECONDS are all sampled.
+local function stopAfterSeconds()
+  if seconds then
+    probe("interval:s:" .. seconds, function() exit() end)
+  end
 end
 if not o.f then
   probe("BEGIN", function()
@@ -72,6 +76,7 @@ if mode == "dwarf" and not o.K then
       counts:add({key}, 1)
     end
   end)
+  stopAfterSeconds()
   probe("END", function()
     if o.f then
       stacks.write(o.f, counts:samples(), pprofOpts)
@@ -90,6 +95,7 @@ if not o.K then key[#key + 1] = "ustack" key[#key + 1] = "pid" end
 key[#key + 1] = "comm"
 local samples = map.count{key = key, name = ""}
 probe("profile:hz:" .. hz, {pid = o.p, into = samples})
+stopAfterSeconds()
 
 if o.f then
   probe("END", function()

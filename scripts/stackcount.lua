@@ -42,8 +42,12 @@ if not event:find(":") then event = "kprobe:" .. event end
 local mode, ustack = stacks.callgraph("stackcount", o["call-graph"])
 local opts = {type = "count", unit = "count", title = "stackcount " .. event}
 
-if o.d then
-  probe("interval:s:" .. o.d, function() exit() end)
+-- The timer starts when it is registered: after the probe, whose attach
+-- may take a while.
+local function stopAfterSeconds()
+  if o.d then
+    probe("interval:s:" .. o.d, function() exit() end)
+  end
 end
 
 if o.U and mode == "dwarf" then
@@ -56,6 +60,7 @@ if o.U and mode == "dwarf" then
       counts:add({(o.P and e.comm .. ", " or "") .. stacks.lines(e.us)}, 1)
     end
   end)
+  stopAfterSeconds()
   probe("END", function()
     if o.f then
       stacks.write(o.f, counts:samples(), opts)
@@ -70,6 +75,7 @@ local key = {o.U and "ustack" or "kstack"}
 if o.P then table.insert(key, 1, "comm") end
 local counts = map.count{key = key, name = ""}
 probe(event, {pid = o.p, into = counts})
+stopAfterSeconds()
 
 if o.f then
   probe("END", function()
