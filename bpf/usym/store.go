@@ -419,3 +419,33 @@ func (s *Store) dropImage(key string, img *Image) {
 	}
 	img.Close()
 }
+
+// Reap marks exited the snapshots whose process is gone (or whose pid now
+// belongs to another process), so that they expire Retention later, then
+// expires what is due. It reads one /proc/PID/stat per running snapshot:
+// call it now and then (luatrace does once a second), not per event.
+func (s *Store) Reap() {
+	s.mu.Lock()
+	running := make([]*Process, 0, len(s.procs))
+	for _, p := range s.procs {
+		if p.exited.IsZero() {
+			running = append(running, p)
+		}
+	}
+	s.mu.Unlock()
+	var gone []*Process
+	for _, p := range running {
+		if start, err := processStartTime(p.PID); err != nil || start != p.StartTime {
+			gone = append(gone, p)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.cfg.Now()
+	for _, p := range gone {
+		if p.exited.IsZero() {
+			p.exited = now
+		}
+	}
+	s.expireLocked(now)
+}

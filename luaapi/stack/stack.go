@@ -50,7 +50,14 @@ type Symbols struct {
 	userStacks atomic.Bool
 	// What unwinding cost and how it ended, for Report.
 	unwound, truncated, unwindNanos atomic.Int64
+	// lastReap is when Observe last had the store reap exited processes
+	// (reader goroutine only).
+	lastReap time.Time
 }
+
+// reapEvery is how often Observe has snapshots of exited processes marked
+// so, to expire usym.DefaultRetention later.
+const reapEvery = time.Second
 
 // Kernel returns the kernel's symbol table from /proc/kallsyms, nil when
 // it is not readable. It waits for a preload under way.
@@ -100,6 +107,10 @@ func (s *Symbols) Observe(batch []collector.Record) {
 		return
 	}
 	store := s.User().Store()
+	if now := time.Now(); now.Sub(s.lastReap) >= reapEvery {
+		s.lastReap = now
+		store.Reap()
+	}
 	last := uint32(0)
 	for _, rec := range batch {
 		if rec.Check() != nil {
