@@ -199,4 +199,3 @@ func cpuSeconds(pid int) float64 {
 	stime, _ := strconv.Atoi(f[12])
 	return float64(utime+stime) / 100 // USER_HZ
 }
-
