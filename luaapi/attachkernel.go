@@ -108,7 +108,7 @@ func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
 				r.syms.PreloadKernel()
 			}
 			if tspec.NotesProcesses() {
-				r.syms.WantUserStacks()
+				r.syms.WantUserStacks(tspec.UserSample > 0)
 			}
 			if r.opts.Verbose {
 				for _, line := range describeCapture(prog) {

@@ -77,13 +77,7 @@ if mode == "dwarf" and not o.K then
     end
   end)
   stopAfterSeconds()
-  probe("END", function()
-    if o.f then
-      stacks.write(o.f, counts:samples(), pprofOpts)
-      return
-    end
-    for _, s in ipairs(counts:samples()) do printf("@[%s]: %d\n", s.frames[1], s.value) end
-  end)
+  probe("END", function() counts:print(o.f, pprofOpts) end)
   return
 end
 
@@ -108,7 +102,7 @@ if o.f then
       if not o.U then stacks.names(k[1], nil, frames) end
       counts:add(frames, it.value)
     end
-    stacks.write(o.f, counts:samples(), pprofOpts)
+    counts:print(o.f, pprofOpts)
     -- Printed in its format: an empty map is not printed again at exit.
     samples:clear()
   end)

@@ -61,13 +61,7 @@ if o.U and mode == "dwarf" then
     end
   end)
   stopAfterSeconds()
-  probe("END", function()
-    if o.f then
-      stacks.write(o.f, counts:samples(), opts)
-      return
-    end
-    for _, s in ipairs(counts:samples()) do printf("@[%s]: %d\n", s.frames[1], s.value) end
-  end)
+  probe("END", function() counts:print(o.f, opts) end)
   return
 end
 
@@ -84,7 +78,7 @@ if o.f then
       local k = it.key
       c:add(stacks.names(k[#k], nil, o.P and {k[1]} or {}), it.value)
     end
-    stacks.write(o.f, c:samples(), opts)
+    c:print(o.f, opts)
     -- Printed in its format: an empty map is not printed again at exit.
     counts:clear()
   end)

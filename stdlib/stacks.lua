@@ -58,7 +58,7 @@ end
 
 --- A counter of stacks: c:add(frames, n) adds n to the stack frames
 --- (names, outermost first); c:samples() lists them as {frames = ...,
---- value = n}, least first.
+--- value = n}, least first; c:print(format, opts) writes them.
 function M.counter()
   local by, list = {}, {}
   local c = {}
@@ -71,6 +71,16 @@ function M.counter()
       list[#list + 1] = s
     end
     s.value = s.value + n
+  end
+  --- c:print(format, opts) writes the counts in format (see write); with
+  --- no format, as bpftrace prints a map, each stack's one frame being
+  --- its printed key: "@[key]: n".
+  function c:print(format, opts)
+    if format then
+      M.write(format, c:samples(), opts)
+      return
+    end
+    for _, s in ipairs(c:samples()) do printf("@[%s]: %d\n", s.frames[1], s.value) end
   end
   function c:samples()
     table.sort(list, function(x, y)

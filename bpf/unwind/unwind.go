@@ -194,6 +194,17 @@ func (u *Unwinder) table(img *usym.Image) *table {
 	return t
 }
 
+// Prepare parses the CFI of every image p maps that is not parsed yet, so
+// that the first unwinds in p do not pay for it (libc's takes a large part
+// of a second on a busy machine). Unwind does it on demand otherwise.
+func (u *Unwinder) Prepare(p *usym.Process) {
+	for _, m := range p.Mappings {
+		if m.Image != nil {
+			u.table(m.Image)
+		}
+	}
+}
+
 // Unwind walks the stack of s in process p.
 func (u *Unwinder) Unwind(p *usym.Process, s *Sample, mode Mode) Stack {
 	max := u.MaxFrames

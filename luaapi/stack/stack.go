@@ -53,7 +53,14 @@ type Symbols struct {
 	// lastReap is when Observe last had the store reap exited processes
 	// (reader goroutine only).
 	lastReap time.Time
+	// unwinding is set once some probe captures ustack(dwarf); preparing
+	// holds a slot per snapshot being prepared (at most cap at once).
+	unwinding atomic.Bool
+	preparing chan struct{}
 }
+
+// maxPreparing bounds the goroutines preparing announced processes.
+const maxPreparing = 2
 
 // reapEvery is how often Observe has snapshots of exited processes marked
 // so, to expire usym.DefaultRetention later.
@@ -86,13 +93,44 @@ func (s *Symbols) User() *usym.Symbolizer {
 	s.userOnce.Do(func() {
 		s.user = usym.NewSymbolizer()
 		s.unwinder = unwind.NewUnwinder()
+		s.preparing = make(chan struct{}, maxPreparing)
 	})
 	return s.user
 }
 
 // WantUserStacks makes Observe snapshot the processes it sees, for a
-// probe that captures user stacks.
-func (s *Symbols) WantUserStacks() { s.userStacks.Store(true) }
+// probe that captures user stacks; unwinding says they are dwarf stacks
+// (ustack(dwarf)), to be unwound in luatrace.
+func (s *Symbols) WantUserStacks(unwinding bool) {
+	s.userStacks.Store(true)
+	if unwinding {
+		s.unwinding.Store(true)
+	}
+}
+
+// prepare loads p's symbol tables and, for dwarf stacks, its unwind
+// tables, in the background, so that the events of a process just
+// announced do not wait for them on the Lua goroutine (where a Ctrl-C
+// gives them half a second). Past maxPreparing at once, the tables load on
+// first use instead.
+func (s *Symbols) prepare(p *usym.Process) {
+	select {
+	case s.preparing <- struct{}{}:
+	default:
+		return
+	}
+	go func() {
+		defer func() { <-s.preparing }()
+		for _, m := range p.Mappings {
+			if m.Image != nil {
+				m.Image.Symbol(0)
+			}
+		}
+		if s.unwinding.Load() {
+			s.unwinder.Prepare(p)
+		}
+	}()
+}
 
 // Observe snapshots the mappings of the processes batch announces (the
 // collector's NoticeProcess records: first seen by a probe capturing user
@@ -120,7 +158,9 @@ func (s *Symbols) Observe(batch []collector.Record) {
 		switch {
 		case pid == 0:
 		case rec.ProbeID() == collector.NoticeProcess:
-			store.Snapshot(int(pid))
+			if p, err := store.Snapshot(int(pid)); err == nil {
+				s.prepare(p)
+			}
 		case pid != last:
 			store.Process(int(pid))
 		}

@@ -121,17 +121,25 @@ end)`
 	}
 }
 
-// TestProfilePprof: -f pprof writes a profile the pprof library parses and
-// go tool pprof reads, whose hottest function is cmp.
-func TestProfilePprof(t *testing.T) {
-	requireRoot(t)
-	exe := qsortNoFP(t)
-	out := filepath.Join(t.TempDir(), "qsort.pb.gz")
-	luatrace(t, "-o", out, "-c", exe+" 1500", "profile", "--call-graph", "dwarf", "-U", "-F", "99", "-f", "pprof").expectOK(t)
+// profileQsortTo profiles qsortcmp without frame pointers for 1.5 s with
+// --call-graph dwarf into a file in format, and returns the file's path
+// and bytes.
+func profileQsortTo(t *testing.T, format string) (string, []byte) {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "profile."+format)
+	luatrace(t, "-o", out, "-c", qsortNoFP(t)+" 1500", "profile", "--call-graph", "dwarf", "-U", "-F", "99", "-f", format).expectOK(t)
 	b, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return out, b
+}
+
+// TestProfilePprof: -f pprof writes a profile the pprof library parses and
+// go tool pprof reads, whose hottest function is cmp.
+func TestProfilePprof(t *testing.T) {
+	requireRoot(t)
+	out, b := profileQsortTo(t, "pprof")
 	p, err := profile.Parse(bytes.NewReader(b))
 	if err != nil {
 		t.Fatalf("parse the profile: %v", err)
@@ -177,13 +185,7 @@ func TestProfilePprof(t *testing.T) {
 // frame for the hot function and nothing to fetch.
 func TestProfileFlameGraph(t *testing.T) {
 	requireRoot(t)
-	exe := qsortNoFP(t)
-	out := filepath.Join(t.TempDir(), "flame.svg")
-	luatrace(t, "-o", out, "-c", exe+" 1000", "profile", "--call-graph", "dwarf", "-U", "-F", "99", "-f", "svg").expectOK(t)
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, b := profileQsortTo(t, "svg")
 	d := xml.NewDecoder(bytes.NewReader(b))
 	var root string
 	titles := map[string]bool{}
