@@ -67,7 +67,13 @@ function M.parse(argv, spec)
       local eq = long:find("=", 1, true)
       if eq then long, v = long:sub(1, eq - 1), long:sub(eq + 1) end
       local kind = #long > 1 and spec[long] or nil
-      if kind == nil then fail(name, "unknown option --" .. long) end
+      if kind == nil then
+        local hasLong = false
+        for k in pairs(spec) do
+          if type(k) == "string" and #k > 1 then hasLong = true end
+        end
+        fail(name, "unknown option --" .. long .. (hasLong and "" or " (options are single letters, e.g. -p PID)"))
+      end
       if kind == "flag" then
         if v then fail(name, "--" .. long .. " takes no value") end
         out[long] = true
