@@ -43,6 +43,11 @@ const (
 	MaxRecord = int(collectorLtProbeLimitsLT_MAX_RECORD)
 	// MaxSyscalls bounds the system call numbers SetSyscallProbe takes.
 	MaxSyscalls = int(collectorLtProbeLimitsLT_MAX_SYSCALLS)
+	// MaxUserSample is the most user stack bytes a user sample copies
+	// (Spec.UserSample); UserSampleRegs is the size of the registers
+	// before them (the kernel's struct pt_regs).
+	MaxUserSample  = int(collectorLtUsampleLimitsLT_MAX_USTACK)
+	UserSampleRegs = int(collectorLtUsampleLimitsLT_USAMPLE_REGS)
 )
 
 // Program names an entry program of the collector.
@@ -98,7 +103,13 @@ type Collector struct {
 	// Following a process (follow.go): the traced processes, the forks
 	// left out when they were full, and the links that keep them current.
 	tracedTgids, tracedFull *ebpf.Map
-	followLinks             []link.Link
+	// Links of the programs that watch tasks rather than serve probes:
+	// follow.go's fork and free, seen.go's exec.
+	taskLinks []link.Link
+	// Processes announced for user stacks (seen.go), and whether the
+	// exec hook that forgets them is attached.
+	seenTgids    *ebpf.Map
+	seenAttached bool
 	// Kernel memory reads: the result buffer and the reader program.
 	memBuf   *ebpf.Map
 	memMu    sync.Mutex
@@ -112,6 +123,8 @@ type Collector struct {
 	// cookies: the kernel has attach cookies (5.15+), so one loaded
 	// program serves every kprobe, uprobe and tracepoint.
 	cookies bool
+	// userSamples: the kernel can read a task's user registers (Spec.UserSample).
+	userSamples bool
 }
 
 // Load creates the collector's maps. Programs load lazily on first use, so a
@@ -141,9 +154,17 @@ func Load(opts Options) (*Collector, error) {
 			return nil, fmt.Errorf("select the command helper: %w", err)
 		}
 	}
+	// User samples read the task's user registers with bpf_task_pt_regs
+	// (5.15+); without it SetSpec refuses them.
+	userSamples := features.HaveProgramHelper(ebpf.Kprobe, asm.FnTaskPtRegs) == nil
+	if userSamples {
+		if err := spec.Variables[collectorVarLtHaveTaskPtRegs].Set(uint32(1)); err != nil {
+			return nil, fmt.Errorf("select the user register helper: %w", err)
+		}
+	}
 	cookies := features.HaveProgramHelper(ebpf.Kprobe, asm.FnGetAttachCookie) == nil
 
-	c := &Collector{spec: spec, shared: map[sharedKey]*ebpf.Program{}, cookies: cookies, aggSlots: map[bool]map[uint16]bool{}}
+	c := &Collector{spec: spec, shared: map[sharedKey]*ebpf.Program{}, cookies: cookies, userSamples: userSamples, aggSlots: map[bool]map[uint16]bool{}}
 	for _, m := range c.maps() {
 		*m.dst, err = ebpf.NewMap(spec.Maps[m.name])
 		if err != nil {
@@ -160,10 +181,10 @@ func (c *Collector) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var errs []error
-	for _, l := range c.followLinks {
+	for _, l := range c.taskLinks {
 		errs = append(errs, l.Close())
 	}
-	c.followLinks = nil
+	c.taskLinks = nil
 	for _, p := range c.shared {
 		errs = append(errs, p.Close())
 	}
@@ -341,5 +362,6 @@ func (c *Collector) maps() []mapSlot {
 		{collectorMapStamps, &c.stamps},
 		{collectorMapTracedTgids, &c.tracedTgids},
 		{collectorMapTracedFull, &c.tracedFull},
+		{collectorMapSeenTgids, &c.seenTgids},
 	}
 }
