@@ -133,7 +133,7 @@ func (r *Runtime) recordEvent(rec collector.Record, b binding) {
 	if w.failed {
 		return
 	}
-	if b.capture != nil && b.capture.UserStack && !w.pids[rec.PID()] {
+	if b.capture != nil && (b.capture.UserStack || b.capture.UserSample > 0) && !w.pids[rec.PID()] {
 		w.pids[rec.PID()] = true
 		if m, ok := processMappings(rec.PID(), rec.Comm(), rec.Timestamp()); ok {
 			r.recordErr(w.w.AddMappings(m))
