@@ -113,6 +113,9 @@ func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
 			if tspec.KernelStack {
 				r.syms.PreloadKernel()
 			}
+			if tspec.NotesProcesses() {
+				r.syms.WantUserStacks(tspec.UserSample > 0)
+			}
 			if r.opts.Verbose {
 				for _, line := range describeCapture(prog) {
 					fmt.Fprintf(r.stderr, "luatrace: %s: %s\n", t.Name, line)

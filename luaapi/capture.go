@@ -91,6 +91,7 @@ func compileCapture(k *kernel.Conn, t *attach.Target, po *parsedOptions, stamps 
 	spec.Calcs = prog.Calcs
 	spec.Strings = prog.Strings
 	spec.KernelStack, spec.UserStack = prog.KernelStack, prog.UserStack
+	spec.UserSample = prog.UserSample
 	spec.Paired = prog.NeedsEntry
 	return prog, nil
 }

@@ -64,6 +64,9 @@ func (m mailbox) Deliver(batch []collector.Record) bool {
 // Over reports whether the drain is over.
 func (m mailbox) Over() bool { return m.r.halt.Drain.Over() }
 
+// Observe lets the symbolizer snapshot the processes the batch announces.
+func (m mailbox) Observe(batch []collector.Record) { m.r.syms.Observe(batch) }
+
 // stopReader delivers what is still in the ring buffer, then stops the
 // reader. Probes must already be detached. After a Ctrl-C this lasts until
 // StopGrace has passed: the rest is counted as discarded.

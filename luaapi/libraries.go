@@ -10,6 +10,7 @@ import (
 	"github.com/luatrace/luatrace/luaapi/lib/proc"
 	"github.com/luatrace/luatrace/luaapi/lib/require"
 	"github.com/luatrace/luatrace/luaapi/lib/script"
+	"github.com/luatrace/luatrace/luaapi/lib/stacks"
 	"github.com/luatrace/luatrace/luaapi/lib/sym"
 	"github.com/luatrace/luatrace/luaapi/lib/sys"
 	ltime "github.com/luatrace/luatrace/luaapi/lib/time"
@@ -33,6 +34,7 @@ func (r *Runtime) openLibraries() {
 	ltime.Preload(L)
 	sys.Preload(L)
 	sym.Preload(L, r.syms)
+	stacks.Preload(L)
 	proc.Preload(L)
 	script.Preload(L, func() string { return r.usage })
 	r.installAlias()

@@ -83,7 +83,8 @@ func (r *Runtime) recordProbe(p *Probe, a *attach.Attachment, prog *capture.Prog
 	d := recording.Probe{ID: a.ID, Group: rec.group(p), Spec: p.Spec.Raw, Target: t.Name, Func: t.Func, Program: string(t.Program),
 		Path: t.Path, Address: recording.Hex(t.Address), Args: t.Args, Filter: po.filter, USDTArgs: len(t.USDTArgs)}
 	if t.Path != "" {
-		d.BuildID, _ = usym.BuildID(t.Path)
+		id, _ := usym.ReadBuildID(t.Path)
+		d.BuildID = string(id)
 	}
 	for _, prm := range t.Params {
 		d.Params = append(d.Params, recording.Param{Name: prm.Name, Size: prm.Size, Signed: prm.Signed, Type: typeName(prm)})
@@ -132,7 +133,7 @@ func (r *Runtime) recordEvent(rec collector.Record, b binding) {
 	if w.failed {
 		return
 	}
-	if b.capture != nil && b.capture.UserStack && !w.pids[rec.PID()] {
+	if b.capture != nil && (b.capture.UserStack || b.capture.UserSample > 0) && !w.pids[rec.PID()] {
 		w.pids[rec.PID()] = true
 		if m, ok := processMappings(rec.PID(), rec.Comm(), rec.Timestamp()); ok {
 			r.recordErr(w.w.AddMappings(m))
@@ -196,7 +197,8 @@ func processMappings(pid uint32, comm string, ts uint64) (recording.Mappings, bo
 		if strings.HasPrefix(mp.Path, "/") {
 			id, ok := ids[mp.Path]
 			if !ok {
-				id, _ = usym.BuildID(fmt.Sprintf("/proc/%d/root%s", pid, mp.Path))
+				bid, _ := usym.ReadBuildID(fmt.Sprintf("/proc/%d/root%s", pid, mp.Path))
+				id = string(bid)
 				ids[mp.Path] = id
 			}
 			mp.BuildID = id

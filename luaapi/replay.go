@@ -395,13 +395,14 @@ func (r *Runtime) replayItem(it any) {
 			r.syms.UseKernel(kernelTable(x))
 		}
 	case *recording.Mappings:
-		var maps []usym.Mapping
+		var maps []usym.RecordedMapping
 		for _, m := range x.Maps {
-			if strings.HasPrefix(m.Path, "/") { // files, as the live symbolizer reads them
-				maps = append(maps, usym.Mapping{Start: uint64(m.Start), End: uint64(m.End), Offset: uint64(m.Offset), Path: m.Path, BuildID: m.BuildID})
+			// Files only: this machine's vDSO is not the recorded one.
+			if strings.HasPrefix(m.Path, "/") {
+				maps = append(maps, usym.RecordedMapping{Start: uint64(m.Start), End: uint64(m.End), Offset: uint64(m.Offset), Path: m.Path, BuildID: usym.BuildID(m.BuildID)})
 			}
 		}
-		r.syms.User().SetMappings(int(x.PID), maps)
+		r.syms.User().Store().Install(int(x.PID), maps)
 	case *recording.Tick:
 		if p := pl.ticks[x.Group]; p != nil {
 			pl.clock.Advance(x.Time)

@@ -445,6 +445,7 @@ func (r *Runtime) report() {
 		r.reportDrops()
 		r.conn.Close()
 	}
+	r.syms.Report(r.stderr, r.opts.Verbose)
 	if n := r.ticks.Load(); n > 0 {
 		fmt.Fprintf(r.stderr, "luatrace: %d interval ticks were skipped because callbacks fell behind\n", n)
 	}

@@ -2,9 +2,17 @@
 -- stack and command, from the moment a thread leaves the CPU to the
 -- moment it runs again.
 --
--- Usage: luatrace offcputime [-p PID] [-f] [-m MIN_US] [-d SECONDS]
+-- Usage: luatrace offcputime [-p PID] [-f [folded|pprof|svg]] [-m MIN_US] [-d SECONDS]
+--                            [--call-graph fp|dwarf[,SIZE]]
 --   -p PID      only this thread (its pid; the main thread of a process)
---   -f          folded output for flame graphs: comm;outer;...;inner usecs
+--   -f [FORMAT] folded (the default of -f) for flame graphs:
+--               comm;outer;...;inner usecs; pprof: a profile for go tool
+--               pprof; svg: a flame graph (send both to a file with -o)
+--   --call-graph fp|dwarf[,SIZE]
+--               add the user stack, walked as perf's option says: fp
+--               follows frame pointers in the kernel; dwarf copies SIZE
+--               bytes of stack (default 8192) per switch and unwinds them
+--               in luatrace with the binaries' CFI
 --   -m MIN_US   leave out stacks blocked for less than MIN_US in all
 --   -d SECONDS  stop after SECONDS
 --
@@ -29,7 +37,11 @@
 --           204721
 
 local sched = require("sched")
-local o = require("args").parse(arg, {p = "number", f = "flag", m = "number", d = "number"})
+local stacks = require("stacks")
+local o = require("args").parse(arg, {p = "number", f = stacks.formats, m = "number", d = "number", ["call-graph"] = "string"})
+local _, ustack = stacks.callgraph("offcputime", o["call-graph"])
+local fields = {ks = "kstack"}
+if o["call-graph"] then fields.us = ustack end
 if o[1] ~= nil then
   io.stderr:write("offcputime: takes no positional argument (got '" .. tostring(o[1]) .. "'); see offcputime -h\n")
   exit(2)
@@ -44,12 +56,13 @@ local function frames(st)
   return out
 end
 
-probe("tracepoint:sched:sched_switch", {fields = {ks = "kstack"}, filter = sched.switch_filter(o.p)}, function(e)
+probe("tracepoint:sched:sched_switch", {fields = fields, filter = sched.switch_filter(o.p)}, function(e)
   local a = e.args
   if a.prev_pid ~= 0 and (not o.p or e.pid == o.p) then
     local fr = frames(e.ks)
-    local key = e.comm .. "\0" .. table.concat(fr, "\0")
-    if not totals[key] then totals[key] = {us = 0, frames = fr, comm = e.comm, pid = e.pid} end
+    local ufr = fields.us and frames(e.us) or {}
+    local key = e.comm .. "\0" .. table.concat(fr, "\0") .. "\0\0" .. table.concat(ufr, "\0")
+    if not totals[key] then totals[key] = {us = 0, frames = fr, user = ufr, comm = e.comm, pid = e.pid} end
     away[a.prev_pid] = {ts = e.ts, key = key}
   end
   local w = away[a.next_pid]
@@ -74,14 +87,24 @@ probe("END", function()
     if t.us > 0 and t.us >= (o.m or 0) then list[#list + 1] = t end
   end
   table.sort(list, function(x, y) return x.us < y.us end)
-  for _, t in ipairs(list) do
-    if o.f then
+  if o.f then
+    -- Outermost first: the command, user frames, kernel frames.
+    local samples = {}
+    for _, t in ipairs(list) do
       local rev = {t.comm}
+      for i = #t.user, 1, -1 do rev[#rev + 1] = t.user[i] end
       for i = #t.frames, 1, -1 do rev[#rev + 1] = t.frames[i] end
-      printf("%s %d\n", table.concat(rev, ";"), t.us)
-    else
-      for _, f in ipairs(t.frames) do printf("    %s\n", f) end
-      printf("    %-16s %s (%d)\n        %d\n\n", "-", t.comm, t.pid, t.us)
+      samples[#samples + 1] = {frames = rev, value = t.us}
     end
+    stacks.write(o.f, samples, {type = "offcpu", unit = "microseconds", title = "Off-CPU time"})
+    return
+  end
+  for _, t in ipairs(list) do
+    for _, f in ipairs(t.frames) do printf("    %s\n", f) end
+    if #t.user > 0 then
+      printf("    --\n")
+      for _, f in ipairs(t.user) do printf("    %s\n", f) end
+    end
+    printf("    %-16s %s (%d)\n        %d\n\n", "-", t.comm, t.pid, t.us)
   end
 end)

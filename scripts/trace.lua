@@ -4,11 +4,17 @@
 -- arguments, where EXPR are capture expressions (args.NAME, argN, retval,
 -- str(...), ->, ...) and FILTER a kernel filter.
 --
--- Usage: luatrace trace [-p PID] [-n NAME] [-M MAX] [-T] 'PROBE ...' ['PROBE ...' ...]
+-- Usage: luatrace trace [-p PID] [-n NAME] [-M MAX] [-T] [--call-graph fp|dwarf[,SIZE]]
+--                       'PROBE ...' ['PROBE ...' ...]
 --   -p PID   only this process
 --   -n NAME  only commands whose name contains NAME
 --   -M MAX   stop after MAX lines
 --   -T       print a timestamp (seconds since the start)
+--   --call-graph fp|dwarf[,SIZE]
+--            print the user stack under each line, walked as perf's
+--            option says: fp follows frame pointers in the kernel; dwarf
+--            copies SIZE bytes of stack (default 8192) per hit and unwinds
+--            them in luatrace with the binaries' CFI
 --
 -- Example output (luatrace trace -n cat 'tracepoint:syscalls:sys_enter_openat (args.flags != 0) "%s flags=%x", str(args.filename), args.flags',
 -- while running cat /etc/hostname):
@@ -17,7 +23,9 @@
 --   29361   29361   cat              sys_enter_openat /lib/x86_64-linux-gnu/libc.so.6 flags=80000
 
 local args = require("args")
-local o = args.parse(arg, {p = "number", n = "string", M = "number", T = "flag"})
+local stacks = require("stacks")
+local o = args.parse(arg, {p = "number", n = "string", M = "number", T = "flag", ["call-graph"] = "string"})
+local _, ustack = stacks.callgraph("trace", o["call-graph"])
 if not o[1] then
   io.stderr:write("trace: give at least one 'PROBE [(FILTER)] [\"FORMAT\", EXPR...]'; see trace -h\n")
   exit(2)
@@ -84,6 +92,7 @@ for i = 1, #o do
   local spec, filter, format, exprs = parseTrace(o[i])
   local fields = {}
   for j, e in ipairs(exprs) do fields["v" .. j] = e end
+  if o["call-graph"] then fields.ustack = ustack end
   probe(spec, {fields = fields, filter = filter, pid = o.p}, function(e)
     if o.n and not e.comm:find(o.n, 1, true) then return end
     local values = {}
@@ -92,6 +101,7 @@ for i = 1, #o do
     if o.T then printf("%-9.3f ", (e.ts - start) / 1e9) end
     printf("%-7d %-7d %-16s %-16s ", e.pid, e.tid, e.comm, e.func or e.probe)
     printf(format .. "\n", unpack(values))
+    if fields.ustack then printf("%s", stacks.lines(e.ustack):sub(2)) end
     lines = lines + 1
     if o.M and lines >= o.M then exit() end
   end)

@@ -32,12 +32,24 @@ local function convert(name, letter, kind, v)
   return v
 end
 
+-- isChoice reports whether v is one of an option's choices.
+local function isChoice(choices, v)
+  for _, c in ipairs(choices) do
+    if c == v then return true end
+  end
+  return false
+end
+
 --- Parses argv (the script's arg table) by spec, a table of option letter
---- = "flag" | "number" | "string". Returns a table with each given
---- option's value (true for flags) under its letter and the positional
---- arguments at 1, 2, ... Option values may be attached ("-p123") or
---- separate ("-p 123"); flags combine ("-xT"); "--" ends the options.
---- Positional arguments that look like numbers are numbers.
+--- = "flag" | "number" | "string" | a list of choices. Returns a table
+--- with each given option's value (true for flags) under its letter and
+--- the positional arguments at 1, 2, ... Option values may be attached
+--- ("-p123") or separate ("-p 123"); flags combine ("-xT"); "--" ends the
+--- options. An option with choices takes the next argument when it is one
+--- of them, else the first choice ("-f" alone, "-f pprof"). Names longer
+--- than a letter are long options, "--name value" or "--name=value"
+--- (perf's "--call-graph dwarf"). Positional arguments that look like
+--- numbers are numbers.
 function M.parse(argv, spec)
   local name = tostring(argv[0] or "script"):gsub("^.*/", ""):gsub("%.lua$", "")
   local out, i, positional = {}, 1, false
@@ -51,7 +63,31 @@ function M.parse(argv, spec)
       io.write(script.usage())
       exit(0)
     elseif a:sub(1, 2) == "--" then
-      fail(name, "unknown option " .. a .. " (options are single letters, e.g. -p PID)")
+      local long, v = a:sub(3), nil
+      local eq = long:find("=", 1, true)
+      if eq then long, v = long:sub(1, eq - 1), long:sub(eq + 1) end
+      local kind = #long > 1 and spec[long] or nil
+      if kind == nil then
+        local hasLong = false
+        for k in pairs(spec) do
+          if type(k) == "string" and #k > 1 then hasLong = true end
+        end
+        fail(name, "unknown option --" .. long .. (hasLong and "" or " (options are single letters, e.g. -p PID)"))
+      end
+      if kind == "flag" then
+        if v then fail(name, "--" .. long .. " takes no value") end
+        out[long] = true
+      else
+        if v == nil then
+          i = i + 1
+          v = argv[i]
+          if v == nil then fail(name, "--" .. long .. " needs a value") end
+        end
+        if type(kind) == "table" and not isChoice(kind, v) then
+          fail(name, "--" .. long .. " takes " .. table.concat(kind, " or ") .. ", got '" .. v .. "'")
+        end
+        out[long] = convert(name, "-" .. long, kind, v)
+      end
     else
       local j = 2
       while j <= #a do
@@ -61,6 +97,20 @@ function M.parse(argv, spec)
         if kind == "flag" then
           out[letter] = true
           j = j + 1
+        elseif type(kind) == "table" then
+          local v = a:sub(j + 1)
+          if v == "" then
+            if argv[i + 1] ~= nil and isChoice(kind, argv[i + 1]) then
+              i = i + 1
+              v = argv[i]
+            else
+              v = kind[1]
+            end
+          elseif not isChoice(kind, v) then
+            fail(name, "-" .. letter .. " takes " .. table.concat(kind, " or ") .. ", got '" .. v .. "'")
+          end
+          out[letter] = v
+          break
         else
           local v = a:sub(j + 1)
           if v == "" then

@@ -14,6 +14,7 @@ import (
 	"github.com/luatrace/luatrace/bpf/expr"
 	"github.com/luatrace/luatrace/bpf/suggest"
 	"github.com/luatrace/luatrace/bpf/tracefs"
+	"github.com/luatrace/luatrace/bpf/unwind"
 	"github.com/luatrace/luatrace/bpf/usdt"
 )
 
@@ -57,6 +58,9 @@ type Program struct {
 	Fields  []Field
 	// KernelStack and UserStack: some field is kstack / ustack.
 	KernelStack, UserStack bool
+	// UserSample: some field is ustack(dwarf[, size]), unwound in user
+	// space from this many bytes of stack (the largest size asked for).
+	UserSample int
 	// NeedsEntry: a return probe's expressions use entry arguments or
 	// duration, so an entry probe must save them.
 	NeedsEntry bool
@@ -76,6 +80,9 @@ func (p *Program) Sections() int {
 		n++
 	}
 	if p.UserStack {
+		n++
+	}
+	if p.UserSample > 0 {
 		n++
 	}
 	return n
@@ -104,7 +111,8 @@ const (
 	kindHeader
 	kindKernelStack
 	kindUserStack
-	kindDerived // arithmetic over other values, computed in Go
+	kindUserSample // ustack(dwarf): registers and stack bytes, unwound in Go
+	kindDerived    // arithmetic over other values, computed in Go
 )
 
 // headerBuiltins are values every record carries in its header.
@@ -150,6 +158,8 @@ func (p *Program) placeStacks() {
 			if p.KernelStack {
 				p.Fields[i].fetch++
 			}
+		case kindUserSample:
+			p.Fields[i].fetch = p.Sections() - 1
 		}
 	}
 }
@@ -172,6 +182,7 @@ type val struct {
 	isConst         bool
 	c               int64
 	header          string
+	stackSize       int // header "ustack(dwarf)": stack bytes to copy
 }
 
 // snippet renders part of an expression inside a message, on one line:
@@ -217,6 +228,9 @@ func (c *compiler) fieldOf(name string, tree node) (Field, error) {
 		return f, nil
 	case v.header == "ustack":
 		f.kind, c.prog.UserStack = kindUserStack, true
+		return f, nil
+	case v.header == "ustack(dwarf)":
+		f.kind, c.prog.UserSample = kindUserSample, max(c.prog.UserSample, v.stackSize)
 		return f, nil
 	case v.header != "":
 		f.kind, f.header = kindHeader, v.header
@@ -682,8 +696,46 @@ func (c *compiler) call(x call) (val, error) {
 		return c.capture(x, collector.OpBuf)
 	case "since":
 		return val{}, c.errorf(x, "since() is computed in the kernel: use it in a filter or a map's key or value")
+	case "ustack":
+		return c.ustackMode(x)
 	}
-	return val{}, c.errorf(x, "unknown function %s()%s", x.name, suggest.Phrase(x.name, []string{"str", "buf", "uptr", "kptr", "since"}))
+	return val{}, c.errorf(x, "unknown function %s()%s", x.name, suggest.Phrase(x.name, []string{"str", "buf", "uptr", "kptr", "since", "ustack"}))
+}
+
+// Stack modes ustack(MODE[, size]) names: the kernel's frame-pointer
+// walk, or registers plus a copy of the stack unwound in luatrace with
+// the binaries' CFI, as perf --call-graph fp|dwarf.
+const (
+	StackFP    = "fp"
+	StackDWARF = "dwarf"
+)
+
+// ustackMode compiles ustack(fp) (the same as ustack) and
+// ustack(dwarf[, size]).
+func (c *compiler) ustackMode(x call) (val, error) {
+	usage := "ustack takes a mode and, for dwarf, the stack bytes to copy: ustack(fp), ustack(dwarf) or ustack(dwarf, 16384)"
+	if len(x.args) < 1 || len(x.args) > 2 {
+		return val{}, c.errorf(x, "%s", usage)
+	}
+	mode, ok := x.args[0].(ident)
+	if !ok || mode.name != StackFP && mode.name != StackDWARF {
+		return val{}, c.errorf(x.args[0], "%s", usage)
+	}
+	if mode.name == StackFP {
+		if len(x.args) != 1 {
+			return val{}, c.errorf(x.args[1], "ustack(fp) copies no stack bytes: %s", usage)
+		}
+		return val{header: "ustack"}, nil
+	}
+	size := unwind.DefaultStackSize
+	if len(x.args) == 2 {
+		n, ok := x.args[1].(number)
+		if !ok || n.v < 8 || n.v > int64(collector.MaxUserSample) {
+			return val{}, c.errorf(x.args[1], "ustack(dwarf, SIZE) copies 8 to %d bytes of stack (default %d, like perf)", collector.MaxUserSample, unwind.DefaultStackSize)
+		}
+		size = int(n.v)
+	}
+	return val{header: "ustack(dwarf)", stackSize: size}, nil
 }
 
 // capture compiles str(p[, n]) and buf(p, n).

@@ -7,6 +7,7 @@ import (
 
 	"github.com/luatrace/luatrace/bpf/collector"
 	"github.com/luatrace/luatrace/bpf/expr"
+	"github.com/luatrace/luatrace/bpf/unwind"
 )
 
 // ValueKind says which member of a Value holds the data.
@@ -28,6 +29,11 @@ type Value struct {
 	B      []byte
 	Frames []uint64
 	User   bool // a user-space stack
+	// Dwarf: the stack is ustack(dwarf)'s Sample, to unwind (Frames is
+	// empty); Sample is nil when the task had no user mode (a kernel
+	// thread).
+	Dwarf  bool
+	Sample *unwind.Sample
 	Status collector.FieldStatus
 }
 
@@ -39,6 +45,8 @@ func (f Field) Decode(rec collector.Record, data []collector.FieldData) Value {
 		return headerValue(rec, f.header)
 	case kindKernelStack, kindUserStack:
 		return f.stack(data)
+	case kindUserSample:
+		return f.userSample(data)
 	case kindDerived:
 		n, signed := evalDerived(f.derived, rec, data)
 		return Value{Kind: kindOf(signed), N: n}
@@ -115,6 +123,9 @@ func (p *Program) Describe() []string {
 		case kindUserStack:
 			out = append(out, line+"user stack")
 			continue
+		case kindUserSample:
+			out = append(out, fmt.Sprintf("%suser registers and %d bytes of user stack, unwound with CFI", line, p.UserSample))
+			continue
 		case kindDerived:
 			out = append(out, line+"computed from "+describeDerived(p.Fetches, f.derived))
 			continue
@@ -139,6 +150,28 @@ func (f Field) stack(data []collector.FieldData) Value {
 		frames = append(frames, le.LittleEndian.Uint64(d.Bytes[j:]))
 	}
 	return Value{Kind: Stack, Frames: frames, User: f.kind == kindUserStack, Status: d.Status}
+}
+
+// userSample decodes the user sample section: the user registers, then
+// the stack bytes from the stack pointer up. A truncated section (the
+// stack mapping ended first) still unwinds as far as it goes.
+func (f Field) userSample(data []collector.FieldData) Value {
+	v := Value{Kind: Stack, User: true, Dwarf: true, Status: collector.FieldTruncated}
+	if f.fetch < 0 || f.fetch >= len(data) {
+		return v
+	}
+	d := data[f.fetch]
+	v.Status = d.Status
+	if d.Status == collector.FieldFault {
+		return v
+	}
+	regs, err := unwind.RegsFromPtRegs(d.Bytes)
+	if err != nil {
+		v.Status = collector.FieldFault
+		return v
+	}
+	v.Sample = &unwind.Sample{Regs: regs, Stack: d.Bytes[collector.UserSampleRegs:]}
+	return v
 }
 
 func describeDerived(fetches []collector.Fetch, d *expr.Node) string {

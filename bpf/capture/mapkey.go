@@ -120,6 +120,16 @@ func (c *compiler) keyPart(src string) (collector.KeyPart, KeyPart, error) {
 	if s, ok := tree.(strlit); ok {
 		return collector.KeyPart{}, KeyPart{Kind: KeyLiteral, Literal: s.s}, nil
 	}
+	if call, ok := tree.(call); ok && call.name == "ustack" {
+		v, err := c.ustackMode(call)
+		if err != nil {
+			return collector.KeyPart{}, KeyPart{}, err
+		}
+		if v.header != "ustack" {
+			return collector.KeyPart{}, KeyPart{}, c.errorf(call, "ustack(dwarf) is unwound in luatrace, not in the kernel, so it cannot be a map key: capture it as a field (fields = { us = %q }) and count in Lua, or key on ustack (frame pointers)", "ustack(dwarf)")
+		}
+		tree = ident{at: call.at, name: "ustack"}
+	}
 	if id, ok := tree.(ident); ok {
 		switch id.name {
 		case "comm":

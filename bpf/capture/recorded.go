@@ -17,7 +17,11 @@ import (
 // fetch sections each record carries before its stacks.
 func (p *Program) Record() (fields []recording.Field, fetches int) {
 	for _, f := range p.Fields {
-		fields = append(fields, f.record())
+		r := f.record()
+		if f.kind == kindUserSample {
+			r.Size = p.UserSample // the stack bytes copied
+		}
+		fields = append(fields, r)
 	}
 	return fields, len(p.Fetches)
 }
@@ -50,6 +54,8 @@ func (f Field) record() recording.Field {
 		r.Type = recording.TypeKStack
 	case kindUserStack:
 		r.Type = recording.TypeUStack
+	case kindUserSample:
+		r.Type = recording.TypeUSample
 	default:
 		r.Type = recording.TypeUint
 		if f.signed {
@@ -88,6 +94,9 @@ func Recorded(fields []recording.Field, fetches int) (*Program, error) {
 		}
 		p.KernelStack = p.KernelStack || f.kind == kindKernelStack
 		p.UserStack = p.UserStack || f.kind == kindUserStack
+		if f.kind == kindUserSample {
+			p.UserSample = max(p.UserSample, f.size)
+		}
 		p.Fields = append(p.Fields, f)
 	}
 	return p, nil
@@ -129,6 +138,11 @@ func recordedField(r recording.Field, depth int) (Field, error) {
 		f.kind = kindKernelStack
 	case recording.TypeUStack:
 		f.kind = kindUserStack
+	case recording.TypeUSample:
+		if f.size < 8 || f.size > collector.MaxUserSample {
+			return f, fmt.Errorf("ustack(dwarf) of %d bytes of stack; 8 to %d are possible", f.size, collector.MaxUserSample)
+		}
+		f.kind = kindUserSample
 	case recording.TypeInt, recording.TypeUint:
 		f.kind, f.signed = kindInt, r.Type == recording.TypeInt
 	default:

@@ -13,7 +13,8 @@ import (
 // TestRecordedDecodesAlike: a program written for a recording (through
 // JSON, as the file keeps it) and read back decodes every field of a
 // record exactly as the compiled one: header values, strings, integers
-// cut to their size and sign, bitfields, derived values and stacks.
+// cut to their size and sign, bitfields, derived values, stacks and
+// ustack(dwarf) samples.
 func TestRecordedDecodesAlike(t *testing.T) {
 	probes := testProbes(t)
 	tests := []struct {
@@ -22,6 +23,7 @@ func TestRecordedDecodesAlike(t *testing.T) {
 	}{
 		{"vfs_read", map[string]string{"s": "str(args.buf)", "n": "args.count", "d": "args.count * 2 + 1", "neg": "-args.count", "p": "pid", "c": "comm"}},
 		{"vfs_read", map[string]string{"bit": "((struct task_struct *)arg0)->in_execve", "st": "((struct task_struct *)arg0)->__state", "ks": "kstack", "us": "ustack"}},
+		{"vfs_read", map[string]string{"ud": "ustack(dwarf, 4096)", "us": "ustack", "n": "args.count"}},
 		{"vfs_read%", map[string]string{"r": "retval", "dur": "duration / 1000", "ok": "retval > 0 && args.count != 0"}},
 		{"openat", map[string]string{"f": "str(args.filename)", "fl": "args.flags & 0x40", "dfd": "args.dfd"}},
 	}
@@ -80,6 +82,7 @@ func TestRecordedRefusesDamage(t *testing.T) {
 		{"operator", recording.Field{Name: "x", Source: recording.SourceDerived, Derived: &recording.Derived{Op: "**", L: deep, R: deep}}, 0, "unknown operator"},
 		{"operand", recording.Field{Name: "x", Source: recording.SourceDerived, Derived: &recording.Derived{Op: "+"}}, 0, "missing an operand"},
 		{"depth", recording.Field{Name: "x", Source: recording.SourceDerived, Derived: deep}, 0, "deeper than"},
+		{"dwarf size", recording.Field{Name: "x", Source: recording.SourceFetch, Type: recording.TypeUSample, Size: 1 << 30}, 1, "8 to"},
 		{"fetches", recording.Field{Name: "x", Source: recording.SourceHeader, Header: "pid"}, -1, "fetches"},
 	}
 	for _, tc := range tests {

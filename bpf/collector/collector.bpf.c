@@ -23,6 +23,7 @@
  *   agg.bpf.h        in-kernel aggregation and its key writer
  *   pairing.bpf.h    entry/return pairing
  *   follow.bpf.h     the traced process's descendants, for the pid filter
+ *   seen.bpf.h       processes first seen, announced for symbolization
  *   syscalls.bpf.h   the syscalls tracepoints served from raw_syscalls
  */
 #include <linux/bpf.h>
@@ -46,6 +47,7 @@
 #include "pairing.bpf.h"
 #include "syscalls.bpf.h"
 #include "follow.bpf.h"
+#include "seen.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -77,6 +79,8 @@ struct lt_layout {
 	enum lt_mem_limits mem_limits;
 	enum lt_stamp_limits stamp_limits;
 	enum lt_follow_limits follow_limits;
+	enum lt_usample_limits usample_limits;
+	enum lt_seen_limits seen_limits;
 };
 
 __attribute__((noinline)) int lt_layout(struct lt_layout *l)
@@ -130,6 +134,7 @@ static __always_inline int lt_collect_as(void *ctx, struct lt_source *src, __u32
 		return 0;
 	if (!emit && !spec->nfields && !spec->nops && !(spec->flags & LT_SPEC_PAIRED)) {
 		/* Keys and values from the header alone: no record is built. */
+		lt_note_process(spec);
 		lt_aggregate(ctx, spec, &ev, comm, 0, 0);
 		if (spec->flags & LT_SPEC_STAMP)
 			lt_stamp(spec, &ev, st);
@@ -235,6 +240,7 @@ static __always_inline int lt_collect_as(void *ctx, struct lt_source *src, __u32
 		*(volatile __u32 *)&slot->busy = 0;
 		return 0;
 	}
+	lt_note_process(spec);
 	if (spec->naggs)
 		lt_aggregate(ctx, spec, &ev, comm, slot, slot->at);
 	if (!emit) {
@@ -245,6 +251,8 @@ static __always_inline int lt_collect_as(void *ctx, struct lt_source *src, __u32
 		size = lt_append_stack(ctx, slot, size, 0);
 	if (spec->flags & LT_SPEC_USTACK)
 		size = lt_append_stack(ctx, slot, size, BPF_F_USER_STACK);
+	if (spec->flags & LT_SPEC_USAMPLE)
+		size = lt_append_usample(slot, size, spec->ustack_size);
 	hdr->size = size;
 
 	/* Never wake the reader: it drains on a timer (see reader.go), and a
@@ -378,6 +386,15 @@ SEC("tp_btf/sched_process_free")
 int lt_follow_free(__u64 *ctx)
 {
 	lt_traced_free((struct task_struct *)ctx[0]);
+	return 0;
+}
+
+/* Forget an exec'ing process for seen.bpf.h: attached once per run with
+ * the first probe that captures user stacks (seen.go). */
+SEC("tp_btf/sched_process_exec")
+int lt_seen_exec(__u64 *ctx)
+{
+	lt_forget_process();
 	return 0;
 }
 

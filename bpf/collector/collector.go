@@ -45,6 +45,11 @@ const (
 	MaxRecord = int(collectorLtProbeLimitsLT_MAX_RECORD)
 	// MaxSyscalls bounds the system call numbers SetSyscallProbe takes.
 	MaxSyscalls = int(collectorLtProbeLimitsLT_MAX_SYSCALLS)
+	// MaxUserSample is the most user stack bytes a user sample copies
+	// (Spec.UserSample); UserSampleRegs is the size of the registers
+	// before them (the kernel's struct pt_regs).
+	MaxUserSample  = int(collectorLtUsampleLimitsLT_MAX_USTACK)
+	UserSampleRegs = int(collectorLtUsampleLimitsLT_USAMPLE_REGS)
 )
 
 // Program names an entry program of the collector.
@@ -125,7 +130,13 @@ type Collector struct {
 	// Following a process (follow.go): the traced processes, the forks
 	// left out when they were full, and the links that keep them current.
 	tracedTgids, tracedFull *ebpf.Map
-	followLinks             []link.Link
+	// Links of the programs that watch tasks rather than serve probes:
+	// follow.go's fork and free, seen.go's exec.
+	taskLinks []link.Link
+	// Processes announced for user stacks (seen.go), and whether the
+	// exec hook that forgets them is attached.
+	seenTgids    *ebpf.Map
+	seenAttached bool
 	// Kernel memory reads: the result buffer and the reader program.
 	memBuf   *ebpf.Map
 	memMu    sync.Mutex
@@ -139,6 +150,13 @@ type Collector struct {
 	// cookies: the kernel has attach cookies (5.15+), so one loaded
 	// program serves every kprobe, uprobe and tracepoint.
 	cookies bool
+}
+
+// userSamples reports whether the kernel can read a task's user registers
+// (Spec.UserSample). Asked on first need, not at Load: the probe costs a
+// program load, and cilium/ebpf caches the answer.
+func (c *Collector) userSamples() bool {
+	return features.HaveProgramHelper(ebpf.Kprobe, asm.FnTaskPtRegs) == nil
 }
 
 // Load creates the maps every probe uses: the ring buffer, specs and
@@ -198,6 +216,13 @@ func (c *Collector) generalSpec() (*ebpf.CollectionSpec, error) {
 			return nil, fmt.Errorf("select the command helper: %w", err)
 		}
 	}
+	// User samples read the task's user registers with bpf_task_pt_regs
+	// (5.15+); without it SetSpec refuses them.
+	if c.userSamples() {
+		if err := spec.Variables[collectorVarLtHaveTaskPtRegs].Set(uint32(1)); err != nil {
+			return nil, fmt.Errorf("select the user register helper: %w", err)
+		}
+	}
 	c.general = spec
 	return spec, nil
 }
@@ -251,10 +276,10 @@ func (c *Collector) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var errs []error
-	for _, l := range c.followLinks {
+	for _, l := range c.taskLinks {
 		errs = append(errs, l.Close())
 	}
-	c.followLinks = nil
+	c.taskLinks = nil
 	for _, p := range c.shared {
 		errs = append(errs, p.Close())
 	}
@@ -483,5 +508,6 @@ func (c *Collector) maps() []mapSlot {
 		{collectorMapStamps, &c.stamps},
 		{collectorMapTracedTgids, &c.tracedTgids},
 		{collectorMapTracedFull, &c.tracedFull},
+		{collectorMapSeenTgids, &c.seenTgids},
 	}
 }

@@ -316,6 +316,25 @@ enum lt_spec_flags {
 	LT_SPEC_COMM = 1 << 9,        /* a key or a comparison uses the command */
 	LT_SPEC_FOLLOW = 1 << 10,     /* tier 1: filter_tgid's descendants too (traced_tgids) */
 	LT_SPEC_STAMP = 1 << 11,      /* stamp the time under stamp_key in stamp table stamp_table */
+	LT_SPEC_USAMPLE = 1 << 12,    /* append the user registers and ustack_size bytes of user stack */
+	LT_SPEC_NOTE_PROCESS = 1 << 13, /* user stacks: tell user space of each process first seen (seen.bpf.h) */
+};
+
+/* Processes seen.bpf.h remembers having announced, and the probe id of
+ * its announcements: a bare header whose pid is the process (slot 0 is
+ * never a probe's). */
+enum lt_seen_limits {
+	LT_MAX_SEEN = 16384,
+	LT_NOTICE_PROCESS = 0,
+};
+
+/* A user sample (LT_SPEC_USAMPLE), what user space unwinds with CFI like
+ * perf --call-graph dwarf: the task's user struct pt_regs, then the user
+ * stack from its stack pointer up, as much of ustack_size as is mapped. */
+enum lt_usample_limits {
+	LT_USAMPLE_REGS = sizeof(struct pt_regs),
+	LT_MAX_USTACK = LT_MAX_FIELD_BYTES - sizeof(struct pt_regs),
+	LT_USTACK_CHUNK = 4096, /* copied a page at most at a time */
 };
 
 /* Per-key timestamps (stamp.bpf.h): one hash of this many stamps shared by
@@ -340,7 +359,8 @@ struct lt_spec {
 	/* Capture: fields appended to the record after the payload. */
 	__u8 nfields;
 	__u8 nclauses;
-	__u8 _pad1[6];
+	__u16 ustack_size; /* LT_SPEC_USAMPLE: user stack bytes, <= LT_MAX_USTACK */
+	__u8 _pad1[4];
 	struct lt_fetch fields[LT_MAX_FIELDS];
 	/* Tier 2: clauses over header values and captured fields. */
 	struct lt_clause clauses[LT_MAX_CLAUSES];
@@ -371,7 +391,8 @@ struct lt_stats {
  * Record header. The record is the header, nargs u64 arguments, the payload
  * (raw tracepoint bytes for tracepoints) and then the captured fields, each
  * an lt_field_header and its bytes, then the kernel and user stacks when
- * asked for, in the same framing (u64 addresses). size covers all of it.
+ * asked for, in the same framing (u64 addresses), then the user sample.
+ * size covers all of it.
  */
 struct lt_header {
 	__u32 probe_id;

@@ -358,8 +358,15 @@ type collectorLtScratch struct {
 	}
 	Vals [16]uint64
 	At   [8]uint32
-	Buf  [65792]uint8
+	Buf  [69632]uint8
 }
+
+type collectorLtSeenLimits uint32
+
+const (
+	collectorLtSeenLimitsLT_MAX_SEEN       collectorLtSeenLimits = 16384
+	collectorLtSeenLimitsLT_NOTICE_PROCESS collectorLtSeenLimits = 0
+)
 
 type collectorLtSpec struct {
 	_          structs.HostLayout
@@ -371,7 +378,8 @@ type collectorLtSpec struct {
 	FilterComm [16]int8
 	Nfields    uint8
 	Nclauses   uint8
-	Pad1       [6]uint8
+	UstackSize uint16
+	Pad1       [4]uint8
 	Fields     [8]collectorLtFetch
 	Clauses    [4]collectorLtClause
 	Nops       uint8
@@ -389,18 +397,20 @@ type collectorLtSpec struct {
 type collectorLtSpecFlags uint32
 
 const (
-	collectorLtSpecFlagsLT_SPEC_ACTIVE      collectorLtSpecFlags = 1
-	collectorLtSpecFlagsLT_SPEC_EMIT        collectorLtSpecFlags = 2
-	collectorLtSpecFlagsLT_SPEC_FILTER_TGID collectorLtSpecFlags = 4
-	collectorLtSpecFlagsLT_SPEC_FILTER_COMM collectorLtSpecFlags = 8
-	collectorLtSpecFlagsLT_SPEC_COMM_NOT    collectorLtSpecFlags = 16
-	collectorLtSpecFlagsLT_SPEC_KSTACK      collectorLtSpecFlags = 32
-	collectorLtSpecFlagsLT_SPEC_USTACK      collectorLtSpecFlags = 64
-	collectorLtSpecFlagsLT_SPEC_SAVE_ENTRY  collectorLtSpecFlags = 128
-	collectorLtSpecFlagsLT_SPEC_PAIRED      collectorLtSpecFlags = 256
-	collectorLtSpecFlagsLT_SPEC_COMM        collectorLtSpecFlags = 512
-	collectorLtSpecFlagsLT_SPEC_FOLLOW      collectorLtSpecFlags = 1024
-	collectorLtSpecFlagsLT_SPEC_STAMP       collectorLtSpecFlags = 2048
+	collectorLtSpecFlagsLT_SPEC_ACTIVE       collectorLtSpecFlags = 1
+	collectorLtSpecFlagsLT_SPEC_EMIT         collectorLtSpecFlags = 2
+	collectorLtSpecFlagsLT_SPEC_FILTER_TGID  collectorLtSpecFlags = 4
+	collectorLtSpecFlagsLT_SPEC_FILTER_COMM  collectorLtSpecFlags = 8
+	collectorLtSpecFlagsLT_SPEC_COMM_NOT     collectorLtSpecFlags = 16
+	collectorLtSpecFlagsLT_SPEC_KSTACK       collectorLtSpecFlags = 32
+	collectorLtSpecFlagsLT_SPEC_USTACK       collectorLtSpecFlags = 64
+	collectorLtSpecFlagsLT_SPEC_SAVE_ENTRY   collectorLtSpecFlags = 128
+	collectorLtSpecFlagsLT_SPEC_PAIRED       collectorLtSpecFlags = 256
+	collectorLtSpecFlagsLT_SPEC_COMM         collectorLtSpecFlags = 512
+	collectorLtSpecFlagsLT_SPEC_FOLLOW       collectorLtSpecFlags = 1024
+	collectorLtSpecFlagsLT_SPEC_STAMP        collectorLtSpecFlags = 2048
+	collectorLtSpecFlagsLT_SPEC_USAMPLE      collectorLtSpecFlags = 4096
+	collectorLtSpecFlagsLT_SPEC_NOTE_PROCESS collectorLtSpecFlags = 8192
 )
 
 type collectorLtStackKey uint32
@@ -431,45 +441,56 @@ type collectorLtStats struct {
 	Unstamped uint64
 }
 
+type collectorLtUsampleLimits uint32
+
+const (
+	collectorLtUsampleLimitsLT_USAMPLE_REGS collectorLtUsampleLimits = 168
+	collectorLtUsampleLimitsLT_MAX_USTACK   collectorLtUsampleLimits = 32584
+	collectorLtUsampleLimitsLT_USTACK_CHUNK collectorLtUsampleLimits = 4096
+)
+
 // Names of all BPF objects in the ELF.
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	collectorMapAggCache       = "agg_cache"
-	collectorMapAggCounts      = "agg_counts"
-	collectorMapAggKeys        = "agg_keys"
-	collectorMapAggLarge       = "agg_large"
-	collectorMapAggSmall       = "agg_small"
-	collectorMapAggStacks      = "agg_stacks"
-	collectorMapEntries        = "entries"
-	collectorMapEntryDepths    = "entry_depths"
-	collectorMapEvents         = "events"
-	collectorMapMemBuf         = "mem_buf"
-	collectorMapProbeSpecs     = "probe_specs"
-	collectorMapProbeStats     = "probe_stats"
-	collectorMapScratch        = "scratch"
-	collectorMapStamps         = "stamps"
-	collectorMapSysEnterIds    = "sys_enter_ids"
-	collectorMapSysExitIds     = "sys_exit_ids"
-	collectorMapTracedFull     = "traced_full"
-	collectorMapTracedTgids    = "traced_tgids"
-	collectorProgLtFentry      = "lt_fentry"
-	collectorProgLtFexit       = "lt_fexit"
-	collectorProgLtFollowFork  = "lt_follow_fork"
-	collectorProgLtFollowFree  = "lt_follow_free"
-	collectorProgLtKprobe      = "lt_kprobe"
-	collectorProgLtKread       = "lt_kread"
-	collectorProgLtKretprobe   = "lt_kretprobe"
-	collectorProgLtPerfEvent   = "lt_perf_event"
-	collectorProgLtRawTp       = "lt_raw_tp"
-	collectorProgLtSysEnter    = "lt_sys_enter"
-	collectorProgLtSysExit     = "lt_sys_exit"
-	collectorProgLtTpBtf       = "lt_tp_btf"
-	collectorProgLtTracepoint  = "lt_tracepoint"
-	collectorProgLtUprobe      = "lt_uprobe"
-	collectorProgLtUretprobe   = "lt_uretprobe"
-	collectorVarLtFixedProbeId = "lt_fixed_probe_id"
-	collectorVarLtHaveTaskBtf  = "lt_have_task_btf"
+	collectorMapAggCache         = "agg_cache"
+	collectorMapAggCounts        = "agg_counts"
+	collectorMapAggKeys          = "agg_keys"
+	collectorMapAggLarge         = "agg_large"
+	collectorMapAggSmall         = "agg_small"
+	collectorMapAggStacks        = "agg_stacks"
+	collectorMapEntries          = "entries"
+	collectorMapEntryDepths      = "entry_depths"
+	collectorMapEvents           = "events"
+	collectorMapMemBuf           = "mem_buf"
+	collectorMapProbeSpecs       = "probe_specs"
+	collectorMapProbeStats       = "probe_stats"
+	collectorMapScratch          = "scratch"
+	collectorMapSeenTgids        = "seen_tgids"
+	collectorMapStamps           = "stamps"
+	collectorMapSysEnterIds      = "sys_enter_ids"
+	collectorMapSysExitIds       = "sys_exit_ids"
+	collectorMapTracedFull       = "traced_full"
+	collectorMapTracedTgids      = "traced_tgids"
+	collectorProgLtFentry        = "lt_fentry"
+	collectorProgLtFexit         = "lt_fexit"
+	collectorProgLtFollowFork    = "lt_follow_fork"
+	collectorProgLtFollowFree    = "lt_follow_free"
+	collectorProgLtKprobe        = "lt_kprobe"
+	collectorProgLtKread         = "lt_kread"
+	collectorProgLtKretprobe     = "lt_kretprobe"
+	collectorProgLtPerfEvent     = "lt_perf_event"
+	collectorProgLtRawTp         = "lt_raw_tp"
+	collectorProgLtSeenExec      = "lt_seen_exec"
+	collectorProgLtSysEnter      = "lt_sys_enter"
+	collectorProgLtSysExit       = "lt_sys_exit"
+	collectorProgLtTpBtf         = "lt_tp_btf"
+	collectorProgLtTracepoint    = "lt_tracepoint"
+	collectorProgLtUprobe        = "lt_uprobe"
+	collectorProgLtUretprobe     = "lt_uretprobe"
+	collectorVarLtFixedProbeId   = "lt_fixed_probe_id"
+	collectorVarLtHaveTaskBtf    = "lt_have_task_btf"
+	collectorVarLtHaveTaskPtRegs = "lt_have_task_pt_regs"
 )
 
 // loadCollector returns the embedded CollectionSpec for collector.
@@ -523,6 +544,7 @@ type collectorProgramSpecs struct {
 	LtKretprobe  *ebpf.ProgramSpec `ebpf:"lt_kretprobe"`
 	LtPerfEvent  *ebpf.ProgramSpec `ebpf:"lt_perf_event"`
 	LtRawTp      *ebpf.ProgramSpec `ebpf:"lt_raw_tp"`
+	LtSeenExec   *ebpf.ProgramSpec `ebpf:"lt_seen_exec"`
 	LtSysEnter   *ebpf.ProgramSpec `ebpf:"lt_sys_enter"`
 	LtSysExit    *ebpf.ProgramSpec `ebpf:"lt_sys_exit"`
 	LtTpBtf      *ebpf.ProgramSpec `ebpf:"lt_tp_btf"`
@@ -548,6 +570,7 @@ type collectorMapSpecs struct {
 	ProbeSpecs  *ebpf.MapSpec `ebpf:"probe_specs"`
 	ProbeStats  *ebpf.MapSpec `ebpf:"probe_stats"`
 	Scratch     *ebpf.MapSpec `ebpf:"scratch"`
+	SeenTgids   *ebpf.MapSpec `ebpf:"seen_tgids"`
 	Stamps      *ebpf.MapSpec `ebpf:"stamps"`
 	SysEnterIds *ebpf.MapSpec `ebpf:"sys_enter_ids"`
 	SysExitIds  *ebpf.MapSpec `ebpf:"sys_exit_ids"`
@@ -559,8 +582,9 @@ type collectorMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type collectorVariableSpecs struct {
-	LtFixedProbeId *ebpf.VariableSpec `ebpf:"lt_fixed_probe_id"`
-	LtHaveTaskBtf  *ebpf.VariableSpec `ebpf:"lt_have_task_btf"`
+	LtFixedProbeId   *ebpf.VariableSpec `ebpf:"lt_fixed_probe_id"`
+	LtHaveTaskBtf    *ebpf.VariableSpec `ebpf:"lt_have_task_btf"`
+	LtHaveTaskPtRegs *ebpf.VariableSpec `ebpf:"lt_have_task_pt_regs"`
 }
 
 // collectorObjects contains all objects after they have been loaded into the kernel.
@@ -596,6 +620,7 @@ type collectorMaps struct {
 	ProbeSpecs  *ebpf.Map `ebpf:"probe_specs"`
 	ProbeStats  *ebpf.Map `ebpf:"probe_stats"`
 	Scratch     *ebpf.Map `ebpf:"scratch"`
+	SeenTgids   *ebpf.Map `ebpf:"seen_tgids"`
 	Stamps      *ebpf.Map `ebpf:"stamps"`
 	SysEnterIds *ebpf.Map `ebpf:"sys_enter_ids"`
 	SysExitIds  *ebpf.Map `ebpf:"sys_exit_ids"`
@@ -618,6 +643,7 @@ func (m *collectorMaps) Close() error {
 		m.ProbeSpecs,
 		m.ProbeStats,
 		m.Scratch,
+		m.SeenTgids,
 		m.Stamps,
 		m.SysEnterIds,
 		m.SysExitIds,
@@ -630,8 +656,9 @@ func (m *collectorMaps) Close() error {
 //
 // It can be passed to loadCollectorObjects or ebpf.CollectionSpec.LoadAndAssign.
 type collectorVariables struct {
-	LtFixedProbeId *ebpf.Variable `ebpf:"lt_fixed_probe_id"`
-	LtHaveTaskBtf  *ebpf.Variable `ebpf:"lt_have_task_btf"`
+	LtFixedProbeId   *ebpf.Variable `ebpf:"lt_fixed_probe_id"`
+	LtHaveTaskBtf    *ebpf.Variable `ebpf:"lt_have_task_btf"`
+	LtHaveTaskPtRegs *ebpf.Variable `ebpf:"lt_have_task_pt_regs"`
 }
 
 // collectorPrograms contains all programs after they have been loaded into the kernel.
@@ -647,6 +674,7 @@ type collectorPrograms struct {
 	LtKretprobe  *ebpf.Program `ebpf:"lt_kretprobe"`
 	LtPerfEvent  *ebpf.Program `ebpf:"lt_perf_event"`
 	LtRawTp      *ebpf.Program `ebpf:"lt_raw_tp"`
+	LtSeenExec   *ebpf.Program `ebpf:"lt_seen_exec"`
 	LtSysEnter   *ebpf.Program `ebpf:"lt_sys_enter"`
 	LtSysExit    *ebpf.Program `ebpf:"lt_sys_exit"`
 	LtTpBtf      *ebpf.Program `ebpf:"lt_tp_btf"`
@@ -666,6 +694,7 @@ func (p *collectorPrograms) Close() error {
 		p.LtKretprobe,
 		p.LtPerfEvent,
 		p.LtRawTp,
+		p.LtSeenExec,
 		p.LtSysEnter,
 		p.LtSysExit,
 		p.LtTpBtf,

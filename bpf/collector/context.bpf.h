@@ -29,6 +29,10 @@ const volatile __u32 lt_fixed_probe_id = 0;
 /* Set by the loader when the kernel has bpf_get_current_task_btf (5.11+). */
 const volatile __u32 lt_have_task_btf = 0;
 
+/* Set by the loader when the kernel has bpf_task_pt_regs (5.15+): user
+ * samples (LT_SPEC_USAMPLE) need it for the task's user registers. */
+const volatile __u32 lt_have_task_pt_regs = 0;
+
 /* Where an entry program found its arguments. */
 struct lt_source {
 	struct pt_regs *regs; /* kprobe, uprobe, perf_event */

@@ -39,7 +39,7 @@ func (c *Collector) Follow(root uint32, running bool) error {
 		prog  Program
 		event string
 	}{{followFork, "sched_process_fork"}, {followFree, "sched_process_free"}} {
-		if err := c.attachFollow(p.prog, p.event); err != nil {
+		if err := c.attachTaskHook(p.prog, p.event); err != nil {
 			return err
 		}
 	}
@@ -49,7 +49,9 @@ func (c *Collector) Follow(root uint32, running bool) error {
 	return nil
 }
 
-func (c *Collector) attachFollow(p Program, event string) error {
+// attachTaskHook attaches p to a scheduler tracepoint (tp_btf) for the
+// collector's lifetime.
+func (c *Collector) attachTaskHook(p Program, event string) error {
 	prog, err := c.load(p, 0, event, ebpf.AttachNone)
 	if err != nil {
 		return err
@@ -60,7 +62,7 @@ func (c *Collector) attachFollow(p Program, event string) error {
 		return fmt.Errorf("attach %s to the %s tracepoint: %w", p, event, err)
 	}
 	c.mu.Lock()
-	c.followLinks = append(c.followLinks, l)
+	c.taskLinks = append(c.taskLinks, l)
 	c.mu.Unlock()
 	return nil
 }

@@ -87,6 +87,15 @@ struct lt_entry {
 	__u64 args[LT_REGISTER_ARGS];
 };
 
+/* Processes announced to user space (seen.bpf.h), by tgid; forgotten at
+ * exec, or the least recently seen first past LT_MAX_SEEN. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LT_MAX_SEEN);
+	__type(key, __u32);
+	__type(value, __u8);
+} seen_tgids SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, LT_MAX_ENTRIES);
@@ -230,8 +239,9 @@ struct lt_scratch {
 	__u64 vals[LT_MAX_VALS];
 	__u32 at[LT_MAX_FIELDS];
 	/* Slack past the record: the masked field offset plus a masked
-	 * length may reach beyond LT_MAX_RECORD in the verifier's eyes. */
-	__u8 buf[LT_MAX_RECORD + 256];
+	 * length may reach beyond LT_MAX_RECORD in the verifier's eyes (a
+	 * user stack chunk at a 16-bit offset, stack.bpf.h). */
+	__u8 buf[LT_MAX_RECORD + LT_USTACK_CHUNK];
 };
 
 struct {

@@ -29,6 +29,7 @@ const (
 	plainMapProbeSpecs         = "probe_specs"
 	plainMapProbeStats         = "probe_stats"
 	plainMapScratch            = "scratch"
+	plainMapSeenTgids          = "seen_tgids"
 	plainMapStamps             = "stamps"
 	plainMapSysEnterIds        = "sys_enter_ids"
 	plainMapSysExitIds         = "sys_exit_ids"
@@ -38,6 +39,7 @@ const (
 	plainProgLtTracepointPlain = "lt_tracepoint_plain"
 	plainVarLtFixedProbeId     = "lt_fixed_probe_id"
 	plainVarLtHaveTaskBtf      = "lt_have_task_btf"
+	plainVarLtHaveTaskPtRegs   = "lt_have_task_pt_regs"
 )
 
 // loadPlain returns the embedded CollectionSpec for plain.
@@ -103,6 +105,7 @@ type plainMapSpecs struct {
 	ProbeSpecs  *ebpf.MapSpec `ebpf:"probe_specs"`
 	ProbeStats  *ebpf.MapSpec `ebpf:"probe_stats"`
 	Scratch     *ebpf.MapSpec `ebpf:"scratch"`
+	SeenTgids   *ebpf.MapSpec `ebpf:"seen_tgids"`
 	Stamps      *ebpf.MapSpec `ebpf:"stamps"`
 	SysEnterIds *ebpf.MapSpec `ebpf:"sys_enter_ids"`
 	SysExitIds  *ebpf.MapSpec `ebpf:"sys_exit_ids"`
@@ -114,8 +117,9 @@ type plainMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type plainVariableSpecs struct {
-	LtFixedProbeId *ebpf.VariableSpec `ebpf:"lt_fixed_probe_id"`
-	LtHaveTaskBtf  *ebpf.VariableSpec `ebpf:"lt_have_task_btf"`
+	LtFixedProbeId   *ebpf.VariableSpec `ebpf:"lt_fixed_probe_id"`
+	LtHaveTaskBtf    *ebpf.VariableSpec `ebpf:"lt_have_task_btf"`
+	LtHaveTaskPtRegs *ebpf.VariableSpec `ebpf:"lt_have_task_pt_regs"`
 }
 
 // plainObjects contains all objects after they have been loaded into the kernel.
@@ -151,6 +155,7 @@ type plainMaps struct {
 	ProbeSpecs  *ebpf.Map `ebpf:"probe_specs"`
 	ProbeStats  *ebpf.Map `ebpf:"probe_stats"`
 	Scratch     *ebpf.Map `ebpf:"scratch"`
+	SeenTgids   *ebpf.Map `ebpf:"seen_tgids"`
 	Stamps      *ebpf.Map `ebpf:"stamps"`
 	SysEnterIds *ebpf.Map `ebpf:"sys_enter_ids"`
 	SysExitIds  *ebpf.Map `ebpf:"sys_exit_ids"`
@@ -173,6 +178,7 @@ func (m *plainMaps) Close() error {
 		m.ProbeSpecs,
 		m.ProbeStats,
 		m.Scratch,
+		m.SeenTgids,
 		m.Stamps,
 		m.SysEnterIds,
 		m.SysExitIds,
@@ -185,8 +191,9 @@ func (m *plainMaps) Close() error {
 //
 // It can be passed to loadPlainObjects or ebpf.CollectionSpec.LoadAndAssign.
 type plainVariables struct {
-	LtFixedProbeId *ebpf.Variable `ebpf:"lt_fixed_probe_id"`
-	LtHaveTaskBtf  *ebpf.Variable `ebpf:"lt_have_task_btf"`
+	LtFixedProbeId   *ebpf.Variable `ebpf:"lt_fixed_probe_id"`
+	LtHaveTaskBtf    *ebpf.Variable `ebpf:"lt_have_task_btf"`
+	LtHaveTaskPtRegs *ebpf.Variable `ebpf:"lt_have_task_pt_regs"`
 }
 
 // plainPrograms contains all programs after they have been loaded into the kernel.

@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 )
@@ -32,6 +33,10 @@ type Spec struct {
 	Clauses []Clause
 	// KernelStack and UserStack append the stacks after the fields.
 	KernelStack, UserStack bool
+	// UserSample, when non-zero, appends the user registers and up to
+	// this many bytes of user stack after the stacks (at most
+	// MaxUserSample), for unwinding in user space (see the unwind package).
+	UserSample int
 	// SaveEntry makes this the entry half of return probe PairID: it
 	// saves the arguments and time, and emits nothing.
 	SaveEntry bool
@@ -116,11 +121,17 @@ func (s *Spec) encode() (collectorLtSpec, error) {
 		{s.UserStack, collectorLtSpecFlagsLT_SPEC_USTACK},
 		{s.SaveEntry, collectorLtSpecFlagsLT_SPEC_SAVE_ENTRY},
 		{s.Paired, collectorLtSpecFlagsLT_SPEC_PAIRED},
+		{s.UserSample > 0, collectorLtSpecFlagsLT_SPEC_USAMPLE},
+		{s.NotesProcesses(), collectorLtSpecFlagsLT_SPEC_NOTE_PROCESS},
 	} {
 		if f.on {
 			out.Flags |= uint32(f.flag)
 		}
 	}
+	if s.UserSample < 0 || s.UserSample > MaxUserSample {
+		return out, fmt.Errorf("%d bytes of user stack requested, the collector copies at most %d", s.UserSample, MaxUserSample)
+	}
+	out.UstackSize = uint16(s.UserSample)
 	out.Nargs = uint16(s.Args)
 	out.TpData = uint16(s.TracepointData)
 	out.FilterTgid = s.PID
@@ -162,15 +173,27 @@ func (s *Spec) encode() (collectorLtSpec, error) {
 	return out, nil
 }
 
+// ErrNoUserSamples: the kernel cannot read a task's user registers from
+// BPF (bpf_task_pt_regs came in Linux 5.15), so ustack(dwarf) cannot work.
+var ErrNoUserSamples = errors.New("ustack(dwarf) needs Linux 5.15 or later; use ustack (frame pointers) on this kernel")
+
 // SetSpec activates probe id with spec. Call it before attaching so the
 // first event already sees it.
 func (c *Collector) SetSpec(id uint32, s Spec) error {
 	if err := checkID(id); err != nil {
 		return err
 	}
+	if s.UserSample > 0 && !c.userSamples() {
+		return ErrNoUserSamples
+	}
 	enc, err := s.encode()
 	if err != nil {
 		return err
+	}
+	if s.NotesProcesses() {
+		if err := c.watchExecs(); err != nil {
+			return err
+		}
 	}
 	if err := c.specs.Put(ProbeSlot(id), &enc); err != nil {
 		return fmt.Errorf("write spec of probe %d: %w", id, err)

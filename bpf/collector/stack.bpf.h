@@ -8,6 +8,7 @@
 
 #include "bounds.bpf.h"
 #include "maps.bpf.h"
+#include "context.bpf.h"
 
 /* A stack that could not be stored: the update that wanted it is lost. */
 #define LT_STACK_LOST (~0ULL)
@@ -50,6 +51,65 @@ static __always_inline __u32 lt_append_stack(void *ctx, struct lt_scratch *slot,
 	fh->len = len;
 	fh->_pad = 0;
 	return cursor + sizeof(*fh) + LT_FIELD_PAD(len);
+}
+
+/*
+ * Appends the user sample (LT_SPEC_USAMPLE): header, the task's user
+ * registers (its pt_regs: a uprobe's own, or where the task last entered
+ * the kernel), then up to want bytes of its stack from the stack pointer
+ * up. The stack is copied a page at most per read, so that a stack whose
+ * mapping ends sooner (the main thread's ends a few hundred bytes above
+ * main) keeps what is mapped, as perf's copy does; the field is then
+ * marked truncated. A task without user mode (a kernel thread) gets a
+ * faulted field.
+ */
+static __always_inline __u32 lt_append_usample(struct lt_scratch *slot, __u32 cursor, __u64 want)
+{
+	if (cursor > LT_FIELD_CURSOR_MASK)
+		return cursor;
+	__u64 at = cursor;
+	LT_BOUND(at);
+	struct lt_field_header *fh = (struct lt_field_header *)(slot->buf + at);
+	struct pt_regs *regs = (struct pt_regs *)(slot->buf + at + sizeof(*fh));
+	fh->status = LT_FIELD_FAULT;
+	fh->len = 0;
+	fh->_pad = 0;
+	/* Returns count from at, the masked cursor: 6.1 loses the bound of
+	 * cursor itself, and the record size must stay provably bounded. */
+	if (!lt_have_task_pt_regs)
+		return at + sizeof(*fh);
+	struct task_struct *task = bpf_get_current_task_btf();
+	if (bpf_probe_read_kernel(regs, sizeof(*regs), (void *)bpf_task_pt_regs(task)) || (regs->cs & 3) != 3)
+		return at + sizeof(*fh);
+
+	__u64 room = LT_MAX_RECORD - sizeof(*fh) - sizeof(*regs) - at;
+	if (want > LT_MAX_USTACK)
+		want = LT_MAX_USTACK;
+	if (want > room)
+		want = room;
+	__u64 sp = PT_REGS_SP(regs);
+	__u64 done = 0;
+	__u8 status = LT_FIELD_OK;
+	for (int i = 0; i < LT_MAX_USTACK / LT_USTACK_CHUNK + 2; i++) {
+		if (done >= want)
+			break;
+		__u64 n = LT_USTACK_CHUNK - ((sp + done) & (LT_USTACK_CHUNK - 1));
+		if (n > want - done)
+			n = want - done;
+		/* 1..LT_USTACK_CHUNK as the verifier sees it, n itself here. */
+		n = ((n - 1) & (LT_USTACK_CHUNK - 1)) + 1;
+		__u64 off = at + sizeof(*fh) + sizeof(*regs) + done;
+		LT_MASK(off, 0xffff); /* + a chunk stays inside buf's slack */
+		if (bpf_probe_read_user(slot->buf + off, n, (void *)(sp + done))) {
+			status = LT_FIELD_TRUNCATED;
+			break;
+		}
+		done += n;
+	}
+	__u32 len = (sizeof(*regs) + done) & LT_FIELD_CURSOR_MASK;
+	fh->len = len;
+	fh->status = status;
+	return at + sizeof(*fh) + LT_FIELD_PAD(len);
 }
 
 #endif

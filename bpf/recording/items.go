@@ -143,6 +143,9 @@ const (
 	TypeBytes  = "bytes"  // raw bytes
 	TypeKStack = "kstack" // kernel stack: 64-bit addresses
 	TypeUStack = "ustack" // user stack: 64-bit addresses
+	// TypeUSample is ustack(dwarf): user registers (struct pt_regs) and
+	// the top of the user stack, unwound with the recorded mappings.
+	TypeUSample = "usample"
 )
 
 // Field sources: where a field's value is in a record.

@@ -13,6 +13,11 @@ func goFuncs(path string) []Symbol {
 		return nil
 	}
 	defer f.Close()
+	return goFuncsOf(f)
+}
+
+// goFuncsOf is goFuncs on an opened file.
+func goFuncsOf(f *elf.File) []Symbol {
 	pcln, text := f.Section(".gopclntab"), f.Section(".text")
 	if pcln == nil || text == nil {
 		return nil

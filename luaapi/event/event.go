@@ -293,6 +293,9 @@ func (ev *Event) luaValue(L *lua.LState, v capture.Value) lua.LValue {
 func Value(L *lua.LState, v capture.Value, syms *stack.Symbols, pid int) lua.LValue {
 	switch v.Kind {
 	case capture.Stack:
+		if v.Dwarf {
+			return stack.NewUnwound(L, syms, v.Sample, pid)
+		}
 		return stack.New(L, syms, v.Frames, v.User, pid)
 	case capture.Int:
 		return value.Int(int64(v.N))

@@ -25,6 +25,9 @@ type Outlet interface {
 	Deliver(batch []collector.Record) bool
 	// Over reports whether a Ctrl-C's grace has run out.
 	Over() bool
+	// Observe sees every batch first, on the reader goroutine, before it
+	// is queued or dropped (the symbolizer snapshots new processes).
+	Observe(batch []collector.Record)
 }
 
 // read runs on its own goroutine: it never touches Lua, only forwards
@@ -34,6 +37,7 @@ type Outlet interface {
 func (c *Conn) read(out Outlet) {
 	defer close(c.done)
 	err := c.reader.Run(func(batch []collector.Record) bool {
+		out.Observe(batch)
 		n, size := int64(len(batch)), batchBytes(batch)
 		switch {
 		case c.closing.Load():

@@ -5,13 +5,18 @@ package stack
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/luatrace/luatrace/bpf/collector"
 	"github.com/luatrace/luatrace/bpf/ksym"
+	"github.com/luatrace/luatrace/bpf/unwind"
 	"github.com/luatrace/luatrace/bpf/usym"
 	"github.com/luatrace/luatrace/luaapi/udata"
 	"github.com/luatrace/luatrace/luaapi/value"
@@ -37,8 +42,29 @@ type frame struct {
 type Symbols struct {
 	kernelOnce sync.Once
 	kernel     *ksym.Table
+	userOnce   sync.Once
 	user       *usym.Symbolizer
+	unwinder   *unwind.Unwinder
+	// userStacks is set once some probe captures user stacks: from then
+	// on the reader snapshots every process it first sees (Observe).
+	userStacks atomic.Bool
+	// What unwinding cost and how it ended, for Report.
+	unwound, truncated, unwindNanos atomic.Int64
+	// lastReap is when Observe last had the store reap exited processes
+	// (reader goroutine only).
+	lastReap time.Time
+	// unwinding is set once some probe captures ustack(dwarf); preparing
+	// holds a slot per snapshot being prepared (at most cap at once).
+	unwinding atomic.Bool
+	preparing chan struct{}
 }
+
+// maxPreparing bounds the goroutines preparing announced processes.
+const maxPreparing = 2
+
+// reapEvery is how often Observe has snapshots of exited processes marked
+// so, to expire usym.DefaultRetention later.
+const reapEvery = time.Second
 
 // Kernel returns the kernel's symbol table from /proc/kallsyms, nil when
 // it is not readable. It waits for a preload under way.
@@ -62,9 +88,9 @@ func (s *Symbols) UseKernel(t *ksym.Table) {
 }
 
 // UseRecordedProcesses makes user stacks resolve only through the
-// mappings a replay gives (User().SetMappings), never this machine's
+// mappings a replay gives (User().Store().Install), never this machine's
 // processes.
-func (s *Symbols) UseRecordedProcesses() { s.User().UseGivenMappings() }
+func (s *Symbols) UseRecordedProcesses() { s.User().Store().UseRecordedProcesses() }
 
 // PreloadKernel starts loading the kernel's symbol table in the
 // background, for a probe that captures kernel stacks: reading kallsyms
@@ -73,12 +99,120 @@ func (s *Symbols) UseRecordedProcesses() { s.User().UseGivenMappings() }
 // period).
 func (s *Symbols) PreloadKernel() { go s.Kernel() }
 
-// User returns the symbolizer of processes' addresses.
+// User returns the symbolizer of processes' addresses. It is safe for
+// concurrent use, as are its Store and the unwinder.
 func (s *Symbols) User() *usym.Symbolizer {
-	if s.user == nil {
+	s.userOnce.Do(func() {
 		s.user = usym.NewSymbolizer()
-	}
+		s.unwinder = unwind.NewUnwinder()
+		s.preparing = make(chan struct{}, maxPreparing)
+	})
 	return s.user
+}
+
+// WantUserStacks makes Observe snapshot the processes it sees, for a
+// probe that captures user stacks; unwinding says they are dwarf stacks
+// (ustack(dwarf)), to be unwound in luatrace.
+func (s *Symbols) WantUserStacks(unwinding bool) {
+	s.userStacks.Store(true)
+	if unwinding {
+		s.unwinding.Store(true)
+	}
+}
+
+// prepare loads p's symbol tables and, for dwarf stacks, its unwind
+// tables, in the background, so that the events of a process just
+// announced do not wait for them on the Lua goroutine (where a Ctrl-C
+// gives them half a second). Past maxPreparing at once, the tables load on
+// first use instead.
+func (s *Symbols) prepare(p *usym.Process) {
+	select {
+	case s.preparing <- struct{}{}:
+	default:
+		return
+	}
+	go func() {
+		defer func() { <-s.preparing }()
+		for _, m := range p.Mappings {
+			if m.Image != nil {
+				m.Image.Symbol(0)
+			}
+		}
+		if s.unwinding.Load() {
+			s.unwinder.Prepare(p)
+		}
+	}()
+}
+
+// Observe snapshots the mappings of the processes batch announces (the
+// collector's NoticeProcess records: first seen by a probe capturing user
+// stacks, or first seen since an exec), and of any other process in it
+// without a snapshot yet (an announcement lost to a full ring). The
+// reader goroutine calls it as records arrive, before Lua sees them, so
+// that a process that exits before its events are handled, or before a
+// map with its stacks is printed, is still symbolized (and unwound) from
+// what it mapped.
+func (s *Symbols) Observe(batch []collector.Record) {
+	if !s.userStacks.Load() {
+		return
+	}
+	store := s.User().Store()
+	if now := time.Now(); now.Sub(s.lastReap) >= reapEvery {
+		s.lastReap = now
+		store.Reap()
+	}
+	last := uint32(0)
+	for _, rec := range batch {
+		if rec.Check() != nil {
+			continue
+		}
+		pid := rec.PID()
+		switch {
+		case pid == 0:
+		case rec.ProbeID() == collector.NoticeProcess:
+			if p, err := store.Snapshot(int(pid)); err == nil {
+				s.prepare(p)
+			}
+		case pid != last:
+			store.Process(int(pid))
+		}
+		last = pid
+	}
+}
+
+// Unwind unwinds a user sample of process pid with CFI and frame pointers
+// (unwind.DWARF) and returns the frames' addresses, innermost first, with
+// the snapshot they resolve in (nil when pid was never seen alive).
+func (s *Symbols) Unwind(pid int, sample *unwind.Sample) (*usym.Process, unwind.Stack) {
+	p := s.User().Store().Process(pid)
+	if p == nil {
+		return nil, unwind.Stack{Frames: []unwind.Frame{{PC: sample.Regs.Val[unwind.RIP]}}, End: unwind.EndUnmapped}
+	}
+	start := time.Now()
+	st := s.unwinder.Unwind(p, sample, unwind.DWARF)
+	s.unwindNanos.Add(int64(time.Since(start)))
+	s.unwound.Add(1)
+	if st.End == unwind.EndTruncated {
+		s.truncated.Add(1)
+	}
+	return p, st
+}
+
+// Report prints what the user-space side of stacks could not do (processes
+// gone before their mappings were read, whose frames stay addresses) and,
+// when verbose, what unwinding cost.
+func (s *Symbols) Report(w io.Writer, verbose bool) {
+	if s.user == nil {
+		return
+	}
+	st := s.user.Store().Stats()
+	if st.SnapshotFailures > 0 {
+		fmt.Fprintf(w, "luatrace: %d processes exited before their mappings were read: their user frames are shown as addresses\n", st.SnapshotFailures)
+	}
+	if n := s.unwound.Load(); verbose && n > 0 {
+		fmt.Fprintf(w, "luatrace: unwound %d user stacks, %.1f µs each; %d reached the end of the copied stack (a larger ustack(dwarf, SIZE) goes further)\n",
+			n, float64(s.unwindNanos.Load())/float64(n)/1e3, s.truncated.Load())
+	}
 }
 
 // New symbolizes addrs (of process pid when user) and returns the stack
@@ -96,6 +230,25 @@ func New(L *lua.LState, syms *Symbols, addrs []uint64, user bool, pid int) *lua.
 			}
 		}
 		st.frames[i] = fr
+	}
+	return Type.Wrap(L, st)
+}
+
+// NewUnwound unwinds a user sample (ustack(dwarf)) of process pid and
+// returns the stack userdata; a nil sample (a kernel thread) is an empty
+// stack.
+func NewUnwound(L *lua.LState, syms *Symbols, sample *unwind.Sample, pid int) *lua.LUserData {
+	st := &Stack{}
+	if sample != nil {
+		p, us := syms.Unwind(pid, sample)
+		pcs := us.PCs()
+		if p == nil {
+			st.frames = []frame{{addr: pcs[0]}}
+		} else {
+			for _, uf := range p.ResolveStack(pcs) {
+				st.frames = append(st.frames, frame{addr: uf.Addr, sym: uf.Sym, offset: uf.Offset, module: uf.Module})
+			}
+		}
 	}
 	return Type.Wrap(L, st)
 }

@@ -6,6 +6,8 @@
 // reports; it never passes or fails on timings.
 //
 //	go run ./test/bench -luatrace ./luatrace
+//
+// With -stacks it measures sampled stacks instead (stacks.go).
 package main
 
 import (
@@ -36,6 +38,8 @@ func main() {
 	calls := flag.Int("n", 2_000_000, "getppid calls per measurement")
 	rounds := flag.Int("rounds", 5, "measurements per configuration (median reported)")
 	floodCalls := flag.Int("flood", 3_000_000, "getppid calls of the throughput runs")
+	stacks := flag.Bool("stacks", false, "measure profile --call-graph fp and dwarf instead (see stacks.go)")
+	seconds := flag.Int("seconds", 5, "-stacks: seconds per profile run")
 	flag.Parse()
 	log.SetFlags(0)
 	if os.Geteuid() != 0 {
@@ -49,11 +53,15 @@ func main() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
+	lt, _ := filepath.Abs(*luatrace)
+	if *stacks {
+		benchStacks(lt, dir, *seconds, *rounds)
+		return
+	}
 	workload := filepath.Join(dir, "getppid_loop")
 	if out, err := exec.Command("gcc", "-O2", "-o", workload, "test/workloads/getppid_loop.c").CombinedOutput(); err != nil {
 		log.Fatalf("gcc: %v\n%s", err, out)
 	}
-	lt, _ := filepath.Abs(*luatrace)
 
 	only := os.Getenv("LUATRACE_BENCH_ONLY") // a substring of configuration names, for profiling sessions
 	configs := []config{

@@ -107,6 +107,13 @@ func (l *liveRun) await(t *testing.T, what string, match func(string) bool) stri
 func (l *liveRun) stop(t *testing.T) []string {
 	t.Helper()
 	l.cmd.Process.Signal(syscall.SIGINT)
+	return l.wait(t)
+}
+
+// wait returns the lines printed after the last awaited one once luatrace
+// has ended by itself (a tool's -d, or the end of its -c command).
+func (l *liveRun) wait(t *testing.T) []string {
+	t.Helper()
 	var rest []string
 	for line := range l.lines {
 		l.seen = append(l.seen, line)

@@ -315,9 +315,10 @@ probe("uprobe:` + exe + `:lt_step", { fields = { n = "arg0" } }, function(e) met
 	}
 }
 
-// TestReplayStacks: kernel and user stacks replay, as nobody, named as
-// the live run named them: kernel frames from the recorded symbols, user
-// frames through the recorded mappings and the binary's build-id.
+// TestReplayStacks: kernel and user stacks (frame pointers and dwarf)
+// replay, as nobody, named as the live run named them: kernel frames from
+// the recorded symbols, user frames through the recorded mappings and the
+// binaries' build-ids, dwarf stacks unwound with those binaries' CFI.
 func TestReplayStacks(t *testing.T) {
 	requireRoot(t)
 	setpriv := testenv.RequireCommand(t, "setpriv", "util-linux")
@@ -325,11 +326,11 @@ func TestReplayStacks(t *testing.T) {
 	naps, exe := filepath.Join(dir, "naps"), filepath.Join(dir, "luatrace")
 	copyFile(t, bin(t, "naps"), naps, 0o755)
 	copyFile(t, bin(t, "luatrace"), exe, 0o755)
-	script := `probe("uprobe:` + naps + `:lt_nap", { fields = { us = "ustack" } }, function(e) printf("nap\n%s\n", tostring(e.us)) end)
+	script := `probe("uprobe:` + naps + `:lt_nap", { fields = { us = "ustack", ud = "ustack(dwarf)" } }, function(e) printf("nap\n%s\ndwarf\n%s\n", tostring(e.us), tostring(e.ud)) end)
 probe("tracepoint:syscalls:sys_enter_clock_nanosleep", { fields = { ks = "kstack" } }, function(e) printf("sleep\n%s\n", tostring(e.ks)) end)`
 	file := filepath.Join(dir, "stacks.ltrec")
 	live := luatrace(t, "record", "-o", file, "-c", naps+" 2 20", "-e", script).expectOK(t)
-	if !strings.Contains(live.stdout, "lt_nap+0") || !strings.Contains(live.stdout, "do_syscall_64+") {
+	if !strings.Contains(live.stdout, "lt_nap+0") || !strings.Contains(live.stdout, "do_syscall_64+") || !strings.Contains(live.stdout, "__libc_start_call_main+") {
 		t.Fatalf("live stacks are not symbolized:\n%s", live.stdout)
 	}
 	if err := os.Chmod(file, 0o644); err != nil {

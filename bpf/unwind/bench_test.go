@@ -1,0 +1,37 @@
+package unwind
+
+import (
+	"testing"
+
+	"github.com/luatrace/luatrace/bpf/usym"
+)
+
+// BenchmarkUnwind unwinds one sample taken in qsort's comparator (about
+// 15 frames through libc's CFI): cold parses the CFI of every image first,
+// as luatrace's first stack of a process does; warm has it cached.
+func BenchmarkUnwind(b *testing.B) {
+	bin := buildQsort(b, variants[0].flags...)
+	tr := startTracee(b, bin, "600000")
+	tr.stopIn(tr.addr(bin, "cmp"), 4)
+	s := tr.capture(DefaultStackSize)
+	store := usym.NewStore(usym.Config{})
+	defer store.Close()
+	p, err := store.Snapshot(tr.pid)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("cold", func(b *testing.B) {
+		for b.Loop() {
+			NewUnwinder().Unwind(p, s, DWARF)
+		}
+	})
+	b.Run("warm", func(b *testing.B) {
+		u := NewUnwinder()
+		u.Unwind(p, s, DWARF)
+		for b.Loop() {
+			if st := u.Unwind(p, s, DWARF); len(st.Frames) < 5 {
+				b.Fatalf("%d frames", len(st.Frames))
+			}
+		}
+	})
+}
