@@ -105,6 +105,9 @@ func (c *compiler) keyPart(src string) (collector.KeyPart, KeyPart, error) {
 	if err != nil {
 		return collector.KeyPart{}, KeyPart{}, err
 	}
+	if m, ix, ok := isStamped(tree); ok {
+		return c.stampedKey(m, ix)
+	}
 	if id, ok := tree.(ident); ok {
 		switch id.name {
 		case "comm":
