@@ -104,7 +104,7 @@ func TestCompileStamp(t *testing.T) {
 func TestStampErrors(t *testing.T) {
 	tests := []struct {
 		stamp, value, field, key, want string
-		saved                           []SavedExpr
+		saved                          []SavedExpr
 	}{
 		{value: "since(never[tid])", want: `no probe stamps table never; give an earlier probe the option stamp = "never[KEY]"`},
 		{key: "never[tid].comm", want: "no probe stamps table never"},

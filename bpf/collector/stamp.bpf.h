@@ -28,6 +28,8 @@ static __always_inline struct lt_stamp_counts *lt_stamp_counts_of(__u32 table)
 static __always_inline void lt_stamp(void *ctx, struct lt_spec *spec, const struct lt_eval *ev, const char *comm,
 				     struct lt_scratch *slot, const __u32 *at, struct lt_stats *st)
 {
+	/* The time first: saving stacks takes microseconds. */
+	__u64 now = bpf_ktime_get_ns();
 	struct lt_stamp_key k = {
 		.key = lt_narrow(lt_operand(ev, spec->stamp_key, 0), spec->stamp_size, spec->stamp_flags & LT_OPF_A_SIGNED),
 		.table = spec->stamp_table,
@@ -43,7 +45,6 @@ static __always_inline void lt_stamp(void *ctx, struct lt_spec *spec, const stru
 	if (lt_key_write(ctx, spec->stamp_parts, spec->stamp_nparts, sizeof(struct lt_stamp_value), ev, comm, slot, at, v)) {
 		st->unstamped++;
 	} else {
-		__u64 now = bpf_ktime_get_ns();
 		__builtin_memcpy(v + LT_STAMP_SAVED, &now, sizeof(now));
 		long err = bpf_map_update_elem(&stamps, &k, v, BPF_NOEXIST);
 		if (err == 0) {
