@@ -53,7 +53,7 @@ func (r *Runtime) reportStamps() {
 // full, d were still queued when Ctrl-C's grace ran out.
 func reportLoss(r *Runtime, spec string, s collector.Stats, q, d uint64) {
 	if s.Unstamped > 0 {
-		fmt.Fprintf(r.stderr, "luatrace: %s did not store %d stamps: a stack to save was not stored, or the kernel had no memory\n", spec, s.Unstamped)
+		fmt.Fprintf(r.stderr, "luatrace: %s did not store %d stamps: a stack to save was not stored, or the kernel refused the update\n", spec, s.Unstamped)
 	}
 	if s.Lost+s.Nested+q+d == 0 {
 		return

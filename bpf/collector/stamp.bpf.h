@@ -23,8 +23,9 @@ static __always_inline struct lt_stamp_counts *lt_stamp_counts_of(__u32 table)
 
 /* Stamps the time and the saved parts under the spec's key. The value is
  * built in this CPU's key buffer at this nesting level (see lt_key_buf).
- * A stamp that could not be stored (a stack not stored, no memory) is
- * counted; one replacing a stamp of the same key is not a new stamp. */
+ * A key stamped already is overwritten in place, which neither takes a
+ * new element nor counts as a new stamp; a stamp that could not be stored
+ * (a stack not stored, the update refused) is counted. */
 static __always_inline void lt_stamp(void *ctx, struct lt_spec *spec, const struct lt_eval *ev, const char *comm,
 				     struct lt_scratch *slot, const __u32 *at, struct lt_stats *st)
 {
@@ -42,21 +43,29 @@ static __always_inline void lt_stamp(void *ctx, struct lt_spec *spec, const stru
 	*(volatile __u32 *)&kb->depth = level + 1;
 	__u8 *v = kb->b[level & (LT_KEY_LEVELS - 1)];
 	__builtin_memset(v, 0, sizeof(struct lt_stamp_value));
-	if (lt_key_write(ctx, spec->stamp_parts, spec->stamp_nparts, sizeof(struct lt_stamp_value), ev, comm, slot, at, v)) {
-		st->unstamped++;
-	} else {
+	long err = lt_key_write(ctx, spec->stamp_parts, spec->stamp_nparts, sizeof(struct lt_stamp_value), ev, comm, slot, at, v);
+	if (!err) {
 		__builtin_memcpy(v + LT_STAMP_SAVED, &now, sizeof(now));
-		long err = bpf_map_update_elem(&stamps, &k, v, BPF_NOEXIST);
-		if (err == 0) {
-			struct lt_stamp_counts *c = lt_stamp_counts_of(k.table);
-			if (c)
-				c->stored++;
-		} else if (err == -EEXIST) {
-			err = bpf_map_update_elem(&stamps, &k, v, BPF_EXIST);
+		for (int tries = 0; tries < 2; tries++) {
+			struct lt_stamp_value *old = bpf_map_lookup_elem(&stamps, &k);
+			if (old) {
+				__builtin_memcpy(old, v, sizeof(*old));
+				err = 0;
+				break;
+			}
+			err = bpf_map_update_elem(&stamps, &k, v, BPF_NOEXIST);
+			if (err == 0) {
+				struct lt_stamp_counts *c = lt_stamp_counts_of(k.table);
+				if (c)
+					c->stored++;
+				break;
+			}
+			if (err != -EEXIST) /* EEXIST: another CPU stamped the key first; look again */
+				break;
 		}
-		if (err)
-			st->unstamped++;
 	}
+	if (err)
+		st->unstamped++;
 	*(volatile __u32 *)&kb->depth = level;
 }
 
