@@ -360,9 +360,8 @@ type collectorLtScratch struct {
 		Nargs     uint32
 		Cursor    uint32
 		Unmatched uint32
-		IndexStep uint32
+		Pad       uint32
 		Comm      [16]int8
-		IndexBump uint64
 	}
 	Vals    [16]uint64
 	At      [8]uint32

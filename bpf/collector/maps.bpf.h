@@ -227,9 +227,8 @@ struct lt_pending {
 	__u32 nargs;
 	__u32 cursor; /* where the next field goes in buf */
 	__u32 unmatched; /* a since() found no stamp: the event is filtered */
-	__u32 index_step; /* the field being fetched: the step its variable index applies to, else LT_NO_LEN_FIELD */
+	__u32 _pad;
 	char comm[16];
-	__u64 index_bump; /* ... and what it adds there (kept here, not on the stack, which 6.1 limits) */
 };
 
 /*
