@@ -9,7 +9,6 @@ import (
 
 	"github.com/cilium/ebpf/btf"
 
-	"github.com/luatrace/luatrace/bpf/collector"
 	"github.com/luatrace/luatrace/bpf/tracefs"
 )
 
@@ -321,49 +320,6 @@ func TestExpressionLimits(t *testing.T) {
 		}
 		if err != nil && len(err.Error()) > 400 {
 			t.Errorf("%s %.40q...: a message of %d bytes", tc.as, tc.expr, len(err.Error()))
-		}
-	}
-}
-
-// TestVariableIndex: x[i] with i a captured value steps by the element
-// size at the step where x's address is known, from a field captured
-// before; an array's length bounds it, a pointer's cannot; i must be a
-// capture, one per expression.
-func TestVariableIndex(t *testing.T) {
-	p := kernelProbe(t, "vfs_read")
-	tests := []struct {
-		expr         string
-		step         int
-		scale, limit int
-		err          string
-	}{
-		{expr: "curtask->comm[args.count]", step: 0, scale: 1, limit: 16},
-		{expr: "curtask->files->fdt->fd[args.count]", step: 3, scale: 8},
-		{expr: "curtask->files->fdt->fd[args.count]->f_pos", step: 3, scale: 8},
-		{expr: "curtask->comm[pid]", err: "must be a value the probe captures"},
-		{expr: "curtask->comm[args.count + 1]", err: "must be a value the probe captures"},
-		{expr: "args.file->f_pos[args.count]", err: "neither an array nor a pointer"},
-		{expr: "curtask->files->fdt->fd[args.count][args.count]", err: "at most one index that is not a constant"},
-	}
-	for _, tc := range tests {
-		prog, err := Compile(p, map[string]string{"x": tc.expr})
-		if tc.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Errorf("%s: error %v, want one saying %q", tc.expr, err, tc.err)
-			}
-			continue
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", tc.expr, err)
-		}
-		f := prog.Fetches[len(prog.Fetches)-1]
-		ix := prog.Fetches[f.IndexField]
-		if !f.Indexed || int(f.IndexField) >= len(prog.Fetches)-1 || ix.Source != collector.FromArg || ix.Index != 2 ||
-			f.IndexStep != tc.step || int(f.IndexScale) != tc.scale || int(f.IndexLimit) != tc.limit {
-			t.Errorf("%s: fetch %+v indexed by %+v, want step %d, scale %d, limit %d", tc.expr, f, ix, tc.step, tc.scale, tc.limit)
-		}
-		if err := (&collector.Spec{Fields: prog.Fetches}).Validate(); err != nil {
-			t.Errorf("%s: %v", tc.expr, err)
 		}
 	}
 }

@@ -3,7 +3,6 @@ package capture
 import (
 	"errors"
 	"fmt"
-	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -553,7 +552,7 @@ func (c *compiler) index(x index) (val, error) {
 		return v, err
 	}
 	if !i.isConst {
-		return c.variableIndex(x, v)
+		return v, c.errorf(x.i, "an index must be a constant")
 	}
 	var elem btf.Type
 	switch t := btf.UnderlyingType(v.typ).(type) {
@@ -578,47 +577,6 @@ func (c *compiler) index(x index) (val, error) {
 		return v, c.errorf(x, "elements of %s have no known size", typeName(v.typ))
 	}
 	v.f.Offsets[v.f.Derefs] += int32(i.c) * int32(size)
-	v.typ, v.lvalue = elem, true
-	return v, nil
-}
-
-// variableIndex compiles x[i] where i is a value of the event: the
-// collector adds i times the element size to the address as it follows
-// the chain, i captured first. An array's length bounds i (past it the
-// field faults); a pointer's does not (the read itself is checked).
-func (c *compiler) variableIndex(x index, v val) (val, error) {
-	if v.f.Indexed {
-		return v, c.errorf(x.i, "an expression has at most one index that is not a constant")
-	}
-	var elem btf.Type
-	var limit uint32
-	switch t := btf.UnderlyingType(v.typ).(type) {
-	case *btf.Array:
-		if !v.lvalue {
-			return v, c.errorf(x, "cannot index this array")
-		}
-		elem, limit = t.Type, t.Nelems
-	case *btf.Pointer:
-		var err error
-		if v, err = c.deref(x, v); err != nil {
-			return v, err
-		}
-		elem = t.Target
-	default:
-		return v, c.errorf(x, "%s is neither an array nor a pointer", typeName(v.typ))
-	}
-	size, err := typeSize(elem)
-	if err != nil || size == 0 || size > math.MaxUint16 {
-		return v, c.errorf(x, "elements of %s have no size an index can step by", typeName(v.typ))
-	}
-	k, err := c.kernelValue(x.i)
-	if err != nil {
-		return v, err
-	}
-	if k.isConst || int(k.op) >= collector.MaxFields {
-		return v, c.errorf(x.i, "an index that is not a constant must be a value the probe captures, such as args.NAME, argN or a member")
-	}
-	v.f.Indexed, v.f.IndexField, v.f.IndexStep, v.f.IndexScale, v.f.IndexLimit = true, uint8(k.op), v.f.Derefs, uint16(size), limit
 	v.typ, v.lvalue = elem, true
 	return v, nil
 }

@@ -35,25 +35,15 @@ func describeFetch(fetches []collector.Fetch, i int) string {
 		}
 		return "k"
 	}
-	index := func(d int) {
-		if f.Indexed && f.IndexStep == d {
-			fmt.Fprintf(&b, " +[%s]*%d", describeFetch(fetches, int(f.IndexField)), f.IndexScale)
-			if f.IndexLimit > 0 {
-				fmt.Fprintf(&b, "<%d", f.IndexLimit)
-			}
-		}
-	}
 	for d := 0; d < f.Derefs; d++ {
 		if f.Offsets[d] != 0 {
 			fmt.Fprintf(&b, " %+d", f.Offsets[d])
 		}
-		index(d)
 		fmt.Fprintf(&b, " *%s", space(f.User[d]))
 	}
 	if off := f.Offsets[f.Derefs]; off != 0 {
 		fmt.Fprintf(&b, " %+d", off)
 	}
-	index(f.Derefs)
 	switch f.Op {
 	case collector.OpValue:
 		b.WriteString(" value")

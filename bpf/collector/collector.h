@@ -42,8 +42,7 @@ enum lt_fetch_limits {
 	LT_MAX_DEREFS = 4,
 	LT_MAX_FIELD_BYTES = 0x7ff0,
 	LT_FIELD_CURSOR_MASK = 0x7fff,
-	/* lt_fetch.len_field of LT_OP_BUF without a length field, and
-	 * lt_fetch.idx_field of a fetch without a variable index. */
+	/* lt_fetch.len_field of LT_OP_BUF without a length field. */
 	LT_NO_LEN_FIELD = 0xff,
 	/* The last 8-byte word of struct pt_regs (LT_SRC_REG). */
 	LT_MAX_REG_OFFSET = sizeof(struct pt_regs) - sizeof(__u64),
@@ -81,10 +80,7 @@ enum lt_field_status {
  * A fetch program for one field: take the source value, then nderef times
  * load a pointer at value + offsets[i], then apply op at value +
  * offsets[nderef]. Bit i of user selects user memory for load i, bit
- * nderef for the final read. A variable index (x[i], idx_field not
- * LT_NO_LEN_FIELD) adds the value of earlier field idx_field times
- * idx_scale to the address of step idx_step; an index at or past
- * idx_limit (an array's length; 0 for a pointer) faults the field.
+ * nderef for the final read.
  */
 struct lt_fetch {
 	__u8 source; /* enum lt_fetch_source */
@@ -98,10 +94,6 @@ struct lt_fetch {
 	__u16 tp_offset;
 	__u16 max_len;
 	__s32 offsets[LT_MAX_DEREFS + 1];
-	__u8 idx_field;
-	__u8 idx_step;
-	__u16 idx_scale;
-	__u32 idx_limit;
 };
 
 /* A field in the record: this header, then len bytes, then padding to

@@ -153,10 +153,6 @@ type collectorLtFetch struct {
 	TpOffset uint16
 	MaxLen   uint16
 	Offsets  [5]int32
-	IdxField uint8
-	IdxStep  uint8
-	IdxScale uint16
-	IdxLimit uint32
 }
 
 type collectorLtFetchLimits uint32

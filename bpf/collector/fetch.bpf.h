@@ -97,12 +97,6 @@ __attribute__((noinline)) int lt_fetch_field(__u32 cpu, __u32 idx, __u32 i)
 	__u64 addr = 0;
 	for (__u32 d = 0; d <= LT_MAX_DEREFS; d++) {
 		addr = v + (__s64)f->offsets[d];
-		if (d == f->idx_step && f->idx_field != LT_NO_LEN_FIELD && !err) {
-			__u64 ix = slot->vals[f->idx_field & (LT_MAX_FIELDS - 1)];
-			if (f->idx_limit && ix >= f->idx_limit)
-				err = -ERANGE;
-			addr += ix * f->idx_scale;
-		}
 		if (d >= nderef || err)
 			break;
 		v = 0;

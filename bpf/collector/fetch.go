@@ -60,15 +60,6 @@ type Fetch struct {
 	Op               Op
 	MaxLen           int
 	LenField         uint8
-	// Indexed adds a variable index to the address of step IndexStep:
-	// the value of earlier field IndexField times IndexScale. An index at
-	// or past IndexLimit (an array's length; 0 for a pointer, unbounded)
-	// faults the field.
-	Indexed    bool
-	IndexField uint8
-	IndexStep  int
-	IndexScale uint16
-	IndexLimit uint32
 }
 
 func (f *Fetch) validate(i int) error {
@@ -87,8 +78,6 @@ func (f *Fetch) validate(i int) error {
 		return fmt.Errorf("field %d captures up to %d bytes, the limit is %d", i, f.MaxLen, MaxFieldBytes)
 	case f.Op == OpBuf && f.LenField != NoLenField && int(f.LenField) >= i:
 		return fmt.Errorf("field %d takes its length from field %d, which is not before it", i, f.LenField)
-	case f.Indexed && (int(f.IndexField) >= i || f.IndexStep < 0 || f.IndexStep > f.Derefs):
-		return fmt.Errorf("field %d takes its index from field %d at step %d, which is not before it or not a step", i, f.IndexField, f.IndexStep)
 	}
 	return nil
 }
@@ -102,10 +91,6 @@ func (f *Fetch) encode() collectorLtFetch {
 	}
 	if f.Op != OpBuf {
 		o.LenField = NoLenField
-	}
-	o.IdxField = NoLenField
-	if f.Indexed {
-		o.IdxField, o.IdxStep, o.IdxScale, o.IdxLimit = f.IndexField, uint8(f.IndexStep), f.IndexScale, f.IndexLimit
 	}
 	for d := 0; d <= f.Derefs; d++ {
 		if f.User[d] {

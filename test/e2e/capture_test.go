@@ -3,7 +3,6 @@ package e2e
 import (
 	"fmt"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -290,37 +289,5 @@ func TestNarrowReadThroughTracepointField(t *testing.T) {
   function(e) print(e.c, e:status("c")) end)`).expectOK(t)
 	if !strings.Contains(r.stdout, "47\tok\n") {
 		t.Errorf("first byte of the opened path, want 47 ('/'):\n%s", r.stdout)
-	}
-}
-
-// TestVariableIndex: an index that is a value of the event. reads reads
-// SIZE bytes from /dev/zero on fd 3: comm[args.ret] is the command's
-// byte SIZE ("reads"[3] is 'd'), and past comm's 16 bytes the field
-// faults rather than read beyond the array; the file table indexed by
-// args.fd holds the same file as its slot 3, which a pointer does not
-// bound.
-func TestVariableIndex(t *testing.T) {
-	requireRoot(t)
-	tests := []struct{ size, want string }{
-		{"3", "c=100 ok\nsame file: true"},
-		{"20", "c=0 fault\nsame file: true"},
-	}
-	for _, tc := range tests {
-		r := luatrace(t, "-c", bin(t, "reads")+" "+tc.size+" 1", "-e", `
-probe("tracepoint:syscalls:sys_exit_read", {comm = "reads", filter = "args.ret == `+tc.size+`", fields = {c = "curtask->comm[args.ret]"}},
-  function(e) printf("c=%d %s\n", e.c, e:status("c")) end)
-probe("tracepoint:syscalls:sys_enter_read", {comm = "reads", filter = "args.count == `+tc.size+` && args.fd == 3",
-  fields = {f = "curtask->files->fdt->fd[args.fd]", f3 = "curtask->files->fdt->fd[3]"}},
-  function(e) printf("same file: %s\n", tostring(e.f == e.f3 and e.f ~= 0)) end)`).expectOK(t)
-		var got []string
-		for _, l := range r.lines() {
-			if strings.HasPrefix(l, "c=") || strings.HasPrefix(l, "same file") {
-				got = append(got, l)
-			}
-		}
-		slices.Sort(got)
-		if strings.Join(got, "\n") != tc.want {
-			t.Errorf("reads %s: got %q, want %q\n%s", tc.size, got, tc.want, r.stderr)
-		}
 	}
 }
