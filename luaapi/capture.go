@@ -1,8 +1,11 @@
 package luaapi
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
+	"slices"
+	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -52,7 +55,7 @@ func parseFields(v lua.LValue) (map[string]string, error) {
 func compileCapture(k *kernel.Conn, t *attach.Target, po *parsedOptions, stamps *stampTables, spec *collector.Spec) (*capture.Program, error) {
 	fields, filter := po.fields, po.filter
 	kind := t.Spec.Kind.Info()
-	p := capture.Probe{Format: t.Format, Return: t.Return, Returns: kind.Returns, Pairable: kind.Entry != 0, StampTable: stamps.number,
+	p := capture.Probe{Format: t.Format, Return: t.Return, Returns: kind.Returns, Pairable: kind.Entry != 0, Stamps: stamps.table,
 		UserPointers: kind.Site == probespec.InProcess || t.Spec.Kind == probespec.Tracepoint && t.Group == "syscalls"}
 	for _, prm := range t.Params {
 		p.Args = append(p.Args, capture.Param{Name: prm.Name, Type: prm.Type})
@@ -65,6 +68,12 @@ func compileCapture(k *kernel.Conn, t *attach.Target, po *parsedOptions, stamps 
 	prog, err := capture.Compile(p, fields)
 	if err != nil {
 		return nil, usdtLimitHint(t, err)
+	}
+	// The stamp first: a probe may read (since()) the table it stamps.
+	if po.stamp != "" {
+		if spec.Stamp, err = capture.CompileStamp(p, prog, po.stamp, po.saved); err != nil {
+			return nil, fmt.Errorf("stamp: %w", err)
+		}
 	}
 	if filter != "" {
 		f, err := capture.CompileFilter(p, prog, filter)
@@ -82,11 +91,6 @@ func compileCapture(k *kernel.Conn, t *attach.Target, po *parsedOptions, stamps 
 	if err := maps.Compile(k.Col, p, prog, po.into, spec); err != nil {
 		return nil, err
 	}
-	if po.stamp != "" {
-		if spec.Stamp, err = capture.CompileStamp(p, prog, po.stamp); err != nil {
-			return nil, fmt.Errorf("stamp: %w", err)
-		}
-	}
 	spec.Fields = prog.Fetches
 	spec.Calcs = prog.Calcs
 	spec.Strings = prog.Strings
@@ -96,27 +100,76 @@ func compileCapture(k *kernel.Conn, t *attach.Target, po *parsedOptions, stamps 
 	return prog, nil
 }
 
-// stampTables numbers the script's stamp tables (probe option stamp,
-// since()) for the collector, the same number for every probe.
-type stampTables map[string]uint16
+// stampTables are the script's stamp tables (probe option stamp,
+// since()) by name, numbered for the collector the same for every probe.
+type stampTables map[string]*capture.StampTable
 
-// maxStampTables is how many stamp table names a script may use (the
-// collector numbers them in 16 bits).
-const maxStampTables = 1<<16 - 1
-
-func (st *stampTables) number(name string) (uint16, error) {
-	if id, ok := (*st)[name]; ok {
-		return id, nil
+func (st *stampTables) table(name string, create bool) (*capture.StampTable, error) {
+	if t, ok := (*st)[name]; ok || !create {
+		return t, nil
 	}
-	if len(*st) >= maxStampTables {
-		return 0, fmt.Errorf("more than %d stamp tables", maxStampTables)
+	if len(*st) >= collector.MaxStampTables {
+		return nil, fmt.Errorf("more than %d stamp tables", collector.MaxStampTables)
 	}
 	if *st == nil {
 		*st = stampTables{}
 	}
-	id := uint16(len(*st) + 1)
-	(*st)[name] = id
-	return id, nil
+	t := &capture.StampTable{Name: name, ID: uint16(len(*st) + 1)}
+	(*st)[name] = t
+	return t, nil
+}
+
+// parseStamp reads opts.stamp: "NAME[KEY]", or a table of "NAME[KEY]"
+// and the parts the stamp saves, each a name that is also its
+// expression ("kstack", "comm", "pid") or NAME = "expression".
+func parseStamp(v lua.LValue) (string, []capture.SavedExpr, error) {
+	const want = `option stamp must be a stamp table and key such as "queued[args.pid]", or a table such as {"away[args.prev_pid]", "kstack", "comm"}`
+	switch x := v.(type) {
+	case lua.LString:
+		if x == "" {
+			return "", nil, errors.New(want)
+		}
+		return string(x), nil, nil
+	case *lua.LTable:
+		ref, ok := x.RawGetInt(1).(lua.LString)
+		if !ok || ref == "" {
+			return "", nil, errors.New(want)
+		}
+		var saved []capture.SavedExpr
+		var err error
+		x.ForEach(func(k, v lua.LValue) {
+			e, isStr := v.(lua.LString)
+			switch k := k.(type) {
+			case lua.LNumber:
+				if k == 1 {
+					return
+				}
+				if !isStr || !fieldName.MatchString(string(e)) {
+					err = fmt.Errorf("stamp %s: a saved part is a name such as \"kstack\" or NAME = \"expression\", got %s", ref, v.String())
+					return
+				}
+				saved = append(saved, capture.SavedExpr{Name: string(e), Expr: string(e)})
+			case lua.LString:
+				if !fieldName.MatchString(string(k)) || !isStr {
+					err = fmt.Errorf("stamp %s: a saved part is a name such as \"kstack\" or NAME = \"expression\", got %s = %s", ref, k, v.String())
+					return
+				}
+				saved = append(saved, capture.SavedExpr{Name: string(k), Expr: string(e)})
+			default:
+				err = errors.New(want)
+			}
+		})
+		// By name: probes that list the same parts in another order
+		// save them alike.
+		slices.SortFunc(saved, func(a, b capture.SavedExpr) int { return strings.Compare(a.Name, b.Name) })
+		for i := 1; i < len(saved); i++ {
+			if saved[i].Name == saved[i-1].Name {
+				err = fmt.Errorf("stamp %s saves %s twice", ref, saved[i].Name)
+			}
+		}
+		return string(ref), saved, err
+	}
+	return "", nil, errors.New(want)
 }
 
 // describeCapture reports compiled fields with -v.

@@ -21,9 +21,30 @@ func (r *Runtime) reportDrops() {
 		t := r.detachedLosses[spec]
 		reportLoss(r, spec, t.stats, t.queue, 0)
 	}
+	r.reportStamps()
 	if r.opts.PID != 0 && r.opts.Follow {
 		if n, err := c.Col.Untraced(); err == nil && n > 0 {
 			fmt.Fprintf(r.stderr, "luatrace: %d processes started under process %d were not traced: at most %d are followed at once\n", n, r.opts.PID, collector.MaxTraced)
+		}
+	}
+}
+
+// reportStamps prints, per stamp table, how many stamps were dropped
+// unread: when all collector.MaxStamps are taken, the stamp untouched
+// longest makes room for a new one.
+func (r *Runtime) reportStamps() {
+	if len(r.stamps) == 0 {
+		return
+	}
+	counts, err := r.conn.Col.StampCounts()
+	if err != nil {
+		fmt.Fprintf(r.stderr, "luatrace: %v\n", err)
+		return
+	}
+	for _, name := range slices.Sorted(maps.Keys(r.stamps)) {
+		if n := counts[r.stamps[name].ID]; n.Dropped() > 0 {
+			fmt.Fprintf(r.stderr, "luatrace: stamp table %s: %d of %d stamps were dropped unread to make room for newer ones: the collector holds %d at once\n",
+				name, n.Dropped(), n.Stored, collector.MaxStamps)
 		}
 	}
 }
@@ -32,7 +53,7 @@ func (r *Runtime) reportDrops() {
 // full, d were still queued when Ctrl-C's grace ran out.
 func reportLoss(r *Runtime, spec string, s collector.Stats, q, d uint64) {
 	if s.Unstamped > 0 {
-		fmt.Fprintf(r.stderr, "luatrace: %s did not store %d stamps: the collector holds %d at once\n", spec, s.Unstamped, collector.MaxStamps)
+		fmt.Fprintf(r.stderr, "luatrace: %s did not store %d stamps: a stack to save was not stored, or the kernel refused the update\n", spec, s.Unstamped)
 	}
 	if s.Lost+s.Nested+q+d == 0 {
 		return

@@ -9,6 +9,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/luatrace/luatrace/bpf/attach"
+	"github.com/luatrace/luatrace/bpf/capture"
 	"github.com/luatrace/luatrace/bpf/collector"
 	"github.com/luatrace/luatrace/bpf/probespec"
 	"github.com/luatrace/luatrace/bpf/replay"
@@ -199,6 +200,7 @@ type parsedOptions struct {
 	entry    bool // pair return probes with their entry even without captures
 	into     []*maps.Map
 	stamp    string // NAME[KEY]
+	saved    []capture.SavedExpr
 }
 
 func parseProbeOptions(t *lua.LTable) (parsedOptions, error) {
@@ -240,12 +242,7 @@ func parseProbeOptions(t *lua.LTable) (parsedOptions, error) {
 		case "into":
 			po.into, err = maps.Into(v)
 		case "stamp":
-			s, ok := v.(lua.LString)
-			if !ok || len(s) == 0 {
-				err = fmt.Errorf(`option stamp must be a stamp table and key such as "queued[args.pid]", got %s`, v.Type())
-				return
-			}
-			po.stamp = string(s)
+			po.stamp, po.saved, err = parseStamp(v)
 		case "filter":
 			s, ok := v.(lua.LString)
 			if !ok || len(s) == 0 {

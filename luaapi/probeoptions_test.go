@@ -27,6 +27,10 @@ func TestProbeOptions(t *testing.T) {
 		{`return {filter = ""}`, "option filter must be an expression string"},
 		{`return {stamp = "queued[tid]"}`, ""},
 		{`return {stamp = 1}`, "option stamp must be a stamp table and key"},
+		{`return {stamp = {"away[args.prev_pid]", "kstack", "comm", who = "pid"}}`, ""},
+		{`return {stamp = {"away[tid]", "comm", comm = "comm"}}`, "stamp away[tid] saves comm twice"},
+		{`return {stamp = {"away[tid]", "not a name"}}`, `a saved part is a name such as "kstack"`},
+		{`return {stamp = {kstack = "kstack"}}`, "option stamp must be a stamp table and key"},
 		{`return {[1] = true}`, "option keys must be names, got number"},
 	}
 	for _, tc := range tests {
@@ -53,5 +57,23 @@ func TestProbeHandleChecksItsReceiver(t *testing.T) {
 	err := r.L.DoString(`local p = probe("BEGIN", function() end) p.stats(5)`)
 	if err == nil || !strings.Contains(err.Error(), "bad argument #1 to stats (probe handle expected, got number)") {
 		t.Errorf("p.stats(5): %v", err)
+	}
+}
+
+// TestStampSavesInNameOrder: the parts a stamp saves are laid out by
+// name, so probes listing them in another order save them alike.
+func TestStampSavesInNameOrder(t *testing.T) {
+	L := lua.NewState()
+	defer L.Close()
+	if err := L.DoString(`return {"away[tid]", "pid", "kstack", c = "comm"}, {"away[tid]", "kstack", c = "comm", "pid"}`); err != nil {
+		t.Fatal(err)
+	}
+	ref1, a, err1 := parseStamp(L.Get(-2))
+	ref2, b, err2 := parseStamp(L.Get(-1))
+	if err1 != nil || err2 != nil || ref1 != "away[tid]" || ref2 != ref1 {
+		t.Fatalf("%q %v, %q %v", ref1, err1, ref2, err2)
+	}
+	if !slices.Equal(a, b) || len(a) != 3 || a[0].Name != "c" || a[0].Expr != "comm" || a[1].Name != "kstack" || a[2].Name != "pid" {
+		t.Errorf("saved %v and %v, want c=comm, kstack, pid in both", a, b)
 	}
 }

@@ -32,15 +32,26 @@ function M.callgraph(tool, value)
   exit(2)
 end
 
+-- name is a frame's symbol, else the user symbol in process pid (pid nil
+-- for kernel stacks), else its address.
+local function name(f, pid)
+  return f.sym or (pid and usym(pid, f.addr)) or hex(f.addr)
+end
+
 --- Appends a captured stack's frames to out (a new list when nil),
 --- outermost first, each its symbol, else the user symbol in process pid
 --- (pid nil for kernel stacks), else the address.
 function M.names(stack, pid, out)
   out = out or {}
-  for i = #stack, 1, -1 do
-    local f = stack[i]
-    out[#out + 1] = f.sym or (pid and usym(pid, f.addr)) or hex(f.addr)
-  end
+  for i = #stack, 1, -1 do out[#out + 1] = name(stack[i], pid) end
+  return out
+end
+
+--- Lists a captured stack's frame names as names does, innermost first
+--- (the order stacks print in).
+function M.frames(stack, pid)
+  local out = {}
+  for i = 1, #stack do out[i] = name(stack[i], pid) end
   return out
 end
 

@@ -47,9 +47,10 @@ type Probe struct {
 	// Pairable: a kretprobe or uretprobe, whose arguments and duration
 	// come from a paired entry probe when an expression uses them.
 	Pairable bool
-	// StampTable numbers the script's stamp table NAME (stamp.go); nil
-	// leaves stamps and since() out.
-	StampTable func(name string) (uint16, error)
+	// Stamps finds the script's stamp table NAME (stamp.go), creating it
+	// when create is set; nil (and no error) when it does not exist. A nil
+	// Stamps leaves stamps and since() out.
+	Stamps func(name string, create bool) (*StampTable, error)
 }
 
 // Program is a probe's compiled captures.

@@ -67,6 +67,10 @@ func (c *compiler) kernelNode(n node) (*expr.Node, error) {
 		if x.name == "since" {
 			return c.since(x)
 		}
+	case member:
+		if m, ix, ok := isStamped(x); ok {
+			return c.stampedValue(m, ix)
+		}
 	case binary:
 		if s, ok := x.r.(strlit); ok && (x.op == "==" || x.op == "!=") {
 			eq, err := c.stringEqual(x, x.l, s)
@@ -105,6 +109,8 @@ func (c *compiler) lower(t *expr.Node) (kval, error) {
 			return c.calc(leaf.at, leaf.calc, false)
 		case sinceLeaf:
 			return c.lowerSince(leaf)
+		case stampedLeaf:
+			return c.lowerStamped(leaf)
 		}
 		return t.Leaf.(kval), nil
 	}

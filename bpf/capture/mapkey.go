@@ -130,6 +130,9 @@ func (c *compiler) keyPart(src string) (collector.KeyPart, KeyPart, error) {
 		}
 		tree = ident{at: call.at, name: "ustack"}
 	}
+	if m, ix, ok := isStamped(tree); ok {
+		return c.stampedKey(m, ix)
+	}
 	if id, ok := tree.(ident); ok {
 		switch id.name {
 		case "comm":

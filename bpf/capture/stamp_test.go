@@ -1,16 +1,31 @@
 package capture
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/luatrace/luatrace/bpf/collector"
 )
 
-// stampProbe is a probe with two untyped arguments and two stamp tables.
+// stampProbe is a probe with two untyped arguments and two stamped
+// tables; "away" saves a kernel stack, the comm and the pid, "idle" is
+// made as a probe stamps it.
 func stampProbe() Probe {
-	tables := map[string]uint16{"queued": 1, "oncpu": 2}
-	return Probe{Args: []Param{{Name: "a"}, {Name: "b"}}, StampTable: func(name string) (uint16, error) {
+	tables := map[string]*StampTable{
+		"queued": {Name: "queued", ID: 1, Stamped: true},
+		"oncpu":  {Name: "oncpu", ID: 2, Stamped: true},
+		"away": {Name: "away", ID: 3, Stamped: true, Saved: []SavedPart{
+			{Name: "comm", Decode: KeyPart{Kind: KeyString, Width: 16}},
+			{Name: "kstack", Decode: KeyPart{Kind: KeyKernelStack, Offset: 16, Width: 8}},
+			{Name: "pid", Decode: KeyPart{Kind: KeyUint, Offset: 24, Width: 8, Size: 4}},
+		}},
+	}
+	return Probe{Args: []Param{{Name: "a"}, {Name: "b"}}, Stamps: func(name string, create bool) (*StampTable, error) {
+		if t, ok := tables[name]; ok || !create {
+			return t, nil
+		}
+		tables[name] = &StampTable{Name: name, ID: uint16(len(tables) + 1)}
 		return tables[name], nil
 	}}
 }
@@ -71,7 +86,7 @@ func TestCompileStamp(t *testing.T) {
 	}
 	for _, tc := range tests {
 		prog := &Program{}
-		st, err := CompileStamp(stampProbe(), prog, tc.src)
+		st, err := CompileStamp(stampProbe(), prog, tc.src, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.src, err)
 		}
@@ -88,8 +103,16 @@ func TestCompileStamp(t *testing.T) {
 // TestStampErrors: each mistake is named with its fix.
 func TestStampErrors(t *testing.T) {
 	tests := []struct {
-		stamp, value, field, want string
+		stamp, value, field, key, want string
+		saved                          []SavedExpr
 	}{
+		{value: "since(never[tid])", want: `no probe stamps table never; give an earlier probe the option stamp = "never[KEY]"`},
+		{key: "never[tid].comm", want: "no probe stamps table never"},
+		{key: "away[tid].ustack", want: "stamp table away saves no part ustack (it saves comm, kstack, pid)"},
+		{value: "away[tid].kstack", want: "not a number"},
+		{stamp: "away[tid]", saved: []SavedExpr{{"comm", "comm"}}, want: "stamp table away saves comm, kstack, pid at another probe"},
+		{stamp: "x[tid]", saved: []SavedExpr{{"s", "str(arg0)"}}, want: "a stamp saves numbers, comm, kstack and ustack"},
+		{stamp: "x[tid]", saved: []SavedExpr{{"a", "comm"}, {"b", "comm"}, {"c", "comm"}, {"d", "pid"}}, want: "at most 48"},
 		{stamp: "queued", want: "NAME[KEY]"},
 		{stamp: "queued[3]", want: "constant key"},
 		{stamp: "f(x)[tid]", want: "NAME[KEY]"},
@@ -103,17 +126,67 @@ func TestStampErrors(t *testing.T) {
 		var err error
 		switch {
 		case tc.stamp != "":
-			_, err = CompileStamp(p, prog, tc.stamp)
+			_, err = CompileStamp(p, prog, tc.stamp, tc.saved)
 		case tc.value != "":
 			_, err = CompileMapUpdate(p, prog, nil, tc.value)
+		case tc.key != "":
+			_, err = CompileMapUpdate(p, prog, []string{tc.key}, "")
 		default:
 			_, err = Compile(p, map[string]string{"x": tc.field})
 		}
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s%s%s: error %v, want one saying %q", tc.stamp, tc.value, tc.field, err, tc.want)
+			t.Errorf("%s%s%s%s: error %v, want one saying %q", tc.stamp, tc.value, tc.field, tc.key, err, tc.want)
 		}
 	}
-	if _, err := CompileStamp(Probe{}, &Program{}, "queued[tid]"); err == nil {
+	if _, err := CompileStamp(Probe{}, &Program{}, "queued[tid]", nil); err == nil {
 		t.Errorf("a probe without stamp tables took a stamp")
+	}
+}
+
+// TestStampSaves: a stamp lays out the parts it saves in its table, and
+// NAME[KEY].PART at the reading probe is a key part copied from the same
+// read of the stamp as since(), or a number computed from it.
+func TestStampSaves(t *testing.T) {
+	p := stampProbe()
+	sprog := &Program{}
+	st, err := CompileStamp(p, sprog, "left[arg0]", []SavedExpr{{"comm", "comm"}, {"k", "kstack"}, {"u", "ustack"}, {"who", "pid"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []collector.KeyKind{collector.KeyComm, collector.KeyKernelStack, collector.KeyUserStack, collector.KeyValue}
+	for i, part := range st.Saved {
+		if part.Kind != want[i] || int(part.Offset) != []int{0, 16, 24, 32}[i] {
+			t.Errorf("saved part %d is %+v, want kind %d", i, part, want[i])
+		}
+	}
+	if err := (&collector.Spec{Fields: sprog.Fetches, Stamp: st}).Validate(); err != nil {
+		t.Error(err)
+	}
+	table, _ := p.Stamps("left", false)
+	if !table.Stamped || len(table.Saved) != 4 || table.Saved[1].Decode.Kind != KeyKernelStack {
+		t.Errorf("table after the stamp: %+v", table)
+	}
+	prog := &Program{}
+	if _, err := CompileFilter(p, prog, "left[arg1].who != 0"); err != nil {
+		t.Fatal(err)
+	}
+	u, err := CompileMapUpdate(p, prog, []string{"left[arg1].k", "left[arg1].comm"}, "since(left[arg1]) / 1000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var codes []collector.CalcCode
+	for _, c := range prog.Calcs {
+		codes = append(codes, c.Code)
+	}
+	if len(codes) < 2 || codes[0] != collector.CalcSince || codes[1] != collector.CalcStamped || strings.Count(fmt.Sprint(codes), fmt.Sprint(collector.CalcSince)) != 1 {
+		t.Errorf("calcs %v: want one stamp read, then the saved pid", codes)
+	}
+	if u.Parts[0].Kind != collector.KeyStamped || u.Parts[0].From != 16 || u.Parts[0].Size != 8 || u.Decode[0].Kind != KeyKernelStack ||
+		u.Parts[1].From != 0 || u.Parts[1].Size != 16 || u.Decode[1].Kind != KeyString {
+		t.Errorf("key %+v decoded as %+v", u.Parts, u.Decode)
+	}
+	spec := collector.Spec{Fields: prog.Fetches, Calcs: prog.Calcs}
+	if err := spec.Validate(); err != nil {
+		t.Error(err)
 	}
 }

@@ -10,7 +10,7 @@
 #include "bounds.bpf.h"
 #include "maps.bpf.h"
 #include "operand.bpf.h"
-#include "stack.bpf.h"
+#include "key.bpf.h"
 
 /* Log2 histogram bucket: 0 for negatives, 1 for 0, then 2 + floor(log2 v). */
 static __always_inline __u64 lt_log2_bucket(__s64 v)
@@ -123,43 +123,9 @@ static __always_inline void lt_agg_store(struct lt_agg *a, void *outer, const vo
 	lt_agg_lost(a, add->count);
 }
 
-/* Puts an 8-byte key part at off, if it fits before the bucket. */
-static __always_inline void lt_key_put(__u8 *key, __u32 key_size, __u32 off, __u64 v)
-{
-	if (off <= key_size - 16)
-		__builtin_memcpy(key + (off & (LT_KEY_LARGE - 1)), &v, sizeof(v));
-}
-
-/* Copies a captured string's bytes into the key: at most the part's
- * width, zero-padded (the key was zeroed). */
-static __always_inline void lt_key_bytes(__u8 *key, __u32 key_size, struct lt_key_part *p, struct lt_scratch *slot,
-					 const __u32 *at)
-{
-	if (!slot || !at)
-		return;
-	__u32 off = p->offset;
-	__u32 fat = at[p->operand & (LT_MAX_FIELDS - 1)] & LT_FIELD_CURSOR_MASK;
-	struct lt_field_header *fh = (struct lt_field_header *)(slot->buf + fat);
-	__u32 len = fh->len;
-	if (len > p->size)
-		len = p->size;
-	if (len == 0 || len > LT_MAX_KEY_BYTES || off + len > key_size - 8)
-		return;
-	/* The comparisons above do not survive 6.1's spills: masks do.
-	 * off <= 127, len <= 64, so the copy stays inside the buffer. */
-	__u64 o = off, n = len;
-	LT_MASK(o, LT_KEY_LARGE - 1);
-	LT_MASK(n, 2 * LT_MAX_KEY_BYTES - 1);
-	if (n <= LT_MAX_KEY_BYTES)
-		bpf_probe_read_kernel(key + o, n, slot->buf + fat + sizeof(*fh));
-}
-
-/*
- * Writes the key of map update a: each part at the offset Go laid out
- * (capture/mapkey.go), the bucket in the last 8 bytes. One writer for both
- * key sizes. Returns -1 when a stack key could not be stored: the update
- * is lost.
- */
+/* Writes the key of map update a: its parts (key.bpf.h), the bucket in
+ * the last 8 bytes. Returns -1 when a stack key could not be stored: the
+ * update is lost. */
 static __always_inline int lt_agg_key(void *ctx, struct lt_agg *a, const struct lt_eval *ev, const char *comm,
 				      struct lt_scratch *slot, const __u32 *at, __u8 *key, __u64 bucket)
 {
@@ -169,33 +135,8 @@ static __always_inline int lt_agg_key(void *ctx, struct lt_agg *a, const struct 
 		key_size = LT_KEY_LARGE;
 		__builtin_memset(key + LT_KEY_SMALL, 0, LT_KEY_LARGE - LT_KEY_SMALL);
 	}
-	__u32 nparts = a->nparts;
-	for (__u32 j = 0; j < LT_MAX_KEY_PARTS; j++) {
-		if (j >= nparts)
-			break;
-		struct lt_key_part *p = &a->parts[j];
-		__u32 off = p->offset;
-		switch (p->kind) {
-		case LT_KEY_VALUE:
-			lt_key_put(key, key_size, off, lt_narrow(lt_operand(ev, p->operand, 0), p->size, p->flags & LT_OPF_A_SIGNED));
-			break;
-		case LT_KEY_COMM:
-			if (comm && off <= key_size - 24)
-				__builtin_memcpy(key + (off & (LT_KEY_LARGE - 1)), comm, 16);
-			break;
-		case LT_KEY_BYTES:
-			lt_key_bytes(key, key_size, p, slot, at);
-			break;
-		case LT_KEY_KSTACK:
-		case LT_KEY_USTACK: {
-			__u64 id = lt_stack_key(ctx, p->kind);
-			if (id == LT_STACK_LOST)
-				return -1;
-			lt_key_put(key, key_size, off, id);
-			break;
-		}
-		}
-	}
+	if (lt_key_write(ctx, a->parts, a->nparts, key_size, ev, comm, slot, at, key))
+		return -1;
 	__builtin_memcpy(key + (key_size - 8), &bucket, sizeof(bucket));
 	return 0;
 }

@@ -40,15 +40,24 @@ const (
 	KeyBytes       = KeyKind(collectorLtKeyKindLT_KEY_BYTES)  // a captured string field, Size bytes zero-padded
 	KeyKernelStack = KeyKind(collectorLtKeyKindLT_KEY_KSTACK) // a stack id, 8 bytes
 	KeyUserStack   = KeyKind(collectorLtKeyKindLT_KEY_USTACK)
+	// KeyStamped: Size bytes (8, or 16 for a comm) that a stamp saved,
+	// from byte From of what the CalcSince in slot Operand read.
+	KeyStamped = KeyKind(collectorLtKeyKindLT_KEY_STAMPED)
 )
 
 // KeyPart is one part of a composite key, at Offset bytes into it.
 type KeyPart struct {
 	Kind    KeyKind
-	Operand Operand // KeyValue: the value; KeyBytes: the field index
-	Size    uint8   // KeyValue: operand bytes; KeyBytes: width
+	Operand Operand // KeyValue: the value; KeyBytes: the field index; KeyStamped: the CalcSince's slot
+	Size    uint8   // KeyValue: operand bytes; KeyBytes, KeyStamped: width
 	Signed  bool    // KeyValue: sign-extend a narrow value
 	Offset  uint8
+	From    uint8 // KeyStamped: where the part starts in the stamp's saved bytes
+}
+
+func (p KeyPart) encode() collectorLtKeyPart {
+	return collectorLtKeyPart{Kind: uint8(p.Kind), Operand: uint8(p.Operand), Size: p.Size, Offset: p.Offset, From: p.From,
+		Flags: opFlags(p.Signed, collectorLtOpfLT_OPF_A_SIGNED)}
 }
 
 // Width is the bytes the part takes in a key.
@@ -56,7 +65,7 @@ func (p KeyPart) Width() int {
 	switch p.Kind {
 	case KeyComm:
 		return commSize
-	case KeyBytes:
+	case KeyBytes, KeyStamped:
 		return int(p.Size)
 	}
 	return 8
@@ -100,14 +109,15 @@ func (s *Spec) encodeAggs(out *collectorLtSpec) error {
 			// Parts start at multiples of 8 and end before the bucket.
 			if p.Offset%8 != 0 || int(p.Offset)+p.Width() > keySize-8 ||
 				p.Kind == KeyBytes && (p.Size == 0 || int(p.Size) > MaxKeyBytes || int(p.Operand) >= len(s.Fields)) ||
-				p.Kind == KeyValue && (!p.Operand.valid(len(s.Fields), len(s.Calcs)) || p.Operand == OperandImm) || p.Kind < KeyValue || p.Kind > KeyUserStack {
+				p.Kind == KeyValue && (!p.Operand.valid(len(s.Fields), len(s.Calcs)) || p.Operand == OperandImm) ||
+				p.Kind == KeyStamped && (!s.readsStamp(p.Operand, len(s.Calcs)) || p.Size != 8 && p.Size != 16 || p.From%8 != 0 || int(p.From)+int(p.Size) > StampSaved) ||
+				p.Kind < KeyValue || p.Kind > KeyStamped {
 				return fmt.Errorf("key part %d of map update %d is malformed", j, i)
 			}
 			if p.Kind == KeyComm {
 				out.Flags |= uint32(collectorLtSpecFlagsLT_SPEC_COMM)
 			}
-			o.Parts[j] = collectorLtKeyPart{Kind: uint8(p.Kind), Operand: uint8(p.Operand), Size: p.Size, Offset: p.Offset,
-				Flags: opFlags(p.Signed, collectorLtOpfLT_OPF_A_SIGNED)}
+			o.Parts[j] = p.encode()
 		}
 	}
 	return nil

@@ -132,7 +132,10 @@ __attribute__((noinline)) int lt_calc_op(__u32 cpu, __u32 idx, __u32 i)
 		r = lt_str_equal(slot, spec, o);
 		break;
 	case LT_OPC_SINCE:
-		r = lt_since(slot, a, (__u32)o->imm);
+		r = lt_since(slot, a, (__u32)o->imm, o->dst);
+		break;
+	case LT_OPC_STAMPED:
+		r = slot->stamped[(o->a - LT_OPND_SLOT0) & (LT_MAX_OPS - 1)][((__u64)o->imm >> 3) & 7];
 		break;
 	}
 	slot->vals[((o->dst & (LT_MAX_OPS - 1)) + LT_MAX_FIELDS) & (LT_MAX_VALS - 1)] = r;

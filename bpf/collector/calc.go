@@ -46,6 +46,9 @@ const (
 	// CalcSince: nanoseconds since key A was stamped in stamp table Imm
 	// (see Stamp), deleting the stamp. No stamp filters the event out.
 	CalcSince = CalcCode(collectorLtOpCodeLT_OPC_SINCE)
+	// CalcStamped: the 8 bytes at byte Imm of what the stamp read by the
+	// CalcSince in slot A had saved (Stamp.Saved).
+	CalcStamped = CalcCode(collectorLtOpCodeLT_OPC_STAMPED)
 )
 
 // Calc computes slot Dst from operands A and B in the kernel, after the
@@ -91,10 +94,13 @@ func (s *Spec) encodeCalcs(out *collectorLtSpec) error {
 			continue
 		}
 		// Op i writes slot i, so a slot is written before it is read.
-		if c.Code == CalcSince && (c.Imm <= 0 || c.Imm > 0xffff) {
+		if c.Code == CalcSince && (c.Imm <= 0 || c.Imm > int64(MaxStampTables)) {
 			return fmt.Errorf("computed value %d reads no stamp table", i)
 		}
-		if c.Code > CalcSince || int(c.Dst) != i || !c.A.valid(len(s.Fields), i) || !c.B.valid(len(s.Fields), i) {
+		if c.Code == CalcStamped && (!s.readsStamp(c.A, i) || c.Imm < 0 || c.Imm%8 != 0 || c.Imm >= int64(StampSaved)) {
+			return fmt.Errorf("computed value %d reads no saved part of a stamp", i)
+		}
+		if c.Code > CalcStamped || int(c.Dst) != i || !c.A.valid(len(s.Fields), i) || !c.B.valid(len(s.Fields), i) {
 			return fmt.Errorf("computed value %d is malformed", i)
 		}
 		out.Ops[i] = collectorLtCalc{
@@ -104,6 +110,12 @@ func (s *Spec) encodeCalcs(out *collectorLtSpec) error {
 		}
 	}
 	return nil
+}
+
+// readsStamp: operand a is the slot of a CalcSince before calc i.
+func (s *Spec) readsStamp(a Operand, i int) bool {
+	j := int(a) - int(Slot(0))
+	return j >= 0 && j < i && s.Calcs[j].Code == CalcSince
 }
 
 // opFlags is flag when on, else 0.

@@ -15,6 +15,7 @@
  *   bounds.bpf.h     masks the verifier keeps
  *   context.bpf.h    what an entry program knows: probe id, arguments, task
  *   operand.bpf.h    the values filters, ops and keys are made of
+ *   key.bpf.h        key parts, of map keys and of what stamps save
  *   fetch.bpf.h      captured fields (fetch programs)
  *   stamp.bpf.h      per-key timestamps: stamp and since()
  *   calc.bpf.h       computed values
@@ -78,6 +79,7 @@ struct lt_layout {
 	enum lt_spec_flags spec_flags;
 	enum lt_mem_limits mem_limits;
 	enum lt_stamp_limits stamp_limits;
+	struct lt_stamp_counts stamp_counts;
 	enum lt_follow_limits follow_limits;
 	enum lt_usample_limits usample_limits;
 	enum lt_seen_limits seen_limits;
@@ -137,7 +139,7 @@ static __always_inline int lt_collect_as(void *ctx, struct lt_source *src, __u32
 		lt_note_process(spec);
 		lt_aggregate(ctx, spec, &ev, comm, 0, 0);
 		if (spec->flags & LT_SPEC_STAMP)
-			lt_stamp(spec, &ev, st);
+			lt_stamp(ctx, spec, &ev, comm, 0, 0, st);
 		return 0;
 	}
 
@@ -234,7 +236,7 @@ static __always_inline int lt_collect_as(void *ctx, struct lt_source *src, __u32
 	/* The stamp is taken even when this event's since() found none:
 	 * sched_switch both ends one thread's stint and starts another's. */
 	if (spec->flags & LT_SPEC_STAMP)
-		lt_stamp(spec, &ev, st);
+		lt_stamp(ctx, spec, &ev, comm, slot, slot->at, st);
 	if ((spec->nfields || spec->nops) && slot->ev.unmatched) {
 		st->filtered++;
 		*(volatile __u32 *)&slot->busy = 0;

@@ -125,8 +125,8 @@ type Collector struct {
 	aggCache           *ebpf.Map
 	// The syscalls dispatch: probe ids by system call number.
 	sysEnterIDs, sysExitIDs *ebpf.Map
-	// Per-key timestamps (Stamp, CalcSince).
-	stamps *ebpf.Map
+	// Per-key timestamps (Stamp, CalcSince) and their counts per table.
+	stamps, stampCounts *ebpf.Map
 	// Following a process (follow.go): the traced processes, the forks
 	// left out when they were full, and the links that keep them current.
 	tracedTgids, tracedFull *ebpf.Map
@@ -506,6 +506,7 @@ func (c *Collector) maps() []mapSlot {
 		{collectorMapSysEnterIds, &c.sysEnterIDs},
 		{collectorMapSysExitIds, &c.sysExitIDs},
 		{collectorMapStamps, &c.stamps},
+		{collectorMapStampCounts, &c.stampCounts},
 		{collectorMapTracedTgids, &c.tracedTgids},
 		{collectorMapTracedFull, &c.tracedFull},
 		{collectorMapSeenTgids, &c.seenTgids},

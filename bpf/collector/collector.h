@@ -193,6 +193,7 @@ enum lt_op_code {
 	LT_OPC_NEG = 20,   /* -a */
 	LT_OPC_STREQ = 21, /* string a (a str field or comm) equals strs[imm & 1], (imm >> 8) bytes long */
 	LT_OPC_SINCE = 22, /* ns since stamp table imm stamped key a; the stamp is deleted (stamp.bpf.h) */
+	LT_OPC_STAMPED = 23, /* the 8 bytes at byte imm of what the since() in slot a read */
 };
 
 /* lt_calc.flags, and the sign of key parts and aggregated values. */
@@ -244,6 +245,7 @@ enum lt_key_kind {
 	LT_KEY_BYTES = 3,  /* a captured string's bytes, width bytes, zero-padded */
 	LT_KEY_KSTACK = 4, /* stack id in agg_stacks, 8 bytes */
 	LT_KEY_USTACK = 5,
+	LT_KEY_STAMPED = 6, /* size bytes a stamp saved, from byte `from`, as the since() computing operand read them */
 };
 
 /* Parts start at multiples of 8 and end before the key's last 8 bytes. */
@@ -253,7 +255,8 @@ struct lt_key_part {
 	__u8 size;    /* LT_KEY_VALUE: operand bytes; LT_KEY_BYTES: width */
 	__u8 offset;  /* where the part starts in the key */
 	__u8 flags;   /* LT_OPF_A_SIGNED: sign-extend a narrow value */
-	__u8 _pad[3];
+	__u8 from;    /* LT_KEY_STAMPED: where the part starts in the stamp's saved bytes */
+	__u8 _pad[2];
 };
 
 enum lt_agg_kind {
@@ -337,10 +340,24 @@ enum lt_usample_limits {
 	LT_USTACK_CHUNK = 4096, /* copied a page at most at a time */
 };
 
-/* Per-key timestamps (stamp.bpf.h): one hash of this many stamps shared by
- * every stamp table; a stamp that does not fit is counted in lt_stats.unstamped. */
+/* Per-key timestamps (stamp.bpf.h): one LRU hash of this many stamps
+ * shared by every stamp table, each with up to LT_STAMP_SAVED bytes of
+ * key parts its probe saved (stack ids, comm, numbers) for the probe that
+ * reads it. When the hash is full the stamp untouched longest makes room;
+ * lt_stamp_counts tell Go how many were dropped unread. */
 enum lt_stamp_limits {
 	LT_MAX_STAMPS = 32768,
+	LT_STAMP_SAVED = 48,
+	LT_MAX_STAMP_PARTS = 4,
+	LT_MAX_STAMP_TABLES = 256,
+};
+
+/* Per stamp table, one slot per CPU: stamps stored under a key that had
+ * none, and stamps a since() read and deleted. Go subtracts those read and
+ * those still held from those stored: the rest were dropped unread. */
+struct lt_stamp_counts {
+	__u64 stored;
+	__u64 read;
 };
 
 /*
@@ -365,17 +382,19 @@ struct lt_spec {
 	/* Tier 2: clauses over header values and captured fields. */
 	struct lt_clause clauses[LT_MAX_CLAUSES];
 	/* Computed values, then the maps the probe feeds, then the stamp it
-	 * writes (LT_SPEC_STAMP): operand, its bytes and LT_OPF_A_SIGNED. */
+	 * writes (LT_SPEC_STAMP): operand, its bytes and LT_OPF_A_SIGNED, and
+	 * the parts it saves, laid out as a key's. */
 	__u8 nops;
 	__u8 naggs;
 	__u8 stamp_key;
 	__u8 stamp_size;
 	__u8 stamp_flags;
-	__u8 _pad2;
+	__u8 stamp_nparts;
 	__u16 stamp_table;
 	struct lt_calc ops[LT_MAX_OPS];
 	struct lt_agg aggs[LT_MAX_AGGS];
 	char strs[LT_MAX_STRS][LT_STR_LEN];
+	struct lt_key_part stamp_parts[LT_MAX_STAMP_PARTS];
 };
 
 /* Per-probe counters, one slot per CPU; Go sums them. */

@@ -234,11 +234,12 @@ type collectorLtKeyBuf struct {
 type collectorLtKeyKind uint32
 
 const (
-	collectorLtKeyKindLT_KEY_VALUE  collectorLtKeyKind = 1
-	collectorLtKeyKindLT_KEY_COMM   collectorLtKeyKind = 2
-	collectorLtKeyKindLT_KEY_BYTES  collectorLtKeyKind = 3
-	collectorLtKeyKindLT_KEY_KSTACK collectorLtKeyKind = 4
-	collectorLtKeyKindLT_KEY_USTACK collectorLtKeyKind = 5
+	collectorLtKeyKindLT_KEY_VALUE   collectorLtKeyKind = 1
+	collectorLtKeyKindLT_KEY_COMM    collectorLtKeyKind = 2
+	collectorLtKeyKindLT_KEY_BYTES   collectorLtKeyKind = 3
+	collectorLtKeyKindLT_KEY_KSTACK  collectorLtKeyKind = 4
+	collectorLtKeyKindLT_KEY_USTACK  collectorLtKeyKind = 5
+	collectorLtKeyKindLT_KEY_STAMPED collectorLtKeyKind = 6
 )
 
 type collectorLtKeyPart struct {
@@ -248,7 +249,8 @@ type collectorLtKeyPart struct {
 	Size    uint8
 	Offset  uint8
 	Flags   uint8
-	Pad     [3]uint8
+	From    uint8
+	Pad     [2]uint8
 }
 
 type collectorLtMemBuf struct {
@@ -277,29 +279,30 @@ const (
 type collectorLtOpCode uint32
 
 const (
-	collectorLtOpCodeLT_OPC_ADD   collectorLtOpCode = 0
-	collectorLtOpCodeLT_OPC_SUB   collectorLtOpCode = 1
-	collectorLtOpCodeLT_OPC_MUL   collectorLtOpCode = 2
-	collectorLtOpCodeLT_OPC_DIV   collectorLtOpCode = 3
-	collectorLtOpCodeLT_OPC_MOD   collectorLtOpCode = 4
-	collectorLtOpCodeLT_OPC_AND   collectorLtOpCode = 5
-	collectorLtOpCodeLT_OPC_OR    collectorLtOpCode = 6
-	collectorLtOpCodeLT_OPC_XOR   collectorLtOpCode = 7
-	collectorLtOpCodeLT_OPC_SHL   collectorLtOpCode = 8
-	collectorLtOpCodeLT_OPC_SHR   collectorLtOpCode = 9
-	collectorLtOpCodeLT_OPC_EQ    collectorLtOpCode = 10
-	collectorLtOpCodeLT_OPC_NE    collectorLtOpCode = 11
-	collectorLtOpCodeLT_OPC_LT    collectorLtOpCode = 12
-	collectorLtOpCodeLT_OPC_LE    collectorLtOpCode = 13
-	collectorLtOpCodeLT_OPC_GT    collectorLtOpCode = 14
-	collectorLtOpCodeLT_OPC_GE    collectorLtOpCode = 15
-	collectorLtOpCodeLT_OPC_LAND  collectorLtOpCode = 16
-	collectorLtOpCodeLT_OPC_LOR   collectorLtOpCode = 17
-	collectorLtOpCodeLT_OPC_NOT   collectorLtOpCode = 18
-	collectorLtOpCodeLT_OPC_BNOT  collectorLtOpCode = 19
-	collectorLtOpCodeLT_OPC_NEG   collectorLtOpCode = 20
-	collectorLtOpCodeLT_OPC_STREQ collectorLtOpCode = 21
-	collectorLtOpCodeLT_OPC_SINCE collectorLtOpCode = 22
+	collectorLtOpCodeLT_OPC_ADD     collectorLtOpCode = 0
+	collectorLtOpCodeLT_OPC_SUB     collectorLtOpCode = 1
+	collectorLtOpCodeLT_OPC_MUL     collectorLtOpCode = 2
+	collectorLtOpCodeLT_OPC_DIV     collectorLtOpCode = 3
+	collectorLtOpCodeLT_OPC_MOD     collectorLtOpCode = 4
+	collectorLtOpCodeLT_OPC_AND     collectorLtOpCode = 5
+	collectorLtOpCodeLT_OPC_OR      collectorLtOpCode = 6
+	collectorLtOpCodeLT_OPC_XOR     collectorLtOpCode = 7
+	collectorLtOpCodeLT_OPC_SHL     collectorLtOpCode = 8
+	collectorLtOpCodeLT_OPC_SHR     collectorLtOpCode = 9
+	collectorLtOpCodeLT_OPC_EQ      collectorLtOpCode = 10
+	collectorLtOpCodeLT_OPC_NE      collectorLtOpCode = 11
+	collectorLtOpCodeLT_OPC_LT      collectorLtOpCode = 12
+	collectorLtOpCodeLT_OPC_LE      collectorLtOpCode = 13
+	collectorLtOpCodeLT_OPC_GT      collectorLtOpCode = 14
+	collectorLtOpCodeLT_OPC_GE      collectorLtOpCode = 15
+	collectorLtOpCodeLT_OPC_LAND    collectorLtOpCode = 16
+	collectorLtOpCodeLT_OPC_LOR     collectorLtOpCode = 17
+	collectorLtOpCodeLT_OPC_NOT     collectorLtOpCode = 18
+	collectorLtOpCodeLT_OPC_BNOT    collectorLtOpCode = 19
+	collectorLtOpCodeLT_OPC_NEG     collectorLtOpCode = 20
+	collectorLtOpCodeLT_OPC_STREQ   collectorLtOpCode = 21
+	collectorLtOpCodeLT_OPC_SINCE   collectorLtOpCode = 22
+	collectorLtOpCodeLT_OPC_STAMPED collectorLtOpCode = 23
 )
 
 type collectorLtOperand uint32
@@ -356,9 +359,10 @@ type collectorLtScratch struct {
 		Pad       uint32
 		Comm      [16]int8
 	}
-	Vals [16]uint64
-	At   [8]uint32
-	Buf  [69632]uint8
+	Vals    [16]uint64
+	At      [8]uint32
+	Stamped [8][8]uint64
+	Buf     [69632]uint8
 }
 
 type collectorLtSeenLimits uint32
@@ -369,29 +373,30 @@ const (
 )
 
 type collectorLtSpec struct {
-	_          structs.HostLayout
-	Flags      uint32
-	Nargs      uint16
-	TpData     uint16
-	FilterTgid uint32
-	PairId     uint32
-	FilterComm [16]int8
-	Nfields    uint8
-	Nclauses   uint8
-	UstackSize uint16
-	Pad1       [4]uint8
-	Fields     [8]collectorLtFetch
-	Clauses    [4]collectorLtClause
-	Nops       uint8
-	Naggs      uint8
-	StampKey   uint8
-	StampSize  uint8
-	StampFlags uint8
-	Pad2       uint8
-	StampTable uint16
-	Ops        [8]collectorLtCalc
-	Aggs       [2]collectorLtAgg
-	Strs       [2][32]int8
+	_           structs.HostLayout
+	Flags       uint32
+	Nargs       uint16
+	TpData      uint16
+	FilterTgid  uint32
+	PairId      uint32
+	FilterComm  [16]int8
+	Nfields     uint8
+	Nclauses    uint8
+	UstackSize  uint16
+	Pad1        [4]uint8
+	Fields      [8]collectorLtFetch
+	Clauses     [4]collectorLtClause
+	Nops        uint8
+	Naggs       uint8
+	StampKey    uint8
+	StampSize   uint8
+	StampFlags  uint8
+	StampNparts uint8
+	StampTable  uint16
+	Ops         [8]collectorLtCalc
+	Aggs        [2]collectorLtAgg
+	Strs        [2][32]int8
+	StampParts  [4]collectorLtKeyPart
 }
 
 type collectorLtSpecFlags uint32
@@ -419,6 +424,12 @@ const (
 	collectorLtStackKeyLT_STACK_EMPTY collectorLtStackKey = 4294967295
 )
 
+type collectorLtStampCounts struct {
+	_      structs.HostLayout
+	Stored uint64
+	Read   uint64
+}
+
 type collectorLtStampKey struct {
 	_     structs.HostLayout
 	Key   uint64
@@ -429,8 +440,17 @@ type collectorLtStampKey struct {
 type collectorLtStampLimits uint32
 
 const (
-	collectorLtStampLimitsLT_MAX_STAMPS collectorLtStampLimits = 32768
+	collectorLtStampLimitsLT_MAX_STAMPS       collectorLtStampLimits = 32768
+	collectorLtStampLimitsLT_STAMP_SAVED      collectorLtStampLimits = 48
+	collectorLtStampLimitsLT_MAX_STAMP_PARTS  collectorLtStampLimits = 4
+	collectorLtStampLimitsLT_MAX_STAMP_TABLES collectorLtStampLimits = 256
 )
+
+type collectorLtStampValue struct {
+	_     structs.HostLayout
+	Saved [48]uint8
+	Ts    uint64
+}
 
 type collectorLtStats struct {
 	_         structs.HostLayout
@@ -467,6 +487,7 @@ const (
 	collectorMapProbeStats       = "probe_stats"
 	collectorMapScratch          = "scratch"
 	collectorMapSeenTgids        = "seen_tgids"
+	collectorMapStampCounts      = "stamp_counts"
 	collectorMapStamps           = "stamps"
 	collectorMapSysEnterIds      = "sys_enter_ids"
 	collectorMapSysExitIds       = "sys_exit_ids"
@@ -571,6 +592,7 @@ type collectorMapSpecs struct {
 	ProbeStats  *ebpf.MapSpec `ebpf:"probe_stats"`
 	Scratch     *ebpf.MapSpec `ebpf:"scratch"`
 	SeenTgids   *ebpf.MapSpec `ebpf:"seen_tgids"`
+	StampCounts *ebpf.MapSpec `ebpf:"stamp_counts"`
 	Stamps      *ebpf.MapSpec `ebpf:"stamps"`
 	SysEnterIds *ebpf.MapSpec `ebpf:"sys_enter_ids"`
 	SysExitIds  *ebpf.MapSpec `ebpf:"sys_exit_ids"`
@@ -621,6 +643,7 @@ type collectorMaps struct {
 	ProbeStats  *ebpf.Map `ebpf:"probe_stats"`
 	Scratch     *ebpf.Map `ebpf:"scratch"`
 	SeenTgids   *ebpf.Map `ebpf:"seen_tgids"`
+	StampCounts *ebpf.Map `ebpf:"stamp_counts"`
 	Stamps      *ebpf.Map `ebpf:"stamps"`
 	SysEnterIds *ebpf.Map `ebpf:"sys_enter_ids"`
 	SysExitIds  *ebpf.Map `ebpf:"sys_exit_ids"`
@@ -644,6 +667,7 @@ func (m *collectorMaps) Close() error {
 		m.ProbeStats,
 		m.Scratch,
 		m.SeenTgids,
+		m.StampCounts,
 		m.Stamps,
 		m.SysEnterIds,
 		m.SysExitIds,

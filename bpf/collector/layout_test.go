@@ -30,6 +30,7 @@ var generatedStructs = map[string]reflect.Type{
 	"lt_agg_counts":   reflect.TypeFor[collectorLtAggCounts](),
 	"lt_stats":        reflect.TypeFor[collectorLtStats](),
 	"lt_mem_buf":      reflect.TypeFor[collectorLtMemBuf](),
+	"lt_stamp_counts": reflect.TypeFor[collectorLtStampCounts](),
 }
 
 // TestSharedTypesAreGenerated: every struct and enum collector.h declares

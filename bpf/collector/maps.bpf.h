@@ -111,20 +111,35 @@ struct {
 } entries SEC(".maps");
 
 /* Per-key timestamps (stamp.bpf.h): the time a probe stamped a key in
- * one of the script's stamp tables. A plain hash, not LRU: a stamp that
- * does not fit is counted, never silently evicted. */
+ * one of the script's stamp tables, after the parts it saved, laid out as
+ * a map key's parts with the time where a key's bucket goes. LRU: a stamp
+ * no since() reads (a thread that exited) does not hold its place for
+ * ever; the stamp untouched longest makes room, and stamp_counts let Go
+ * count those dropped. */
 struct lt_stamp_key {
 	__u64 key;
 	__u32 table;
 	__u32 _pad;
 };
 
+struct lt_stamp_value {
+	__u8 saved[LT_STAMP_SAVED];
+	__u64 ts;
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, LT_MAX_STAMPS);
 	__type(key, struct lt_stamp_key);
-	__type(value, __u64);
+	__type(value, struct lt_stamp_value);
 } stamps SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LT_MAX_STAMP_TABLES);
+	__type(key, __u32);
+	__type(value, struct lt_stamp_counts);
+} stamp_counts SEC(".maps");
 
 /* In-kernel aggregations (agg.bpf.h): Go creates one inner per-CPU hash
  * per script map and stores it at the map's slot in the array for its key
@@ -238,6 +253,9 @@ struct lt_scratch {
 	 * header sits in buf. */
 	__u64 vals[LT_MAX_VALS];
 	__u32 at[LT_MAX_FIELDS];
+	/* What the stamp a since() op read had saved, by the op's slot
+	 * (8 words each, of which LT_STAMP_SAVED bytes are used). */
+	__u64 stamped[LT_MAX_OPS][8];
 	/* Slack past the record: the masked field offset plus a masked
 	 * length may reach beyond LT_MAX_RECORD in the verifier's eyes (a
 	 * user stack chunk at a 16-bit offset, stack.bpf.h). */

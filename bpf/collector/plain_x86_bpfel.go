@@ -30,6 +30,7 @@ const (
 	plainMapProbeStats         = "probe_stats"
 	plainMapScratch            = "scratch"
 	plainMapSeenTgids          = "seen_tgids"
+	plainMapStampCounts        = "stamp_counts"
 	plainMapStamps             = "stamps"
 	plainMapSysEnterIds        = "sys_enter_ids"
 	plainMapSysExitIds         = "sys_exit_ids"
@@ -106,6 +107,7 @@ type plainMapSpecs struct {
 	ProbeStats  *ebpf.MapSpec `ebpf:"probe_stats"`
 	Scratch     *ebpf.MapSpec `ebpf:"scratch"`
 	SeenTgids   *ebpf.MapSpec `ebpf:"seen_tgids"`
+	StampCounts *ebpf.MapSpec `ebpf:"stamp_counts"`
 	Stamps      *ebpf.MapSpec `ebpf:"stamps"`
 	SysEnterIds *ebpf.MapSpec `ebpf:"sys_enter_ids"`
 	SysExitIds  *ebpf.MapSpec `ebpf:"sys_exit_ids"`
@@ -156,6 +158,7 @@ type plainMaps struct {
 	ProbeStats  *ebpf.Map `ebpf:"probe_stats"`
 	Scratch     *ebpf.Map `ebpf:"scratch"`
 	SeenTgids   *ebpf.Map `ebpf:"seen_tgids"`
+	StampCounts *ebpf.Map `ebpf:"stamp_counts"`
 	Stamps      *ebpf.Map `ebpf:"stamps"`
 	SysEnterIds *ebpf.Map `ebpf:"sys_enter_ids"`
 	SysExitIds  *ebpf.Map `ebpf:"sys_exit_ids"`
@@ -179,6 +182,7 @@ func (m *plainMaps) Close() error {
 		m.ProbeStats,
 		m.Scratch,
 		m.SeenTgids,
+		m.StampCounts,
 		m.Stamps,
 		m.SysEnterIds,
 		m.SysExitIds,

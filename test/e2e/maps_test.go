@@ -197,26 +197,43 @@ func TestStackOptionPointsToFields(t *testing.T) {
 	}
 }
 
-// TestStampsFull: stamps past the collector's 32768 are not stored,
-// counted, and reported at exit; since() then finds exactly the stored
-// ones.
+// TestStampsFull: stamps never read (keyed by nsecs here) cannot fill the
+// collector's 32768 for ever: past them the stamp untouched longest makes
+// room, the stamps dropped unread are counted per table and reported at
+// exit, and the stamp read at every call (other[tid]) is never the one
+// dropped, so since() finds it each time. since() of a table that no
+// earlier probe stamps is refused before anything is attached.
 func TestStampsFull(t *testing.T) {
 	requireRoot(t)
 	const calls, held = 40000, 32768
 	r := luatrace(t, "-c", bin(t, "getppid_loop")+" "+strconv.Itoa(calls), "-e", `
 found = map.count{}
 probe("tracepoint:syscalls:sys_enter_getppid", { comm = "getppid_loop", stamp = "t[nsecs]" })
-probe("tracepoint:syscalls:sys_enter_getppid", { comm = "getppid_loop", filter = "since(other[tid]) >= 0", into = found })
 probe("tracepoint:syscalls:sys_exit_getppid", { comm = "getppid_loop", stamp = "other[tid]" })
+probe("tracepoint:syscalls:sys_enter_getppid", { comm = "getppid_loop", filter = "since(other[tid]) >= 0", into = found })
 `).expectOK(t)
-	// other[tid] takes one of the 32768 places from the first exit on.
-	want := fmt.Sprintf("did not store %d stamps: the collector holds %d at once", calls-(held-1), held)
-	if !strings.Contains(r.stderr, want) {
-		t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+	m := regexp.MustCompile(`luatrace: stamp table t: (\d+) of (\d+) stamps were dropped unread to make room for newer ones: the collector holds 32768 at once\n`).FindStringSubmatch(r.stderr)
+	if m == nil {
+		t.Fatalf("no report of the stamps dropped from table t:\n%s", r.stderr)
+	}
+	dropped, _ := strconv.Atoi(m[1])
+	stored, _ := strconv.Atoi(m[2])
+	// other[tid] takes one of the places.
+	if stored != calls || dropped < calls-(held-1) || dropped >= calls {
+		t.Errorf("%d of %d stamps dropped, want %d stored and %d to %d dropped", dropped, stored, calls, calls-(held-1), calls-1)
+	}
+	if strings.Contains(r.stderr, "table other") {
+		t.Errorf("stamps read at once were dropped:\n%s", r.stderr)
 	}
 	// The first call has no stamp of its exit yet.
 	if !strings.Contains(r.stdout, fmt.Sprintf("@found: %d\n", calls-1)) {
 		t.Errorf("want @found: %d, got:\n%s", calls-1, r.stdout)
+	}
+
+	r = luatrace(t, "-e", `probe("tracepoint:sched:sched_switch", { into = map.hist{ value = "since(queued[args.next_pid])" } })`)
+	want := `no probe stamps table queued; give an earlier probe the option stamp = "queued[KEY]"`
+	if r.code != 2 || !strings.Contains(r.stderr, want) || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+		t.Errorf("since() of a table no probe stamps: exit %d, stderr %q, want one line saying %q", r.code, r.stderr, want)
 	}
 }
 
