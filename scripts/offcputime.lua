@@ -109,17 +109,18 @@ if callgraph ~= "dwarf" then
     return out
   end
 else
-  -- The kernel still times each block (the stamp) and keeps the short and
-  -- long ones out; the stacks come with the switch-out event.
+  -- The kernel still times each block (the stamp) and sends only the
+  -- switch-ins that end one of MIN_US to MAX_US; the stacks come with the
+  -- switch-out event, the time between the two events' timestamps.
   local fields = {}
   if not o.U then fields.ks = "kstack" end
   if not o.K then fields.us = ustack end
   local pending, totals, list = {}, {}, {}
   probe("tracepoint:sched:sched_switch", {filter = sched.both(unpack(leaving)), stamp = "away[args.prev_pid]", fields = fields},
     function(e)
-      pending[e.args.prev_pid] = {ks = e.ks and stacks.frames(e.ks), us = e.us and stacks.frames(e.us, e.pid), comm = e.comm, pid = e.pid}
+      pending[e.args.prev_pid] = {ts = e.ts, ks = e.ks and stacks.frames(e.ks), us = e.us and stacks.frames(e.us, e.pid), comm = e.comm, pid = e.pid}
     end)
-  probe("tracepoint:sched:sched_switch", {filter = within, fields = {d = us}}, function(e)
+  probe("tracepoint:sched:sched_switch", {filter = within}, function(e)
     local w = pending[e.args.next_pid]
     if not w then return end
     pending[e.args.next_pid] = nil
@@ -130,7 +131,7 @@ else
       totals[key] = row
       list[#list + 1] = row
     end
-    row.value = row.value + e.d
+    row.value = row.value + math.floor((e.ts - w.ts) / 1000)
   end)
   rows = function()
     table.sort(list, function(x, y) return x.value < y.value end)

@@ -312,8 +312,10 @@ probe("BEGIN", function() print("ready") end)`)
 		t.Errorf("%d blocks of the thread, bpftrace counted %d", oneBlocks, btBlocks)
 	}
 	// Each tracer reads the clock at its own turn on the tracepoint, after
-	// the programs attached before it (measured: 1.5 to 2.4 µs a block).
-	if diff := toolTotal - btTotal; diff < -5*btBlocks || diff > 5*btBlocks {
-		t.Errorf("offcputime's total %d µs and bpftrace's %d differ by more than 5 µs per block (%d blocks)", toolTotal, btTotal, btBlocks)
+	// the programs attached before it, some of which capture stacks
+	// (measured: 1.5 to 2.9 µs a block, 5.7 on a loaded machine); the
+	// blocks themselves last 500 µs.
+	if diff := toolTotal - btTotal; diff < -20*btBlocks || diff > 20*btBlocks {
+		t.Errorf("offcputime's total %d µs and bpftrace's %d differ by more than 20 µs per block (%d blocks)", toolTotal, btTotal, btBlocks)
 	}
 }
