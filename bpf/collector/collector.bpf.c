@@ -38,6 +38,7 @@
 #include "maps.bpf.h"
 #include "bounds.bpf.h"
 #include "context.bpf.h"
+#include "record.bpf.h"
 #include "operand.bpf.h"
 #include "fetch.bpf.h"
 #include "stamp.bpf.h"
@@ -143,34 +144,15 @@ static __always_inline int lt_collect_as(void *ctx, struct lt_source *src, __u32
 		return 0;
 	}
 
-	struct lt_scratch *slot = bpf_map_lookup_elem(&scratch, &cpu);
+	struct lt_scratch *slot = lt_claim_slot(cpu, st);
 	if (!slot)
 		return 0;
-	/* The slot is this CPU's, so only a probe interrupting this one (an
-	 * NMI or IRQ on the same CPU) can race for it, and such a probe runs to
-	 * completion before this one resumes: plain loads and stores suffice,
-	 * no locked instructions on the hot path. */
-	if (*(volatile __u32 *)&slot->busy) {
-		st->nested++;
-		return 0;
-	}
-	*(volatile __u32 *)&slot->busy = 1;
 
 	struct lt_header *hdr = (struct lt_header *)slot->buf;
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u64 uid_gid = bpf_get_current_uid_gid();
 	__u64 *args = (__u64 *)(slot->buf + sizeof(*hdr));
-
-	hdr->probe_id = id;
-	hdr->ts = bpf_ktime_get_ns();
-	hdr->pid = pid_tgid >> 32;
-	hdr->tid = (__u32)pid_tgid;
-	hdr->uid = (__u32)uid_gid;
-	hdr->gid = uid_gid >> 32;
-	hdr->cpu = cpu;
+	__u64 pid_tgid = lt_fill_header(hdr, id, cpu, comm);
 	hdr->retval = src->retval;
 	hdr->ip = src->ip;
-	__builtin_memcpy(hdr->comm, comm, sizeof(comm));
 
 	__u32 nargs = spec->nargs;
 	if (nargs > LT_MAX_ARGS)

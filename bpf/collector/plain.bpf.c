@@ -27,6 +27,7 @@
 #include "collector.h"
 #include "maps.bpf.h"
 #include "context.bpf.h"
+#include "record.bpf.h"
 #include "operand.bpf.h"
 #include "stack.bpf.h"
 #include "agg.bpf.h"
@@ -75,31 +76,16 @@ int lt_tracepoint_plain(void *ctx)
 		return 0;
 
 	__u32 cpu = bpf_get_smp_processor_id();
-	struct lt_scratch *slot = bpf_map_lookup_elem(&scratch, &cpu);
+	struct lt_scratch *slot = lt_claim_slot(cpu, st);
 	if (!slot)
 		return 0;
-	/* The nesting guard of lt_collect_as: the slot is shared with it. */
-	if (*(volatile __u32 *)&slot->busy) {
-		st->nested++;
-		return 0;
-	}
-	*(volatile __u32 *)&slot->busy = 1;
 
 	struct lt_header *hdr = (struct lt_header *)slot->buf;
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u64 uid_gid = bpf_get_current_uid_gid();
-	hdr->probe_id = id;
-	hdr->ts = bpf_ktime_get_ns();
-	hdr->pid = pid_tgid >> 32;
-	hdr->tid = (__u32)pid_tgid;
-	hdr->uid = (__u32)uid_gid;
-	hdr->gid = uid_gid >> 32;
-	hdr->cpu = cpu;
+	lt_fill_header(hdr, id, cpu, comm);
 	hdr->nargs = 0;
 	hdr->retval = 0;
 	hdr->ip = 0;
 	hdr->duration = 0;
-	__builtin_memcpy(hdr->comm, comm, sizeof(comm));
 
 	__u32 payload = spec->tp_data;
 	if (payload > LT_MAX_TP_DATA)
