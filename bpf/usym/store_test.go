@@ -1,6 +1,7 @@
 package usym
 
 import (
+	"bufio"
 	"os/exec"
 	"testing"
 	"time"
@@ -9,8 +10,25 @@ import (
 // TestStoreKeepsExitedProcesses: a snapshot still symbolizes after its
 // process exited; Reap marks it exited, and it expires Retention later.
 func TestStoreKeepsExitedProcesses(t *testing.T) {
-	cmd := exec.Command("sleep", "30")
+	// cat echoing a line is past its exec: Start returns while the kernel
+	// may still be mapping the new image.
+	cmd := exec.Command("cat")
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	if _, err := in.Write([]byte("up\n")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bufio.NewReader(out).ReadString('\n'); err != nil {
 		t.Fatal(err)
 	}
 	pid := cmd.Process.Pid
