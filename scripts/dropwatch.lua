@@ -94,7 +94,7 @@ probe("tracepoint:skb:kfree_skb", { fields = fields }, function(e)
     end
   end
   printf("%-8s %-7d %-16s %-5s %-24s %-24s %-20s %s+0x%x\n",
-    os.date("%H:%M:%S"), e.pid, e.comm, proto, src, dst, reason, sym, off)
+    strftime("%H:%M:%S", e.ts), e.pid, e.comm, proto, src, dst, reason, sym, off)
   if verbose then print(e.stack) end
   top.add(by_reason, reason)
   top.add(by_location, sym)

@@ -54,7 +54,7 @@ else
   end)
   probe("tracepoint:tcp:tcp_retransmit_skb", function(e)
     local l, r = ends(e.args)
-    printf("%-8s %-7d %-2d %-20s R> %-20s %s\n", os.date("%H:%M:%S"), e.pid, tcpsock.ipver(e.args), l, r, tcpsock.state(e.args.state))
+    printf("%-8s %-7d %-2d %-20s R> %-20s %s\n", strftime("%H:%M:%S", e.ts), e.pid, tcpsock.ipver(e.args), l, r, tcpsock.state(e.args.state))
   end)
 end
 

@@ -62,5 +62,11 @@ func (m *Map) Feed(key []lua.LValue, text []string, v int64) {
 }
 
 // KeyText is the text of a key part as a map key shows it (decimal for
-// numbers, the frames for stacks).
-func KeyText(v lua.LValue) string { return keyText(v) }
+// numbers, the frames for stacks laid out as the kernel maps print them),
+// so a replayed map prints as the live one did.
+func KeyText(v lua.LValue) string {
+	if isStack(v) {
+		return keyStackText(v)
+	}
+	return keyText(v)
+}

@@ -53,3 +53,17 @@ func TestFeedAggregatesAsTheKernel(t *testing.T) {
 		L.Close()
 	}
 }
+
+// TestKeyTextStack: a stack key rebuilt by a replay prints as a live
+// kernel map's stack key does, one frame per line indented by four.
+func TestKeyTextStack(t *testing.T) {
+	L := lua.NewState()
+	defer L.Close()
+	st := stack.New(L, &stack.Symbols{}, []uint64{0x1234, 0x5678}, true, 1)
+	if got, want := KeyText(st), "\n    0x1234\n    0x5678\n"; got != want {
+		t.Errorf("KeyText(stack) = %q, want %q", got, want)
+	}
+	if got := KeyText(lua.LString("0x10")); got != "16" {
+		t.Errorf(`KeyText("0x10") = %q, want "16"`, got)
+	}
+}
