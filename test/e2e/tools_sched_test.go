@@ -52,9 +52,13 @@ func traceBursts(t *testing.T, bursts []string, tool ...string) schedRun {
 func TestRunqlatTool(t *testing.T) {
 	requireRoot(t)
 	r := traceBursts(t, []string{"20", "0", "5"}, "runqlat")
-	// Preemptions also count, but a thread that spins 0 ms is rarely preempted.
-	if r.count < 21 || r.count > 30 {
-		t.Errorf("%d latency samples, want 21 (20 naps and the release):\n%s", r.count, r.text)
+	// Preemptions also count, but a thread that spins 0 ms is rarely
+	// preempted. On a loaded machine a wakeup can reach the thread before
+	// it has left the CPU: it then never waits in the run queue, and that
+	// nap gives no sample (as in bcc's runqlat; TestSchedToolsMatchBpftrace
+	// checks the counts against bpftrace's on the same events).
+	if r.count < 19 || r.count > 30 {
+		t.Errorf("%d latency samples, want 21 (20 naps and the release; 19 when wakeups beat the sleeps):\n%s", r.count, r.text)
 	}
 	if r.total > 100000*r.count {
 		t.Errorf("total %d µs for %d waits:\n%s", r.total, r.count, r.text)
