@@ -43,7 +43,7 @@ type Config struct {
 // Stats counts what a Store did, so limits that were hit are reported.
 type Stats struct {
 	Snapshots        int // process snapshots taken
-	SnapshotFailures int // processes gone or unreadable when snapshotted
+	SnapshotFailures int // processes gone or unreadable when snapshotted (each counted once)
 	ImagesOpened     int // distinct images opened
 	ProcessesDropped int // snapshots dropped to stay under MaxProcesses
 	ImagesDropped    int // idle images closed to stay under MaxIdleImages
@@ -65,6 +65,9 @@ type Store struct {
 	images map[string]*Image  // by key: build-id, else path and stat
 	files  map[fileKey]*Image // by the file's identity, to skip reopening
 	stats  Stats
+	// failed: pids whose snapshot failed, so that a process is counted
+	// once however many of its frames asked for it.
+	failed map[int]bool
 
 	vdso     *Image // see vdso.go; not in images, never expires
 	vdsoDone bool
@@ -100,7 +103,7 @@ func NewStore(cfg Config) *Store {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Store{cfg: cfg, procs: map[int]*Process{}, images: map[string]*Image{}, files: map[fileKey]*Image{}}
+	return &Store{cfg: cfg, procs: map[int]*Process{}, images: map[string]*Image{}, files: map[fileKey]*Image{}, failed: map[int]bool{}}
 }
 
 // Snapshot reads the executable mappings of process pid now and keeps
@@ -121,7 +124,10 @@ func (s *Store) Snapshot(pid int) (*Process, error) {
 		}
 	}
 	s.mu.Lock()
-	s.stats.SnapshotFailures++
+	if !s.failed[pid] {
+		s.failed[pid] = true
+		s.stats.SnapshotFailures++
+	}
 	s.mu.Unlock()
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ESRCH) {
 		return nil, fmt.Errorf("cannot snapshot process %d: it has exited", pid)

@@ -206,8 +206,11 @@ func (s *Symbols) Report(w io.Writer, verbose bool) {
 		return
 	}
 	st := s.user.Store().Stats()
-	if st.SnapshotFailures > 0 {
-		fmt.Fprintf(w, "luatrace: %d processes exited before their mappings were read: their user frames are shown as addresses\n", st.SnapshotFailures)
+	switch n := st.SnapshotFailures; {
+	case n == 1:
+		fmt.Fprintln(w, "luatrace: 1 process exited before its mappings were read: its user frames are shown as addresses")
+	case n > 1:
+		fmt.Fprintf(w, "luatrace: %d processes exited before their mappings were read: their user frames are shown as addresses\n", n)
 	}
 	if n := s.unwound.Load(); verbose && n > 0 {
 		fmt.Fprintf(w, "luatrace: unwound %d user stacks, %.1f µs each; %d reached the end of the copied stack (a larger ustack(dwarf, SIZE) goes further)\n",

@@ -52,7 +52,7 @@ start_tool() {
 	code=$?
 	set -e
 	err=$(grep -v -e '^luatrace: command exited with status 0$' \
-		-e '^luatrace: [0-9]* processes exited before their mappings were read' /tmp/tool.err || true)
+		-e '^luatrace: [0-9]* process.* exited before .* mappings were read' /tmp/tool.err || true)
 	echo "$1: status $code, $(( $(date +%s) - t0 ))s"
 	if [ "$code" != 0 ] || [ -n "$err" ]; then
 		echo "$err"
