@@ -18,16 +18,24 @@ const MaxSeen = int(collectorLtSeenLimitsLT_MAX_SEEN)
 const seenExec Program = "lt_seen_exec"
 
 // NotesProcesses reports whether s captures user stacks, as a record
-// field, a user sample or a map key, and so announces processes.
+// field, a user sample, a map key or a part a stamp saves, and so
+// announces processes.
 func (s *Spec) NotesProcesses() bool {
 	if s.UserStack || s.UserSample > 0 {
 		return true
 	}
 	for _, a := range s.Aggs {
-		for _, p := range a.Parts {
-			if p.Kind == KeyUserStack {
-				return true
-			}
+		if hasUserStack(a.Parts) {
+			return true
+		}
+	}
+	return s.Stamp != nil && hasUserStack(s.Stamp.Saved)
+}
+
+func hasUserStack(parts []KeyPart) bool {
+	for _, p := range parts {
+		if p.Kind == KeyUserStack {
+			return true
 		}
 	}
 	return false

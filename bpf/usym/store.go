@@ -66,7 +66,7 @@ type Store struct {
 	files  map[fileKey]*Image // by the file's identity, to skip reopening
 	stats  Stats
 	// failed: pids whose snapshot failed, so that a process is counted
-	// once however many of its frames asked for it.
+	// once and not read again however many of its frames ask for it.
 	failed map[int]bool
 
 	vdso     *Image // see vdso.go; not in images, never expires
@@ -120,6 +120,9 @@ func (s *Store) Snapshot(pid int) (*Process, error) {
 		var entries []mapsEntry
 		entries, err = readMapsFile(pid)
 		if err == nil {
+			s.mu.Lock()
+			delete(s.failed, pid)
+			s.mu.Unlock()
 			return s.snapshot(pid, start, entries), nil
 		}
 	}
@@ -233,9 +236,11 @@ func keyOf(st fs.FileInfo) (fileKey, bool) {
 // when there is none and the process is gone.
 func (s *Store) Process(pid int) *Process {
 	s.mu.Lock()
-	p, recorded := s.procs[pid], s.recorded
+	p, recorded, failed := s.procs[pid], s.recorded, s.failed[pid]
 	s.mu.Unlock()
-	if p != nil || recorded {
+	// A pid whose snapshot failed is not read again for every frame that
+	// asks: only an announcement (Snapshot) tries it again.
+	if p != nil || recorded || failed {
 		return p
 	}
 	p, _ = s.Snapshot(pid)
