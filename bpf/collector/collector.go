@@ -78,8 +78,14 @@ const (
 const TracepointPlain Program = "lt_tracepoint_plain"
 
 // TracepointAgg serves the tracepoint probes whose specs are HeaderAggs,
-// in a third of Tracepoint's instructions (plain.bpf.c).
-const TracepointAgg Program = "lt_tracepoint_agg"
+// in a third of Tracepoint's instructions (plain.bpf.c), and
+// TracepointAggStacks those of them whose keys hold a stack (StackKeys):
+// only it needs the stack map, whose creation alone cost more than the
+// rest of a startup.
+const (
+	TracepointAgg       Program = "lt_tracepoint_agg"
+	TracepointAggStacks Program = "lt_tracepoint_agg_stacks"
+)
 
 // Options tune the collector at load time.
 type Options struct {
