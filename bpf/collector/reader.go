@@ -111,6 +111,9 @@ func (r *Reader) Run(deliver func([]Record) (kept bool)) error {
 			}
 			at := len(slab)
 			slab = append(slab, rec.RawSample...)
+			if batch == nil {
+				batch = make([]Record, 0, r.MaxBatch) // grown once, not by doubling
+			}
 			batch = append(batch, Record(slab[at:len(slab):len(slab)]))
 			if bytes += n; len(batch) >= r.MaxBatch || bytes >= maxBatchBytes {
 				flush()
