@@ -32,6 +32,7 @@ type Event struct {
 	capture   *capture.Program
 	fieldData []collector.FieldData // split on first use
 	syms      *stack.Symbols
+	names     *Names // nil: none interned
 }
 
 // New returns the event of rec (one at a time, for replay; the live
@@ -111,7 +112,7 @@ func (ev *Event) field(L *lua.LState, key string) lua.LValue {
 	case "gid":
 		return lua.LNumber(rec.GID())
 	case "comm":
-		return lua.LString(rec.Comm())
+		return ev.names.comm(rec.CommBytes())
 	case "cpu":
 		return lua.LNumber(rec.CPU())
 	case "ts":
