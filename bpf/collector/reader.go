@@ -38,8 +38,12 @@ const (
 	maxBatchBytes = slabSize / 4
 )
 
-// NewReader opens the collector's ring buffer.
+// NewReader opens the collector's ring buffer, creating it if no program
+// has yet.
 func (c *Collector) NewReader() (*Reader, error) {
+	if err := c.need(collectorMapEvents); err != nil {
+		return nil, err
+	}
 	rd, err := ringbuf.NewReader(c.events)
 	if err != nil {
 		return nil, fmt.Errorf("open ring buffer: %w", err)

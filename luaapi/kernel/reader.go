@@ -102,7 +102,7 @@ func batchBytes(batch []collector.Record) int64 {
 func (c *Conn) StopReading() {
 	c.stopOnce.Do(func() {
 		c.draining.Store(true)
-		c.reader.Stop()
+		c.stopReader()
 	})
 }
 
