@@ -116,11 +116,13 @@ type Collector struct {
 	// them and the lazy ones' fields.
 	mapMu   sync.Mutex
 	events  *ebpf.Map
-	// eventsMade is closed when events is created (EventsCreated).
-	eventsMade chan struct{}
 	specs   *ebpf.Map
 	stats   *ebpf.Map
 	scratch *ebpf.Map
+
+	// eventsMade is closed when events is created (EventsCreated).
+	eventsMade chan struct{}
+
 	// Paired return probes: per-thread call depth and saved entries.
 	entryDepths *ebpf.Map
 	entries     *ebpf.Map
