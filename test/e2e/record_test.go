@@ -378,7 +378,8 @@ local function read()
 end
 local sym = ksym(kaddr("vfs_read"))
 printf("main %s %s %s\n", read(), sym, tostring(kernel.has_function("vfs_read")))
-probe("tracepoint:syscalls:sys_enter_openat", { fields = { f = "str(args.filename)" } }, function(e)
+opened = map.count{ key = "str(args.filename)" }
+probe("tracepoint:syscalls:sys_enter_openat", { fields = { f = "str(args.filename)" }, into = opened }, function(e)
   if e.f ~= file then return end
   printf("event %s %s %s %s\n", read(), proc.comm(e.pid) or "exited", tostring(proc.exists(e.pid)), os.readlink("/proc/" .. e.pid .. "/exe") or "no exe")
 end)
@@ -389,12 +390,13 @@ probe("END", function() printf("end %s\n", read()) end)
 // recording (a file, /proc of a process that has exited since, kernel
 // symbols) is what the replay reads, as nobody, after the file changed
 // and went; a replay script reading what the recording lacks is an error
-// naming it.
+// naming it. The file's long name, a map key, is cut alike live and in
+// the replay.
 func TestReplayReadsRecordedHost(t *testing.T) {
 	requireRoot(t)
 	setpriv := testenv.RequireCommand(t, "setpriv", "util-linux")
 	dir := shared(t, map[string]string{"host.lua": hostScript, "other.lua": `print(io.open("/etc/hostname"):read("*l"))`})
-	data := filepath.Join(dir, "data")
+	data := filepath.Join(dir, strings.Repeat("d", 80))
 	if err := os.WriteFile(data, []byte("recorded\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -402,7 +404,8 @@ func TestReplayReadsRecordedHost(t *testing.T) {
 	live := luatrace(t, "record", "-o", file, "-c", "cat "+data, filepath.Join(dir, "host.lua"), data).expectOK(t)
 	// cat may have exited by the time its event is read (then /proc says
 	// so, and the replay must say the same).
-	if !strings.Contains(live.stdout, "main recorded vfs_read true\n") || !strings.Contains(live.stdout, "event recorded ") {
+	if !strings.Contains(live.stdout, "main recorded vfs_read true\n") || !strings.Contains(live.stdout, "event recorded ") ||
+		!strings.Contains(live.stdout, "@opened["+data[:63]+"]: 1\n") {
 		t.Fatalf("live run:\n%s", live.stdout)
 	}
 	if err := os.Remove(data); err != nil {
