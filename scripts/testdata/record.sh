@@ -48,3 +48,8 @@ rec dropwatch -c "$W/udpsend 127.0.0.1 47021 dropped 2 47022" dropwatch
 rec listen -c "sh -c 'sleep 1 | $W/listenns 47031 7'" listen
 rec whodeletes -c "sh -c 'cd /var/tmp && touch wd.victim && rm wd.victim && touch wd.other && mv wd.other wd.victim && rm -f wd.victim'" whodeletes /var/tmp/wd.victim
 rec skb_pcap -c "$W/udpsend 127.0.0.1 47017 hi 2" skb_pcap /dev/null
+# vfsread, mdflush and tcp_payload_watch need kprobes or fentry: their
+# guest tests in the VM harness (test/vm/guest/tests/11_vfsread_script.sh,
+# 15_tcp_payload_watch_script.sh, 32_mdflush_tool.sh) record them on
+# Debian 12's 6.1 kernel and hand the files out. From the repository's top:
+#   go run ./test/vm -kernel debian12-6.1-cloud -run 'vfsread|tcp_payload|mdflush' -out scripts/testdata
