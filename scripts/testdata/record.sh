@@ -13,7 +13,8 @@ rec exitsnoop -c "$W/forks 3" exitsnoop
 rec pidpersec -c "$W/forks 5" pidpersec
 rec naptime -c "$W/naps 3 5" naptime
 rec statsnoop -c "ls -l /etc/hostname" statsnoop
-rec funccount -c "$W/ufuncs 3" funccount "uprobe:$W/ufuncs:lt_*"
+# -i: its headers show the time of the interval (the recorded time in a replay).
+rec funccount -c "$W/naps 3 400" funccount -i 1 "uprobe:$W/naps:lt_*"
 rec funclatency -c "$W/naps 4 2" funclatency "uprobe:$W/naps:lt_nap"
 rec trace -c "$W/ufuncs 2" trace "uprobe:$W/ufuncs:lt_add \"%d %d\", arg0, arg1"
 # Tools that trace the whole system get a workload started beside them and a
