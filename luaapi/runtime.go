@@ -151,6 +151,7 @@ func New(opts Options) *Runtime {
 	r.syms = &stack.Symbols{}
 	r.maps = maps.New(r.out, r.stderr, r.syms)
 	r.maps.ProbeName = r.probeName
+	r.maps.ProbeNames = r.probeNames
 	script := ""
 	if opts.ScriptDir != "" {
 		script = filepath.Join(opts.ScriptDir, filepath.Base(opts.ScriptName))

@@ -23,6 +23,9 @@ const MetricPrefix = "luatrace"
 type servedMaps struct {
 	sync.Mutex
 	maps []servedMap
+	// probes names the probe ids of probe key parts, as they were at the
+	// last Publish.
+	probes map[uint32]string
 }
 
 // servedMap is one map's Prometheus description and its kernel map.
@@ -33,6 +36,13 @@ type servedMap struct {
 	kind   aggtext.Kind
 	parts  []int // the key parts that are labels (stacks are not)
 }
+
+// Stacks are no label: every distinct stack would be a time series of its
+// own, without bound (Prometheus's guidance on label cardinality, and
+// ebpf_exporter's practice, which exports no stacks), and naming one
+// would symbolize it at each scrape. A map keyed by a stack is served
+// summed over its stacks; a script that wants frames in a label keys on
+// ksym() or usym() of one, whose values are bounded by the code.
 
 // Publish makes the script's kernel maps, as they are now, what
 // Collect serves (owner goroutine: names come from the Lua globals).
@@ -54,8 +64,8 @@ func (mod *Module) Publish(L *lua.LState) {
 			s.metric.Kind = metrics.Gauge
 		}
 		for i, d := range m.decode {
-			if d.Kind == capture.KeyKernelStack || d.Kind == capture.KeyUserStack || d.Kind == capture.KeyProbe {
-				continue // summed over: a stack is no label, and probe names live with Lua
+			if d.Kind == capture.KeyKernelStack || d.Kind == capture.KeyUserStack {
+				continue // summed over (see servedMap)
 			}
 			name := m.keys[i]
 			if m.labels != nil {
@@ -66,8 +76,12 @@ func (mod *Module) Publish(L *lua.LState) {
 		}
 		list = append(list, s)
 	}
+	var probes map[uint32]string
+	if mod.ProbeNames != nil {
+		probes = mod.ProbeNames()
+	}
 	mod.served.Lock()
-	mod.served.maps = list
+	mod.served.maps, mod.served.probes = list, probes
 	mod.served.Unlock()
 }
 
@@ -84,7 +98,7 @@ func (mod *Module) Collect() ([]metrics.Metric, error) {
 		m := s.metric
 		for _, e := range entries {
 			bucket := binary.LittleEndian.Uint64(e.Key[len(e.Key)-8:])
-			smp := metrics.Sample{LabelValues: s.labelValues(e.Key)}
+			smp := metrics.Sample{LabelValues: s.labelValues(e.Key, mod.served.probes)}
 			if s.metric.Kind == metrics.Histogram {
 				smp.Counts = map[uint64]uint64{bucket: uint64(e.Value.Count)}
 				smp.Sum = float64(e.Value.Sum)
@@ -98,8 +112,9 @@ func (mod *Module) Collect() ([]metrics.Metric, error) {
 	return out, nil
 }
 
-// labelValues decodes the key parts that are labels.
-func (s servedMap) labelValues(key []byte) []string {
+// labelValues decodes the key parts that are labels; probes names probe
+// ids.
+func (s servedMap) labelValues(key []byte, probes map[uint32]string) []string {
 	out := make([]string, 0, len(s.parts))
 	for _, i := range s.parts {
 		d := s.decode[i]
@@ -109,6 +124,13 @@ func (s servedMap) labelValues(key []byte) []string {
 			out = append(out, strconv.FormatInt(int64(binary.LittleEndian.Uint64(b)), 10))
 		case capture.KeyUint:
 			out = append(out, strconv.FormatUint(binary.LittleEndian.Uint64(b), 10))
+		case capture.KeyProbe:
+			id := binary.LittleEndian.Uint32(b)
+			name, ok := probes[id]
+			if !ok {
+				name = "probe " + strconv.FormatUint(uint64(id), 10)
+			}
+			out = append(out, metrics.LabelValue(name))
 		default:
 			str, _, _ := strings.Cut(string(b), "\x00")
 			out = append(out, metrics.LabelValue(str))

@@ -268,7 +268,10 @@ func TestMetricsScrapedByPrometheus(t *testing.T) {
 	gate := filepath.Join(dir, "gate")
 	script := `local steps = map.count{ key = "comm", name = "steps" }
 local values = map.hist{ key = "comm", value = "arg0", name = "step_values", labels = { "command" } }
+local hits = map.count{ key = "probe", name = "hits" }
+local stacks = map.count{ key = { "comm", "ustack" }, name = "step_stacks" }
 probe("uprobe:` + exe + `:lt_step", { into = { steps, values } })
+probe("uprobe:` + exe + `:lt_step", { into = { hits, stacks } })
 probe("uprobe:` + exe + `:lt_step", { fields = { n = "arg0" } }, function(e) metrics.set("last_step", e.n) end)`
 	addr := testenv.FreePort(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -307,6 +310,9 @@ probe("uprobe:` + exe + `:lt_step", { fields = { n = "arg0" } }, function(e) met
 		{`luatrace_step_values_count{command="recstep"}`, "10"},
 		{`luatrace_step_values_sum{command="recstep"}`, "45"},
 		{`luatrace_last_step`, "9"},
+		// A probe key part is the label probe; a stack is summed over.
+		{`luatrace_hits{probe="uprobe:` + exe + `:lt_step"}`, "10"},
+		{`luatrace_step_stacks{comm="recstep"}`, "10"},
 	}
 	for _, tc := range tests {
 		if got := testenv.QueryPrometheus(t, api, tc.query); got != tc.want {
