@@ -12,6 +12,7 @@ import (
 	"github.com/luatrace/luatrace/bpf/collector"
 	"github.com/luatrace/luatrace/bpf/metrics"
 	"github.com/luatrace/luatrace/luaapi/aggtext"
+	"github.com/luatrace/luatrace/luaapi/stack"
 )
 
 // MetricPrefix starts the Prometheus name of every map: luatrace_NAME.
@@ -34,15 +35,14 @@ type servedMap struct {
 	km     *collector.AggMap
 	decode []capture.KeyPart
 	kind   aggtext.Kind
-	parts  []int // the key parts that are labels (stacks are not)
+	kernel Kernel
+	syms   *stack.Symbols
 }
 
-// Stacks are no label: every distinct stack would be a time series of its
-// own, without bound (Prometheus's guidance on label cardinality, and
-// ebpf_exporter's practice, which exports no stacks), and naming one
-// would symbolize it at each scrape. A map keyed by a stack is served
-// summed over its stacks; a script that wants frames in a label keys on
-// ksym() or usym() of one, whose values are bounded by the code.
+// A stack key part is a label whose value is the stack in the folded
+// format (metrics.FoldStack: "main;work;lt_nap"), as ebpf_exporter's kstack
+// decoder makes a label of a stack: one series per distinct stack, as
+// many as the map holds at most (its max), symbolized at each scrape.
 
 // Publish makes the script's kernel maps, as they are now, what
 // Collect serves (owner goroutine: names come from the Lua globals).
@@ -52,7 +52,7 @@ func (mod *Module) Publish(L *lua.LState) {
 		if m.km == nil {
 			continue
 		}
-		s := servedMap{km: m.km, decode: m.decode, kind: m.kind}
+		s := servedMap{km: m.km, decode: m.decode, kind: m.kind, kernel: m.kernel, syms: mod.syms}
 		s.metric = metrics.Metric{Name: metrics.Name(MetricPrefix, strings.TrimPrefix(mod.mapName(L, m), "@")), Help: "luatrace map " + mod.mapName(L, m)}
 		switch m.kind {
 		case aggtext.Count, aggtext.Sum:
@@ -63,15 +63,11 @@ func (mod *Module) Publish(L *lua.LState) {
 		default:
 			s.metric.Kind = metrics.Gauge
 		}
-		for i, d := range m.decode {
-			if d.Kind == capture.KeyKernelStack || d.Kind == capture.KeyUserStack {
-				continue // summed over (see servedMap)
-			}
+		for i := range m.decode {
 			name := m.keys[i]
 			if m.labels != nil {
 				name = m.labels[i]
 			}
-			s.parts = append(s.parts, i)
 			s.metric.Labels = append(s.metric.Labels, metrics.LabelName(name))
 		}
 		list = append(list, s)
@@ -112,12 +108,11 @@ func (mod *Module) Collect() ([]metrics.Metric, error) {
 	return out, nil
 }
 
-// labelValues decodes the key parts that are labels; probes names probe
+// labelValues decodes the key parts, each a label; probes names probe
 // ids.
 func (s servedMap) labelValues(key []byte, probes map[uint32]string) []string {
-	out := make([]string, 0, len(s.parts))
-	for _, i := range s.parts {
-		d := s.decode[i]
+	out := make([]string, 0, len(s.decode))
+	for _, d := range s.decode {
 		b := key[d.Offset : d.Offset+d.Width]
 		switch d.Kind {
 		case capture.KeyInt:
@@ -131,6 +126,15 @@ func (s servedMap) labelValues(key []byte, probes map[uint32]string) []string {
 				name = "probe " + strconv.FormatUint(uint64(id), 10)
 			}
 			out = append(out, metrics.LabelValue(name))
+		case capture.KeyLiteral:
+			out = append(out, metrics.LabelValue(d.Literal))
+		case capture.KeyKernelStack, capture.KeyUserStack:
+			id, pid := collector.StackKey(binary.LittleEndian.Uint64(b))
+			addrs, err := s.kernel.Stack(id)
+			if err != nil {
+				addrs = nil // dropped from the kernel's stack map: an empty stack
+			}
+			out = append(out, metrics.FoldStack(stack.FrameNames(s.syms, addrs, d.Kind == capture.KeyUserStack, pid)))
 		default:
 			str, _, _ := strings.Cut(string(b), "\x00")
 			out = append(out, metrics.LabelValue(str))

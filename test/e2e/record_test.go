@@ -310,9 +310,10 @@ probe("uprobe:` + exe + `:lt_step", { fields = { n = "arg0" } }, function(e) met
 		{`luatrace_step_values_count{command="recstep"}`, "10"},
 		{`luatrace_step_values_sum{command="recstep"}`, "45"},
 		{`luatrace_last_step`, "9"},
-		// A probe key part is the label probe; a stack is summed over.
+		// A probe key part is the label probe, a stack the label of its
+		// folded frames (outermost first, the probed function last).
 		{`luatrace_hits{probe="uprobe:` + exe + `:lt_step"}`, "10"},
-		{`luatrace_step_stacks{comm="recstep"}`, "10"},
+		{`sum(luatrace_step_stacks{comm="recstep",ustack=~"(.+;)?lt_step"})`, "10"},
 	}
 	for _, tc := range tests {
 		if got := testenv.QueryPrometheus(t, api, tc.query); got != tc.want {
