@@ -31,7 +31,7 @@ func (r *Runtime) dispatch(batch []collector.Record) {
 			r.recordProcess(rec, b)
 		}
 		if p := b.probe; !p.detached && p.fn != nil {
-			r.call(p.fn, p.Spec.Raw, arena.New(rec, b.target, b.capture, r.syms), p.fatal)
+			r.call(p.fn, p.Spec.Raw, arena.New(rec, b.target, b.capture, r.syms, p.optional), p.fatal)
 		}
 		if r.rec != nil {
 			r.recordEvent(rec) // after the callback: see recordEvent
