@@ -115,6 +115,17 @@ func (r *Runtime) lookup(id uint32) (binding, bool) {
 	return b, b.id == id && b.probe != nil
 }
 
+// probeNames names every attached target by its probe id.
+func (r *Runtime) probeNames() map[uint32]string {
+	names := map[uint32]string{}
+	for _, p := range r.probes {
+		for _, a := range p.targets {
+			names[a.ID] = a.Target.Name
+		}
+	}
+	return names
+}
+
 // probeName names probe id as e.probe does, for maps keyed by probe;
 // "probe N" once its slot has moved on to another probe.
 func (r *Runtime) probeName(id uint32) string {

@@ -28,12 +28,13 @@ func (r *Runtime) dispatch(batch []collector.Record) {
 			continue // a detached probe whose slot serves another now
 		}
 		if r.rec != nil {
-			r.recordEvent(rec, b)
+			r.recordProcess(rec, b)
 		}
-		p := b.probe
-		if p.detached || p.fn == nil {
-			continue
+		if p := b.probe; !p.detached && p.fn != nil {
+			r.call(p.fn, p.Spec.Raw, arena.New(rec, b.target, b.capture, r.syms, p.optional), p.fatal)
 		}
-		r.call(p.fn, p.Spec.Raw, arena.New(rec, b.target, b.capture, r.syms, p.optional), p.fatal)
+		if r.rec != nil {
+			r.recordEvent(rec) // after the callback: see recordEvent
+		}
 	}
 }

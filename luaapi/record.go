@@ -126,23 +126,42 @@ func fieldWithExpr(fields []recording.Field, e string) string {
 	return ""
 }
 
-// recordEvent writes a record, and first the mappings of a process whose
-// user stack it carries, the first time it shows up.
-func (r *Runtime) recordEvent(rec collector.Record, b binding) {
+// recordProcess writes the mappings of a process whose user stack a
+// record carries, the first time it shows up: before the record's
+// callback, which may take long enough (symbolizing) for a short-lived
+// process to exit.
+func (r *Runtime) recordProcess(rec collector.Record, b binding) {
+	w := r.rec
+	if w.failed || b.capture == nil || !(b.capture.UserStack || b.capture.UserSample > 0) || w.pids[rec.PID()] {
+		return
+	}
+	w.pids[rec.PID()] = true
+	if m, ok := processMappings(rec.PID(), rec.Comm(), rec.Timestamp()); ok {
+		r.recordErr(w.w.AddMappings(m))
+	}
+}
+
+// recordEvent writes a record. It runs after the record's callback, so
+// that what the callback asked the machine (recordAnswer) precedes the
+// record and a replay has it at the callback.
+func (r *Runtime) recordEvent(rec collector.Record) {
 	w := r.rec
 	if w.failed {
 		return
-	}
-	if b.capture != nil && (b.capture.UserStack || b.capture.UserSample > 0) && !w.pids[rec.PID()] {
-		w.pids[rec.PID()] = true
-		if m, ok := processMappings(rec.PID(), rec.Comm(), rec.Timestamp()); ok {
-			r.recordErr(w.w.AddMappings(m))
-		}
 	}
 	r.recordErr(w.w.WriteRecord(rec))
 	if now := time.Now(); now.Sub(w.dropsAt) >= dropsEvery {
 		w.dropsAt = now
 		r.recordDrops()
+	}
+}
+
+// recordAnswer writes what the machine answered the script (host.Host):
+// before the record whose callback asked, which dispatch writes after
+// the callback.
+func (r *Runtime) recordAnswer(a recording.Answer) {
+	if !r.rec.failed {
+		r.recordErr(r.rec.w.AddAnswer(a))
 	}
 }
 
@@ -227,7 +246,8 @@ func (r *Runtime) recordInterval(p *Probe) {
 }
 
 // recordTick writes an interval probe's tick in its place among the
-// records, so that a replay of the same script fires it there.
+// records, so that a replay of the same script fires it there; after
+// the tick's callback, like records (recordEvent).
 func (r *Runtime) recordTick(p *Probe) {
 	if r.rec == nil || r.rec.failed || r.play != nil {
 		return

@@ -21,6 +21,7 @@ import (
 	"github.com/luatrace/luatrace/bpf/usym"
 	"github.com/luatrace/luatrace/luaapi/diag"
 	"github.com/luatrace/luatrace/luaapi/event"
+	"github.com/luatrace/luatrace/luaapi/host"
 	"github.com/luatrace/luatrace/luaapi/maps"
 )
 
@@ -411,8 +412,24 @@ func (r *Runtime) replayItem(it any) {
 				pl.clock.Halt()
 			}
 		}
+	case *recording.Answer:
+		r.host.Learn(x)
 	case *recording.End:
 		pl.last = max(pl.last, x.Time)
+	}
+}
+
+// learnAhead gives h the answers recorded before the first record and
+// the first tick: those the main chunk and BEGIN asked, before the script
+// runs. The later ones come as the replay reaches them (replayItem).
+func (pl *player) learnAhead(h *host.Host) {
+	for _, it := range pl.ahead {
+		switch x := it.(type) {
+		case *recording.Tick:
+			return
+		case *recording.Answer:
+			h.Learn(x)
+		}
 	}
 }
 

@@ -30,6 +30,7 @@ import (
 	"github.com/luatrace/luatrace/luaapi/diag"
 	"github.com/luatrace/luatrace/luaapi/event"
 	"github.com/luatrace/luatrace/luaapi/halt"
+	"github.com/luatrace/luatrace/luaapi/host"
 	"github.com/luatrace/luatrace/luaapi/kernel"
 	"github.com/luatrace/luatrace/luaapi/lib/printing"
 	"github.com/luatrace/luatrace/luaapi/lib/script"
@@ -116,8 +117,9 @@ type Runtime struct {
 	aliases        map[string]*probeAlias
 	usage          string // the script's header comment, for args' -h
 	progress       *attachProgress
-	rec            *recorder // a recording run's state
-	play           *player   // a replay's state
+	rec            *recorder  // a recording run's state
+	play           *player    // a replay's state
+	host           *host.Host // what the script reads of the machine
 	published      metrics.Published
 }
 
@@ -150,18 +152,24 @@ func New(opts Options) *Runtime {
 	r.syms = &stack.Symbols{}
 	r.maps = maps.New(r.out, r.stderr, r.syms)
 	r.maps.ProbeName = r.probeName
+	r.maps.ProbeNames = r.probeNames
 	script := ""
 	if opts.ScriptDir != "" {
 		script = filepath.Join(opts.ScriptDir, filepath.Base(opts.ScriptName))
 	}
 	r.libDirs = modpath.FromEnvironment(opts.Include, script).Dirs()
+	r.host = &host.Host{}
 	if opts.Record != nil {
 		r.rec = &recorder{w: opts.Record, pids: map[uint32]bool{}, groups: map[*Probe]int{}}
+		r.host = host.Recording(r.recordAnswer)
 	}
 	if opts.Replay != nil {
 		r.play = newPlayer(opts.Replay)
 		ltime.SetClock(r.L, r.play)
 		r.syms.UseRecordedProcesses()
+		r.syms.UseKernel(nil) // until the recording gives its own
+		r.host = host.Replaying(opts.Replay.name)
+		r.play.learnAhead(r.host)
 	}
 	r.openLibraries()
 	return r

@@ -31,6 +31,6 @@ func (r *Runtime) fireTick(p *Probe) {
 	if p.detached || p.unlinked {
 		return
 	}
-	r.recordTick(p)
 	r.call(p.fn, p.Spec.Raw, nil, p.fatal)
+	r.recordTick(p)
 }

@@ -58,7 +58,7 @@ end
 probe("BEGIN", function() printf("Tracing %q... Hit Ctrl-C to end.\n", pattern) end)
 if o.i then
   probe("interval:s:" .. o.i, function()
-    printf("\n%s\n", os.date("%H:%M:%S"))
+    printf("\n%s\n", strftime("%H:%M:%S")) -- the recording's time in a replay
     report()
   end)
 end

@@ -124,6 +124,24 @@ type Tick struct {
 	Group int `json:"group"`
 }
 
+// Answer is what the recording machine answered a question a script
+// asked it outside its events: the contents of a file (/proc, /sys), a
+// link's target, a kernel symbol, a kernel type. A replay serves the
+// answers instead of asking the replaying machine.
+type Answer struct {
+	// Question is what was asked ("read", "readlink", "ksym", "kaddr",
+	// "kernel.enum", ...) and Arg of what: a path, an address, a name.
+	Question string `json:"q"`
+	Arg      string `json:"arg"`
+	// Data is the answer (base64 in JSON: files need not be text).
+	Data []byte `json:"data,omitempty"`
+	// Errno and Err say why there is no answer: the system error number
+	// (ENOENT for a file that does not exist) when there is one, and the
+	// message.
+	Errno int    `json:"errno,omitempty"`
+	Err   string `json:"err,omitempty"`
+}
+
 // Param is a function parameter as BTF describes it.
 type Param struct {
 	Name string `json:"name"`

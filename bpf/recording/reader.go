@@ -186,6 +186,8 @@ func newItem(k Kind) any {
 		return new(Script)
 	case KindTick:
 		return new(Tick)
+	case KindAnswer:
+		return new(Answer)
 	}
 	return nil
 }

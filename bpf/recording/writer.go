@@ -265,6 +265,10 @@ func stickyKey(v any) string {
 		return "symbols " + x.Object + " " + x.BuildID
 	case Drops, *Drops:
 		return "drops"
+	case Answer:
+		return "answer " + x.Question + " " + x.Arg
+	case *Answer:
+		return "answer " + x.Question + " " + x.Arg
 	}
 	return ""
 }
@@ -291,6 +295,11 @@ func (w *Writer) WriteDrops(d Drops) error { return w.addItem(KindDrops, d, true
 // WriteTick records an interval probe's tick, in its place among the
 // records.
 func (w *Writer) WriteTick(t Tick) error { return w.addItem(KindTick, t, false) }
+
+// AddAnswer records what the machine answered a script's question (a
+// file's contents, a kernel symbol): before the record whose callback
+// asked it, so that a replay has it when the callback asks again.
+func (w *Writer) AddAnswer(a Answer) error { return w.addItem(KindAnswer, a, true) }
 
 // WriteMap records a map's contents as they are now.
 func (w *Writer) WriteMap(m MapSnapshot) error { return w.addItem(KindMap, m, false) }

@@ -41,6 +41,9 @@ type Module struct {
 	pinned []*pinnedMap
 	// ProbeName names a probe id for keys of probe, as e.probe does.
 	ProbeName func(id uint32) string
+	// ProbeNames names every attached probe id, for --metrics' probe
+	// labels (called by Publish, on the owner goroutine).
+	ProbeNames func() map[uint32]string
 	// served are the maps --metrics serves (Publish).
 	served servedMaps
 }

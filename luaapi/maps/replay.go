@@ -5,6 +5,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/luatrace/luatrace/bpf/collector"
 	"github.com/luatrace/luatrace/luaapi/aggtext"
 )
 
@@ -32,11 +33,21 @@ func (m *Map) KindName() string {
 // Linear are an lhist map's bounds.
 func (m *Map) Linear() aggtext.Linear { return m.lin }
 
+// MaxKeyString is the longest string part of a kernel map key: the
+// collector's widest key string, less its terminating NUL.
+const MaxKeyString = collector.MaxKeyBytes - 1
+
 // Feed applies one replayed update: the key's parts as Lua values and as
 // text (what the kernel key would decode to), and the value (1 for a
 // count). Keys beyond the map's max are counted as lost, as the kernel
 // counts them.
 func (m *Map) Feed(key []lua.LValue, text []string, v int64) {
+	for i, part := range key {
+		// As the kernel key holds it: a string part is cut to its width.
+		if s, ok := part.(lua.LString); ok && len(s) > MaxKeyString {
+			key[i], text[i] = s[:MaxKeyString], string(s[:MaxKeyString])
+		}
+	}
 	if m.fed == nil {
 		m.fed = map[string]*mapRow{}
 	}

@@ -2,6 +2,7 @@ package maps
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	lua "github.com/yuin/gopher-lua"
@@ -51,6 +52,29 @@ func TestFeedAggregatesAsTheKernel(t *testing.T) {
 			t.Errorf("%s: %s = %q, want %q", tc.kind, tc.check, got, tc.want)
 		}
 		L.Close()
+	}
+}
+
+// TestFeedCutsLongStrings: a string key part longer than the kernel's key
+// holds is cut as the kernel cuts it, so a replayed map has the live one's
+// keys (TestReplayReadsRecordedHost compares them end to end).
+func TestFeedCutsLongStrings(t *testing.T) {
+	L := lua.NewState()
+	defer L.Close()
+	var out, errs bytes.Buffer
+	New(output.New(&out, output.Text), &errs, &stack.Symbols{}).Open(L)
+	if err := L.DoString(`m = map.count{ key = "str(args.filename)" }`); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := Type.Of(L.GetGlobal("m"))
+	long := strings.Repeat("a", 100)
+	m.Feed([]lua.LValue{lua.LString(long)}, []string{long}, 1)
+	m.Feed([]lua.LValue{lua.LString(long + "b")}, []string{long + "b"}, 1)
+	if err := L.DoString(`got = m:get("` + long[:63] + `")`); err != nil {
+		t.Fatal(err)
+	}
+	if got := L.GetGlobal("got").String(); got != "2" {
+		t.Errorf("count under the 63-byte key = %s, want 2 (both cut to it)", got)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -221,7 +222,28 @@ func (s *Symbols) Report(w io.Writer, verbose bool) {
 // New symbolizes addrs (of process pid when user) and returns the stack
 // userdata.
 func New(L *lua.LState, syms *Symbols, addrs []uint64, user bool, pid int) *lua.LUserData {
-	st := &Stack{frames: make([]frame, len(addrs))}
+	return Type.Wrap(L, &Stack{frames: resolve(syms, addrs, user, pid)})
+}
+
+// FrameNames names a stack's frames, innermost first: each function, or
+// its address where no symbol covers it (for metrics.FoldStack). It may
+// run on any goroutine: the kernel's table is read-only once loaded, the
+// user symbolizer is safe for concurrent use.
+func FrameNames(syms *Symbols, addrs []uint64, user bool, pid int) []string {
+	frames := resolve(syms, addrs, user, pid)
+	names := make([]string, len(frames))
+	for i, fr := range frames {
+		names[i] = fr.sym
+		if fr.sym == "" {
+			names[i] = "0x" + strconv.FormatUint(fr.addr, 16)
+		}
+	}
+	return names
+}
+
+// resolve symbolizes addrs (of process pid when user).
+func resolve(syms *Symbols, addrs []uint64, user bool, pid int) []frame {
+	frames := make([]frame, len(addrs))
 	for i, a := range addrs {
 		fr := frame{addr: a}
 		if user {
@@ -232,9 +254,9 @@ func New(L *lua.LState, syms *Symbols, addrs []uint64, user bool, pid int) *lua.
 				fr.sym, fr.offset, fr.module = sym.Name, off, sym.Module
 			}
 		}
-		st.frames[i] = fr
+		frames[i] = fr
 	}
-	return Type.Wrap(L, st)
+	return frames
 }
 
 // NewUnwound unwinds a user sample (ustack(dwarf)) of process pid and

@@ -268,7 +268,10 @@ func TestMetricsScrapedByPrometheus(t *testing.T) {
 	gate := filepath.Join(dir, "gate")
 	script := `local steps = map.count{ key = "comm", name = "steps" }
 local values = map.hist{ key = "comm", value = "arg0", name = "step_values", labels = { "command" } }
+local hits = map.count{ key = "probe", name = "hits" }
+local stacks = map.count{ key = { "comm", "ustack" }, name = "step_stacks" }
 probe("uprobe:` + exe + `:lt_step", { into = { steps, values } })
+probe("uprobe:` + exe + `:lt_step", { into = { hits, stacks } })
 probe("uprobe:` + exe + `:lt_step", { fields = { n = "arg0" } }, function(e) metrics.set("last_step", e.n) end)`
 	addr := testenv.FreePort(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -307,6 +310,10 @@ probe("uprobe:` + exe + `:lt_step", { fields = { n = "arg0" } }, function(e) met
 		{`luatrace_step_values_count{command="recstep"}`, "10"},
 		{`luatrace_step_values_sum{command="recstep"}`, "45"},
 		{`luatrace_last_step`, "9"},
+		// A probe key part is the label probe, a stack the label of its
+		// folded frames (outermost first, the probed function last).
+		{`luatrace_hits{probe="uprobe:` + exe + `:lt_step"}`, "10"},
+		{`sum(luatrace_step_stacks{comm="recstep",ustack=~"(.+;)?lt_step"})`, "10"},
 	}
 	for _, tc := range tests {
 		if got := testenv.QueryPrometheus(t, api, tc.query); got != tc.want {
@@ -363,5 +370,74 @@ func TestRecordRotates(t *testing.T) {
 	r := luatrace(t, "replay", file).expectOK(t)
 	if r.stdout != live.stdout {
 		t.Errorf("replay of %d rotated files differs from the live run\nlive:\n%s\nreplay:\n%s\nstderr:\n%s", len(files)+1, live.stdout, r.stdout, r.stderr)
+	}
+}
+
+// hostScript reads the machine besides its events, through every path a
+// script has: io.open, the proc module, os.readlink, ksym/kaddr and the
+// kernel global.
+const hostScript = `local proc = require("proc")
+local file = arg[1]
+local function read()
+  local f = io.open(file)
+  if not f then return "gone" end
+  local s = f:read("*l") f:close() return s
+end
+local sym = ksym(kaddr("vfs_read"))
+printf("main %s %s %s\n", read(), sym, tostring(kernel.has_function("vfs_read")))
+opened = map.count{ key = "str(args.filename)" }
+probe("tracepoint:syscalls:sys_enter_openat", { fields = { f = "str(args.filename)" }, into = opened }, function(e)
+  if e.f ~= file then return end
+  printf("event %s %s %s %s\n", read(), proc.comm(e.pid) or "exited", tostring(proc.exists(e.pid)), os.readlink("/proc/" .. e.pid .. "/exe") or "no exe")
+end)
+probe("END", function() printf("end %s\n", read()) end)
+`
+
+// TestReplayReadsRecordedHost: what a script read of the machine while
+// recording (a file, /proc of a process that has exited since, kernel
+// symbols) is what the replay reads, as nobody, after the file changed
+// and went; a replay script reading what the recording lacks is an error
+// naming it. The file's long name, a map key, is cut alike live and in
+// the replay.
+func TestReplayReadsRecordedHost(t *testing.T) {
+	requireRoot(t)
+	setpriv := testenv.RequireCommand(t, "setpriv", "util-linux")
+	dir := shared(t, map[string]string{"host.lua": hostScript, "other.lua": `print(io.open("/etc/hostname"):read("*l"))`})
+	data := filepath.Join(dir, strings.Repeat("d", 80))
+	if err := os.WriteFile(data, []byte("recorded\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "host.ltrec")
+	live := luatrace(t, "record", "-o", file, "-c", "cat "+data, filepath.Join(dir, "host.lua"), data).expectOK(t)
+	// cat may have exited by the time its event is read (then /proc says
+	// so, and the replay must say the same).
+	if !strings.Contains(live.stdout, "main recorded vfs_read true\n") || !strings.Contains(live.stdout, "event recorded ") ||
+		!strings.Contains(live.stdout, "@opened["+data[:63]+"]: 1\n") {
+		t.Fatalf("live run:\n%s", live.stdout)
+	}
+	if err := os.Remove(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(file, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	exe := filepath.Join(dir, "luatrace")
+	copyFile(t, bin(t, "luatrace"), exe, 0o755)
+	replay := func(args ...string) (string, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, setpriv, append([]string{"--reuid=65534", "--regid=65534", "--clear-groups", exe, "replay", file}, args...)...)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	// The live output less cat's own (the file's line).
+	want := strings.Replace(live.stdout, "\nrecorded\n", "\n", 1)
+	got, err := replay()
+	if err != nil || !strings.HasPrefix(got, want) {
+		t.Errorf("replay as nobody: %v\n%s\nwant the live output:\n%s", err, got, want)
+	}
+	got, err = replay(filepath.Join(dir, "other.lua"))
+	if err == nil || !strings.Contains(got, "read /etc/hostname was not recorded in "+file+"; replay the recorded script, or record again with a script that asks it") {
+		t.Errorf("replay of a script reading what was not recorded: %v\n%s", err, got)
 	}
 }

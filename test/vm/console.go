@@ -1,6 +1,10 @@
 package main
 
-import "strings"
+import (
+	"encoding/base64"
+	"regexp"
+	"strings"
+)
 
 // report is what the guest's init printed between its markers.
 type report struct {
@@ -8,7 +12,14 @@ type report struct {
 	tests  []testResult
 	dmesg  string
 	done   bool
+	// files are what guest tests exported (lib.sh's export_file), by
+	// name: "VMTEST FILE name", base64 lines, "VMTEST ENDFILE".
+	files map[string][]byte
 }
+
+// base64Line is a line of an exported file; other lines inside a file
+// block are kernel messages that reached the console meanwhile.
+var base64Line = regexp.MustCompile(`^[A-Za-z0-9+/=]+$`)
 
 type testResult struct {
 	name, status, took, output string
@@ -27,18 +38,34 @@ func (r report) failures() int {
 // parseConsole reads the VM's serial console: "VMTEST BEGIN name", the
 // test's output (shown only on failure), "VMTEST PASS|FAIL name time".
 func parseConsole(s string) report {
-	var r report
+	r := report{files: map[string][]byte{}}
 	var cur *testResult
 	var out, dmesg []string
 	inDmesg := false
+	file, encoded := "", ""
 	for _, line := range strings.Split(strings.ReplaceAll(s, "\r", ""), "\n") {
 		// Console escape sequences may precede a marker on its line.
 		if i := strings.Index(line, "VMTEST "); i >= 0 {
 			line = line[i:]
 		}
 		f := strings.Fields(line)
+		if file != "" && !(len(f) == 2 && f[0] == "VMTEST" && f[1] == "ENDFILE") {
+			if base64Line.MatchString(line) {
+				encoded += line
+			}
+			continue
+		}
 		if len(f) >= 2 && f[0] == "VMTEST" {
 			switch f[1] {
+			case "FILE":
+				if len(f) == 3 {
+					file, encoded = f[2], ""
+				}
+			case "ENDFILE":
+				if b, err := base64.StdEncoding.DecodeString(encoded); err == nil {
+					r.files[file] = b
+				}
+				file = ""
 			case "KERNEL":
 				r.kernel = strings.Join(f[2:], " ")
 			case "BEGIN":

@@ -18,6 +18,12 @@ func TestParseConsole(t *testing.T) {
 		t.Errorf("dmesg %q", r.dmesg)
 	}
 
+	// Exported files, with a kernel message amid the lines.
+	r = parseConsole("VMTEST BEGIN 04_rec\r\nVMTEST FILE a.ltrec\r\naGVs\r\n[ 2.0] random: crng init done\r\nbG8=\r\nVMTEST ENDFILE\r\nVMTEST PASS 04_rec 1s\r\nVMTEST DONE\r\n")
+	if string(r.files["a.ltrec"]) != "hello" || r.failures() != 0 || !r.done {
+		t.Errorf("exported file: %q, report %+v", r.files["a.ltrec"], r)
+	}
+
 	// A VM that dies mid-test: the test is lost, with its output, and the
 	// run is not done.
 	r = parseConsole("VMTEST BEGIN 03_crash\nlast words\nKernel panic")

@@ -1,14 +1,17 @@
 // Command vm boots kernels under QEMU and runs luatrace's guest tests in
 // them, for the probe types this machine's kernel lacks (kprobes, fentry).
 //
-//	go run ./test/vm [-kernel NAME] [-run REGEXP] [-v]
+//	go run ./test/vm [-kernel NAME] [-run REGEXP] [-v] [-out DIR]
 //
 // For each kernel in kernels.go it downloads the Debian image package
 // (apt-get download; not installed), extracts vmlinuz, builds an initramfs
 // with busybox, a static luatrace, static workloads, guest/tests and the
 // kernel modules the tests load (from the same package), boots it with TCG
 // (no network device), and reports each test, then a line per kernel. It
-// exits non-zero if any test fails or a VM does not finish.
+// exits non-zero if any test fails or a VM does not finish. With -out,
+// the files guest tests export (lib.sh's export_file: recordings made in
+// the guest, such as the fixtures of tools that need kprobes or fentry)
+// are written to DIR.
 package main
 
 import (
@@ -37,6 +40,7 @@ func main() {
 	run := flag.String("run", "", "run only the guest tests whose names match this regular expression")
 	verbose := flag.Bool("v", false, "show the VM's console as it runs")
 	timeout := flag.Duration("timeout", 20*time.Minute, "limit for one VM run")
+	outDir := flag.String("out", "", "write the files guest tests export to this folder")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("vmtest: ")
@@ -67,7 +71,13 @@ func main() {
 		if err != nil {
 			log.Fatalf("%s: %v", k.name, err)
 		}
-		results = append(results, runVM(k, img.vmlinuz, kinitrd, *timeout, *verbose))
+		res, rep := runVM(k, img.vmlinuz, kinitrd, *timeout, *verbose)
+		results = append(results, res)
+		if *outDir != "" {
+			if err := writeFiles(*outDir, rep.files); err != nil {
+				log.Fatalf("%s: %v", k.name, err)
+			}
+		}
 	}
 	if len(results) == 0 {
 		log.Fatalf("no kernel called %q (see test/vm/kernels.go)", *only)
@@ -175,8 +185,20 @@ func buildInitramfs(path, work string, match *regexp.Regexp) error {
 	return w.Flush()
 }
 
+// writeFiles writes the files a VM exported to dir, saying which.
+func writeFiles(dir string, files map[string][]byte) error {
+	for name, b := range files {
+		path := filepath.Join(dir, filepath.Base(name))
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			return fmt.Errorf("exported file: %w", err)
+		}
+		fmt.Printf("wrote %s (%d bytes)\n", path, len(b))
+	}
+	return nil
+}
+
 // runVM boots one kernel and reports its tests.
-func runVM(k kernel, vmlinuz, initrd string, timeout time.Duration, verbose bool) result {
+func runVM(k kernel, vmlinuz, initrd string, timeout time.Duration, verbose bool) (result, report) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	// cx16=off: Debian 12's QEMU (7.2) emulates CMPXCHG16B with a per-CPU
@@ -223,7 +245,7 @@ func runVM(k kernel, vmlinuz, initrd string, timeout time.Duration, verbose bool
 	}
 	res := result{name: k.name, release: rep.kernel, passed: len(rep.tests) - rep.failures(), failed: rep.failures(), took: time.Since(start), ok: ok}
 	fmt.Printf("%d passed, %d failed\n", res.passed, res.failed)
-	return res
+	return res, rep
 }
 
 // withModules appends a cpio archive with the kernel's guestModules, their

@@ -11,6 +11,7 @@ import (
 
 	"github.com/luatrace/luatrace/bpf/capture"
 	"github.com/luatrace/luatrace/bpf/kernelbtf"
+	ltime "github.com/luatrace/luatrace/luaapi/lib/time"
 	"github.com/luatrace/luatrace/luaapi/value"
 )
 
@@ -105,13 +106,16 @@ func (k *module) hasFunction(L *lua.LState) int {
 // CLOCK_MONOTONIC nanoseconds, as bpf_ktime_get_ns) as wall-clock seconds
 // and nanoseconds since the epoch, two exact numbers (their product would
 // not fit a Lua number). The clocks' offset is read at each call, so a
-// stepped wall clock is followed.
+// stepped wall clock is followed; a replay's is the recording's.
 func walltime(L *lua.LState) int {
 	ts, ok := value.ToUint64(L.Get(1))
 	if !ok {
 		L.ArgError(1, "kernel.walltime needs an event timestamp in nanoseconds (e.ts)")
 	}
 	sec, nsec := monotonicToWall(ts)
+	if w, ok := ltime.RecordedWall(L, ts); ok {
+		sec, nsec = w.Unix(), int64(w.Nanosecond())
+	}
 	L.Push(lua.LNumber(sec))
 	L.Push(lua.LNumber(nsec))
 	return 2

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/luatrace/luatrace/luaapi/host"
 	"github.com/luatrace/luatrace/luaapi/internal/luatest"
 	"github.com/luatrace/luatrace/luaapi/stack"
 	lua "github.com/yuin/gopher-lua"
@@ -18,7 +19,7 @@ import (
 // readable in these tests.
 func luaResult(t *testing.T, code string) (string, error) {
 	t.Helper()
-	return luatest.Result(t, func(L *lua.LState) { Open(L, noMemory{}, &stack.Symbols{}) }, code)
+	return luatest.Result(t, func(L *lua.LState) { Open(L, noMemory{}, &stack.Symbols{}, &host.Host{}) }, code)
 }
 
 type noMemory struct{}

@@ -5,6 +5,7 @@
 package kernel
 
 import (
+	"github.com/luatrace/luatrace/luaapi/host"
 	"github.com/luatrace/luatrace/luaapi/lib/mem"
 	"github.com/luatrace/luatrace/luaapi/stack"
 	lua "github.com/yuin/gopher-lua"
@@ -18,15 +19,17 @@ type module struct {
 }
 
 // Open adds the global table kernel, reading memory through k and
-// symbols through syms. Each entry is a plain function.
-func Open(L *lua.LState, k mem.Kernel, syms *stack.Symbols) {
+// symbols through syms. Each entry is a plain function; the questions
+// about the kernel go through h, so that a recording keeps the answers
+// and a replay gives the recording machine's.
+func Open(L *lua.LState, k mem.Kernel, syms *stack.Symbols, h *host.Host) {
 	m := &module{mem: k, syms: syms}
 	t := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
-		"release":      m.release,
-		"config":       m.kernelConfig,
-		"has_field":    m.hasField,
-		"enum":         m.enum,
-		"has_function": m.hasFunction,
+		"release":      h.Wrap("kernel.release", m.release),
+		"config":       h.Wrap("kernel.config", m.kernelConfig),
+		"has_field":    h.Wrap("kernel.has_field", m.hasField),
+		"enum":         h.Wrap("kernel.enum", m.enum),
+		"has_function": h.Wrap("kernel.has_function", m.hasFunction),
 		"walltime":     walltime,
 	})
 	m.openObject(L, t)

@@ -6,13 +6,15 @@ package sym
 import (
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/luatrace/luatrace/luaapi/host"
 	"github.com/luatrace/luatrace/luaapi/stack"
 )
 
 // Preload registers luatrace.sym for require and adds the ksym, kaddr and
-// usym globals, all resolving with syms (shared with stacks).
-func Preload(L *lua.LState, syms *stack.Symbols) {
-	funcs := api(syms)
+// usym globals, all resolving with syms (shared with stacks), kernel
+// lookups through h.
+func Preload(L *lua.LState, syms *stack.Symbols, h *host.Host) {
+	funcs := api(syms, h)
 	L.PreloadModule("luatrace.sym", func(L *lua.LState) int {
 		L.Push(L.SetFuncs(L.NewTable(), funcs))
 		return 1

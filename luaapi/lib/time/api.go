@@ -63,6 +63,17 @@ func clockOf(L *lua.LState) Clock {
 	return systemClock{}
 }
 
+// RecordedWall is the wall-clock time of a monotonic timestamp on the
+// clock SetClock gave L (a replay's: the recording's), false when L reads
+// this machine's clock.
+func RecordedWall(L *lua.LState, mono uint64) (time.Time, bool) {
+	c := clockOf(L)
+	if isSystem(c) {
+		return time.Time{}, false
+	}
+	return c.Wall(mono), true
+}
+
 // Strftime implements strftime(format [, ns]): ns is a monotonic
 // timestamp such as e.ts (bpftrace's nsecs); without it, now.
 func Strftime(L *lua.LState) int {

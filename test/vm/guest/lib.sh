@@ -64,3 +64,14 @@ start_tool() {
 tools_ok() {
 	[ -z "$tools_failed" ] || { echo "failed:$tools_failed"; exit 1; }
 }
+
+# export_file PATH NAME: hand a file to the host (go run ./test/vm -out
+# DIR writes it to DIR/NAME): base64 on the console, between markers,
+# since the guest has no network and no shared disk.
+export_file() {
+	{
+		echo "VMTEST FILE $2"
+		base64 "$1"
+		echo "VMTEST ENDFILE"
+	} >/dev/console
+}
