@@ -35,6 +35,7 @@ type recorder struct {
 	w         *recording.Writer
 	failed    bool
 	pids      map[uint32]bool        // user-stack processes whose mappings are written
+	stacks    map[uint32]bool        // stacks stored by id whose frames are written
 	kernelSym bool                   // the kernel's symbol table is written
 	drops     []recording.ProbeDrops // of targets released so far
 	groups    map[*Probe]int         // probe() calls numbered as recorded
@@ -94,7 +95,7 @@ func (r *Runtime) recordProbe(p *Probe, a *attach.Attachment, prog *capture.Prog
 	}
 	if prog != nil {
 		d.Fields, d.Fetches = prog.Record()
-		if prog.KernelStack {
+		if kernelByID, _ := prog.StacksByID(); prog.KernelStack || kernelByID {
 			r.recordKernelSymbols()
 		}
 	}
@@ -139,10 +140,37 @@ func (r *Runtime) recordEvent(rec collector.Record, b binding) {
 			r.recordErr(w.w.AddMappings(m))
 		}
 	}
+	if b.capture != nil {
+		r.recordStacksByID(rec, b.capture)
+	}
 	r.recordErr(w.w.WriteRecord(rec))
 	if now := time.Now(); now.Sub(w.dropsAt) >= dropsEvery {
 		w.dropsAt = now
 		r.recordDrops()
+	}
+}
+
+// recordStacksByID writes, before the record naming them, the frames of
+// the stacks it names by id (parts a stamp saved) that are not written
+// yet, and the mappings of the processes such user stacks were taken in.
+func (r *Runtime) recordStacksByID(rec collector.Record, prog *capture.Program) {
+	w := r.rec
+	for _, v := range prog.DecodeStacksByID(rec) {
+		if v.User && v.PID != 0 && !w.pids[uint32(v.PID)] {
+			w.pids[uint32(v.PID)] = true
+			if m, ok := processMappings(uint32(v.PID), "", rec.Timestamp()); ok {
+				r.recordErr(w.w.AddMappings(m))
+			}
+		}
+		if w.stacks[v.StackID] {
+			continue
+		}
+		w.stacks[v.StackID] = true
+		st := recording.Stack{ID: v.StackID}
+		for _, a := range r.syms.StackByID(v.StackID) {
+			st.Frames = append(st.Frames, recording.Hex(a))
+		}
+		r.recordErr(w.w.AddStack(st))
 	}
 }
 

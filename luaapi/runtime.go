@@ -155,12 +155,13 @@ func New(opts Options) *Runtime {
 	}
 	r.libDirs = modpath.FromEnvironment(opts.Include, script).Dirs()
 	if opts.Record != nil {
-		r.rec = &recorder{w: opts.Record, pids: map[uint32]bool{}, groups: map[*Probe]int{}}
+		r.rec = &recorder{w: opts.Record, pids: map[uint32]bool{}, stacks: map[uint32]bool{}, groups: map[*Probe]int{}}
 	}
 	if opts.Replay != nil {
 		r.play = newPlayer(opts.Replay)
 		ltime.SetClock(r.L, r.play)
 		r.syms.UseRecordedProcesses()
+		r.syms.SetStackSource(r.play.stack)
 	}
 	r.openLibraries()
 	return r

@@ -10,7 +10,7 @@ import (
 // JSON fields, which older readers skip.
 const (
 	VersionMajor = 1
-	VersionMinor = 1
+	VersionMinor = 2
 )
 
 // Magic opens every recording file.
@@ -57,10 +57,11 @@ const (
 	KindEnd      Kind = 8  // JSON End
 	KindScript   Kind = 9  // JSON Script
 	KindTick     Kind = 10 // JSON Tick (since 1.1)
+	KindStack    Kind = 11 // JSON Stack (since 1.2)
 )
 
 var kindNames = map[Kind]string{KindHeader: "header", KindProbe: "probe", KindEvents: "events", KindDrops: "drops",
-	KindMap: "map", KindMappings: "mappings", KindSymbols: "symbols", KindEnd: "end", KindScript: "script", KindTick: "tick"}
+	KindMap: "map", KindMappings: "mappings", KindSymbols: "symbols", KindEnd: "end", KindScript: "script", KindTick: "tick", KindStack: "stack"}
 
 func (k Kind) String() string {
 	if n, ok := kindNames[k]; ok {

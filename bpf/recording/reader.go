@@ -186,6 +186,8 @@ func newItem(k Kind) any {
 		return new(Script)
 	case KindTick:
 		return new(Tick)
+	case KindStack:
+		return new(Stack)
 	}
 	return nil
 }
