@@ -93,7 +93,8 @@ if callgraph ~= "dwarf" then
   key[#key + 1] = back .. ".pid"
   local offcpu = map.sum{name = "", key = key, value = us, max = 16384}
   probe("tracepoint:sched:sched_switch", {filter = sched.both(unpack(leaving)), stamp = saved})
-  probe("tracepoint:sched:sched_switch", {filter = within, into = offcpu})
+  -- Under -c/-p the pid filter tests the thread taking the CPU (option task).
+  probe("tracepoint:sched:sched_switch", {filter = within, into = offcpu, task = "args.next_pid"})
   rows = function()
     local out = {}
     for _, it in ipairs(offcpu:items()) do
@@ -120,7 +121,7 @@ else
     function(e)
       pending[e.args.prev_pid] = {ts = e.ts, ks = e.ks and stacks.frames(e.ks), us = e.us and stacks.frames(e.us, e.pid), comm = e.comm, pid = e.pid}
     end)
-  probe("tracepoint:sched:sched_switch", {filter = within}, function(e)
+  probe("tracepoint:sched:sched_switch", {filter = within, task = "args.next_pid"}, function(e)
     local w = pending[e.args.next_pid]
     if not w then return end
     pending[e.args.next_pid] = nil
