@@ -155,7 +155,7 @@ func New(opts Options) *Runtime {
 	}
 	r.libDirs = modpath.FromEnvironment(opts.Include, script).Dirs()
 	if opts.Record != nil {
-		r.rec = &recorder{w: opts.Record, pids: map[uint32]bool{}, stacks: map[uint32]bool{}, groups: map[*Probe]int{}}
+		r.rec = &recorder{w: opts.Record, pids: map[uint32]bool{}, stacks: map[uint32]bool{}, mapped: map[uint32][]recording.Mapping{}, groups: map[*Probe]int{}}
 	}
 	if opts.Replay != nil {
 		r.play = newPlayer(opts.Replay)
