@@ -706,7 +706,7 @@ func (c *compiler) call(x call) (val, error) {
 	case "buf":
 		return c.capture(x, collector.OpBuf)
 	case "since":
-		return val{}, c.errorf(x, "since() is computed in the kernel: use it in a filter or a map's key or value")
+		return val{}, c.errorf(x, "since() is a number computed in the kernel: capture it alone or in arithmetic, or use it in a filter or a map's key or value")
 	case "ustack":
 		return c.ustackMode(x)
 	}
