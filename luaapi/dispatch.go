@@ -34,6 +34,6 @@ func (r *Runtime) dispatch(batch []collector.Record) {
 		if p.detached || p.fn == nil {
 			continue
 		}
-		r.call(p.fn, p.Spec.Raw, arena.New(rec, b.target, b.capture, r.syms), p.fatal)
+		r.call(p.fn, p.Spec.Raw, arena.New(rec, b.target, b.capture, r.syms, p.optional), p.fatal)
 	}
 }
