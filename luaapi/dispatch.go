@@ -11,7 +11,7 @@ import (
 // instead.
 func (r *Runtime) dispatch(batch []collector.Record) {
 	defer r.conn.Taken(batch)
-	arena := event.NewArena(r.L, len(batch))
+	arena := event.NewArena(r.L, len(batch), &r.names)
 	for i, rec := range batch {
 		if r.exited {
 			return

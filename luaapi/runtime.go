@@ -28,6 +28,7 @@ import (
 	"github.com/luatrace/luatrace/bpf/metrics"
 	"github.com/luatrace/luatrace/bpf/recording"
 	"github.com/luatrace/luatrace/luaapi/diag"
+	"github.com/luatrace/luatrace/luaapi/event"
 	"github.com/luatrace/luatrace/luaapi/halt"
 	"github.com/luatrace/luatrace/luaapi/kernel"
 	"github.com/luatrace/luatrace/luaapi/lib/printing"
@@ -108,6 +109,7 @@ type Runtime struct {
 	ticks          atomic.Uint64  // interval ticks missed because mail was full
 	session        *session       // set in an interactive session
 	syms           *stack.Symbols // for kstack/ustack, ksym, map keys
+	names          event.Names    // events' commands, interned
 	maps           *maps.Module   // the script's maps, printed and closed at exit
 	stamps         stampTables    // the script's stamp tables, by name
 	libDirs        []modpath.Dir  // require()'s search order

@@ -34,6 +34,7 @@ type Event struct {
 	fieldData []collector.FieldData // split on first use
 	syms      *stack.Symbols
 	optional  []string // names read as nil: an alias's fields on other kernels
+	names     *Names   // nil: none interned
 }
 
 // New returns the event of rec (one at a time, for replay; the live
@@ -121,7 +122,7 @@ func (ev *Event) field(L *lua.LState, key string) lua.LValue {
 	case "gid":
 		return lua.LNumber(rec.GID())
 	case "comm":
-		return lua.LString(rec.Comm())
+		return ev.names.comm(rec.CommBytes())
 	case "cpu":
 		return lua.LNumber(rec.CPU())
 	case "ts":

@@ -169,6 +169,9 @@ func TestFirstSignalEndsEveryState(t *testing.T) {
 		{name: "busy BEGIN", status: 0,
 			script: end + `probe("BEGIN", function() io.stderr:write("ready\n") while true do end end)`,
 			want:   []string{"luatrace: interrupted the BEGIN probe at -e:2", "end ran"}},
+		{name: "BEGIN waiting for os.execute", status: 0, // the signal goes to luatrace's pid alone, not a terminal's process group
+			script: end + `probe("BEGIN", function() io.stderr:write("ready\n") os.execute("exec sleep 3600") end)`,
+			want:   []string{"luatrace: interrupted the BEGIN probe at -e:2", "end ran"}},
 		{name: "busy timer callback", status: 0,
 			script: end + `probe("interval:ms:10", function() io.stderr:write("ready\n") while true do end end)`,
 			want:   []string{"luatrace: interrupted the callback of interval:ms:10 at -e:2", "end ran"}},
