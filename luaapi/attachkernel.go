@@ -100,6 +100,12 @@ func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
 			return fmt.Errorf("probe %q: %w", p.Spec.Raw, halt.ErrInterrupted)
 		}
 		tspec := spec
+		if po.task != "" {
+			if tspec.Task, err = taskField(&t, po.task); err != nil {
+				release()
+				return fmt.Errorf("probe %q at %s: %w", p.Spec.Raw, t.Name, err)
+			}
+		}
 		var prog *capture.Program
 		if len(po.fields) > 0 || po.filter != "" || len(po.into) > 0 || po.stamp != "" || len(t.USDTArgs) > 0 {
 			if prog, err = compileCapture(k, &t, &po, &r.stamps, &tspec); err != nil {

@@ -32,6 +32,7 @@ func (r *Runtime) kernelSide() (*kernel.Conn, error) {
 		return nil, err
 	}
 	r.conn = c
+	r.syms.SetStackSource(c.Col.Stack)
 	return c, nil
 }
 

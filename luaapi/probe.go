@@ -46,7 +46,7 @@ type Probe struct {
 
 // probeOptions are the keys probe()'s option table accepts, in the order
 // an error lists them (the README describes each).
-var probeOptions = []string{"comm", "entry", "fields", "filter", "into", "on_error", "optional", "pid", "stamp"}
+var probeOptions = []string{"comm", "entry", "fields", "filter", "into", "on_error", "optional", "pid", "stamp", "task"}
 
 func (r *Runtime) installProbe() {
 	mt := probeType.Metatable(r.L)
@@ -204,6 +204,7 @@ type parsedOptions struct {
 	into     []*maps.Map
 	stamp    string // NAME[KEY]
 	saved    []capture.SavedExpr
+	task     string // args.NAME: the thread the pid filter tests (taskfilter.go)
 }
 
 func parseProbeOptions(t *lua.LTable) (parsedOptions, error) {
@@ -246,6 +247,8 @@ func parseProbeOptions(t *lua.LTable) (parsedOptions, error) {
 			po.into, err = maps.Into(v)
 		case "stamp":
 			po.stamp, po.saved, err = parseStamp(v)
+		case "task":
+			po.task, err = parseTask(v)
 		case "filter":
 			s, ok := v.(lua.LString)
 			if !ok || len(s) == 0 {

@@ -18,7 +18,7 @@ func TestProbeOptions(t *testing.T) {
 	}
 	tests := []struct{ code, err string }{
 		{`return {pid = 1, comm = "sh", on_error = "exit", optional = true, entry = false, filter = "retval > 0"}`, ""},
-		{`return {pdi = 1}`, `unknown option "pdi" (known: comm, entry, fields, filter, into, on_error, optional, pid, stamp)`},
+		{`return {pdi = 1}`, `unknown option "pdi" (known: comm, entry, fields, filter, into, on_error, optional, pid, stamp, task)`},
 		{`return {stack = true}`, "there is no option stack"},
 		{`return {pid = -1}`, "option pid must be a process id, got -1"},
 		{`return {comm = "a_name_longer_than_15"}`, "option comm must be a command name of 1 to 15 characters"},
@@ -26,6 +26,9 @@ func TestProbeOptions(t *testing.T) {
 		{`return {optional = "no"}`, "option optional must be true or false, got string"},
 		{`return {filter = ""}`, "option filter must be an expression string"},
 		{`return {stamp = "queued[tid]"}`, ""},
+		{`return {task = "args.next_pid"}`, ""},
+		{`return {task = "next_pid"}`, `option task must name the tracepoint field holding the thread the event is about, such as "args.next_pid"`},
+		{`return {task = 1}`, "option task must name the tracepoint field"},
 		{`return {stamp = 1}`, "option stamp must be a stamp table and key"},
 		{`return {stamp = {"away[args.prev_pid]", "kstack", "comm", who = "pid"}}`, ""},
 		{`return {stamp = {"away[tid]", "comm", comm = "comm"}}`, "stamp away[tid] saves comm twice"},

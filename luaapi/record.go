@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,11 +35,13 @@ import (
 type recorder struct {
 	w         *recording.Writer
 	failed    bool
-	pids      map[uint32]bool        // user-stack processes whose mappings are written
-	kernelSym bool                   // the kernel's symbol table is written
-	drops     []recording.ProbeDrops // of targets released so far
-	groups    map[*Probe]int         // probe() calls numbered as recorded
-	dropsAt   time.Time              // when the counters were last written
+	pids      map[uint32]bool                // user-stack processes whose mappings are written
+	stacks    map[uint32]bool                // stacks stored by id whose frames are written
+	mapped    map[uint32][]recording.Mapping // the mappings written last, by process (stamped user stacks)
+	kernelSym bool                           // the kernel's symbol table is written
+	drops     []recording.ProbeDrops         // of targets released so far
+	groups    map[*Probe]int                 // probe() calls numbered as recorded
+	dropsAt   time.Time                      // when the counters were last written
 }
 
 // dropsEvery is how often a recording writes the loss counters while
@@ -94,7 +97,7 @@ func (r *Runtime) recordProbe(p *Probe, a *attach.Attachment, prog *capture.Prog
 	}
 	if prog != nil {
 		d.Fields, d.Fetches = prog.Record()
-		if prog.KernelStack {
+		if kernelByID, _ := prog.StacksByID(); prog.KernelStack || kernelByID {
 			r.recordKernelSymbols()
 		}
 	}
@@ -127,18 +130,21 @@ func fieldWithExpr(fields []recording.Field, e string) string {
 }
 
 // recordProcess writes the mappings of a process whose user stack a
-// record carries, the first time it shows up: before the record's
-// callback, which may take long enough (symbolizing) for a short-lived
-// process to exit.
+// record carries, the first time it shows up, and the stacks the record
+// names by id: before the record's callback, which may take long enough
+// (symbolizing) for a short-lived process to exit.
 func (r *Runtime) recordProcess(rec collector.Record, b binding) {
 	w := r.rec
-	if w.failed || b.capture == nil || !(b.capture.UserStack || b.capture.UserSample > 0) || w.pids[rec.PID()] {
+	if w.failed || b.capture == nil {
 		return
 	}
-	w.pids[rec.PID()] = true
-	if m, ok := processMappings(rec.PID(), rec.Comm(), rec.Timestamp()); ok {
-		r.recordErr(w.w.AddMappings(m))
+	if (b.capture.UserStack || b.capture.UserSample > 0) && !w.pids[rec.PID()] {
+		w.pids[rec.PID()] = true
+		if m, ok := processMappings(rec.PID(), rec.Comm(), rec.Timestamp()); ok {
+			r.recordErr(w.w.AddMappings(m))
+		}
 	}
+	r.recordStacksByID(rec, b.capture)
 }
 
 // recordEvent writes a record. It runs after the record's callback, so
@@ -163,6 +169,55 @@ func (r *Runtime) recordAnswer(a recording.Answer) {
 	if !r.rec.failed {
 		r.recordErr(r.rec.w.AddAnswer(a))
 	}
+}
+
+// recordStacksByID writes, before the record naming them, the frames of
+// the stacks it names by id (parts a stamp saved) that are not written
+// yet, and the mappings of the processes such user stacks were taken in.
+func (r *Runtime) recordStacksByID(rec collector.Record, prog *capture.Program) {
+	w := r.rec
+	for _, v := range prog.DecodeStacksByID(rec) {
+		if w.stacks[v.StackID] {
+			continue
+		}
+		w.stacks[v.StackID] = true
+		frames := r.syms.StackByID(v.StackID)
+		if v.User && v.PID != 0 {
+			r.recordStackMappings(uint32(v.PID), frames, rec.Timestamp())
+		}
+		st := recording.Stack{ID: v.StackID}
+		for _, a := range frames {
+			st.Frames = append(st.Frames, recording.Hex(a))
+		}
+		r.recordErr(w.w.AddStack(st))
+	}
+}
+
+// recordStackMappings writes the mappings of process pid, whose user
+// stack a stamp saved, unless those written already cover its frames: a
+// stamp may have been taken before an exec (-c's command before it runs
+// its program) or before a library was loaded, and later stacks need the
+// mappings as they are now.
+func (r *Runtime) recordStackMappings(pid uint32, frames []uint64, ts uint64) {
+	w := r.rec
+	if have, ok := w.mapped[pid]; ok && covers(have, frames) {
+		return
+	}
+	w.pids[pid] = true
+	if m, ok := processMappings(pid, "", ts); ok {
+		w.mapped[pid] = m.Maps
+		r.recordErr(w.w.AddMappings(m))
+	}
+}
+
+// covers: every address is in one of the mappings.
+func covers(maps []recording.Mapping, addrs []uint64) bool {
+	for _, a := range addrs {
+		if !slices.ContainsFunc(maps, func(m recording.Mapping) bool { return a >= uint64(m.Start) && a < uint64(m.End) }) {
+			return false
+		}
+	}
+	return true
 }
 
 // recordKernelSymbols writes the kernel's function symbols once, for

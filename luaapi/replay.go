@@ -97,6 +97,17 @@ type player struct {
 	// ticks are the interval probes that fire at their recorded ticks,
 	// by recorded group (the others tick on the clock).
 	ticks map[int]*Probe
+	// stacks are the recorded stacks that records name by id.
+	stacks map[uint32][]uint64
+}
+
+// stack is the recorded frames of stack id (Symbols' stack source).
+func (pl *player) stack(id uint32) ([]uint64, error) {
+	frames, ok := pl.stacks[id]
+	if !ok {
+		return nil, fmt.Errorf("stack %d is not in the recording", id)
+	}
+	return frames, nil
 }
 
 // replayWant is a probe() call bound to a recorded group.
@@ -122,7 +133,8 @@ type mapFeed struct {
 
 func newPlayer(rp *Replay) *player {
 	pl := &player{src: rp.src, name: rp.name, header: rp.header, probes: append([]*recording.Probe(nil), rp.probes...), ahead: rp.ahead, first: rp.first,
-		claimed: map[int]bool{}, wants: map[int][]*replayWant{}, bound: map[uint32][]replayBinding{}, ticks: map[int]*Probe{}}
+		claimed: map[int]bool{}, wants: map[int][]*replayWant{}, bound: map[uint32][]replayBinding{}, ticks: map[int]*Probe{},
+		stacks: map[uint32][]uint64{}}
 	start := uint64(0)
 	if rp.header != nil {
 		start = rp.header.StartMonotonic
@@ -404,6 +416,12 @@ func (r *Runtime) replayItem(it any) {
 			}
 		}
 		r.syms.User().Store().Install(int(x.PID), maps)
+	case *recording.Stack:
+		frames := make([]uint64, len(x.Frames))
+		for i, a := range x.Frames {
+			frames[i] = uint64(a)
+		}
+		pl.stacks[x.ID] = frames
 	case *recording.Tick:
 		if p := pl.ticks[x.Group]; p != nil {
 			pl.clock.Advance(x.Time)

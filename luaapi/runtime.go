@@ -160,7 +160,7 @@ func New(opts Options) *Runtime {
 	r.libDirs = modpath.FromEnvironment(opts.Include, script).Dirs()
 	r.host = &host.Host{}
 	if opts.Record != nil {
-		r.rec = &recorder{w: opts.Record, pids: map[uint32]bool{}, groups: map[*Probe]int{}}
+		r.rec = &recorder{w: opts.Record, pids: map[uint32]bool{}, stacks: map[uint32]bool{}, mapped: map[uint32][]recording.Mapping{}, groups: map[*Probe]int{}}
 		r.host = host.Recording(r.recordAnswer)
 	}
 	if opts.Replay != nil {
@@ -168,6 +168,7 @@ func New(opts Options) *Runtime {
 		ltime.SetClock(r.L, r.play)
 		r.syms.UseRecordedProcesses()
 		r.syms.UseKernel(nil) // until the recording gives its own
+		r.syms.SetStackSource(r.play.stack)
 		r.host = host.Replaying(opts.Replay.name)
 		r.play.learnAhead(r.host)
 	}

@@ -49,9 +49,13 @@ if o.O then starts, ends = "prev_pid", "next_pid" end
 local times = sched.histogram(o.m, "since(stint[args." .. ends .. "])", o.P and ("args." .. ends) or nil)
 local function only(field) return o.p and string.format("args.%s == %d", field, o.p) or nil end
 
+-- Under -c/-p the pid filter tests the thread each probe is about (option
+-- task): the one taking the CPU is not the current task yet.
+local function about(field) return field == "next_pid" and "args.next_pid" or nil end
 probe("tracepoint:sched:sched_switch", {filter = sched.both("args." .. starts .. " != 0", only(starts),
-  o.O and ("!(" .. sched.EXITING .. ")") or nil), stamp = "stint[args." .. starts .. "]"})
-probe("tracepoint:sched:sched_switch", {filter = sched.both("args." .. ends .. " != 0", only(ends)), into = times.into})
+  o.O and ("!(" .. sched.EXITING .. ")") or nil), stamp = "stint[args." .. starts .. "]", task = about(starts)})
+probe("tracepoint:sched:sched_switch", {filter = sched.both("args." .. ends .. " != 0", only(ends)), into = times.into,
+  task = about(ends)})
 
 probe("BEGIN", function()
   printf("Tracing %s-CPU time... Hit Ctrl-C to end.\n", o.O and "off" or "on")

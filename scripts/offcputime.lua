@@ -93,7 +93,8 @@ if callgraph ~= "dwarf" then
   key[#key + 1] = back .. ".pid"
   local offcpu = map.sum{name = "", key = key, value = us, max = 16384}
   probe("tracepoint:sched:sched_switch", {filter = sched.both(unpack(leaving)), stamp = saved})
-  probe("tracepoint:sched:sched_switch", {filter = within, into = offcpu})
+  -- Under -c/-p the pid filter tests the thread taking the CPU (option task).
+  probe("tracepoint:sched:sched_switch", {filter = within, into = offcpu, task = "args.next_pid"})
   rows = function()
     local out = {}
     for _, it in ipairs(offcpu:items()) do
@@ -118,9 +119,11 @@ else
   local pending, totals, list = {}, {}, {}
   probe("tracepoint:sched:sched_switch", {filter = sched.both(unpack(leaving)), stamp = "away[args.prev_pid]", fields = fields},
     function(e)
-      pending[e.args.prev_pid] = {ts = e.ts, ks = e.ks and stacks.frames(e.ks), us = e.us and stacks.frames(e.us, e.pid), comm = e.comm, pid = e.pid}
+      -- Only the captured stacks: reading another field is an error.
+      pending[e.args.prev_pid] = {ts = e.ts, ks = fields.ks and stacks.frames(e.ks), us = fields.us and stacks.frames(e.us, e.pid),
+        comm = e.comm, pid = e.pid}
     end)
-  probe("tracepoint:sched:sched_switch", {filter = within}, function(e)
+  probe("tracepoint:sched:sched_switch", {filter = within, task = "args.next_pid"}, function(e)
     local w = pending[e.args.next_pid]
     if not w then return end
     pending[e.args.next_pid] = nil
@@ -141,7 +144,8 @@ end
 
 probe("BEGIN", function()
   -- Load the kernel's symbols now rather than at the end.
-  ksym(kaddr("schedule"))
+  local schedule = kaddr("schedule") -- nil in a replay without the kernel's symbols
+  if schedule then ksym(schedule) end
   if not o.f then
     local what = o.U and "user" or o.K and "kernel" or "user and kernel"
     printf("Tracing off-CPU time (us) by %s stack... Hit Ctrl-C to end.\n", what)

@@ -42,11 +42,13 @@ end
 local latency = sched.histogram(o.m, "since(queued[args.next_pid])")
 local function only(field) return o.p and string.format("args.%s == %d", field, o.p) or nil end
 
-probe("tracepoint:sched:sched_wakeup", {filter = only("pid"), stamp = "queued[args.pid]"})
-probe("tracepoint:sched:sched_wakeup_new", {filter = only("pid"), stamp = "queued[args.pid]"})
+-- Under -c/-p the pid filter tests the thread each event is about (option
+-- task): the woken one, the one taking the CPU; a preempted one is current.
+probe("tracepoint:sched:sched_wakeup", {filter = only("pid"), stamp = "queued[args.pid]", task = "args.pid"})
+probe("tracepoint:sched:sched_wakeup_new", {filter = only("pid"), stamp = "queued[args.pid]", task = "args.pid"})
 probe("tracepoint:sched:sched_switch", {filter = sched.both(sched.PREEMPTED, "args.prev_pid != 0", only("prev_pid")),
   stamp = "queued[args.prev_pid]"})
-probe("tracepoint:sched:sched_switch", {filter = only("next_pid"), into = latency.into})
+probe("tracepoint:sched:sched_switch", {filter = only("next_pid"), into = latency.into, task = "args.next_pid"})
 
 probe("BEGIN", function() print("Tracing run queue latency... Hit Ctrl-C to end.") end)
 if o.d then probe("interval:s:" .. o.d, function() exit() end) end

@@ -117,6 +117,10 @@ const (
 	kindUserStack
 	kindUserSample // ustack(dwarf): registers and stack bytes, unwound in Go
 	kindDerived    // arithmetic over other values, computed in Go
+	// A stack a stamp saved, by its id in the collector's stack map
+	// (NAME[KEY].kstack, .ustack): Value.StackID.
+	kindKernelStackID
+	kindUserStackID
 )
 
 // headerBuiltins are values every record carries in its header.
@@ -221,6 +225,12 @@ func (c *compiler) field(name string) (Field, error) {
 
 // fieldOf compiles one captured value (no arithmetic around it).
 func (c *compiler) fieldOf(name string, tree node) (Field, error) {
+	if x, ok := tree.(call); ok && x.name == "since" {
+		return c.sinceField(name, x)
+	}
+	if m, ix, ok := isStamped(tree); ok {
+		return c.stampedField(name, m, ix)
+	}
 	v, err := c.expr(tree)
 	if err != nil {
 		return Field{}, err
@@ -707,7 +717,7 @@ func (c *compiler) call(x call) (val, error) {
 	case "buf":
 		return c.capture(x, collector.OpBuf)
 	case "since":
-		return val{}, c.errorf(x, "since() is computed in the kernel: use it in a filter or a map's key or value")
+		return val{}, c.errorf(x, "since() is a number computed in the kernel: capture it alone or in arithmetic, or use it in a filter or a map's key or value")
 	case "ustack":
 		return c.ustackMode(x)
 	}

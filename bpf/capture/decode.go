@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"bytes"
 	le "encoding/binary"
 	"fmt"
 	"strconv"
@@ -34,7 +35,13 @@ type Value struct {
 	// thread).
 	Dwarf  bool
 	Sample *unwind.Sample
-	Status collector.FieldStatus
+	// ByID: the stack is StackID in the collector's stack map (a part a
+	// stamp saved); Frames is empty, and PID is the process a user stack
+	// was taken in (not necessarily the record's).
+	ByID    bool
+	StackID uint32
+	PID     int
+	Status  collector.FieldStatus
 }
 
 // Decode extracts the field from a record whose captured fields are data
@@ -47,6 +54,8 @@ func (f Field) Decode(rec collector.Record, data []collector.FieldData) Value {
 		return f.stack(data)
 	case kindUserSample:
 		return f.userSample(data)
+	case kindKernelStackID, kindUserStackID:
+		return f.stackByID(data)
 	case kindDerived:
 		n, signed := evalDerived(f.derived, rec, data)
 		return Value{Kind: kindOf(signed), N: n}
@@ -57,7 +66,11 @@ func (f Field) Decode(rec collector.Record, data []collector.FieldData) Value {
 	d := data[f.fetch]
 	switch f.kind {
 	case kindString:
-		return Value{Kind: String, B: d.Bytes, Status: d.Status}
+		b := d.Bytes
+		if i := bytes.IndexByte(b, 0); i >= 0 {
+			b = b[:i] // a fixed-size comm a stamp saved
+		}
+		return Value{Kind: String, B: b, Status: d.Status}
 	case kindBytes:
 		return Value{Kind: Bytes, B: d.Bytes, Status: d.Status}
 	}
@@ -123,6 +136,9 @@ func (p *Program) Describe() []string {
 		case kindUserStack:
 			out = append(out, line+"user stack")
 			continue
+		case kindKernelStackID, kindUserStackID:
+			out = append(out, line+"stack id "+describeFetch(p.Fetches, f.fetch))
+			continue
 		case kindUserSample:
 			out = append(out, fmt.Sprintf("%suser registers and %d bytes of user stack, unwound with CFI", line, p.UserSample))
 			continue
@@ -150,6 +166,22 @@ func (f Field) stack(data []collector.FieldData) Value {
 		frames = append(frames, le.LittleEndian.Uint64(d.Bytes[j:]))
 	}
 	return Value{Kind: Stack, Frames: frames, User: f.kind == kindUserStack, Status: d.Status}
+}
+
+// stackByID decodes a stack a stamp saved: its id, and for user stacks
+// the process, as a map key holds them.
+func (f Field) stackByID(data []collector.FieldData) Value {
+	v := Value{Kind: Stack, ByID: true, User: f.kind == kindUserStackID, Status: collector.FieldTruncated}
+	if f.fetch < 0 || f.fetch >= len(data) {
+		return v
+	}
+	d := data[f.fetch]
+	id, pid := collector.StackKey(d.Value())
+	v.StackID, v.Status = id, d.Status
+	if v.User {
+		v.PID = pid
+	}
+	return v
 }
 
 // userSample decodes the user sample section: the user registers, then
@@ -188,4 +220,31 @@ func describeDerived(fetches []collector.Fetch, d *expr.Node) string {
 		return d.Op + describeDerived(fetches, d.X)
 	}
 	return "(" + describeDerived(fetches, d.X) + " " + d.Op + " " + describeDerived(fetches, d.Y) + ")"
+}
+
+// StacksByID reports whether some field is a stack stored by id (a part
+// a stamp saved), kernel or user.
+func (p *Program) StacksByID() (kernel, user bool) {
+	for _, f := range p.Fields {
+		kernel = kernel || f.kind == kindKernelStackID
+		user = user || f.kind == kindUserStackID
+	}
+	return kernel, user
+}
+
+// DecodeStacksByID decodes a record's stacks stored by id, for a recording
+// to keep their frames.
+func (p *Program) DecodeStacksByID(rec collector.Record) []Value {
+	var out []Value
+	var data []collector.FieldData
+	for _, f := range p.Fields {
+		if f.kind != kindKernelStackID && f.kind != kindUserStackID {
+			continue
+		}
+		if data == nil {
+			data = rec.Fields(p.Sections())
+		}
+		out = append(out, f.Decode(rec, data))
+	}
+	return out
 }

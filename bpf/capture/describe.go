@@ -28,6 +28,10 @@ func describeFetch(fetches []collector.Fetch, i int) string {
 		b.WriteString("cgroup")
 	case collector.FromRegister:
 		fmt.Fprintf(&b, "regs[%d]", f.TracepointOffset)
+	case collector.FromSlot:
+		fmt.Fprintf(&b, "slot%d", f.Index)
+	case collector.FromStamped:
+		fmt.Fprintf(&b, "stamp of slot%d", f.Index)
 	}
 	space := func(user bool) string {
 		if user {

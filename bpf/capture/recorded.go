@@ -56,6 +56,10 @@ func (f Field) record() recording.Field {
 		r.Type = recording.TypeUStack
 	case kindUserSample:
 		r.Type = recording.TypeUSample
+	case kindKernelStackID:
+		r.Type = recording.TypeKStackID
+	case kindUserStackID:
+		r.Type = recording.TypeUStackID
 	default:
 		r.Type = recording.TypeUint
 		if f.signed {
@@ -143,6 +147,10 @@ func recordedField(r recording.Field, depth int) (Field, error) {
 			return f, fmt.Errorf("ustack(dwarf) of %d bytes of stack; 8 to %d are possible", f.size, collector.MaxUserSample)
 		}
 		f.kind = kindUserSample
+	case recording.TypeKStackID:
+		f.kind = kindKernelStackID
+	case recording.TypeUStackID:
+		f.kind = kindUserStackID
 	case recording.TypeInt, recording.TypeUint:
 		f.kind, f.signed = kindInt, r.Type == recording.TypeInt
 	default:

@@ -355,3 +355,45 @@ func canonical(n node) string {
 	walk(n)
 	return b.String()
 }
+
+// sinceField captures since(NAME[KEY]): the kernel computes it after the
+// fetches, and the field carries the computed slot (a late fetch).
+func (c *compiler) sinceField(name string, x call) (Field, error) {
+	t, err := c.since(x)
+	if err != nil {
+		return Field{}, err
+	}
+	k, err := c.lower(t)
+	if err != nil {
+		return Field{}, err
+	}
+	fetch := collector.Fetch{Source: collector.FromSlot, Index: uint8(int(k.op) - int(collector.Slot(0))), Op: collector.OpValue}
+	return Field{Name: name, Expr: c.src, kind: kindInt, size: 8, fetch: c.emit(fetch)}, nil
+}
+
+// stampedField captures NAME[KEY].PART, what the stamp read by
+// since(NAME[KEY]) saved: a number, the comm, or a stack by its id.
+func (c *compiler) stampedField(name string, m member, ix index) (Field, error) {
+	k, part, err := c.stamped(m, ix)
+	if err != nil {
+		return Field{}, err
+	}
+	fetch := collector.Fetch{Source: collector.FromStamped, Index: uint8(int(k.op) - int(collector.Slot(0))), Op: collector.OpRead, Size: 8}
+	fetch.Offsets[0] = int32(part.Decode.Offset)
+	f := Field{Name: name, Expr: c.src, size: 8}
+	switch part.Decode.Kind {
+	case KeyInt, KeyUint:
+		f.kind, f.signed = kindInt, part.Decode.Kind == KeyInt
+	case KeyString:
+		fetch.Op, fetch.MaxLen, fetch.LenField, fetch.Size = collector.OpBuf, part.Decode.Width, collector.NoLenField, 0
+		f.kind, f.size = kindString, 0
+	case KeyKernelStack:
+		f.kind = kindKernelStackID
+	case KeyUserStack:
+		f.kind = kindUserStackID
+	default:
+		return f, c.errorf(m, "%s[...].%s cannot be captured", ix.x.(ident).name, m.name)
+	}
+	f.fetch = c.emit(fetch)
+	return f, nil
+}

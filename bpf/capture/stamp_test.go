@@ -119,7 +119,9 @@ func TestStampErrors(t *testing.T) {
 		{value: "since(queued)", want: "NAME[KEY]"},
 		{value: "since(queued[tid], 1)", want: "since takes a stamp"},
 		{value: "since(queued[7])", want: "constant key"},
-		{field: "since(queued[tid])", want: "computed in the kernel"},
+		{field: "since(never[tid])", want: "no probe stamps table never"},
+		{field: "away[tid].ustack", want: "saves no part ustack"},
+		{field: "str(since(queued[tid]))", want: "computed in the kernel"},
 	}
 	for _, tc := range tests {
 		p, prog := stampProbe(), &Program{}
@@ -188,5 +190,79 @@ func TestStampSaves(t *testing.T) {
 	spec := collector.Spec{Fields: prog.Fetches, Calcs: prog.Calcs}
 	if err := spec.Validate(); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestStampFields: since() and what a stamp saved are captured fields the
+// kernel fills in after its computed values (late fetches): the slot of
+// the one read of the stamp the maps and filter share, and the saved
+// parts from it; they decode as numbers, the comm, and stacks by id.
+func TestStampFields(t *testing.T) {
+	p := stampProbe()
+	prog, err := Compile(p, map[string]string{"lat": "since(away[arg0])", "us": "since(away[arg0]) / 1000",
+		"c": "away[arg0].comm", "k": "away[arg0].kstack", "who": "away[arg0].pid"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := CompileMapUpdate(p, prog, []string{"away[arg0].kstack"}, "since(away[arg0])"); err != nil {
+		t.Fatal(err)
+	}
+	reads := 0
+	for _, c := range prog.Calcs {
+		if c.Code == collector.CalcSince {
+			reads++
+		}
+	}
+	if reads != 1 {
+		t.Errorf("%d stamp reads, want 1 shared by the fields and the map: %v", reads, prog.Calcs)
+	}
+	spec := collector.Spec{Fields: prog.Fetches, Calcs: prog.Calcs}
+	if err := spec.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	// Sections in fetch order: arg0 (the key), then each field's.
+	sections := make([][]byte, len(prog.Fetches))
+	want := map[string]Value{}
+	for _, f := range prog.Fields {
+		switch f.Name {
+		case "lat", "us":
+			if f.Name == "us" {
+				continue // derived from lat's leaf
+			}
+			sections[f.fetch] = fieldBytes(0, "\x40\x42\x0f\x00\x00\x00\x00\x00") // 1,000,000 ns
+			want["lat"], want["us"] = Value{Kind: Uint, N: 1000000}, Value{Kind: Uint, N: 1000}
+		case "c":
+			sections[f.fetch] = fieldBytes(0, "worker\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00")
+			want["c"] = Value{Kind: String, B: []byte("worker")}
+		case "k":
+			sections[f.fetch] = fieldBytes(0, "\x07\x00\x00\x00\x00\x00\x00\x00")
+			want["k"] = Value{Kind: Stack, ByID: true, StackID: 7}
+		case "who":
+			sections[f.fetch] = fieldBytes(0, "\x2a\x00\x00\x00\x00\x00\x00\x00")
+			want["who"] = Value{Kind: Uint, N: 42}
+		}
+		if f.fetch >= 0 && !prog.Fetches[f.fetch].Late() {
+			t.Errorf("field %s = %s is fetched before the computed values: %+v", f.Name, f.Expr, prog.Fetches[f.fetch])
+		}
+	}
+	for i := range sections {
+		if prog.Fetches[i].Source == collector.FromSlot {
+			sections[i] = fieldBytes(0, "\x40\x42\x0f\x00\x00\x00\x00\x00") // every read of the slot
+		}
+		if sections[i] == nil {
+			sections[i] = fieldBytes(0, "\x00\x00\x00\x00\x00\x00\x00\x00")
+		}
+	}
+	rec := collector.Record(testRecord(0, nil, sections...))
+	data := rec.Fields(prog.Sections())
+	for _, f := range prog.Fields {
+		got := f.Decode(rec, data)
+		w := want[f.Name]
+		if got.Kind != w.Kind || got.N != w.N || string(got.B) != string(w.B) || got.ByID != w.ByID || got.StackID != w.StackID {
+			t.Errorf("field %s = %s decodes as %+v, want %+v", f.Name, f.Expr, got, w)
+		}
+	}
+	if k, _ := prog.StacksByID(); !k {
+		t.Errorf("StacksByID: the kernel stack by id is not reported")
 	}
 }

@@ -110,7 +110,7 @@ static __always_inline int lt_collect_as(void *ctx, struct lt_source *src, __u32
 	st->hits++;
 
 	/* Tier 1: cheap identity filters before any memory is read. */
-	if ((spec->flags & LT_SPEC_FILTER_TGID) && !lt_tgid_traced(spec)) {
+	if ((spec->flags & LT_SPEC_FILTER_TGID) && !lt_task_traced(spec, src)) {
 		st->filtered++;
 		return 0;
 	}
@@ -198,13 +198,19 @@ static __always_inline int lt_collect_as(void *ctx, struct lt_source *src, __u32
 		for (__u32 i = 0; i < LT_MAX_FIELDS; i++) {
 			if (i >= n)
 				break;
-			lt_fetch_field(cpu, idx, i);
+			lt_fetch_field(cpu, idx, i, 0);
 		}
 		n = spec->nops;
 		for (__u32 i = 0; i < LT_MAX_OPS; i++) {
 			if (i >= n)
 				break;
 			lt_calc_op(cpu, idx, i);
+		}
+		n = spec->flags & LT_SPEC_LATE ? spec->nfields : 0;
+		for (__u32 i = 0; i < LT_MAX_FIELDS; i++) {
+			if (i >= n)
+				break;
+			lt_fetch_field(cpu, idx, i, 1);
 		}
 		size = slot->ev.cursor;
 		/* Tier 2 on captured and computed values: a rejected event

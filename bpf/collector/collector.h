@@ -59,6 +59,9 @@ enum lt_fetch_source {
 	LT_SRC_CURTASK = 4, /* the current task_struct pointer */
 	LT_SRC_CGROUP = 5,  /* the current cgroup v2 id */
 	LT_SRC_REG = 6,     /* the pt_regs word at byte tp_offset (USDT arguments) */
+	/* Late sources, fetched after the computed values (LT_SPEC_LATE): */
+	LT_SRC_SLOT = 7,    /* computed slot index (a since(), say) */
+	LT_SRC_STAMPED = 8, /* the address of what the since() in slot index read (op at offsets[0]) */
 };
 
 /* What a field does at the address its derefs reached. */
@@ -321,6 +324,8 @@ enum lt_spec_flags {
 	LT_SPEC_STAMP = 1 << 11,      /* stamp the time under stamp_key in stamp table stamp_table */
 	LT_SPEC_USAMPLE = 1 << 12,    /* append the user registers and ustack_size bytes of user stack */
 	LT_SPEC_NOTE_PROCESS = 1 << 13, /* user stacks: tell user space of each process first seen (seen.bpf.h) */
+	LT_SPEC_LATE = 1 << 14,       /* some field has a late source: fetched after the computed values */
+	LT_SPEC_TASK = 1 << 15,       /* tier 1's pid filter tests the thread id at task_offset of the tracepoint record */
 };
 
 /* Processes seen.bpf.h remembers having announced, and the probe id of
@@ -377,7 +382,11 @@ struct lt_spec {
 	__u8 nfields;
 	__u8 nclauses;
 	__u16 ustack_size; /* LT_SPEC_USAMPLE: user stack bytes, <= LT_MAX_USTACK */
-	__u8 _pad1[4];
+	/* LT_SPEC_TASK: where the thread the event is about sits in the
+	 * tracepoint record (sched_switch's next_pid), task_size bytes. */
+	__u16 task_offset;
+	__u8 task_size;
+	__u8 _pad1;
 	struct lt_fetch fields[LT_MAX_FIELDS];
 	/* Tier 2: clauses over header values and captured fields. */
 	struct lt_clause clauses[LT_MAX_CLAUSES];

@@ -177,6 +177,8 @@ const (
 	collectorLtFetchSourceLT_SRC_CURTASK collectorLtFetchSource = 4
 	collectorLtFetchSourceLT_SRC_CGROUP  collectorLtFetchSource = 5
 	collectorLtFetchSourceLT_SRC_REG     collectorLtFetchSource = 6
+	collectorLtFetchSourceLT_SRC_SLOT    collectorLtFetchSource = 7
+	collectorLtFetchSourceLT_SRC_STAMPED collectorLtFetchSource = 8
 )
 
 type collectorLtFieldHeader struct {
@@ -383,7 +385,9 @@ type collectorLtSpec struct {
 	Nfields     uint8
 	Nclauses    uint8
 	UstackSize  uint16
-	Pad1        [4]uint8
+	TaskOffset  uint16
+	TaskSize    uint8
+	Pad1        uint8
 	Fields      [8]collectorLtFetch
 	Clauses     [4]collectorLtClause
 	Nops        uint8
@@ -416,6 +420,8 @@ const (
 	collectorLtSpecFlagsLT_SPEC_STAMP        collectorLtSpecFlags = 2048
 	collectorLtSpecFlagsLT_SPEC_USAMPLE      collectorLtSpecFlags = 4096
 	collectorLtSpecFlagsLT_SPEC_NOTE_PROCESS collectorLtSpecFlags = 8192
+	collectorLtSpecFlagsLT_SPEC_LATE         collectorLtSpecFlags = 16384
+	collectorLtSpecFlagsLT_SPEC_TASK         collectorLtSpecFlags = 32768
 )
 
 type collectorLtStackKey uint32

@@ -34,8 +34,14 @@ static __always_inline long lt_read_str(void *dst, __u64 len, __u64 addr, int us
  * unlike a bpf_loop callback (5.17+) it loads on 5.10. Every write goes to
  * buf[cursor & LT_FIELD_CURSOR_MASK] with a length bounded by the same
  * mask, which keeps it inside the scratch buffer.
+ *
+ * A field with a late source (a computed slot, what a since() read) is
+ * run twice: with late 0, in order with the others, it only reserves its
+ * section (8 bytes, or max_len for a buffer: always the same size); with
+ * late 1, after the computed values, it fills the section in. Fields thus
+ * stay in index order in the record.
  */
-__attribute__((noinline)) int lt_fetch_field(__u32 cpu, __u32 idx, __u32 i)
+__attribute__((noinline)) int lt_fetch_field(__u32 cpu, __u32 idx, __u32 i, __u32 late)
 {
 	struct lt_scratch *slot = bpf_map_lookup_elem(&scratch, &cpu);
 	struct lt_spec *spec = bpf_map_lookup_elem(&probe_specs, &idx);
@@ -43,13 +49,42 @@ __attribute__((noinline)) int lt_fetch_field(__u32 cpu, __u32 idx, __u32 i)
 		return 1;
 	i &= LT_MAX_FIELDS - 1;
 	struct lt_fetch *f = &spec->fields[i];
-	__u32 cursor = slot->ev.cursor;
+	int late_source = f->source >= LT_SRC_SLOT;
+	if (late && !late_source)
+		return 0;
+	__u32 cursor = late ? slot->at[i] : slot->ev.cursor;
 	if (cursor > LT_FIELD_CURSOR_MASK)
 		return 1; /* record full: later fields come out missing */
 	__u32 at = cursor & LT_FIELD_CURSOR_MASK;
 	slot->at[i] = at;
 	struct lt_field_header *fh = (struct lt_field_header *)(slot->buf + at);
 	__u8 *data = slot->buf + at + sizeof(*fh);
+	if (late_source && !late) {
+		__u32 size = f->op == LT_OP_BUF ? f->max_len : sizeof(__u64);
+		size &= LT_MAX_KEY_BYTES * 2 - 1;
+		fh->len = size;
+		fh->status = LT_FIELD_FAULT; /* until filled in */
+		fh->_pad = 0;
+		slot->ev.cursor = cursor + sizeof(*fh) + LT_FIELD_PAD(size);
+		return 0;
+	}
+	if (f->source == LT_SRC_STAMPED) {
+		/* A part of what the since() in slot index read: the 8 bytes
+		 * of a number or stack id, or max_len bytes (a comm), from
+		 * byte offsets[0] of the saved bytes. */
+		__u64 n = f->op == LT_OP_BUF ? f->max_len : sizeof(__u64);
+		__u64 from = f->offsets[0];
+		/* Within a slot's 64 saved bytes and the next's. */
+		LT_MASK(n, sizeof(slot->stamped[0]) - 1);
+		LT_MASK(from, sizeof(slot->stamped[0]) - 1);
+		const __u8 *saved = (const __u8 *)slot->stamped[f->index & (LT_MAX_OPS - 1)];
+		long err = bpf_probe_read_kernel(data, n, saved + from);
+		fh->len = n;
+		fh->status = err ? LT_FIELD_FAULT : LT_FIELD_OK;
+		if (n == sizeof(__u64))
+			__builtin_memcpy(&slot->vals[i], data, sizeof(__u64));
+		return 0;
+	}
 	const __u64 *args = (const __u64 *)(slot->buf + sizeof(struct lt_header));
 
 	long err = 0;
@@ -82,6 +117,9 @@ __attribute__((noinline)) int lt_fetch_field(__u32 cpu, __u32 idx, __u32 i)
 		break;
 	case LT_SRC_CGROUP:
 		v = bpf_get_current_cgroup_id();
+		break;
+	case LT_SRC_SLOT:
+		v = slot->vals[(LT_MAX_FIELDS + a) & (LT_MAX_VALS - 1)];
 		break;
 	case LT_SRC_REG:
 		/* A helper read: the verifier refuses ctx loads at a variable offset. */
@@ -156,7 +194,8 @@ __attribute__((noinline)) int lt_fetch_field(__u32 cpu, __u32 idx, __u32 i)
 	fh->len = len;
 	fh->status = status;
 	fh->_pad = 0;
-	slot->ev.cursor = cursor + sizeof(*fh) + LT_FIELD_PAD(len);
+	if (!late)
+		slot->ev.cursor = cursor + sizeof(*fh) + LT_FIELD_PAD(len);
 	return 0;
 }
 

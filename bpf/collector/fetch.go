@@ -31,7 +31,19 @@ const (
 	// arguments live in any register. Only probes with registers
 	// (kprobe, uprobe, profile) have it; elsewhere the field faults.
 	FromRegister = Source(collectorLtFetchSourceLT_SRC_REG)
+	// FromSlot is computed slot Index: a since() read, say. It is a late
+	// source, as FromStamped: its field's section is reserved in order
+	// and filled in after the computed values.
+	FromSlot = Source(collectorLtFetchSourceLT_SRC_SLOT)
+	// FromStamped is the address of what the since() computing slot
+	// Index read from its stamp: Offsets[0] picks a saved part, read
+	// with OpRead or, for comm, OpBuf of MaxLen bytes.
+	FromStamped = Source(collectorLtFetchSourceLT_SRC_STAMPED)
 )
+
+// Late reports whether f's source is computed after the fetches: its
+// value only fills a section of a fixed size.
+func (f *Fetch) Late() bool { return f.Source >= FromSlot }
 
 // Op is what a field does at the address its loads reached.
 type Op uint8
@@ -66,8 +78,11 @@ func (f *Fetch) validate(i int) error {
 	switch {
 	case f.Derefs < 0 || f.Derefs > MaxDerefs:
 		return fmt.Errorf("field %d follows %d pointers, at most %d", i, f.Derefs, MaxDerefs)
-	case f.Source > FromRegister || f.Op > OpBuf:
+	case f.Source > FromStamped || f.Op > OpBuf:
 		return fmt.Errorf("field %d has an unknown source or operation", i)
+	case f.Late() && (int(f.Index) >= MaxCalcs || f.Derefs != 0 || f.Op == OpStr ||
+		f.Op == OpBuf && (f.LenField != NoLenField || f.MaxLen > StampSaved)):
+		return fmt.Errorf("field %d of computed slot %d must be a value, a read or a buffer of at most %d bytes", i, f.Index, StampSaved)
 	case f.Source == FromRegister && (f.TracepointOffset > MaxRegisterOffset || f.TracepointOffset%8 != 0):
 		return fmt.Errorf("field %d reads register offset %d, not a pt_regs word", i, f.TracepointOffset)
 	case f.Source == FromField && int(f.Index) >= i:

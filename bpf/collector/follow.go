@@ -27,7 +27,9 @@ const (
 // on, a process that root or a tracked process forks is tracked from
 // before its first instruction until it is reaped. With running, root's
 // descendants alive now are tracked as well, for a trace that starts after
-// root has started them. Call it once, before attaching probes.
+// root has started them. root's threads are tracked by id as well, for
+// filters on the thread an event is about (Spec.Task). Call it once,
+// before attaching probes.
 func (c *Collector) Follow(root uint32, running bool) error {
 	if err := c.need(collectorMapTracedTgids); err != nil {
 		return err
@@ -46,7 +48,7 @@ func (c *Collector) Follow(root uint32, running bool) error {
 	if running {
 		return c.trackRunning(root)
 	}
-	return nil
+	return c.trackThreads(root)
 }
 
 // attachTaskHook attaches p to a scheduler tracepoint (tp_btf) for the
@@ -80,10 +82,15 @@ func (c *Collector) track(tgid uint32, start uint64) error {
 // trackRunning adds root's descendants that exist now, top down: each
 // process is added before its children are read, so a child it forks
 // meanwhile is either listed or caught by the fork program. Processes
-// that exit meanwhile are skipped.
+// that exit meanwhile are skipped. Their threads other than the main one
+// are added under their own ids, for filters that test a thread named by
+// the event (Spec.Task); threads started meanwhile the fork program adds.
 func (c *Collector) trackRunning(root uint32) error {
 	queue := []uint32{root}
 	for len(queue) > 0 {
+		if err := c.trackThreads(queue[0]); err != nil {
+			return err
+		}
 		kids, err := childrenOf(queue[0])
 		if err != nil {
 			return err
@@ -95,6 +102,25 @@ func (c *Collector) trackRunning(root uint32) error {
 			}
 		}
 		queue = append(queue, kids...)
+	}
+	return nil
+}
+
+// trackThreads adds process pid's threads but its main one (which has
+// the process's id); none if it has exited.
+func (c *Collector) trackThreads(pid uint32) error {
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil {
+		return nil // exited
+	}
+	for _, task := range tasks {
+		tid, err := strconv.ParseUint(task.Name(), 10, 32)
+		if err != nil || uint32(tid) == pid {
+			continue
+		}
+		if err := c.track(uint32(tid), 0); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	"github.com/cilium/ebpf"
+	"golang.org/x/sys/unix"
 )
 
 // execsUnder runs /bin/true as a child of this process while
@@ -104,8 +107,11 @@ func TestFollowFullSetCounts(t *testing.T) {
 	}
 	// Fill the set with tgids above any pid_max (1 << 22), so no real
 	// process matches them.
-	for i := 1; i < MaxTraced; i++ {
-		if err := c.track(1<<22+uint32(i), 0); err != nil {
+	// (The test process's threads are in it already.)
+	for i := 1; ; i++ {
+		if err := c.track(1<<22+uint32(i), 0); errors.Is(err, unix.E2BIG) {
+			break
+		} else if err != nil {
 			t.Fatalf("entry %d: %v", i, err)
 		}
 	}
@@ -177,4 +183,58 @@ func childByStat(t *testing.T, ppid uint32) uint32 {
 		}
 	}
 	return 0
+}
+
+// TestFollowTracksThreads: Follow tracks root's threads by id, those that
+// run already and one started after, and forgets a thread once it is
+// freed, so that Spec.Task filters find the threads a tracepoint names.
+func TestFollowTracksThreads(t *testing.T) {
+	c := loadForTest(t)
+	self := uint32(os.Getpid())
+	if err := c.Follow(self, false); err != nil {
+		t.Fatal(err)
+	}
+	var before []uint32
+	tasks, _ := os.ReadDir("/proc/self/task")
+	for _, task := range tasks {
+		if tid, _ := strconv.Atoi(task.Name()); uint32(tid) != self {
+			before = append(before, uint32(tid))
+		}
+	}
+	if len(before) == 0 {
+		t.Fatal("the test process has no thread but its main one")
+	}
+	var start uint64
+	for _, tid := range before {
+		if err := c.tracedTgids.Lookup(tid, &start); err != nil {
+			t.Errorf("thread %d, running before Follow, is not tracked: %v", tid, err)
+		}
+	}
+	// Threads started now: goroutines that hold their threads outnumber
+	// the idle threads the runtime had, so some threads are new; a
+	// goroutine that exits locked ends its thread.
+	const n = 16
+	tids, done := make(chan uint32, n), make(chan struct{})
+	for i := 0; i < n; i++ {
+		go func() {
+			runtime.LockOSThread()
+			tids <- uint32(unix.Gettid())
+			<-done
+		}()
+	}
+	var tid uint32
+	for i := 0; i < n; i++ {
+		id := <-tids
+		if !slices.Contains(before, id) {
+			tid = id
+		}
+	}
+	if tid == 0 {
+		t.Fatal("no new thread started")
+	}
+	if err := c.tracedTgids.Lookup(tid, &start); err != nil || start == 0 {
+		t.Errorf("thread %d, started after Follow, is not tracked with its start time: %d, %v", tid, start, err)
+	}
+	close(done)
+	waitUntracked(t, c, tid)
 }

@@ -22,6 +22,12 @@ type Spec struct {
 	// Follow widens PID to the processes Follow (the Collector method)
 	// tracks: those PID forks while the trace runs, and their descendants.
 	Follow bool
+	// Task, when set, makes the PID filter test the thread the event is
+	// about instead of the current task: the thread id in the tracepoint
+	// record at Task.Offset (sched_switch's next_pid). PID's main thread
+	// matches; with Follow, so do the threads PID and its descendants
+	// create (Follow tracks them by id).
+	Task *TaskField
 	// Comm keeps only events whose task command equals it when non-empty.
 	Comm string
 	// CommNot inverts the Comm filter: every command but Comm.
@@ -54,6 +60,12 @@ type Spec struct {
 	// Stamp, when set, stores the time under a key for CalcSince at
 	// other probes, after the filters hold.
 	Stamp *Stamp
+}
+
+// TaskField is where a tracepoint record holds a thread id.
+type TaskField struct {
+	Offset uint16
+	Size   uint8
 }
 
 // Plain reports whether s needs nothing of the collector but the record
@@ -135,6 +147,8 @@ func (s *Spec) encode() (collectorLtSpec, error) {
 		{s.Paired, collectorLtSpecFlagsLT_SPEC_PAIRED},
 		{s.UserSample > 0, collectorLtSpecFlagsLT_SPEC_USAMPLE},
 		{s.NotesProcesses(), collectorLtSpecFlagsLT_SPEC_NOTE_PROCESS},
+		{s.PID != 0 && s.Task != nil, collectorLtSpecFlagsLT_SPEC_TASK},
+		{s.late(), collectorLtSpecFlagsLT_SPEC_LATE},
 	} {
 		if f.on {
 			out.Flags |= uint32(f.flag)
@@ -144,6 +158,12 @@ func (s *Spec) encode() (collectorLtSpec, error) {
 		return out, fmt.Errorf("%d bytes of user stack requested, the collector copies at most %d", s.UserSample, MaxUserSample)
 	}
 	out.UstackSize = uint16(s.UserSample)
+	if t := s.Task; t != nil {
+		if t.Size == 0 || t.Size > 4 || int(t.Offset)+int(t.Size) > MaxTracepointData {
+			return out, fmt.Errorf("the thread id of the pid filter is %d bytes at byte %d of the tracepoint record; want 1..4 bytes within %d", t.Size, t.Offset, MaxTracepointData)
+		}
+		out.TaskOffset, out.TaskSize = t.Offset, t.Size
+	}
 	out.Nargs = uint16(s.Args)
 	out.TpData = uint16(s.TracepointData)
 	out.FilterTgid = s.PID
@@ -159,6 +179,12 @@ func (s *Spec) encode() (collectorLtSpec, error) {
 		f := &s.Fields[i]
 		if err := f.validate(i); err != nil {
 			return out, err
+		}
+		switch {
+		case f.Source == FromSlot && int(f.Index) >= len(s.Calcs):
+			return out, fmt.Errorf("field %d is computed slot %d of %d", i, f.Index, len(s.Calcs))
+		case f.Source == FromStamped && !s.readsStamp(Slot(int(f.Index)), len(s.Calcs)):
+			return out, fmt.Errorf("field %d reads a stamp through slot %d, which reads none", i, f.Index)
 		}
 		out.Fields[i] = f.encode()
 	}
@@ -183,6 +209,16 @@ func (s *Spec) encode() (collectorLtSpec, error) {
 		out.Clauses[i] = o
 	}
 	return out, nil
+}
+
+// late reports whether some field has a late source.
+func (s *Spec) late() bool {
+	for i := range s.Fields {
+		if s.Fields[i].Late() {
+			return true
+		}
+	}
+	return false
 }
 
 // ErrNoUserSamples: the kernel cannot read a task's user registers from

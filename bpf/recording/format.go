@@ -58,10 +58,12 @@ const (
 	KindScript   Kind = 9  // JSON Script
 	KindTick     Kind = 10 // JSON Tick (since 1.1)
 	KindAnswer   Kind = 11 // JSON Answer (since 1.2)
+	KindStack    Kind = 12 // JSON Stack (since 1.2)
 )
 
 var kindNames = map[Kind]string{KindHeader: "header", KindProbe: "probe", KindEvents: "events", KindDrops: "drops",
-	KindMap: "map", KindMappings: "mappings", KindSymbols: "symbols", KindEnd: "end", KindScript: "script", KindTick: "tick", KindAnswer: "answer"}
+	KindMap: "map", KindMappings: "mappings", KindSymbols: "symbols", KindEnd: "end", KindScript: "script", KindTick: "tick",
+	KindAnswer: "answer", KindStack: "stack"}
 
 func (k Kind) String() string {
 	if n, ok := kindNames[k]; ok {

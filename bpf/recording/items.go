@@ -164,6 +164,12 @@ const (
 	// TypeUSample is ustack(dwarf): user registers (struct pt_regs) and
 	// the top of the user stack, unwound with the recorded mappings.
 	TypeUSample = "usample"
+	// TypeKStackID and TypeUStackID are stacks stored by id (the parts a
+	// stamp saved, since 1.2): the section's 8 bytes hold the id in the
+	// low half and, for user stacks, the process in the upper half; the
+	// frames are in a Stack item of that id.
+	TypeKStackID = "kstack_id"
+	TypeUStackID = "ustack_id"
 )
 
 // Field sources: where a field's value is in a record.
@@ -254,6 +260,14 @@ type Mapping struct {
 	Path   string `json:"path,omitempty"`
 	// BuildID is the GNU build-id of the mapped file, hex.
 	BuildID string `json:"build_id,omitempty"`
+}
+
+// Stack is the frames of a stack that records name by id (TypeKStackID,
+// TypeUStackID): the kernel's stack map keeps one id per distinct stack
+// for the whole trace, so each id is written once.
+type Stack struct {
+	ID     uint32 `json:"id"`
+	Frames []Hex  `json:"frames"`
 }
 
 // SymbolTable is the function symbols of one object, for symbolizing

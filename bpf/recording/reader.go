@@ -188,6 +188,8 @@ func newItem(k Kind) any {
 		return new(Tick)
 	case KindAnswer:
 		return new(Answer)
+	case KindStack:
+		return new(Stack)
 	}
 	return nil
 }

@@ -289,6 +289,10 @@ func (w *Writer) AddMappings(m Mappings) error { return w.addItem(KindMappings, 
 // AddSymbols records an object's symbol table.
 func (w *Writer) AddSymbols(t SymbolTable) error { return w.addItem(KindSymbols, t, true) }
 
+// AddStack records the frames of a stack records refer to by id; write
+// it before the first record that does.
+func (w *Writer) AddStack(s Stack) error { return w.addItem(KindStack, s, true) }
+
 // WriteDrops records the loss counters as they are now.
 func (w *Writer) WriteDrops(d Drops) error { return w.addItem(KindDrops, d, true) }
 

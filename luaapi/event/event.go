@@ -386,6 +386,13 @@ func Value(L *lua.LState, v capture.Value, syms *stack.Symbols, pid int) lua.LVa
 		if v.Dwarf {
 			return stack.NewUnwound(L, syms, v.Sample, pid)
 		}
+		if v.ByID {
+			// A part a stamp saved: a user stack of the stamped process.
+			if v.PID != 0 {
+				pid = v.PID
+			}
+			return stack.New(L, syms, syms.StackByID(v.StackID), v.User, pid)
+		}
 		return stack.New(L, syms, v.Frames, v.User, pid)
 	case capture.Int:
 		return value.Int(int64(v.N))

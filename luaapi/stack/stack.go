@@ -58,6 +58,25 @@ type Symbols struct {
 	// holds a slot per snapshot being prepared (at most cap at once).
 	unwinding atomic.Bool
 	preparing chan struct{}
+	// byID finds the frames of a stack stored by id (a part a stamp
+	// saved): the collector's stack map live, the recorded stacks in a
+	// replay. Owner goroutine only.
+	byID func(id uint32) ([]uint64, error)
+}
+
+// SetStackSource sets where stacks stored by id are found.
+func (s *Symbols) SetStackSource(byID func(id uint32) ([]uint64, error)) { s.byID = byID }
+
+// StackByID returns the frames of stack id; none when it is unknown.
+func (s *Symbols) StackByID(id uint32) []uint64 {
+	if s.byID == nil {
+		return nil
+	}
+	frames, err := s.byID(id)
+	if err != nil {
+		return nil
+	}
+	return frames
 }
 
 // maxPreparing bounds the goroutines preparing announced processes.

@@ -12,6 +12,11 @@ rec syscount -c "$W/syscalls 20" syscount
 rec exitsnoop -c "$W/forks 3" exitsnoop
 rec pidpersec -c "$W/forks 5" pidpersec
 rec naptime -c "$W/naps 3 5" naptime
+# Timed in the kernel (stamps, since()): the maps' keys and values are
+# recorded as the kernel computed them.
+rec runqlat -c "$W/naps 5 5" runqlat
+rec cpudist -c "$W/naps 5 5" cpudist
+rec offcputime -c "$W/naps 2 5" offcputime -U -m 1000
 rec statsnoop -c "ls -l /etc/hostname" statsnoop
 # -i: its headers show the time of the interval (the recorded time in a replay).
 rec funccount -c "$W/naps 3 400" funccount -i 1 "uprobe:$W/naps:lt_*"
