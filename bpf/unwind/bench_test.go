@@ -8,7 +8,9 @@ import (
 
 // BenchmarkUnwind unwinds one sample taken in qsort's comparator (about
 // 15 frames through libc's CFI): cold parses the CFI of every image first,
-// as luatrace's first stack of a process does; warm has it cached.
+// as luatrace's first stack of a process did before it parsed them when
+// the process was announced; prepared is that first stack with the CFI
+// parsed ahead (Prepare), its rows not computed yet; warm has both cached.
 func BenchmarkUnwind(b *testing.B) {
 	bin := buildQsort(b, variants[0].flags...)
 	tr := startTracee(b, bin, "600000")
@@ -23,6 +25,16 @@ func BenchmarkUnwind(b *testing.B) {
 	b.Run("cold", func(b *testing.B) {
 		for b.Loop() {
 			NewUnwinder().Unwind(p, s, DWARF)
+		}
+	})
+	b.Run("prepared", func(b *testing.B) {
+		for b.Loop() {
+			b.StopTimer()
+			u := NewUnwinder()
+			u.Prepare(p)
+			u.Wait()
+			b.StartTimer()
+			u.Unwind(p, s, DWARF)
 		}
 	})
 	b.Run("warm", func(b *testing.B) {

@@ -128,15 +128,27 @@ func (img *Image) debugELFLocked() *elf.File {
 	return img.debug
 }
 
+// LoadSymbols reads the symbol table now, which Symbol does on first use
+// otherwise: ahead of the first stack of a process just seen.
+func (img *Image) LoadSymbols() {
+	img.mu.Lock()
+	defer img.mu.Unlock()
+	img.loadSymbolsLocked()
+}
+
+func (img *Image) loadSymbolsLocked() {
+	if !img.symsDone {
+		img.symsDone = true
+		img.syms = img.readSymbols()
+	}
+}
+
 // Symbol returns the function containing link-time address vaddr: its
 // name (demangled) and start address.
 func (img *Image) Symbol(vaddr uint64) (name string, start uint64, ok bool) {
 	img.mu.Lock()
 	defer img.mu.Unlock()
-	if !img.symsDone {
-		img.symsDone = true
-		img.syms = img.readSymbols()
-	}
+	img.loadSymbolsLocked()
 	syms := img.syms
 	i := sort.Search(len(syms), func(i int) bool { return syms[i].start > vaddr }) - 1
 	if i < 0 {

@@ -40,6 +40,10 @@ type frame struct {
 // Symbols resolve addresses for the owner goroutine; each table loads on
 // first use, or the kernel's ahead of it (PreloadKernel).
 type Symbols struct {
+	// Stop, once closed (a Ctrl-C), makes unwinds stop waiting for unwind
+	// tables still being parsed; see unwind.Unwinder.Stop.
+	Stop <-chan struct{}
+
 	kernelOnce sync.Once
 	kernel     *ksym.Table
 	userOnce   sync.Once
@@ -50,6 +54,7 @@ type Symbols struct {
 	userStacks atomic.Bool
 	// What unwinding cost and how it ended, for Report.
 	unwound, truncated, unwindNanos atomic.Int64
+	slowestUnwind                   atomic.Int64 // ns
 	// lastReap is when Observe last had the store reap exited processes
 	// (reader goroutine only).
 	lastReap time.Time
@@ -104,7 +109,7 @@ func (s *Symbols) PreloadKernel() { go s.Kernel() }
 func (s *Symbols) User() *usym.Symbolizer {
 	s.userOnce.Do(func() {
 		s.user = usym.NewSymbolizer()
-		s.unwinder = unwind.NewUnwinder()
+		s.unwinder = &unwind.Unwinder{Stop: s.Stop}
 		s.preparing = make(chan struct{}, maxPreparing)
 	})
 	return s.user
@@ -123,9 +128,14 @@ func (s *Symbols) WantUserStacks(unwinding bool) {
 // prepare loads p's symbol tables and, for dwarf stacks, its unwind
 // tables, in the background, so that the events of a process just
 // announced do not wait for them on the Lua goroutine (where a Ctrl-C
-// gives them half a second). Past maxPreparing at once, the tables load on
-// first use instead.
+// gives them half a second). For dwarf stacks the unwinder's queue does
+// it (every image once, the one an unwind waits for first); otherwise, past
+// maxPreparing at once, the symbols load on first use instead.
 func (s *Symbols) prepare(p *usym.Process) {
+	if s.unwinding.Load() {
+		s.unwinder.Prepare(p)
+		return
+	}
 	select {
 	case s.preparing <- struct{}{}:
 	default:
@@ -135,11 +145,8 @@ func (s *Symbols) prepare(p *usym.Process) {
 		defer func() { <-s.preparing }()
 		for _, m := range p.Mappings {
 			if m.Image != nil {
-				m.Image.Symbol(0)
+				m.Image.LoadSymbols()
 			}
-		}
-		if s.unwinding.Load() {
-			s.unwinder.Prepare(p)
 		}
 	}()
 }
@@ -174,7 +181,9 @@ func (s *Symbols) Observe(batch []collector.Record) {
 				s.prepare(p)
 			}
 		case pid != last:
-			store.Process(int(pid))
+			if p := store.Process(int(pid)); p != nil && s.unwinding.Load() {
+				s.unwinder.Prepare(p) // its announcement was lost
+			}
 		}
 		last = pid
 	}
@@ -190,7 +199,11 @@ func (s *Symbols) Unwind(pid int, sample *unwind.Sample) (*usym.Process, unwind.
 	}
 	start := time.Now()
 	st := s.unwinder.Unwind(p, sample, unwind.DWARF)
-	s.unwindNanos.Add(int64(time.Since(start)))
+	took := int64(time.Since(start))
+	s.unwindNanos.Add(took)
+	if took > s.slowestUnwind.Load() {
+		s.slowestUnwind.Store(took) // the Lua goroutine's only
+	}
 	s.unwound.Add(1)
 	if st.End == unwind.EndTruncated {
 		s.truncated.Add(1)
@@ -212,9 +225,12 @@ func (s *Symbols) Report(w io.Writer, verbose bool) {
 	case n > 1:
 		fmt.Fprintf(w, "luatrace: %d processes exited before their mappings were read: their user frames are shown as addresses\n", n)
 	}
+	if n := s.unwinder.Stats().NotReady; n > 0 {
+		fmt.Fprintf(w, "luatrace: %d user frames after the stop were unwound by frame pointer: their unwind tables were still being read\n", n)
+	}
 	if n := s.unwound.Load(); verbose && n > 0 {
-		fmt.Fprintf(w, "luatrace: unwound %d user stacks, %.1f µs each; %d reached the end of the copied stack (a larger ustack(dwarf, SIZE) goes further)\n",
-			n, float64(s.unwindNanos.Load())/float64(n)/1e3, s.truncated.Load())
+		fmt.Fprintf(w, "luatrace: unwound %d user stacks, %.1f µs each (slowest %.1f ms); %d reached the end of the copied stack (a larger ustack(dwarf, SIZE) goes further)\n",
+			n, float64(s.unwindNanos.Load())/float64(n)/1e3, float64(s.slowestUnwind.Load())/1e6, s.truncated.Load())
 	}
 }
 
