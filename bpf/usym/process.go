@@ -1,7 +1,6 @@
 package usym
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"os"
@@ -122,36 +121,6 @@ type mapsEntry struct {
 	perms              string
 	path               string
 	buildID            BuildID // recorded mappings: the file must have it
-}
-
-// readMapsFile parses the executable, file-backed (or vDSO) lines of
-// /proc/PID/maps.
-func readMapsFile(pid int) ([]mapsEntry, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid))
-	if err != nil {
-		return nil, err
-	}
-	var out []mapsEntry
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		// start-end perms offset dev inode path; the path may hold spaces.
-		f := strings.SplitN(sc.Text(), " ", 6)
-		if len(f) < 6 || !strings.Contains(f[1], "x") {
-			continue
-		}
-		path := strings.TrimLeft(f[5], " ")
-		if !strings.HasPrefix(path, "/") && path != vdsoName {
-			continue
-		}
-		lo, hi, _ := strings.Cut(f[0], "-")
-		start, err1 := strconv.ParseUint(lo, 16, 64)
-		end, err2 := strconv.ParseUint(hi, 16, 64)
-		off, err3 := strconv.ParseUint(f[2], 16, 64)
-		if err1 == nil && err2 == nil && err3 == nil {
-			out = append(out, mapsEntry{start: start, end: end, offset: off, perms: f[1], path: path})
-		}
-	}
-	return out, nil
 }
 
 // processStartTime reads field 22 of /proc/PID/stat; the command name
