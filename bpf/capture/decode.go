@@ -8,6 +8,7 @@ import (
 	"github.com/luatrace/luatrace/bpf/collector"
 	"github.com/luatrace/luatrace/bpf/expr"
 	"github.com/luatrace/luatrace/bpf/unwind"
+	"github.com/luatrace/luatrace/bpf/usym"
 )
 
 // ValueKind says which member of a Value holds the data.
@@ -34,7 +35,9 @@ type Value struct {
 	// thread).
 	Dwarf  bool
 	Sample *unwind.Sample
-	Status collector.FieldStatus
+	// BuildIDs: the stack is ustack(buildid)'s frames (Frames is empty).
+	BuildIDs []usym.BuildIDFrame
+	Status   collector.FieldStatus
 }
 
 // Decode extracts the field from a record whose captured fields are data
@@ -47,6 +50,10 @@ func (f Field) Decode(rec collector.Record, data []collector.FieldData) Value {
 		return f.stack(data)
 	case kindUserSample:
 		return f.userSample(data)
+	case kindUserBuildID:
+		v := f.stack(data)
+		v.BuildIDs, v.Frames, v.User = usym.ParseBuildIDStack(frameBytes(data, f.fetch)), nil, true
+		return v
 	case kindDerived:
 		n, signed := evalDerived(f.derived, rec, data)
 		return Value{Kind: kindOf(signed), N: n}
@@ -126,6 +133,9 @@ func (p *Program) Describe() []string {
 		case kindUserSample:
 			out = append(out, fmt.Sprintf("%suser registers and %d bytes of user stack, unwound with CFI", line, p.UserSample))
 			continue
+		case kindUserBuildID:
+			out = append(out, line+"user stack as build-id and file offset per frame")
+			continue
 		case kindDerived:
 			out = append(out, line+"computed from "+describeDerived(p.Fetches, f.derived))
 			continue
@@ -150,6 +160,14 @@ func (f Field) stack(data []collector.FieldData) Value {
 		frames = append(frames, le.LittleEndian.Uint64(d.Bytes[j:]))
 	}
 	return Value{Kind: Stack, Frames: frames, User: f.kind == kindUserStack, Status: d.Status}
+}
+
+// frameBytes is the bytes of stack section i, nil when absent.
+func frameBytes(data []collector.FieldData, i int) []byte {
+	if i < 0 || i >= len(data) {
+		return nil
+	}
+	return data[i].Bytes
 }
 
 // userSample decodes the user sample section: the user registers, then

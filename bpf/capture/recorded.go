@@ -56,6 +56,8 @@ func (f Field) record() recording.Field {
 		r.Type = recording.TypeUStack
 	case kindUserSample:
 		r.Type = recording.TypeUSample
+	case kindUserBuildID:
+		r.Type = recording.TypeUBuildID
 	default:
 		r.Type = recording.TypeUint
 		if f.signed {
@@ -97,6 +99,7 @@ func Recorded(fields []recording.Field, fetches int) (*Program, error) {
 		if f.kind == kindUserSample {
 			p.UserSample = max(p.UserSample, f.size)
 		}
+		p.UserBuildID = p.UserBuildID || f.kind == kindUserBuildID
 		p.Fields = append(p.Fields, f)
 	}
 	return p, nil
@@ -143,6 +146,8 @@ func recordedField(r recording.Field, depth int) (Field, error) {
 			return f, fmt.Errorf("ustack(dwarf) of %d bytes of stack; 8 to %d are possible", f.size, collector.MaxUserSample)
 		}
 		f.kind = kindUserSample
+	case recording.TypeUBuildID:
+		f.kind = kindUserBuildID
 	case recording.TypeInt, recording.TypeUint:
 		f.kind, f.signed = kindInt, r.Type == recording.TypeInt
 	default:

@@ -321,6 +321,7 @@ enum lt_spec_flags {
 	LT_SPEC_STAMP = 1 << 11,      /* stamp the time under stamp_key in stamp table stamp_table */
 	LT_SPEC_USAMPLE = 1 << 12,    /* append the user registers and ustack_size bytes of user stack */
 	LT_SPEC_NOTE_PROCESS = 1 << 13, /* user stacks: tell user space of each process first seen (seen.bpf.h) */
+	LT_SPEC_USTACK_BUILDID = 1 << 14, /* append the user stack as build-id and file offset per frame */
 };
 
 /* Processes seen.bpf.h remembers having announced, and the probe id of

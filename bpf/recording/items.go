@@ -146,6 +146,9 @@ const (
 	// TypeUSample is ustack(dwarf): user registers (struct pt_regs) and
 	// the top of the user stack, unwound with the recorded mappings.
 	TypeUSample = "usample"
+	// TypeUBuildID is ustack(buildid): struct bpf_stack_build_id per
+	// frame, named through the recorded files of those build-ids.
+	TypeUBuildID = "ubuildid"
 )
 
 // Field sources: where a field's value is in a record.

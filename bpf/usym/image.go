@@ -29,6 +29,7 @@ type Image struct {
 	closer    io.Closer // nil for images read from memory
 	elf       *elf.File
 	rootDir   string   // /proc/PID/root of the first process seen mapping it
+	debugOnly bool     // a separate debug file standing in for its stripped original
 	debugDirs []string // where to look for separate debug info
 
 	// Store bookkeeping, guarded by Store.mu.
@@ -94,6 +95,25 @@ func (img *Image) VAddr(fileOff uint64) (uint64, bool) {
 	for _, ph := range img.loads {
 		if fileOff >= ph.Off && fileOff < ph.Off+ph.Filesz {
 			return fileOff - ph.Off + ph.Vaddr, true
+		}
+	}
+	return 0, false
+}
+
+// debugVAddr turns a file offset of the original into a link-time address
+// for an image that is only the original's separate debug file, whose
+// program headers keep the segments' addresses but not their offsets.
+// ld.bfd and gold place code at the offset its address has from the first
+// segment's (page-aligned), and that is the guess; lld does not, and a
+// guess outside every executable section is refused rather than named.
+func (img *Image) debugVAddr(fileOff uint64) (uint64, bool) {
+	if len(img.loads) == 0 {
+		return 0, false
+	}
+	vaddr := fileOff + img.loads[0].Vaddr&^0xfff
+	for _, s := range img.elf.Sections {
+		if s.Flags&elf.SHF_EXECINSTR != 0 && vaddr >= s.Addr && vaddr < s.Addr+s.Size {
+			return vaddr, true
 		}
 	}
 	return 0, false

@@ -292,7 +292,8 @@ func (s *Store) refresh(p *Process) *Process {
 // ResolveBuildID symbolizes a frame the kernel gave as build-id and file
 // offset (BPF_F_USER_BUILD_ID): through an image of that build-id some
 // snapshot opened, else through its separate debug file, which keeps the
-// program headers and symbols of the original.
+// symbols and segment addresses of the original but not its file offsets
+// (see Image.debugVAddr).
 func (s *Store) ResolveBuildID(fr BuildIDFrame) Frame {
 	f := Frame{Addr: fr.Offset, BuildID: fr.BuildID}
 	if fr.BuildID == "" {
@@ -304,7 +305,11 @@ func (s *Store) ResolveBuildID(fr BuildIDFrame) Frame {
 		return f
 	}
 	f.Module = img.Path
-	if vaddr, ok := img.VAddr(fr.Offset); ok {
+	vaddr, ok := img.VAddr(fr.Offset)
+	if !ok && img.debugOnly {
+		vaddr, ok = img.debugVAddr(fr.Offset)
+	}
+	if ok {
 		img.symbolize(&f, vaddr, vaddr)
 	}
 	return f
@@ -335,7 +340,7 @@ func (s *Store) imageByBuildID(id BuildID) *Image {
 			f.Close()
 			continue
 		}
-		img.key, img.debugDirs, img.debugDone = string(id), s.cfg.DebugDirs, true
+		img.key, img.debugDirs, img.debugDone, img.debugOnly = string(id), s.cfg.DebugDirs, true, true
 		img.idleFrom = s.cfg.Now()
 		s.images[img.key] = img
 		s.stats.ImagesOpened++

@@ -31,10 +31,11 @@ type Stack struct {
 }
 
 type frame struct {
-	addr   uint64
-	sym    string
-	offset uint64
-	module string
+	addr    uint64 // with buildID: the offset in the file
+	sym     string
+	offset  uint64
+	module  string
+	buildID string // a build-id frame's file (ustack(buildid))
 }
 
 // Symbols resolve addresses for the owner goroutine; each table loads on
@@ -272,8 +273,36 @@ func NewUnwound(L *lua.LState, syms *Symbols, sample *unwind.Sample, pid int) *l
 	return Type.Wrap(L, st)
 }
 
+// NewBuildID names a user stack the kernel gave as build-id frames
+// (ustack(buildid)) and returns the stack userdata. A frame is named
+// through a file of its build-id luatrace has open (mapped by a process
+// it snapshotted) or the separate debug info of that build-id; failing
+// both, through pid's snapshot, taken now if the process still runs. A
+// frame the kernel gave as an address is resolved in pid's snapshot.
+func NewBuildID(L *lua.LState, syms *Symbols, frames []usym.BuildIDFrame, pid int) *lua.LUserData {
+	store := syms.User().Store()
+	st := &Stack{frames: make([]frame, len(frames))}
+	snapshotted := false
+	for i, bf := range frames {
+		var uf usym.Frame
+		if bf.BuildID == "" {
+			uf = syms.User().Resolve(pid, bf.Addr)
+		} else {
+			uf = store.ResolveBuildID(bf)
+			if uf.Module == "" && !snapshotted {
+				snapshotted = true
+				if store.Process(pid) != nil {
+					uf = store.ResolveBuildID(bf)
+				}
+			}
+		}
+		st.frames[i] = frame{addr: uf.Addr, sym: uf.Sym, offset: uf.Offset, module: uf.Module, buildID: string(uf.BuildID)}
+	}
+	return Type.Wrap(L, st)
+}
+
 // Open registers the stack metatable: tostring, # and s[i] (a frame table
-// with addr, sym, offset and module).
+// with addr, sym, offset, module and, for ustack(buildid), buildid).
 func Open(L *lua.LState) {
 	mt := Type.Metatable(L)
 	L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int {
@@ -301,6 +330,9 @@ func Open(L *lua.LState) {
 		if fr.module != "" {
 			t.RawSetString("module", lua.LString(fr.module))
 		}
+		if fr.buildID != "" {
+			t.RawSetString("buildid", lua.LString(fr.buildID))
+		}
 		L.Push(t)
 		return 1
 	}))
@@ -312,9 +344,12 @@ func (st *Stack) String() string {
 	var b strings.Builder
 	b.WriteByte('\n')
 	for _, fr := range st.frames {
-		if fr.sym != "" {
+		switch {
+		case fr.sym != "":
 			fmt.Fprintf(&b, "        %s+%d\n", fr.sym, fr.offset)
-		} else {
+		case fr.buildID != "":
+			fmt.Fprintf(&b, "        %s+0x%x\n", fr.buildID, fr.addr)
+		default:
 			fmt.Fprintf(&b, "        0x%x\n", fr.addr)
 		}
 	}

@@ -82,29 +82,11 @@ func TestProfileDeletedBinary(t *testing.T) {
 // addresses.
 func TestProfileStrippedBinary(t *testing.T) {
 	requireRoot(t)
-	dir := t.TempDir()
 	exe := gccWorkload(t, "qsortcmp", "-O2", "-fomit-frame-pointer", "-g", "-Wl,--build-id")
-	debug := filepath.Join(dir, "qsortcmp.debug")
-	for _, c := range [][]string{
-		{"objcopy", "--only-keep-debug", exe, debug},
-		{"strip", "--strip-all", exe},
-	} {
-		if out, err := exec.Command(c[0], c[1:]...).CombinedOutput(); err != nil {
-			t.Fatalf("%s: %v\n%s", strings.Join(c, " "), err, out)
-		}
-	}
-	id := buildID(t, exe)
-	debugRoot := filepath.Join(dir, "debug")
-	installed := filepath.Join(debugRoot, ".build-id", id[:2], id[2:]+".debug")
-	if err := os.MkdirAll(filepath.Dir(installed), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(debug, installed); err != nil {
-		t.Fatal(err)
-	}
-	profile := bin(t, "luatrace") + " -c '" + exe + " 1500' profile --call-graph dwarf -U -F 99 -f"
+	debugRoot := installDebugInfo(t, exe, true)
+	profile := []string{"-c", exe + " 1500", "profile", "--call-graph", "dwarf", "-U", "-F", "99", "-f"}
 
-	r := runBounded(t, build(t), nil, "unshare", "-m", "sh", "-c", "mount --bind "+debugRoot+" /usr/lib/debug && exec "+profile).expectOK(t)
+	r := inDebugNamespace(t, debugRoot, profile...).expectOK(t)
 	stacks, counts, total := folded(t, r)
 	named := 0
 	for i, s := range stacks {
@@ -116,14 +98,47 @@ func TestProfileStrippedBinary(t *testing.T) {
 		t.Errorf("with the debug file: %d of %d samples are cmp <- ... <- work <- main, want most:\n%s\nstderr:\n%s", named, total, r.stdout, r.stderr)
 	}
 
-	empty := filepath.Join(dir, "empty")
-	if err := os.Mkdir(empty, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	r = runBounded(t, build(t), nil, "unshare", "-m", "sh", "-c", "mount --bind "+empty+" /usr/lib/debug && exec "+profile).expectOK(t)
+	empty := t.TempDir()
+	r = inDebugNamespace(t, empty, profile...).expectOK(t)
 	if strings.Contains(r.stdout, ";cmp ") || strings.Contains(r.stdout, ";work;") {
 		t.Errorf("without the debug file, cmp and work are named: the test does not test the lookup:\n%s", r.stdout)
 	}
+}
+
+// installDebugInfo moves exe's debug info (built -g) to a separate file
+// under a new folder laid out as /usr/lib/debug (.build-id/xx/yyyy.debug),
+// stripping exe if strip, and returns the folder: the tests bind-mount it
+// over /usr/lib/debug in a mount namespace of their own.
+func installDebugInfo(t *testing.T, exe string, strip bool) string {
+	t.Helper()
+	root := t.TempDir()
+	id := buildID(t, exe)
+	installed := filepath.Join(root, ".build-id", id[:2], id[2:]+".debug")
+	if err := os.MkdirAll(filepath.Dir(installed), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmds := [][]string{{"objcopy", "--only-keep-debug", exe, installed}}
+	if strip {
+		cmds = append(cmds, []string{"strip", "--strip-all", exe})
+	}
+	for _, c := range cmds {
+		if out, err := exec.Command(c[0], c[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", strings.Join(c, " "), err, out)
+		}
+	}
+	return root
+}
+
+// inDebugNamespace runs luatrace with args in a mount namespace where
+// debugRoot is /usr/lib/debug.
+func inDebugNamespace(t *testing.T, debugRoot string, args ...string) result {
+	t.Helper()
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return runBounded(t, build(t), nil, "unshare", "-m", "sh", "-c",
+		"mount --bind "+debugRoot+" /usr/lib/debug && exec "+bin(t, "luatrace")+" "+strings.Join(quoted, " "))
 }
 
 // buildID reads the GNU build-id of an ELF file, in hex.
