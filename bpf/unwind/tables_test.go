@@ -13,16 +13,7 @@ import (
 // that went without their CFI.
 func TestTablesParsedAhead(t *testing.T) {
 	requireLibcDebug(t)
-	bin := buildQsort(t, variants[0].flags...)
-	tr := startTracee(t, bin, "600000")
-	tr.stopIn(tr.addr(bin, "cmp"), 4)
-	s := tr.capture(DefaultStackSize)
-	store := usym.NewStore(usym.Config{})
-	defer store.Close()
-	p, err := store.Snapshot(tr.pid)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, s := comparatorSample(t)
 	images := map[*usym.Image]bool{}
 	for _, m := range p.Mappings {
 		if m.Image != nil {
