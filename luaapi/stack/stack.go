@@ -277,24 +277,17 @@ func NewUnwound(L *lua.LState, syms *Symbols, sample *unwind.Sample, pid int) *l
 // (ustack(buildid)) and returns the stack userdata. A frame is named
 // through a file of its build-id luatrace has open (mapped by a process
 // it snapshotted) or the separate debug info of that build-id; failing
-// both, through pid's snapshot, taken now if the process still runs. A
-// frame the kernel gave as an address is resolved in pid's snapshot.
+// both, through pid's mappings while it runs (usym.Store.ResolveBuildIDOf).
+// A frame the kernel gave as an address is resolved in pid's snapshot.
 func NewBuildID(L *lua.LState, syms *Symbols, frames []usym.BuildIDFrame, pid int) *lua.LUserData {
 	store := syms.User().Store()
 	st := &Stack{frames: make([]frame, len(frames))}
-	snapshotted := false
 	for i, bf := range frames {
 		var uf usym.Frame
 		if bf.BuildID == "" {
 			uf = syms.User().Resolve(pid, bf.Addr)
 		} else {
-			uf = store.ResolveBuildID(bf)
-			if uf.Module == "" && !snapshotted {
-				snapshotted = true
-				if store.Process(pid) != nil {
-					uf = store.ResolveBuildID(bf)
-				}
-			}
+			uf = store.ResolveBuildIDOf(pid, bf)
 		}
 		st.frames[i] = frame{addr: uf.Addr, sym: uf.Sym, offset: uf.Offset, module: uf.Module, buildID: string(uf.BuildID)}
 	}
