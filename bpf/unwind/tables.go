@@ -171,11 +171,12 @@ func (u *Unwinder) promoteLocked(e *tableEntry) {
 }
 
 // parse runs on a goroutine of its own while the queue has entries: it
-// parses their CFI and loads their symbols.
+// parses their CFI and loads their symbols. After Stop it leaves the rest
+// (nobody waits for them any more), so that a Ctrl-C's END has the CPU.
 func (u *Unwinder) parse() {
 	for {
 		u.mu.Lock()
-		if len(u.pending) == 0 {
+		if len(u.pending) == 0 || u.stopped() {
 			u.parsers--
 			u.mu.Unlock()
 			return
@@ -196,6 +197,16 @@ func (u *Unwinder) parse() {
 		u.dropLocked()
 		u.mu.Unlock()
 		close(e.ready)
+	}
+}
+
+// stopped reports whether Stop is closed.
+func (u *Unwinder) stopped() bool {
+	select {
+	case <-u.Stop:
+		return true
+	default:
+		return false
 	}
 }
 

@@ -43,7 +43,6 @@ type Image struct {
 	debugDone bool
 	debug     *elf.File // separate debug info, nil when none was found
 	debugFile io.Closer
-	lines     *lineTable
 }
 
 // addrSymbol is a function symbol in an address-sorted table.
@@ -179,24 +178,6 @@ func (img *Image) Symbol(vaddr uint64) (name string, start uint64, ok bool) {
 		return "", 0, false
 	}
 	return s.name, s.start, true
-}
-
-// Line returns the source file and line of link-time address vaddr from
-// the DWARF line tables of the image or its debug file; ok is false when
-// there are none.
-func (img *Image) Line(vaddr uint64) (file string, line int, ok bool) {
-	img.mu.Lock()
-	defer img.mu.Unlock()
-	if img.lines == nil {
-		src := img.elf
-		if src.Section(".debug_info") == nil {
-			if d := img.debugELFLocked(); d != nil {
-				src = d
-			}
-		}
-		img.lines = newLineTable(src)
-	}
-	return img.lines.find(vaddr)
 }
 
 // readSymbols builds the address table from .symtab (the image's or, when

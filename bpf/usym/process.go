@@ -59,8 +59,6 @@ type Frame struct {
 	Offset  uint64  // Addr minus the function's start
 	Module  string  // file of the mapping, "" when unmapped
 	BuildID BuildID // the module's build-id, when it has one
-	File    string  // source file, "" when there is no line info
-	Line    int     // source line, 0 when unknown
 }
 
 // Resolve symbolizes addr.
@@ -104,14 +102,14 @@ func (p *Process) resolve(addr, look uint64) Frame {
 	return f
 }
 
-// symbolize fills f's function and line for link-time address look; vaddr
-// is f.Addr in link-time addresses, from which the offset is counted.
+// symbolize fills f's function for link-time address look; vaddr is
+// f.Addr in link-time addresses, from which the offset is counted. Source
+// lines (Image.Line) are not looked up: no output shows them, and reading
+// a library's DWARF line tables (libc's debug file: a large part of a
+// second on a busy machine) held up the first stack of a process.
 func (img *Image) symbolize(f *Frame, look, vaddr uint64) {
 	if name, start, ok := img.Symbol(look); ok {
 		f.Sym, f.Offset = name, vaddr-start
-	}
-	if file, line, ok := img.Line(look); ok {
-		f.File, f.Line = file, line
 	}
 }
 
