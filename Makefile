@@ -44,7 +44,7 @@ check-generate: generate
 	git diff --exit-code -- bpf/ || (echo "generated BPF files are stale: run make generate and commit" >&2; exit 1)
 
 bench: build
-	$(GO) run ./test/bench -luatrace ./$(BIN)
+	$(GO) run ./test/bench -luatrace ./$(BIN) $(BENCHFLAGS)
 
 # Fuzz targets as PACKAGE:TARGET. make test runs their seed corpora and
 # the crashers in testdata/fuzz; this runs the fuzzer itself. FUZZPARALLEL

@@ -188,7 +188,7 @@ func (r *Runtime) probeAlias(L *lua.LState, name string, opts *lua.LTable, fn *l
 		cpo := po
 		cpo.fields = mergeFields(a.fields, c.fields, po.fields)
 		cpo.filter = expandFieldNames(joinFilters(a.filter, c.filter, po.filter), cpo.fields)
-		p := &Probe{fn: fn, fatal: po.fatal}
+		p := &Probe{fn: fn, fatal: po.fatal, optional: a.otherFields(cpo.fields)}
 		var err error
 		for _, spec := range c.specs {
 			p.Spec = spec
@@ -213,6 +213,20 @@ func (r *Runtime) probeAlias(L *lua.LState, name string, opts *lua.LTable, fn *l
 		Msg: fmt.Sprintf("probe alias %q cannot attach on this kernel: %s", name, strings.Join(failures, "; ")),
 		Err: errors.Join(causes...),
 	})
+}
+
+// otherFields lists the field names some candidate of the alias captures
+// that fields, the chosen candidate's, lacks.
+func (a *probeAlias) otherFields(fields map[string]string) []string {
+	var names []string
+	for _, c := range a.candidates {
+		for name := range c.fields {
+			if _, ok := fields[name]; !ok && !slices.Contains(names, name) {
+				names = append(names, name)
+			}
+		}
+	}
+	return names
 }
 
 func failedBefore(failures []string) string {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cilium/ebpf/btf"
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/luatrace/luatrace/bpf/attach"
@@ -62,8 +63,9 @@ func compileCapture(k *kernel.Conn, t *attach.Target, po *parsedOptions, stamps 
 	}
 	p.Args = append(p.Args, usdtParams(t)...)
 	fields = withUSDTArgs(t, fields)
-	if kernelBTF, err := kernelbtf.Kernel(); err == nil {
-		p.BTF = kernelBTF
+	p.BTF = func() *btf.Spec {
+		spec, _ := kernelbtf.Kernel() // nil without BTF: casts say so
+		return spec
 	}
 	prog, err := capture.Compile(p, fields)
 	if err != nil {

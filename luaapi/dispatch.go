@@ -11,7 +11,7 @@ import (
 // instead.
 func (r *Runtime) dispatch(batch []collector.Record) {
 	defer r.conn.Taken(batch)
-	arena := event.NewArena(r.L, len(batch))
+	arena := event.NewArena(r.L, len(batch), &r.names)
 	for i, rec := range batch {
 		if r.exited {
 			return
@@ -34,6 +34,6 @@ func (r *Runtime) dispatch(batch []collector.Record) {
 		if p.detached || p.fn == nil {
 			continue
 		}
-		r.call(p.fn, p.Spec.Raw, arena.New(rec, b.target, b.capture, r.syms), p.fatal)
+		r.call(p.fn, p.Spec.Raw, arena.New(rec, b.target, b.capture, r.syms, p.optional), p.fatal)
 	}
 }

@@ -39,6 +39,9 @@ type Probe struct {
 	final      collector.Stats
 	finalDrops uint64
 	seq        int // the probe's number, counting from 1
+	// optional are the fields its alias captures only on other kernels:
+	// e.NAME reads nil for them instead of raising an error.
+	optional []string
 }
 
 // probeOptions are the keys probe()'s option table accepts, in the order

@@ -333,7 +333,7 @@ func (r *Runtime) replayRecord(rec collector.Record) bool {
 			continue
 		}
 		ud := r.L.NewUserData()
-		ud.Value = event.New(rec, b.target, b.capture, r.syms)
+		ud.Value = event.New(rec, b.target, b.capture, r.syms, b.probe.optional)
 		ud.Metatable = mt
 		r.call(b.probe.fn, b.probe.Spec.Raw, ud, b.probe.fatal)
 		if r.exited {

@@ -28,6 +28,7 @@ import (
 	"github.com/luatrace/luatrace/bpf/metrics"
 	"github.com/luatrace/luatrace/bpf/recording"
 	"github.com/luatrace/luatrace/luaapi/diag"
+	"github.com/luatrace/luatrace/luaapi/event"
 	"github.com/luatrace/luatrace/luaapi/halt"
 	"github.com/luatrace/luatrace/luaapi/kernel"
 	"github.com/luatrace/luatrace/luaapi/lib/printing"
@@ -99,7 +100,6 @@ type Runtime struct {
 	detachedLosses map[string]*lossTotal
 	begin          []*lua.LFunction
 	end            []*lua.LFunction
-	endBy          time.Time // when END is interrupted, after a stop
 	mail           chan message
 	errs           *diag.Log
 	chunks         diag.Chunks // loaded code, for explaining errors
@@ -112,6 +112,7 @@ type Runtime struct {
 	ticks          atomic.Uint64  // interval ticks missed because mail was full
 	session        *session       // set in an interactive session
 	syms           *stack.Symbols // for kstack/ustack, ksym, map keys
+	names          event.Names    // events' commands, interned
 	maps           *maps.Module   // the script's maps, printed and closed at exit
 	stamps         stampTables    // the script's stamp tables, by name
 	libDirs        []modpath.Dir  // require()'s search order
@@ -329,20 +330,21 @@ func (r *Runtime) runBegin() {
 }
 
 // EndDeadline is the least time END probes have after a Ctrl-C before
-// they are interrupted too (more when the callbacks finished early: see
-// halt.StopBudget).
-const EndDeadline = 400 * time.Millisecond
+// they are interrupted too. END is where tools print what they gathered
+// (reading maps, symbolizing stacks), which on a loaded machine took more
+// than a second: cutting it loses the run's output, so it gets seconds,
+// and a second Ctrl-C is the way out sooner.
+const EndDeadline = 5 * time.Second
 
 // runEnd runs the END probes in order; an error in one is reported, the
 // rest still run, and the status becomes 1 (unless exit() chose one).
 // Before a Ctrl-C, END runs for as long as it takes, and a Ctrl-C gives
-// it StopGrace more; after one, it has until halt.EndBy.
+// it StopGrace more; after one, it has EndDeadline.
 func (r *Runtime) runEnd() {
 	defer r.L.RemoveContext()
 	var ctx context.Context = r.halt.Drain
 	if r.Stopping() {
-		r.endBy = r.halt.EndBy(time.Now(), EndDeadline)
-		c, cancel := context.WithDeadline(context.Background(), r.endBy)
+		c, cancel := context.WithTimeout(context.Background(), EndDeadline)
 		defer cancel()
 		ctx = c
 	}
@@ -412,7 +414,7 @@ func (r *Runtime) noteInterrupted(what string, err error) {
 		fmt.Fprintf(r.stderr, "luatrace: interrupted %s%s\n", what, at)
 		return
 	}
-	fmt.Fprintf(r.stderr, "luatrace: %s did not finish within %v of the stop; interrupted%s\n", what, r.endBy.Sub(r.halt.At()).Round(100*time.Millisecond), at)
+	fmt.Fprintf(r.stderr, "luatrace: %s did not finish within %v of the stop; interrupted%s\n", what, EndDeadline, at)
 }
 
 // errorPosition splits "file:line: text".

@@ -75,7 +75,7 @@ end)
 
 probe("tracepoint:skb:kfree_skb", { fields = fields }, function(e)
   local sym, off = ksym(e.args.location)
-  local reason = reason_name(e.args.reason)
+  local reason = reason_name(rawget(e.args, "reason")) -- kernels before 5.17 have no reason field
   local proto, src, dst = net.ethertypes[e.args.protocol] or string.format("0x%04x", e.args.protocol), "-", "-"
   local nh = e:status("nh") == "ok" and net.le16(e.nh, 0) or nil
   if e.args.protocol == 0x0800 or e.args.protocol == 0x86DD then

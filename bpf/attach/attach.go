@@ -185,6 +185,8 @@ func (e *Env) attachOne(r Request) (*Attachment, error) {
 	case t.Program != collector.Tracepoint:
 	case r.Spec.Plain():
 		t.Program = collector.TracepointPlain
+	case r.Spec.HeaderAggs() && r.Spec.StackKeys():
+		t.Program = collector.TracepointAggStacks
 	case r.Spec.HeaderAggs():
 		t.Program = collector.TracepointAgg
 	}

@@ -44,7 +44,7 @@ func kernelProbe(t *testing.T, fn string) Probe {
 		t.Fatalf("%s: %v", fn, err)
 	}
 	proto := f.Type.(*btf.FuncProto)
-	p := Probe{BTF: spec, Return: proto.Return, Returns: true}
+	p := Probe{BTF: func() *btf.Spec { return spec }, Return: proto.Return, Returns: true}
 	for _, prm := range proto.Params {
 		p.Args = append(p.Args, Param{Name: prm.Name, Type: prm.Type})
 	}
@@ -88,7 +88,7 @@ func TestCompileAgainstBTF(t *testing.T) {
 // A bitfield is read through its aligned container and shifted in Go.
 func TestCompileBitfield(t *testing.T) {
 	p := kernelProbe(t, "vfs_read")
-	spec := p.BTF
+	spec := p.BTF()
 	var task *btf.Struct
 	if err := spec.TypeByName("task_struct", &task); err != nil {
 		t.Fatal(err)

@@ -42,8 +42,11 @@ type Probe struct {
 	// UserPointers makes pointer arguments point into user memory
 	// (uprobes, syscall tracepoints).
 	UserPointers bool
-	// BTF resolves casts; nil disables them.
-	BTF *btf.Spec
+	// BTF returns the kernel's BTF, which resolves casts and types
+	// curtask; nil, or a nil result, disables them. It is called only
+	// when an expression needs types: decoding vmlinux's BTF took a
+	// third of a map.count{key="comm"} startup.
+	BTF func() *btf.Spec
 	// Pairable: a kretprobe or uretprobe, whose arguments and duration
 	// come from a paired entry probe when an expression uses them.
 	Pairable bool
@@ -337,14 +340,22 @@ func (c *compiler) expr(n node) (val, error) {
 	return val{}, c.errorf(n, "unsupported expression")
 }
 
+// kernelBTF is the probe's BTF, nil when it has none.
+func (c *compiler) kernelBTF() *btf.Spec {
+	if c.probe.BTF == nil {
+		return nil
+	}
+	return c.probe.BTF()
+}
+
 func (c *compiler) ident(x ident) (val, error) {
 	switch {
 	case headerBuiltins[x.name] || x.name == "kstack" || x.name == "ustack":
 		return val{header: x.name}, nil
 	case x.name == "curtask":
 		var t btf.Type = u64Type
-		if c.probe.BTF != nil {
-			if task, err := resolveType(c.probe.BTF, "struct task_struct *"); err == nil {
+		if spec := c.kernelBTF(); spec != nil {
+			if task, err := resolveType(spec, "struct task_struct *"); err == nil {
 				t = task
 			}
 		}
@@ -611,7 +622,7 @@ func (c *compiler) index(x index) (val, error) {
 }
 
 func (c *compiler) cast(x cast) (val, error) {
-	t, err := resolveType(c.probe.BTF, x.typ)
+	t, err := resolveType(c.kernelBTF(), x.typ)
 	if err != nil {
 		return val{}, c.errorf(x, "%v", err)
 	}

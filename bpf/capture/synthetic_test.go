@@ -110,7 +110,7 @@ func funcProbe(tb testing.TB, spec *btf.Spec, fn string, ret bool) Probe {
 		tb.Fatalf("%s: %v", fn, err)
 	}
 	proto := f.Type.(*btf.FuncProto)
-	p := Probe{BTF: spec, Return: proto.Return, Returns: ret, Pairable: ret}
+	p := Probe{BTF: func() *btf.Spec { return spec }, Return: proto.Return, Returns: ret, Pairable: ret}
 	for _, prm := range proto.Params {
 		p.Args = append(p.Args, Param{Name: prm.Name, Type: prm.Type})
 	}
@@ -129,7 +129,7 @@ func formatProbe(tb testing.TB, name string, spec *btf.Spec) Probe {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return Probe{Format: f, BTF: spec, UserPointers: f.Name == "sys_enter_openat"}
+	return Probe{Format: f, BTF: func() *btf.Spec { return spec }, UserPointers: f.Name == "sys_enter_openat"}
 }
 
 // usdtProbe is a USDT probe with the argument specs of sys/sdt.h's

@@ -127,7 +127,7 @@ static __always_inline void lt_agg_store(struct lt_agg *a, void *outer, const vo
  * the last 8 bytes. Returns -1 when a stack key could not be stored: the
  * update is lost. */
 static __always_inline int lt_agg_key(void *ctx, struct lt_agg *a, const struct lt_eval *ev, const char *comm,
-				      struct lt_scratch *slot, const __u32 *at, __u8 *key, __u64 bucket)
+				      struct lt_scratch *slot, const __u32 *at, __u8 *key, __u64 bucket, const int stacks)
 {
 	__u32 key_size = LT_KEY_SMALL;
 	__builtin_memset(key, 0, LT_KEY_SMALL);
@@ -135,7 +135,7 @@ static __always_inline int lt_agg_key(void *ctx, struct lt_agg *a, const struct 
 		key_size = LT_KEY_LARGE;
 		__builtin_memset(key + LT_KEY_SMALL, 0, LT_KEY_LARGE - LT_KEY_SMALL);
 	}
-	if (lt_key_write(ctx, a->parts, a->nparts, key_size, ev, comm, slot, at, key))
+	if (lt_key_write(ctx, a->parts, a->nparts, key_size, ev, comm, slot, at, key, stacks))
 		return -1;
 	__builtin_memcpy(key + (key_size - 8), &bucket, sizeof(bucket));
 	return 0;
@@ -181,7 +181,7 @@ static __always_inline void lt_agg_cache(struct lt_agg *a, __u64 k0, __u64 k1, _
  * nesting level (see lt_key_buf), then goes to the cache (small keys) or
  * straight to the hash (large keys). */
 static __always_inline void lt_agg_update(void *ctx, struct lt_agg *a, const struct lt_eval *ev, const char *comm,
-					  struct lt_scratch *slot, const __u32 *at)
+					  struct lt_scratch *slot, const __u32 *at, const int stacks)
 {
 	__s64 x = lt_agg_value_of(a, ev);
 	__u64 bucket = lt_agg_bucket(a, x);
@@ -199,7 +199,7 @@ static __always_inline void lt_agg_update(void *ctx, struct lt_agg *a, const str
 	__u32 level = *(volatile __u32 *)&kb->depth;
 	*(volatile __u32 *)&kb->depth = level + 1;
 	__u8 *key = kb->b[level & (LT_KEY_LEVELS - 1)];
-	if (lt_agg_key(ctx, a, ev, comm, slot, at, key, bucket)) {
+	if (lt_agg_key(ctx, a, ev, comm, slot, at, key, bucket, stacks)) {
 		lt_agg_lost(a, 1);
 	} else if (a->large) {
 		struct lt_agg_value one = {.count = 1, .sum = x, .min = x, .max = x};
@@ -211,14 +211,16 @@ static __always_inline void lt_agg_update(void *ctx, struct lt_agg *a, const str
 	*(volatile __u32 *)&kb->depth = level;
 }
 
+/* Every map update of spec. stacks is a constant: 0 leaves stack key
+ * parts out (lt_key_write), for a program that serves no such key. */
 static __always_inline void lt_aggregate(void *ctx, struct lt_spec *spec, const struct lt_eval *ev, const char *comm,
-					 struct lt_scratch *slot, const __u32 *at)
+					 struct lt_scratch *slot, const __u32 *at, const int stacks)
 {
 	__u32 n = spec->naggs;
 	for (__u32 i = 0; i < LT_MAX_AGGS; i++) {
 		if (i >= n)
 			break;
-		lt_agg_update(ctx, &spec->aggs[i], ev, comm, slot, at);
+		lt_agg_update(ctx, &spec->aggs[i], ev, comm, slot, at, stacks);
 	}
 }
 

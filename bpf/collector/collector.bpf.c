@@ -138,7 +138,7 @@ static __always_inline int lt_collect_as(void *ctx, struct lt_source *src, __u32
 	if (!emit && !spec->nfields && !spec->nops && !(spec->flags & LT_SPEC_PAIRED)) {
 		/* Keys and values from the header alone: no record is built. */
 		lt_note_process(spec);
-		lt_aggregate(ctx, spec, &ev, comm, 0, 0);
+		lt_aggregate(ctx, spec, &ev, comm, 0, 0, 1);
 		if (spec->flags & LT_SPEC_STAMP)
 			lt_stamp(ctx, spec, &ev, comm, 0, 0, st);
 		return 0;
@@ -226,7 +226,7 @@ static __always_inline int lt_collect_as(void *ctx, struct lt_source *src, __u32
 	}
 	lt_note_process(spec);
 	if (spec->naggs)
-		lt_aggregate(ctx, spec, &ev, comm, slot, slot->at);
+		lt_aggregate(ctx, spec, &ev, comm, slot, slot->at, 1);
 	if (!emit) {
 		*(volatile __u32 *)&slot->busy = 0;
 		return 0;

@@ -78,8 +78,14 @@ const (
 const TracepointPlain Program = "lt_tracepoint_plain"
 
 // TracepointAgg serves the tracepoint probes whose specs are HeaderAggs,
-// in a third of Tracepoint's instructions (plain.bpf.c).
-const TracepointAgg Program = "lt_tracepoint_agg"
+// in a third of Tracepoint's instructions (plain.bpf.c), and
+// TracepointAggStacks those of them whose keys hold a stack (StackKeys):
+// only it needs the stack map, whose creation alone cost more than the
+// rest of a startup.
+const (
+	TracepointAgg       Program = "lt_tracepoint_agg"
+	TracepointAggStacks Program = "lt_tracepoint_agg_stacks"
+)
 
 // Options tune the collector at load time.
 type Options struct {
@@ -113,6 +119,10 @@ type Collector struct {
 	specs   *ebpf.Map
 	stats   *ebpf.Map
 	scratch *ebpf.Map
+
+	// eventsMade is closed when events is created (EventsCreated).
+	eventsMade chan struct{}
+
 	// Paired return probes: per-thread call depth and saved entries.
 	entryDepths *ebpf.Map
 	entries     *ebpf.Map
@@ -159,9 +169,10 @@ func (c *Collector) userSamples() bool {
 	return features.HaveProgramHelper(ebpf.Kprobe, asm.FnTaskPtRegs) == nil
 }
 
-// Load creates the maps every probe uses: the ring buffer, specs and
-// statistics. Programs, and the maps only some of them use, are created
-// on first use, so a script never pays for what it does not trace.
+// Load creates the maps every probe uses: specs and statistics.
+// Programs, and the maps only some of them use (the ring buffer
+// included: see EventsCreated), are created on first use, so a script
+// never pays for what it does not trace.
 func Load(opts Options) (*Collector, error) {
 	if opts.RingBytes == 0 {
 		opts.RingBytes = DefaultRingBytes
@@ -173,12 +184,13 @@ func Load(opts Options) (*Collector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read embedded plain tracepoint program: %w", err)
 	}
-	c := &Collector{opts: opts, plain: plain, shared: map[sharedKey]*ebpf.Program{}, aggSlots: map[bool]map[uint16]bool{}}
+	c := &Collector{opts: opts, plain: plain, shared: map[sharedKey]*ebpf.Program{}, aggSlots: map[bool]map[uint16]bool{},
+		eventsMade: make(chan struct{})}
 	if err := c.size(plain); err != nil {
 		return nil, err
 	}
 	c.cookies = features.HaveProgramHelper(ebpf.Kprobe, asm.FnGetAttachCookie) == nil
-	if err := c.need(collectorMapEvents, collectorMapProbeSpecs, collectorMapProbeStats); err != nil {
+	if err := c.need(collectorMapProbeSpecs, collectorMapProbeStats); err != nil {
 		c.Close()
 		return nil, err
 	}
@@ -262,6 +274,9 @@ func (c *Collector) needLocked(names []string) (map[string]*ebpf.Map, error) {
 			return nil, fmt.Errorf("create map %s: %w", name, err)
 		}
 		*dst = m
+		if name == collectorMapEvents {
+			close(c.eventsMade)
+		}
 	}
 	all := map[string]*ebpf.Map{}
 	for name, dst := range byName {
@@ -269,6 +284,13 @@ func (c *Collector) needLocked(names []string) (map[string]*ebpf.Map, error) {
 	}
 	return all, nil
 }
+
+// EventsCreated is closed once the ring buffer exists: a program that
+// sends records has loaded (or NewReader was called). A script whose
+// probes only update maps never gets there, so it needs no reader and no
+// mapping of the ring buffer, which costs twice its size in resident
+// memory (it is mapped twice, for records that wrap around).
+func (c *Collector) EventsCreated() <-chan struct{} { return c.eventsMade }
 
 // Close releases the maps and every program the collector loaded. Links
 // attached to those programs must be closed first by their owners.

@@ -59,10 +59,13 @@ static __always_inline void lt_key_stamped(__u8 *key, __u32 key_size, const stru
 }
 
 /* Writes nparts parts into key (zeroed by the caller). Returns -1 when a
- * stack could not be stored. */
+ * stack could not be stored. stacks is a constant: 0 compiles the stack
+ * parts out (they are left zero), and with them the program's use of
+ * agg_stacks, whose 16 MiB take longer to create than the rest of a
+ * small program's startup. */
 static __always_inline int lt_key_write(void *ctx, const struct lt_key_part *parts, __u32 nparts, __u32 key_size,
 					const struct lt_eval *ev, const char *comm, struct lt_scratch *slot,
-					const __u32 *at, __u8 *key)
+					const __u32 *at, __u8 *key, const int stacks)
 {
 	for (__u32 j = 0; j < LT_MAX_KEY_PARTS; j++) {
 		if (j >= nparts)
@@ -82,6 +85,8 @@ static __always_inline int lt_key_write(void *ctx, const struct lt_key_part *par
 			break;
 		case LT_KEY_KSTACK:
 		case LT_KEY_USTACK: {
+			if (!stacks)
+				break;
 			__u64 id = lt_stack_key(ctx, p->kind);
 			if (id == LT_STACK_LOST)
 				return -1;

@@ -9,7 +9,11 @@
  *                        (Spec.Plain in Go);
  *   lt_tracepoint_agg    events only update maps, keyed and valued from
  *                        the record header (Spec.HeaderAggs), the path on
- *                        which the general program builds no record.
+ *                        which the general program builds no record;
+ *   lt_tracepoint_agg_stacks  the same where a key holds a stack: only it
+ *                        uses agg_stacks, whose creation alone took
+ *                        longer than the rest of a map.count{key="comm"}
+ *                        startup.
  * Each does what lt_collect_as does for such a spec and shares the
  * collector's maps, but they are an object of their own: a few hundred
  * (plain) or a third of the general program's instructions verify in a
@@ -102,8 +106,9 @@ int lt_tracepoint_plain(void *ctx)
 	return 0;
 }
 
-SEC("tracepoint")
-int lt_tracepoint_agg(void *ctx)
+/* No record: keys and values come from the header (lt_collect_as's early
+ * path). stacks is a constant (lt_aggregate). */
+static __always_inline int lt_tracepoint_agg_as(void *ctx, const int stacks)
 {
 	__u32 id = lt_probe_id(ctx);
 	struct lt_stats *st;
@@ -111,9 +116,19 @@ int lt_tracepoint_agg(void *ctx)
 	struct lt_spec *spec = lt_small_start(ctx, id, &st, comm);
 	if (!spec)
 		return 0;
-	/* No record: keys and values come from the header (lt_collect_as's
-	 * early path). */
 	struct lt_eval ev = {.cpu = bpf_get_smp_processor_id(), .probe = id};
-	lt_aggregate(ctx, spec, &ev, comm, 0, 0);
+	lt_aggregate(ctx, spec, &ev, comm, 0, 0, stacks);
 	return 0;
+}
+
+SEC("tracepoint")
+int lt_tracepoint_agg(void *ctx)
+{
+	return lt_tracepoint_agg_as(ctx, 0);
+}
+
+SEC("tracepoint")
+int lt_tracepoint_agg_stacks(void *ctx)
+{
+	return lt_tracepoint_agg_as(ctx, 1);
 }

@@ -192,8 +192,10 @@ func TestSpecHeaderAggs(t *testing.T) {
 	}
 }
 
-// TestAggMatchesGeneral: for a HeaderAggs spec, TracepointAgg
-// builds the keys and values the general tracepoint program does.
+// TestAggMatchesGeneral: for a HeaderAggs spec, TracepointAgg (or
+// TracepointAggStacks for stack keys) builds the keys and values the
+// general tracepoint program does. Stack ids are the stack map's own, so
+// for stack keys the counts of all keys are compared.
 func TestAggMatchesGeneral(t *testing.T) {
 	pid := uint32(os.Getpid())
 	tests := []struct {
@@ -208,11 +210,16 @@ func TestAggMatchesGeneral(t *testing.T) {
 		{"count by comm, comm filter", []KeyPart{{Kind: KeyComm}}, OperandOne, Spec{PID: pid, Comm: "no-such-comm", CommNot: true}},
 		{"sum of cpu by pid", []KeyPart{{Kind: KeyValue, Operand: OperandPID, Size: 4}}, OperandCPU, Spec{PID: pid}},
 		{"other pid", nil, OperandOne, Spec{PID: 1}},
+		{"count by kernel stack", []KeyPart{{Kind: KeyKernelStack}}, OperandOne, Spec{PID: pid}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var got [2][]AggEntry
-			for i, p := range []Program{Tracepoint, TracepointAgg} {
+			small := TracepointAgg
+			if (&Spec{Aggs: []Agg{{Parts: tc.parts}}}).StackKeys() {
+				small = TracepointAggStacks
+			}
+			for i, p := range []Program{Tracepoint, small} {
 				c := loadForTest(t)
 				m, err := c.NewAggMap(SmallKey, 64)
 				if err != nil {
@@ -229,14 +236,63 @@ func TestAggMatchesGeneral(t *testing.T) {
 				}
 				m.Close()
 			}
+			if small == TracepointAggStacks {
+				if g, a := totalCount(got[0]), totalCount(got[1]); g != a || g != 20 {
+					t.Errorf("%d events counted by %s, %d by %s, want 20", g, Tracepoint, a, small)
+				}
+				return
+			}
 			if len(got[0]) != len(got[1]) {
-				t.Fatalf("%d entries by %s, %d by %s", len(got[0]), Tracepoint, len(got[1]), TracepointAgg)
+				t.Fatalf("%d entries by %s, %d by %s", len(got[0]), Tracepoint, len(got[1]), small)
 			}
 			for i := range got[0] {
 				g, a := got[0][i], got[1][i]
 				if !bytes.Equal(g.Key, a.Key) || g.Value.Count != a.Value.Count || (tc.value != OperandCPU && g.Value != a.Value) {
-					t.Errorf("entry %d: %s %x %+v, %s %x %+v", i, Tracepoint, g.Key, g.Value, TracepointAgg, a.Key, a.Value)
+					t.Errorf("entry %d: %s %x %+v, %s %x %+v", i, Tracepoint, g.Key, g.Value, small, a.Key, a.Value)
 				}
+			}
+		})
+	}
+}
+
+func totalCount(entries []AggEntry) int64 {
+	var n int64
+	for _, e := range entries {
+		n += e.Value.Count
+	}
+	return n
+}
+
+// TestAggWithoutStacksLeavesStackMap: only the stack-keyed program uses
+// agg_stacks, so a map without stack keys never creates its 16 MiB.
+func TestAggWithoutStacksLeavesStackMap(t *testing.T) {
+	plain, err := loadPlain()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[Program]bool{TracepointAgg: false, TracepointAggStacks: true} {
+		if got := usedMaps(plain.Programs[string(p)], plain)[collectorMapAggStacks]; got != want {
+			t.Errorf("%s uses %s: %t, want %t", p, collectorMapAggStacks, got, want)
+		}
+	}
+}
+
+func TestSpecStackKeys(t *testing.T) {
+	tests := []struct {
+		name  string
+		parts []KeyPart
+		want  bool
+	}{
+		{"no key", nil, false},
+		{"comm and pid", []KeyPart{{Kind: KeyComm}, {Kind: KeyValue, Operand: OperandPID}}, false},
+		{"kernel stack", []KeyPart{{Kind: KeyComm}, {Kind: KeyKernelStack}}, true},
+		{"user stack", []KeyPart{{Kind: KeyUserStack}}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := Spec{Aggs: []Agg{{}, {Parts: tc.parts}}}
+			if got := s.StackKeys(); got != tc.want {
+				t.Errorf("StackKeys() = %t, want %t", got, tc.want)
 			}
 		})
 	}
@@ -246,7 +302,7 @@ func TestAggMatchesGeneral(t *testing.T) {
 // every probe loads its own copy with the id built in.
 func TestSmallProgramsLoadDedicated(t *testing.T) {
 	c := loadForTest(t)
-	for _, p := range []Program{TracepointPlain, TracepointAgg} {
+	for _, p := range []Program{TracepointPlain, TracepointAgg, TracepointAggStacks} {
 		prog, err := c.Dedicated(p, 5, "")
 		if err != nil {
 			t.Errorf("%s: %v", p, err)

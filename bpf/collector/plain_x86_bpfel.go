@@ -16,31 +16,32 @@ import (
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	plainMapAggCache           = "agg_cache"
-	plainMapAggCounts          = "agg_counts"
-	plainMapAggKeys            = "agg_keys"
-	plainMapAggLarge           = "agg_large"
-	plainMapAggSmall           = "agg_small"
-	plainMapAggStacks          = "agg_stacks"
-	plainMapEntries            = "entries"
-	plainMapEntryDepths        = "entry_depths"
-	plainMapEvents             = "events"
-	plainMapMemBuf             = "mem_buf"
-	plainMapProbeSpecs         = "probe_specs"
-	plainMapProbeStats         = "probe_stats"
-	plainMapScratch            = "scratch"
-	plainMapSeenTgids          = "seen_tgids"
-	plainMapStampCounts        = "stamp_counts"
-	plainMapStamps             = "stamps"
-	plainMapSysEnterIds        = "sys_enter_ids"
-	plainMapSysExitIds         = "sys_exit_ids"
-	plainMapTracedFull         = "traced_full"
-	plainMapTracedTgids        = "traced_tgids"
-	plainProgLtTracepointAgg   = "lt_tracepoint_agg"
-	plainProgLtTracepointPlain = "lt_tracepoint_plain"
-	plainVarLtFixedProbeId     = "lt_fixed_probe_id"
-	plainVarLtHaveTaskBtf      = "lt_have_task_btf"
-	plainVarLtHaveTaskPtRegs   = "lt_have_task_pt_regs"
+	plainMapAggCache               = "agg_cache"
+	plainMapAggCounts              = "agg_counts"
+	plainMapAggKeys                = "agg_keys"
+	plainMapAggLarge               = "agg_large"
+	plainMapAggSmall               = "agg_small"
+	plainMapAggStacks              = "agg_stacks"
+	plainMapEntries                = "entries"
+	plainMapEntryDepths            = "entry_depths"
+	plainMapEvents                 = "events"
+	plainMapMemBuf                 = "mem_buf"
+	plainMapProbeSpecs             = "probe_specs"
+	plainMapProbeStats             = "probe_stats"
+	plainMapScratch                = "scratch"
+	plainMapSeenTgids              = "seen_tgids"
+	plainMapStampCounts            = "stamp_counts"
+	plainMapStamps                 = "stamps"
+	plainMapSysEnterIds            = "sys_enter_ids"
+	plainMapSysExitIds             = "sys_exit_ids"
+	plainMapTracedFull             = "traced_full"
+	plainMapTracedTgids            = "traced_tgids"
+	plainProgLtTracepointAgg       = "lt_tracepoint_agg"
+	plainProgLtTracepointAggStacks = "lt_tracepoint_agg_stacks"
+	plainProgLtTracepointPlain     = "lt_tracepoint_plain"
+	plainVarLtFixedProbeId         = "lt_fixed_probe_id"
+	plainVarLtHaveTaskBtf          = "lt_have_task_btf"
+	plainVarLtHaveTaskPtRegs       = "lt_have_task_pt_regs"
 )
 
 // loadPlain returns the embedded CollectionSpec for plain.
@@ -85,8 +86,9 @@ type plainSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type plainProgramSpecs struct {
-	LtTracepointAgg   *ebpf.ProgramSpec `ebpf:"lt_tracepoint_agg"`
-	LtTracepointPlain *ebpf.ProgramSpec `ebpf:"lt_tracepoint_plain"`
+	LtTracepointAgg       *ebpf.ProgramSpec `ebpf:"lt_tracepoint_agg"`
+	LtTracepointAggStacks *ebpf.ProgramSpec `ebpf:"lt_tracepoint_agg_stacks"`
+	LtTracepointPlain     *ebpf.ProgramSpec `ebpf:"lt_tracepoint_plain"`
 }
 
 // plainMapSpecs contains maps before they are loaded into the kernel.
@@ -204,13 +206,15 @@ type plainVariables struct {
 //
 // It can be passed to loadPlainObjects or ebpf.CollectionSpec.LoadAndAssign.
 type plainPrograms struct {
-	LtTracepointAgg   *ebpf.Program `ebpf:"lt_tracepoint_agg"`
-	LtTracepointPlain *ebpf.Program `ebpf:"lt_tracepoint_plain"`
+	LtTracepointAgg       *ebpf.Program `ebpf:"lt_tracepoint_agg"`
+	LtTracepointAggStacks *ebpf.Program `ebpf:"lt_tracepoint_agg_stacks"`
+	LtTracepointPlain     *ebpf.Program `ebpf:"lt_tracepoint_plain"`
 }
 
 func (p *plainPrograms) Close() error {
 	return _PlainClose(
 		p.LtTracepointAgg,
+		p.LtTracepointAggStacks,
 		p.LtTracepointPlain,
 	)
 }

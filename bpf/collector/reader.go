@@ -38,8 +38,12 @@ const (
 	maxBatchBytes = slabSize / 4
 )
 
-// NewReader opens the collector's ring buffer.
+// NewReader opens the collector's ring buffer, creating it if no program
+// has yet.
 func (c *Collector) NewReader() (*Reader, error) {
+	if err := c.need(collectorMapEvents); err != nil {
+		return nil, err
+	}
 	rd, err := ringbuf.NewReader(c.events)
 	if err != nil {
 		return nil, fmt.Errorf("open ring buffer: %w", err)
@@ -111,6 +115,9 @@ func (r *Reader) Run(deliver func([]Record) (kept bool)) error {
 			}
 			at := len(slab)
 			slab = append(slab, rec.RawSample...)
+			if batch == nil {
+				batch = make([]Record, 0, r.MaxBatch) // grown once, not by doubling
+			}
 			batch = append(batch, Record(slab[at:len(slab):len(slab)]))
 			if bytes += n; len(batch) >= r.MaxBatch || bytes >= maxBatchBytes {
 				flush()

@@ -103,11 +103,16 @@ func (r Record) Duration() uint64 { return le.Uint64(r[offDuration:]) }
 
 // Comm is the task's command name.
 func (r Record) Comm() string {
+	return string(r.CommBytes())
+}
+
+// CommBytes is Comm without the copy: it lies in the record.
+func (r Record) CommBytes() []byte {
 	c := r[offComm : int(offComm)+commSize]
 	if i := bytes.IndexByte(c, 0); i >= 0 {
 		c = c[:i]
 	}
-	return string(c)
+	return c
 }
 
 // Payload is what follows the arguments (the raw tracepoint record).

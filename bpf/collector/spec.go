@@ -89,6 +89,18 @@ func (s *Spec) HeaderAggs() bool {
 	return reflect.DeepEqual(rest, Spec{})
 }
 
+// StackKeys reports whether a key of s's map updates holds a stack.
+func (s *Spec) StackKeys() bool {
+	for _, a := range s.Aggs {
+		for _, p := range a.Parts {
+			if p.Kind == KeyKernelStack || p.Kind == KeyUserStack {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Validate reports what SetSpec would refuse in s, without a kernel: a
 // compiler of specs tests its output against it. Aggs are left out, as
 // they need maps.

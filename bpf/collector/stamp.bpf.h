@@ -43,7 +43,7 @@ static __always_inline void lt_stamp(void *ctx, struct lt_spec *spec, const stru
 	*(volatile __u32 *)&kb->depth = level + 1;
 	__u8 *v = kb->b[level & (LT_KEY_LEVELS - 1)];
 	__builtin_memset(v, 0, sizeof(struct lt_stamp_value));
-	long err = lt_key_write(ctx, spec->stamp_parts, spec->stamp_nparts, sizeof(struct lt_stamp_value), ev, comm, slot, at, v);
+	long err = lt_key_write(ctx, spec->stamp_parts, spec->stamp_nparts, sizeof(struct lt_stamp_value), ev, comm, slot, at, v, 1);
 	if (!err) {
 		__builtin_memcpy(v + LT_STAMP_SAVED, &now, sizeof(now));
 		for (int tries = 0; tries < 2; tries++) {

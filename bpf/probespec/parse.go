@@ -166,6 +166,9 @@ func (s *Spec) parseRate(i *Info, rest string) error {
 	profile := s.Kind == Profile
 	want := i.Want()
 	parts := strings.Split(rest, ":")
+	if len(parts) == 1 {
+		parts = splitSuffixedRate(rest)
+	}
 	if len(parts) != 2 {
 		return fmt.Errorf("%s", want)
 	}
@@ -192,6 +195,17 @@ func (s *Spec) parseRate(i *Info, rest string) error {
 		return fmt.Errorf("period %s:%d is shorter than the %d Hz limit allows", parts[0], n, maxHz)
 	}
 	return nil
+}
+
+// splitSuffixedRate reads newer bpftrace's one-part form, N followed by
+// its unit (100ms, 1s, 99hz), as the UNIT:N parts; anything else stays
+// one part, which the caller refuses with the usage.
+func splitSuffixedRate(rest string) []string {
+	digits := strings.IndexFunc(rest, func(r rune) bool { return r < '0' || r > '9' })
+	if digits <= 0 {
+		return []string{rest}
+	}
+	return []string{rest[digits:], rest[:digits]}
 }
 
 // periodString renders a period in the largest unit that divides it.

@@ -40,6 +40,9 @@ func TestParse(t *testing.T) {
 		{"interval:s:1", Spec{Kind: Interval, Period: time.Second}, "interval:s:1", false},
 		{"i:ms:1500", Spec{Kind: Interval, Period: 1500 * time.Millisecond}, "interval:ms:1500", false},
 		{"interval:us:250", Spec{Kind: Interval, Period: 250 * time.Microsecond}, "interval:us:250", false},
+		{"interval:100ms", Spec{Kind: Interval, Period: 100 * time.Millisecond}, "interval:ms:100", false},
+		{"i:2s", Spec{Kind: Interval, Period: 2 * time.Second}, "interval:s:2", false},
+		{"profile:99hz", Spec{Kind: Profile, Hz: 99}, "profile:hz:99", false},
 		{"BEGIN", Spec{Kind: Begin}, "BEGIN", false},
 		{" END ", Spec{Kind: End}, "END", false},
 	}
@@ -102,6 +105,10 @@ func TestParseErrors(t *testing.T) {
 		{"interval:s", "want interval:s:N"},
 		{"interval:hz:5", `unknown unit "hz"`},
 		{"interval:s:99999999999999", "too long"},
+		{"interval:5hz", `unknown unit "hz"`},
+		{"interval:ms", "want interval:s:N"},
+		{"interval:10", "want interval:s:N"},
+		{"interval:0ms", "not a positive whole number"},
 		{"BEGIN:x", "BEGIN takes no target"},
 	}
 	for _, tc := range tests {

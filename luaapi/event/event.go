@@ -14,6 +14,7 @@ import (
 	"github.com/luatrace/luatrace/bpf/attach"
 	"github.com/luatrace/luatrace/bpf/capture"
 	"github.com/luatrace/luatrace/bpf/collector"
+	"github.com/luatrace/luatrace/bpf/suggest"
 	"github.com/luatrace/luatrace/luaapi/stack"
 	"github.com/luatrace/luatrace/luaapi/udata"
 	"github.com/luatrace/luatrace/luaapi/value"
@@ -32,22 +33,31 @@ type Event struct {
 	capture   *capture.Program
 	fieldData []collector.FieldData // split on first use
 	syms      *stack.Symbols
+	optional  []string // names read as nil: an alias's fields on other kernels
+	names     *Names   // nil: none interned
 }
 
 // New returns the event of rec (one at a time, for replay; the live
 // reader takes a batch's from an Arena), a record of target whose captured fields
-// prog describes (nil without any); syms names its stacks' frames.
-func New(rec collector.Record, target *attach.Target, prog *capture.Program, syms *stack.Symbols) *Event {
-	return &Event{rec: rec, target: target, capture: prog, syms: syms}
+// prog describes (nil without any); syms names its stacks' frames. The
+// optional names read as nil instead of raising an error: fields the
+// probe's alias captures only on other kernels.
+func New(rec collector.Record, target *attach.Target, prog *capture.Program, syms *stack.Symbols, optional []string) *Event {
+	return &Event{rec: rec, target: target, capture: prog, syms: syms, optional: optional}
 }
 
 // argsIndexKey names, in the registry, the __index shared by the
-// metatables of args tables with string pointers.
-const argsIndexKey = "luatrace.event.args.__index"
+// metatables of args tables; argsMetaKey the table of those metatables by
+// target name.
+const (
+	argsIndexKey = "luatrace.event.args.__index"
+	argsMetaKey  = "luatrace.event.args.metatables"
+)
 
 // Open registers the event metatable.
 func Open(L *lua.LState) {
 	L.SetField(L.Get(lua.RegistryIndex), argsIndexKey, L.NewFunction(argsIndex))
+	L.SetField(L.Get(lua.RegistryIndex), argsMetaKey, L.NewTable())
 	mt := Type.Metatable(L)
 	L.SetField(mt, "__index", L.NewFunction(eventIndex))
 	L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int {
@@ -98,7 +108,8 @@ func eventIndex(L *lua.LState) int {
 	return 1
 }
 
-// field decodes one named field; unknown names are nil, as for a table.
+// field decodes one named field; a name the event cannot have raises an
+// error (argN past the arguments, retval of an entry probe are nil).
 func (ev *Event) field(L *lua.LState, key string) lua.LValue {
 	rec := ev.rec
 	switch key {
@@ -111,7 +122,7 @@ func (ev *Event) field(L *lua.LState, key string) lua.LValue {
 	case "gid":
 		return lua.LNumber(rec.GID())
 	case "comm":
-		return lua.LString(rec.Comm())
+		return ev.names.comm(rec.CommBytes())
 	case "cpu":
 		return lua.LNumber(rec.CPU())
 	case "ts":
@@ -152,15 +163,37 @@ func (ev *Event) field(L *lua.LState, key string) lua.LValue {
 		L.RaiseError("e.nsecs is not in the event: the time the probe fired is e.ts")
 	}
 	if n, ok := strings.CutPrefix(key, "arg"); ok {
-		i, err := strconv.Atoi(n)
-		if err != nil {
+		if i, err := strconv.Atoi(n); err == nil {
+			if v, ok := rec.Arg(i); ok {
+				return value.Int(int64(v))
+			}
 			return lua.LNil
 		}
-		if v, ok := rec.Arg(i); ok {
-			return value.Int(int64(v))
-		}
+	}
+	if !slices.Contains(ev.optional, key) {
+		ev.raiseUnknown(L, key)
 	}
 	return lua.LNil
+}
+
+// raiseUnknown raises the error for a name the event does not answer: a
+// typo reads as an error naming the fields there are, not as nil.
+func (ev *Event) raiseUnknown(L *lua.LState, key string) {
+	names := append(slices.Clone(eventFields), "args", "retval", "ip", "duration")
+	var captured []string
+	if ev.capture != nil {
+		for _, f := range ev.capture.Fields {
+			if !Hidden(f.Name) {
+				captured = append(captured, f.Name)
+			}
+		}
+	}
+	has := "no captured fields"
+	if len(captured) > 0 {
+		has = "captured fields " + strings.Join(captured, ", ")
+	}
+	L.RaiseError("e.%s is not a field of %s's events%s: they have %s, arg0..argN and %s",
+		key, ev.target.Name, suggest.Phrase(key, append(names, captured...)), strings.Join(names, ", "), has)
 }
 
 func returnsValue(t *attach.Target) bool { return t.Spec.Kind.Return() }
@@ -199,36 +232,93 @@ func (ev *Event) argsTable(L *lua.LState) lua.LValue {
 			}
 		}
 	}
-	if pointers != nil {
-		// The address of a string looks like a valid number: reading
-		// one is an error that says how to capture the string instead.
-		mt := L.CreateTable(0, len(pointers)+1)
-		for name, ctype := range pointers {
-			mt.RawSetString(name, lua.LString(ctype))
-		}
-		mt.RawSetString("__index", L.GetField(L.Get(lua.RegistryIndex), argsIndexKey))
-		mt.RawSetString("__probe", lua.LString(ev.target.Name))
+	if mt := ev.argsMetatable(L, pointers); mt != nil {
 		L.SetMetatable(t, mt)
 	}
 	ev.args = t
 	return t
 }
 
-// argsIndex is __index of an args table with string pointers: reading
-// one raises an error naming the capture that gives the string; any
-// other missing name is nil.
+// argNames lists the argument names the target's events may have: the
+// tracepoint's format fields, the function's BTF parameters or the USDT
+// note's arguments; nil when nothing names them (a kprobe without BTF).
+func (ev *Event) argNames() []string {
+	var names []string
+	switch {
+	case ev.target.Format != nil:
+		for _, fld := range ev.target.Format.Fields {
+			if !fld.Common {
+				names = append(names, fld.Name)
+			}
+		}
+	case ev.target.USDT != nil:
+		for i := range ev.target.USDTArgs {
+			names = append(names, "arg"+strconv.Itoa(i))
+		}
+	default:
+		for _, p := range ev.target.Params {
+			if p.Name != "" {
+				names = append(names, p.Name)
+			}
+		}
+	}
+	return names
+}
+
+// argsMetatable is the metatable of the target's args tables, made once
+// per target name: reading a string pointer raises an error naming the
+// capture that gives the string, and reading a name the target does not
+// have raises one listing those it has (a typo is not a silent nil).
+func (ev *Event) argsMetatable(L *lua.LState, pointers map[string]string) *lua.LTable {
+	cache, ok := L.GetField(L.Get(lua.RegistryIndex), argsMetaKey).(*lua.LTable)
+	if !ok {
+		return nil
+	}
+	if mt, ok := cache.RawGetString(ev.target.Name).(*lua.LTable); ok {
+		return mt
+	}
+	names := ev.argNames()
+	if names == nil && pointers == nil {
+		return nil
+	}
+	mt := L.CreateTable(0, len(names)+3)
+	for _, name := range names {
+		mt.RawSetString(name, lua.LTrue)
+	}
+	for name, ctype := range pointers {
+		mt.RawSetString(name, lua.LString(ctype))
+	}
+	mt.RawSetString("__index", L.GetField(L.Get(lua.RegistryIndex), argsIndexKey))
+	mt.RawSetString("__probe", lua.LString(ev.target.Name))
+	mt.RawSetString("__names", lua.LString(strings.Join(names, ", ")))
+	cache.RawSetString(ev.target.Name, mt)
+	return mt
+}
+
+// argsIndex is __index of an args table: a name the table lacks is either
+// a string pointer (an error naming the capture that gives the string), a
+// known argument without a value here (nil), or not an argument of the
+// probe (an error listing those it has).
 func argsIndex(L *lua.LState) int {
 	name := L.CheckString(2)
 	mt, ok := L.GetMetatable(L.CheckTable(1)).(*lua.LTable)
 	if !ok || strings.HasPrefix(name, "__") {
 		return 0
 	}
-	ctype, ok := mt.RawGetString(name).(lua.LString)
-	if !ok {
+	probe := mt.RawGetString("__probe").String()
+	switch known := mt.RawGetString(name).(type) {
+	case lua.LString:
+		L.RaiseError("e.args.%s is a pointer (%s), not the string: capture it with fields = { %s = \"str(args.%s)\" } in %s's options and read e.%s",
+			name, string(known), name, name, probe, name)
+	case lua.LBool:
 		return 0
 	}
-	L.RaiseError("e.args.%s is a pointer (%s), not the string: capture it with fields = { %s = \"str(args.%s)\" } in %s's options and read e.%s",
-		name, string(ctype), name, name, mt.RawGetString("__probe").String(), name)
+	names := mt.RawGetString("__names").String()
+	if names == "" {
+		L.RaiseError("e.args.%s: %s has no arguments", name, probe)
+	}
+	L.RaiseError("e.args.%s: %s has no argument %s%s; it has %s",
+		name, probe, name, suggest.Phrase(name, strings.Split(names, ", ")), names)
 	return 0
 }
 

@@ -22,11 +22,6 @@ var ErrInterrupted = errors.New("interrupted")
 // the exit. What is left then is interrupted, or dropped and counted.
 const StopGrace = 500 * time.Millisecond
 
-// StopBudget is how soon after a Ctrl-C luatrace has exited: END gets what
-// is left of it once the callbacks are done, and at least the runtime's
-// EndDeadline.
-const StopBudget = 800 * time.Millisecond
-
 // Context is a context that a stop cancels. Lua runs under one, and
 // gopher-lua checks it before every instruction: Done returns a channel
 // read once, which keeps that check cheap (a plain context.WithCancel
@@ -73,7 +68,6 @@ type Halt struct {
 	Run   *Context
 	Drain *Context
 	once  sync.Once
-	at    time.Time // of the request; read only once Run is cancelled
 }
 
 // New returns a halt that nothing has requested yet.
@@ -83,20 +77,7 @@ func New() *Halt { return &Halt{Run: newContext(), Drain: newContext()} }
 // nothing. Safe from any goroutine.
 func (h *Halt) Request() {
 	h.once.Do(func() {
-		h.at = time.Now()
 		h.Run.cancel()
 		time.AfterFunc(StopGrace, h.Drain.cancel)
 	})
-}
-
-// At is when the stop was requested; call it only once Run is over.
-func (h *Halt) At() time.Time { return h.at }
-
-// EndBy is when END must have finished after a stop: StopBudget after the
-// request, and never sooner than least from now.
-func (h *Halt) EndBy(now time.Time, least time.Duration) time.Time {
-	if by := h.at.Add(StopBudget); by.After(now.Add(least)) {
-		return by
-	}
-	return now.Add(least)
 }

@@ -32,9 +32,14 @@ type Conn struct {
 	// Env attaches the collector's programs to probe targets.
 	Env *attach.Env
 
-	reader *collector.Reader
-	done   chan struct{}
-	errs   io.Writer
+	// reader is opened once a program that sends records has loaded
+	// (awaitRecords); readerMu guards it and stopped until then.
+	readerMu sync.Mutex
+	reader   *collector.Reader
+	stopped  bool          // StopReading or Close came first
+	stop     chan struct{} // closed by the first of them
+	done     chan struct{}
+	errs     io.Writer
 
 	ids           idPool                         // owner goroutine only
 	slots         [collector.MaxProbes]slotState // by slot; shared with the reader
@@ -91,19 +96,52 @@ func Open(opts Options, out Outlet) (*Conn, error) {
 			return nil, fmt.Errorf("cannot follow the processes that process %d starts (--no-follow traces it alone): %w", opts.PID, err)
 		}
 	}
-	rd, err := col.NewReader()
-	if err != nil {
-		col.Close()
-		return nil, err
-	}
-	c := &Conn{Col: col, reader: rd, done: make(chan struct{}), errs: opts.Errors}
+	c := &Conn{Col: col, stop: make(chan struct{}), done: make(chan struct{}), errs: opts.Errors}
 	c.maxQueueBytes.Store(QueueBytes)
 	if c.errs == nil {
 		c.errs = io.Discard
 	}
 	c.Env = &attach.Env{Collector: col, PID: opts.PID, Follow: opts.Follow, Verbose: opts.Verbose, Progress: opts.Progress, Interrupted: opts.Interrupted}
-	go c.read(out)
+	go c.awaitRecords(out)
 	return c, nil
+}
+
+// awaitRecords opens the reader and runs it once a program that sends
+// records has loaded; a script whose probes only update maps never maps
+// the ring buffer, which costs twice its size in resident memory.
+func (c *Conn) awaitRecords(out Outlet) {
+	select {
+	case <-c.Col.EventsCreated():
+	case <-c.stop:
+		close(c.done)
+		return
+	}
+	rd, err := c.Col.NewReader()
+	if err != nil {
+		fmt.Fprintf(c.errs, "luatrace: %v\n", err)
+		close(c.done)
+		return
+	}
+	c.readerMu.Lock()
+	c.reader = rd
+	if c.stopped {
+		rd.Stop() // Run delivers what is queued, then returns
+	}
+	c.readerMu.Unlock()
+	c.read(out)
+}
+
+// stopReader stops the reader, or the wait for one.
+func (c *Conn) stopReader() {
+	c.readerMu.Lock()
+	defer c.readerMu.Unlock()
+	if !c.stopped {
+		c.stopped = true
+		close(c.stop)
+	}
+	if c.reader != nil {
+		c.reader.Stop()
+	}
 }
 
 // privileged checks for root or the BPF capabilities.
@@ -124,8 +162,10 @@ func privileged() bool {
 // before the ring buffer is unmapped (reading it after would fault).
 func (c *Conn) Close() {
 	c.closing.Store(true)
-	c.reader.Stop()
+	c.stopReader()
 	<-c.done
-	c.reader.Close()
+	if c.reader != nil {
+		c.reader.Close()
+	}
 	c.Col.Close()
 }

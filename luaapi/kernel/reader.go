@@ -47,6 +47,9 @@ type Outlet interface {
 func (c *Conn) read(out Outlet) {
 	defer close(c.done)
 	err := c.reader.Run(func(batch []collector.Record) bool {
+		if len(batch) >= c.reader.MaxBatch {
+			floodGC()
+		}
 		out.Observe(batch)
 		n, size := int64(len(batch)), batchBytes(batch)
 		switch {
@@ -109,7 +112,7 @@ func batchBytes(batch []collector.Record) int64 {
 func (c *Conn) StopReading() {
 	c.stopOnce.Do(func() {
 		c.draining.Store(true)
-		c.reader.Stop()
+		c.stopReader()
 	})
 }
 

@@ -1,11 +1,15 @@
 // Command bench measures luatrace beside bpftrace: how fast a script that
 // attaches one probe starts (wall, CPU, peak RSS); what tracing costs the
 // traced process, a tight getppid() loop untraced and under each tracer,
+// in the loop's own CPU time (other jobs on the machine do not count) and
 // as ratios to the empty-program floor from neighbouring runs; and how
 // many events a Lua callback and printf deliver from a flat-out loop. It
 // reports; it never passes or fails on timings.
 //
-//	go run ./test/bench -luatrace ./luatrace
+//	go run ./test/bench -luatrace ./luatrace [-old ./luatrace-main]
+//
+// With -old, every luatrace row is measured for that binary too, in the
+// same rounds: a before/after comparison at the same moment.
 //
 // With -stacks it measures sampled stacks instead (stacks.go).
 package main
@@ -35,6 +39,7 @@ const tracepoint = "tracepoint:syscalls:sys_enter_getppid"
 
 func main() {
 	luatrace := flag.String("luatrace", "./luatrace", "luatrace binary")
+	oldLuatrace := flag.String("old", "", "another luatrace binary measured beside it (rows marked old)")
 	calls := flag.Int("n", 2_000_000, "getppid calls per measurement")
 	rounds := flag.Int("rounds", 5, "measurements per configuration (median reported)")
 	floodCalls := flag.Int("flood", 3_000_000, "getppid calls of the throughput runs")
@@ -54,6 +59,11 @@ func main() {
 	}
 	defer os.RemoveAll(dir)
 	lt, _ := filepath.Abs(*luatrace)
+	binaries := []luatraceBinary{{"luatrace", lt}}
+	if *oldLuatrace != "" {
+		old, _ := filepath.Abs(*oldLuatrace)
+		binaries = append(binaries, luatraceBinary{"old luatrace", old})
+	}
 	if *stacks {
 		benchStacks(lt, dir, *seconds, *rounds)
 		return
@@ -67,24 +77,9 @@ func main() {
 	configs := []config{
 		{name: "untraced"},
 		{name: "empty BPF program (floor)", start: startFloor},
-		{name: "luatrace, Lua callback per event", start: startCommand(lt, "-e",
-			`local n = 0
-probe("`+tracepoint+`", function(e) n = n + 1 end)
-probe("BEGIN", function() io.stderr:write("ready\n") end)`)},
-		{name: "luatrace, printf per event", start: startCommand(lt, "-e",
-			`probe("`+tracepoint+`", function(e) printf("%d %s\n", e.pid, e.comm) end)
-probe("BEGIN", function() io.stderr:write("ready\n") end)`)},
-		{name: "luatrace, probe without callback", start: startCommand(lt, "-e",
-			`probe("`+tracepoint+`")
-probe("BEGIN", function() io.stderr:write("ready\n") end)`)},
-		{name: "luatrace, map.count{}", start: startCommand(lt, "-e",
-			`calls = map.count{}
-probe("`+tracepoint+`", { into = calls })
-probe("BEGIN", function() io.stderr:write("ready\n") end)`)},
-		{name: "luatrace, map.count{key=comm}", start: startCommand(lt, "-e",
-			`calls = map.count{ key = "comm" }
-probe("`+tracepoint+`", { into = calls })
-probe("BEGIN", function() io.stderr:write("ready\n") end)`)},
+	}
+	for _, b := range binaries {
+		configs = append(configs, luatraceConfigs(b)...)
 	}
 	if bt, err := exec.LookPath("bpftrace"); err == nil {
 		configs = append(configs, config{name: "bpftrace 0.17, printf per event", start: startCommand(bt, "-e",
@@ -105,7 +100,7 @@ probe("BEGIN", function() io.stderr:write("ready\n") end)`)},
 		configs = kept
 	}
 	// Startup first, while the machine is as quiet as it will get.
-	startupTable(lt, *rounds)
+	startupTable(binaries, *rounds)
 
 	// Each configuration's run sits between an untraced run and a floor
 	// run of its own: ratios come from neighbours, so drift over the
@@ -134,22 +129,45 @@ probe("BEGIN", function() io.stderr:write("ready\n") end)`)},
 			}
 		}
 	}
-	fmt.Printf("\nper-event cost: getppid() x %d; each run between an untraced and a floor run, median of %d rounds\n\n", *calls, *rounds)
-	fmt.Printf("%-36s %12s %14s %12s\n", "configuration", "ns/call", "overhead ns", "x floor")
+	fmt.Printf("\nper-event cost: getppid() x %d, the loop's CPU time; each run between an untraced and a floor run, median of %d rounds\n\n", *calls, *rounds)
+	fmt.Printf("%-42s %12s %14s %12s\n", "configuration", "CPU ns/call", "overhead ns", "x floor")
 	for i, c := range configs {
 		x := "-"
 		if i > 0 && len(ratio[i]) > 0 {
 			x = fmt.Sprintf("%.2f", median(ratio[i]))
 		}
-		fmt.Printf("%-36s %12.1f %14.1f %12s\n", c.name, median(ns[i]), median(over[i]), x)
+		fmt.Printf("%-42s %12.1f %14.1f %12s\n", c.name, median(ns[i]), median(over[i]), x)
 	}
 
-	throughputTable(lt, workload, *floodCalls)
+	throughputTable(binaries, workload, *floodCalls)
 
 	if only == "" || strings.Contains("record", only) {
 		if err := recordBench(lt, workload, dir, *calls, *rounds); err != nil {
 			log.Fatalf("record benchmark: %v", err)
 		}
+	}
+}
+
+// luatraceBinary is a luatrace to measure, and how its rows are named.
+type luatraceBinary struct {
+	label, path string
+}
+
+// luatraceConfigs are b's per-event cost configurations.
+func luatraceConfigs(b luatraceBinary) []config {
+	script := func(body string) func() (func() (time.Duration, error), error) {
+		return startCommand(b.path, "-e", body+`
+probe("BEGIN", function() io.stderr:write("ready\n") end)`)
+	}
+	return []config{
+		{name: b.label + ", Lua callback per event", start: script(`local n = 0
+probe("` + tracepoint + `", function(e) n = n + 1 end)`)},
+		{name: b.label + ", printf per event", start: script(`probe("` + tracepoint + `", function(e) printf("%d %s\n", e.pid, e.comm) end)`)},
+		{name: b.label + ", probe without callback", start: script(`probe("` + tracepoint + `")`)},
+		{name: b.label + ", map.count{}", start: script(`calls = map.count{}
+probe("` + tracepoint + `", { into = calls })`)},
+		{name: b.label + ", map.count{key=comm}", start: script(`calls = map.count{ key = "comm" }
+probe("` + tracepoint + `", { into = calls })`)},
 	}
 }
 
@@ -160,8 +178,8 @@ type config struct {
 	start func() (stop func() (time.Duration, error), err error)
 }
 
-// measure runs the workload under c: its ns per call, and the tracer's
-// CPU time over the whole run.
+// measure runs the workload under c: its CPU ns per call, and the
+// tracer's CPU time over the whole run.
 func measure(c config, workload string, calls int) (float64, time.Duration, error) {
 	stop := func() (time.Duration, error) { return 0, nil }
 	if c.start != nil {
@@ -170,7 +188,9 @@ func measure(c config, workload string, calls int) (float64, time.Duration, erro
 			return 0, 0, err
 		}
 	}
-	out, err := exec.Command(workload, strconv.Itoa(calls)).Output()
+	cmd := exec.Command(workload, strconv.Itoa(calls))
+	cmd.Env = append(os.Environ(), "GETPPID_CPU=1")
+	out, err := cmd.Output()
 	cpu, stopErr := stop()
 	if err != nil {
 		return 0, 0, fmt.Errorf("workload: %w", err)

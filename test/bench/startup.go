@@ -21,11 +21,13 @@ type startupCase struct {
 	args []string
 }
 
-func startupCases(lt string) []startupCase {
-	cases := []startupCase{
-		{"luatrace, callback", lt, []string{"-e", `probe("` + tracepoint + `", function(e) end); exit()`}},
-		{"luatrace, probe without callback", lt, []string{"-e", `probe("` + tracepoint + `"); exit()`}},
-		{"luatrace, map.count{key=comm}", lt, []string{"-e", `c = map.count{key="comm"}; probe("` + tracepoint + `", {into = c}); exit()`}},
+func startupCases(binaries []luatraceBinary) []startupCase {
+	var cases []startupCase
+	for _, b := range binaries {
+		cases = append(cases,
+			startupCase{b.label + ", callback", b.path, []string{"-e", `probe("` + tracepoint + `", function(e) end); exit()`}},
+			startupCase{b.label + ", probe without callback", b.path, []string{"-e", `probe("` + tracepoint + `"); exit()`}},
+			startupCase{b.label + ", map.count{key=comm}", b.path, []string{"-e", `c = map.count{key="comm"}; probe("` + tracepoint + `", {into = c}); exit()`}})
 	}
 	if bt, err := exec.LookPath("bpftrace"); err == nil {
 		cases = append(cases,
@@ -38,8 +40,8 @@ func startupCases(lt string) []startupCase {
 // startupTable runs each case rounds times, interleaved, and prints the
 // medians: wall time from exec to exit, CPU time (user + system, the
 // process and its threads) and peak resident memory.
-func startupTable(lt string, rounds int) {
-	cases := startupCases(lt)
+func startupTable(binaries []luatraceBinary, rounds int) {
+	cases := startupCases(binaries)
 	runs := make([][]startupRun, len(cases))
 	for r := 0; r < rounds; r++ {
 		for i, c := range cases {
@@ -51,7 +53,7 @@ func startupTable(lt string, rounds int) {
 		}
 	}
 	fmt.Printf("startup: attach one probe on %s and exit, median of %d interleaved runs\n\n", tracepoint, rounds)
-	fmt.Printf("%-36s %10s %10s %12s\n", "command", "wall s", "CPU s", "peak RSS MB")
+	fmt.Printf("%-42s %10s %10s %12s\n", "command", "wall s", "CPU s", "peak RSS MB")
 	for i, c := range cases {
 		var wall, cpu, rss []float64
 		for _, r := range runs[i] {
@@ -59,7 +61,7 @@ func startupTable(lt string, rounds int) {
 			cpu = append(cpu, r.cpu.Seconds())
 			rss = append(rss, float64(r.rssKB)/1024)
 		}
-		fmt.Printf("%-36s %10.3f %10.3f %12.1f\n", c.name, median(wall), median(cpu), median(rss))
+		fmt.Printf("%-42s %10.3f %10.3f %12.1f\n", c.name, median(wall), median(cpu), median(rss))
 	}
 }
 

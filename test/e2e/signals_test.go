@@ -169,6 +169,9 @@ func TestFirstSignalEndsEveryState(t *testing.T) {
 		{name: "busy BEGIN", status: 0,
 			script: end + `probe("BEGIN", function() io.stderr:write("ready\n") while true do end end)`,
 			want:   []string{"luatrace: interrupted the BEGIN probe at -e:2", "end ran"}},
+		{name: "BEGIN waiting for os.execute", status: 0, // the signal goes to luatrace's pid alone, not a terminal's process group
+			script: end + `probe("BEGIN", function() io.stderr:write("ready\n") os.execute("exec sleep 3600") end)`,
+			want:   []string{"luatrace: interrupted the BEGIN probe at -e:2", "end ran"}},
 		{name: "busy timer callback", status: 0,
 			script: end + `probe("interval:ms:10", function() io.stderr:write("ready\n") while true do end end)`,
 			want:   []string{"luatrace: interrupted the callback of interval:ms:10 at -e:2", "end ran"}},
@@ -193,7 +196,7 @@ probe("interval:ms:1", function() printf("%s\n", string.rep("x", 1000)) end)`,
 			script: `probe("BEGIN", function() io.stderr:write("ready\n") end)
 probe("interval:ms:10", function() end)
 probe("END", function() io.stderr:write("end ran\n") while true do end end)`,
-			want: []string{"end ran", "luatrace: the END probe did not finish within ", "ms of the stop; interrupted at -e:3"}},
+			want: []string{"end ran", "luatrace: the END probe did not finish within 5s of the stop; interrupted at -e:3"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -52,11 +52,15 @@ func TestCapturedOnlyErrors(t *testing.T) {
 		{"e.cgroup", `e.cgroup is not in the event unless captured: add fields = { cgroup = "cgroup" } to tracepoint:syscalls:sys_enter_openat's options`},
 		{"e.curtask", `e.curtask is not in the event unless captured: add fields = { task = "curtask" } to tracepoint:syscalls:sys_enter_openat's options`},
 		{"e.nsecs", `e.nsecs is not in the event: the time the probe fired is e.ts`},
-		// What stays: other fields, missing names (nil), pairs() over args.
+		// A typo is an error naming what there is, not a silent nil.
+		{"e.args.flag", "e.args.flag: tracepoint:syscalls:sys_enter_openat has no argument flag (did you mean flags?); it has __syscall_nr, dfd, filename, flags, mode"},
+		{"e.commm", "e.commm is not a field of tracepoint:syscalls:sys_enter_openat's events (did you mean comm?): they have pid, tid, uid, gid, comm, cpu, ts, probe, func, args, retval, ip, duration, arg0..argN and no captured fields"},
+		// What stays: other fields, pairs() over args, nil for an entry
+		// probe's retval and for arguments past the copied ones.
 		{"e.args.flags", "ok"},
-		{"e.args.nosuch == nil or error()", "ok"},
 		{"next(e.args) ~= 'filename' or error()", "ok"},
-		{"e.nosuch == nil or error()", "ok"},
+		{"e.retval == nil or error()", "ok"},
+		{"e.arg9 == nil or error()", "ok"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.read, func(t *testing.T) {
