@@ -81,8 +81,8 @@ func (u *Unwinder) Prepare(p *usym.Process) {
 	}
 }
 
-// Wait blocks until every image queued so far is parsed (tests, the
-// benchmark).
+// Wait blocks until every image queued so far is parsed, or Stop
+// (tests, the benchmark): after Stop the rest is never parsed.
 func (u *Unwinder) Wait() {
 	u.mu.Lock()
 	var waits []chan struct{}
@@ -93,7 +93,11 @@ func (u *Unwinder) Wait() {
 	}
 	u.mu.Unlock()
 	for _, w := range waits {
-		<-w
+		select {
+		case <-w:
+		case <-u.Stop:
+			return
+		}
 	}
 }
 
