@@ -80,3 +80,46 @@ func TestResolveBuildIDThroughDebugFile(t *testing.T) {
 		})
 	}
 }
+
+// TestResolveBuildIDOfRunningProcess: a build-id frame of a running
+// process no snapshot has seen yet is named through the snapshot the
+// lookup takes, on the first lookup (not only on a later one).
+func TestResolveBuildIDOfRunningProcess(t *testing.T) {
+	exe := cProgram(t)
+	sleeper := exe + "-sleeps"
+	src := filepath.Join(filepath.Dir(exe), "sleeps.c")
+	code := "#include <unistd.h>\nint lt_wait(void) { return pause(); }\nint main(void) { return lt_wait(); }\n"
+	if err := os.WriteFile(src, []byte(code), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("gcc", "-O0", "-o", sleeper, src).CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	cmd := exec.Command(sleeper)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	r, err := os.Open(sleeper)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	img, err := OpenImage(r, sleeper)
+	if err != nil || img.BuildID == "" {
+		t.Fatalf("%s: %v (build-id %q)", sleeper, err, img.BuildID)
+	}
+	sym, err := LookupFunc(sleeper, "lt_wait")
+	if err != nil {
+		t.Fatal(err)
+	}
+	off, ok := img.FileOffset(sym.Value + 1)
+	if !ok {
+		t.Fatalf("lt_wait+1 at %#x is in no segment", sym.Value)
+	}
+	store := NewStore(Config{})
+	defer store.Close()
+	if got := store.ResolveBuildIDOf(cmd.Process.Pid, BuildIDFrame{BuildID: img.BuildID, Offset: off}); got.Sym != "lt_wait" || got.Offset != 1 {
+		t.Errorf("first lookup: %s+%d (module %q), want lt_wait+1", got.Sym, got.Offset, got.Module)
+	}
+}

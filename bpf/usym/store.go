@@ -335,8 +335,13 @@ func (s *Store) ResolveBuildIDOf(pid int, fr BuildIDFrame) Frame {
 		return f
 	}
 	s.mu.Lock()
-	stale := !s.recorded && p.exited.IsZero() && !p.maps(fr.BuildID) && s.cfg.Now().Sub(p.Taken) >= resnapshotForBuildID
+	mapped := p.maps(fr.BuildID)
+	stale := !s.recorded && p.exited.IsZero() && !mapped && s.cfg.Now().Sub(p.Taken) >= resnapshotForBuildID
 	s.mu.Unlock()
+	if mapped {
+		// Taken just now by Process: its images are open.
+		return s.ResolveBuildID(fr)
+	}
 	if !stale {
 		return f
 	}
