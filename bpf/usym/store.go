@@ -76,6 +76,8 @@ type Store struct {
 	// recorded processes are gone, their pids may be someone else's), so
 	// /proc is never read. See recorded.go.
 	recorded bool
+	// used notes the symbols frames were resolved with (TrackSymbols).
+	used *usedSymbols
 }
 
 // fileKey identifies a file's contents cheaply: same device, inode, size
@@ -206,6 +208,7 @@ func (s *Store) openImage(path, root string, vias ...string) *Image {
 		return nil
 	}
 	img.debugDirs = s.cfg.DebugDirs
+	s.noting(img)
 	img.key = string(img.BuildID)
 	if img.key == "" {
 		img.key = fmt.Sprintf("%s@%x", path, key)
@@ -336,6 +339,7 @@ func (s *Store) imageByBuildID(id BuildID) *Image {
 			continue
 		}
 		img.key, img.debugDirs, img.debugDone = string(id), s.cfg.DebugDirs, true
+		s.noting(img)
 		img.idleFrom = s.cfg.Now()
 		s.images[img.key] = img
 		s.stats.ImagesOpened++
