@@ -3,6 +3,7 @@ package usym
 import (
 	"os"
 	"testing"
+	"time"
 )
 
 // TestRecordedProcesses: a Store of recorded processes symbolizes through
@@ -105,17 +106,19 @@ func TestRecordedSymbols(t *testing.T) {
 	mapping := []RecordedMapping{{Start: base, End: base + 1<<20, Path: gone.Path, BuildID: id}}
 
 	tests := []struct {
-		name          string
-		symbolsFirst  bool
-		path, wantMod string
+		name               string
+		symbolsFirst, idle bool // idle: past retention between the two
+		path, wantMod      string
 	}{
-		{"symbols after mappings", false, gone.Path, gone.Path},
-		{"symbols before mappings", true, gone.Path, gone.Path},
-		{"file still there", false, exe, exe},
+		{"symbols after mappings", false, false, gone.Path, gone.Path},
+		{"symbols before mappings", true, false, gone.Path, gone.Path},
+		{"symbols before mappings, idle past retention", true, true, gone.Path, gone.Path},
+		{"file still there", false, false, exe, exe},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := NewStore(Config{})
+			now := time.Unix(1000, 0)
+			s := NewStore(Config{Now: func() time.Time { return now }})
 			defer s.Close()
 			s.UseRecordedProcesses()
 			o := gone
@@ -124,6 +127,10 @@ func TestRecordedSymbols(t *testing.T) {
 			m[0].Path = tt.path
 			if tt.symbolsFirst {
 				s.AddRecordedSymbols(o)
+			}
+			if tt.idle {
+				now = now.Add(2 * DefaultRetention) // no snapshot maps the stand-in yet
+				s.Expire()
 			}
 			s.Install(pid, m)
 			if !tt.symbolsFirst {

@@ -390,7 +390,9 @@ func (s *Store) expireLocked(now time.Time) {
 	}
 	var idle []*Image
 	for key, img := range s.images {
-		if img.refs > 0 {
+		// A replay's stand-in (recordedsyms.go) holds symbols the
+		// recording writes once: dropped, they would not come back.
+		if img.refs > 0 || img.elf == nil {
 			continue
 		}
 		if now.Sub(img.idleFrom) >= s.cfg.Retention {
