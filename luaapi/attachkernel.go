@@ -121,6 +121,9 @@ func (r *Runtime) attachKernel(p *Probe, po parsedOptions) error {
 			}
 			if tspec.NotesProcesses() {
 				r.syms.WantUserStacks(tspec.UserSample > 0)
+				if tspec.UserSample > 0 {
+					k.HoldUnwindSamples()
+				}
 			}
 			if r.opts.Verbose {
 				for _, line := range describeCapture(prog) {

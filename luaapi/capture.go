@@ -98,6 +98,7 @@ func compileCapture(k *kernel.Conn, t *attach.Target, po *parsedOptions, stamps 
 	spec.Strings = prog.Strings
 	spec.KernelStack, spec.UserStack = prog.KernelStack, prog.UserStack
 	spec.UserSample = prog.UserSample
+	spec.UserBuildIDStack = prog.UserBuildID
 	spec.Paired = prog.NeedsEntry
 	return prog, nil
 }

@@ -1,10 +1,8 @@
 package luaapi
 
 import (
-	"bufio"
 	"cmp"
 	"fmt"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -288,26 +286,17 @@ func (r *Runtime) recordUserSymbols() {
 // processMappings reads pid's executable mappings with the build-ids of
 // their files.
 func processMappings(pid uint32, comm string, ts uint64) (recording.Mappings, bool) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/maps", pid))
+	lines, err := usym.ReadExecMaps(int(pid))
 	if err != nil {
 		return recording.Mappings{}, false
 	}
-	defer f.Close()
 	m := recording.Mappings{Time: ts, PID: pid, Comm: comm}
 	ids := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		// start-end perms offset dev inode path
-		fs := strings.Fields(sc.Text())
-		if len(fs) < 6 || !strings.Contains(fs[1], "x") {
-			continue
+	for _, l := range lines {
+		if l.Path == "" {
+			continue // anonymous code (a JIT): nothing to name it by
 		}
-		lo, hi, _ := strings.Cut(fs[0], "-")
-		start, _ := strconv.ParseUint(lo, 16, 64)
-		end, _ := strconv.ParseUint(hi, 16, 64)
-		off, _ := strconv.ParseUint(fs[2], 16, 64)
-		inode, _ := strconv.ParseUint(fs[4], 10, 64)
-		mp := recording.Mapping{Start: recording.Hex(start), End: recording.Hex(end), Offset: recording.Hex(off), Perms: fs[1], Dev: fs[3], Inode: inode, Path: fs[5]}
+		mp := recording.Mapping{Start: recording.Hex(l.Start), End: recording.Hex(l.End), Offset: recording.Hex(l.Offset), Perms: l.Perms, Dev: l.Dev, Inode: l.Inode, Path: l.Path}
 		if strings.HasPrefix(mp.Path, "/") {
 			id, ok := ids[mp.Path]
 			if !ok {

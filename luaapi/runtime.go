@@ -42,7 +42,10 @@ import (
 )
 
 // mailSlots bounds the message channel; each slot holds a batch of events.
-const mailSlots = 1024
+// The queue's bounds in events and bytes (kernel.QueueLimit, QueueBytes)
+// are what limit it: sampled stacks come a few per 10 ms poll, so 1024
+// small batches were full first.
+const mailSlots = 4096
 
 // Options configure a Runtime.
 type Options struct {
@@ -149,7 +152,7 @@ func New(opts Options) *Runtime {
 	r.chunks.L = r.L
 	r.errs = diag.NewLog(r.stderr, r.chunks.Explain)
 	r.progress = newAttachProgress(r.stderr)
-	r.syms = &stack.Symbols{}
+	r.syms = &stack.Symbols{Stop: r.halt.Run.Done()}
 	r.maps = maps.New(r.out, r.stderr, r.syms)
 	r.maps.ProbeName = r.probeName
 	r.maps.ProbeNames = r.probeNames

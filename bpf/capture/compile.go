@@ -65,6 +65,9 @@ type Program struct {
 	// UserSample: some field is ustack(dwarf[, size]), unwound in user
 	// space from this many bytes of stack (the largest size asked for).
 	UserSample int
+	// UserBuildID: some field is ustack(buildid), the kernel's build-id
+	// frames.
+	UserBuildID bool
 	// NeedsEntry: a return probe's expressions use entry arguments or
 	// duration, so an entry probe must save them.
 	NeedsEntry bool
@@ -87,6 +90,9 @@ func (p *Program) Sections() int {
 		n++
 	}
 	if p.UserSample > 0 {
+		n++
+	}
+	if p.UserBuildID {
 		n++
 	}
 	return n
@@ -115,8 +121,9 @@ const (
 	kindHeader
 	kindKernelStack
 	kindUserStack
-	kindUserSample // ustack(dwarf): registers and stack bytes, unwound in Go
-	kindDerived    // arithmetic over other values, computed in Go
+	kindUserSample  // ustack(dwarf): registers and stack bytes, unwound in Go
+	kindUserBuildID // ustack(buildid): build-id and offset per frame
+	kindDerived     // arithmetic over other values, computed in Go
 	// A stack a stamp saved, by its id in the collector's stack map
 	// (NAME[KEY].kstack, .ustack): Value.StackID.
 	kindKernelStackID
@@ -167,6 +174,11 @@ func (p *Program) placeStacks() {
 				p.Fields[i].fetch++
 			}
 		case kindUserSample:
+			p.Fields[i].fetch = p.Sections() - 1
+			if p.UserBuildID {
+				p.Fields[i].fetch--
+			}
+		case kindUserBuildID:
 			p.Fields[i].fetch = p.Sections() - 1
 		}
 	}
@@ -245,6 +257,9 @@ func (c *compiler) fieldOf(name string, tree node) (Field, error) {
 		return f, nil
 	case v.header == "ustack(dwarf)":
 		f.kind, c.prog.UserSample = kindUserSample, max(c.prog.UserSample, v.stackSize)
+		return f, nil
+	case v.header == "ustack(buildid)":
+		f.kind, c.prog.UserBuildID = kindUserBuildID, true
 		return f, nil
 	case v.header != "":
 		f.kind, f.header = kindHeader, v.header
@@ -726,26 +741,31 @@ func (c *compiler) call(x call) (val, error) {
 
 // Stack modes ustack(MODE[, size]) names: the kernel's frame-pointer
 // walk, or registers plus a copy of the stack unwound in luatrace with
-// the binaries' CFI, as perf --call-graph fp|dwarf.
+// the binaries' CFI, as perf --call-graph fp|dwarf, or the kernel's
+// frame-pointer walk reported as build-id and file offset per frame.
 const (
-	StackFP    = "fp"
-	StackDWARF = "dwarf"
+	StackFP      = "fp"
+	StackDWARF   = "dwarf"
+	StackBuildID = "buildid"
 )
 
-// ustackMode compiles ustack(fp) (the same as ustack) and
-// ustack(dwarf[, size]).
+// ustackMode compiles ustack(fp) (the same as ustack), ustack(buildid)
+// and ustack(dwarf[, size]).
 func (c *compiler) ustackMode(x call) (val, error) {
-	usage := "ustack takes a mode and, for dwarf, the stack bytes to copy: ustack(fp), ustack(dwarf) or ustack(dwarf, 16384)"
+	usage := "ustack takes a mode and, for dwarf, the stack bytes to copy: ustack(fp), ustack(buildid), ustack(dwarf) or ustack(dwarf, 16384)"
 	if len(x.args) < 1 || len(x.args) > 2 {
 		return val{}, c.errorf(x, "%s", usage)
 	}
 	mode, ok := x.args[0].(ident)
-	if !ok || mode.name != StackFP && mode.name != StackDWARF {
+	if !ok || mode.name != StackFP && mode.name != StackDWARF && mode.name != StackBuildID {
 		return val{}, c.errorf(x.args[0], "%s", usage)
 	}
-	if mode.name == StackFP {
+	if mode.name != StackDWARF {
 		if len(x.args) != 1 {
-			return val{}, c.errorf(x.args[1], "ustack(fp) copies no stack bytes: %s", usage)
+			return val{}, c.errorf(x.args[1], "ustack(%s) copies no stack bytes: %s", mode.name, usage)
+		}
+		if mode.name == StackBuildID {
+			return val{header: "ustack(buildid)"}, nil
 		}
 		return val{header: "ustack"}, nil
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/luatrace/luatrace/bpf/collector"
 	"github.com/luatrace/luatrace/bpf/expr"
 	"github.com/luatrace/luatrace/bpf/unwind"
+	"github.com/luatrace/luatrace/bpf/usym"
 )
 
 // ValueKind says which member of a Value holds the data.
@@ -42,7 +43,9 @@ type Value struct {
 	ByID    bool
 	StackID uint32
 	PID     int
-	Status  collector.FieldStatus
+	// BuildIDs: the stack is ustack(buildid)'s frames (Frames is empty).
+	BuildIDs []usym.BuildIDFrame
+	Status   collector.FieldStatus
 }
 
 // Decode extracts the field from a record whose captured fields are data
@@ -57,6 +60,10 @@ func (f Field) Decode(rec collector.Record, data []collector.FieldData) Value {
 		return f.userSample(data)
 	case kindKernelStackID, kindUserStackID:
 		return f.stackByID(data)
+	case kindUserBuildID:
+		v := f.stack(data)
+		v.BuildIDs, v.Frames, v.User = usym.ParseBuildIDStack(frameBytes(data, f.fetch)), nil, true
+		return v
 	case kindDerived:
 		n, signed := evalDerived(f.derived, rec, data)
 		return Value{Kind: kindOf(signed), N: n}
@@ -143,6 +150,9 @@ func (p *Program) Describe() []string {
 		case kindUserSample:
 			out = append(out, fmt.Sprintf("%suser registers and %d bytes of user stack, unwound with CFI", line, p.UserSample))
 			continue
+		case kindUserBuildID:
+			out = append(out, line+"user stack as build-id and file offset per frame")
+			continue
 		case kindDerived:
 			out = append(out, line+"computed from "+describeDerived(p.Fetches, f.derived))
 			continue
@@ -183,6 +193,14 @@ func (f Field) stackByID(data []collector.FieldData) Value {
 		v.PID = pid
 	}
 	return v
+}
+
+// frameBytes is the bytes of stack section i, nil when absent.
+func frameBytes(data []collector.FieldData, i int) []byte {
+	if i < 0 || i >= len(data) {
+		return nil
+	}
+	return data[i].Bytes
 }
 
 // userSample decodes the user sample section: the user registers, then

@@ -126,7 +126,7 @@ func (c *compiler) keyPart(src string) (collector.KeyPart, KeyPart, error) {
 			return collector.KeyPart{}, KeyPart{}, err
 		}
 		if v.header != "ustack" {
-			return collector.KeyPart{}, KeyPart{}, c.errorf(call, "ustack(dwarf) is unwound in luatrace, not in the kernel, so it cannot be a map key: capture it as a field (fields = { us = %q }) and count in Lua, or key on ustack (frame pointers)", "ustack(dwarf)")
+			return collector.KeyPart{}, KeyPart{}, c.errorf(call, "%s is named in luatrace frame by frame, not stored in the kernel, so it cannot be a map key: capture it as a field (fields = { us = %q }) and count in Lua, or key on ustack (frame pointers)", v.header, v.header)
 		}
 		tree = ident{at: call.at, name: "ustack"}
 	}

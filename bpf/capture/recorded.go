@@ -60,6 +60,8 @@ func (f Field) record() recording.Field {
 		r.Type = recording.TypeKStackID
 	case kindUserStackID:
 		r.Type = recording.TypeUStackID
+	case kindUserBuildID:
+		r.Type = recording.TypeUBuildID
 	default:
 		r.Type = recording.TypeUint
 		if f.signed {
@@ -101,6 +103,7 @@ func Recorded(fields []recording.Field, fetches int) (*Program, error) {
 		if f.kind == kindUserSample {
 			p.UserSample = max(p.UserSample, f.size)
 		}
+		p.UserBuildID = p.UserBuildID || f.kind == kindUserBuildID
 		p.Fields = append(p.Fields, f)
 	}
 	return p, nil
@@ -151,6 +154,8 @@ func recordedField(r recording.Field, depth int) (Field, error) {
 		f.kind = kindKernelStackID
 	case recording.TypeUStackID:
 		f.kind = kindUserStackID
+	case recording.TypeUBuildID:
+		f.kind = kindUserBuildID
 	case recording.TypeInt, recording.TypeUint:
 		f.kind, f.signed = kindInt, r.Type == recording.TypeInt
 	default:

@@ -1,11 +1,14 @@
 package capture
 
 import (
+	le "encoding/binary"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/luatrace/luatrace/bpf/collector"
 	"github.com/luatrace/luatrace/bpf/unwind"
+	"github.com/luatrace/luatrace/bpf/usym"
 )
 
 // TestUserStackModes: ustack(fp) is ustack; ustack(dwarf[, size]) asks the
@@ -17,6 +20,7 @@ func TestUserStackModes(t *testing.T) {
 		fields     map[string]string
 		fp         bool
 		sample     int
+		buildid    bool
 		sections   int
 		wantErr    string
 		describeOf string
@@ -29,6 +33,10 @@ func TestUserStackModes(t *testing.T) {
 		{fields: map[string]string{"a": "ustack(dwarf, 40000)"}, wantErr: "copies 8 to 32584 bytes of stack"},
 		{fields: map[string]string{"a": "ustack(lbr)"}, wantErr: "ustack takes a mode"},
 		{fields: map[string]string{"a": "ustack(fp, 10)"}, wantErr: "ustack(fp) copies no stack bytes"},
+		{fields: map[string]string{"a": "ustack(buildid)"}, buildid: true, sections: 1,
+			describeOf: "a = ustack(buildid): user stack as build-id and file offset per frame"},
+		{fields: map[string]string{"a": "ustack(buildid)", "b": "ustack(dwarf)", "c": "ustack"}, fp: true, sample: unwind.DefaultStackSize, buildid: true, sections: 3},
+		{fields: map[string]string{"a": "ustack(buildid, 10)"}, wantErr: "ustack(buildid) copies no stack bytes"},
 		{fields: map[string]string{"a": "ustack()"}, wantErr: "ustack takes a mode"},
 	}
 	for _, tc := range tests {
@@ -43,8 +51,22 @@ func TestUserStackModes(t *testing.T) {
 			t.Errorf("%v: %v", tc.fields, err)
 			continue
 		}
-		if prog.UserStack != tc.fp || prog.UserSample != tc.sample || prog.Sections() != tc.sections {
-			t.Errorf("%v: fp %v sample %d sections %d, want %v %d %d", tc.fields, prog.UserStack, prog.UserSample, prog.Sections(), tc.fp, tc.sample, tc.sections)
+		if prog.UserStack != tc.fp || prog.UserSample != tc.sample || prog.UserBuildID != tc.buildid || prog.Sections() != tc.sections {
+			t.Errorf("%v: fp %v sample %d buildid %v sections %d, want %v %d %v %d", tc.fields, prog.UserStack, prog.UserSample, prog.UserBuildID, prog.Sections(), tc.fp, tc.sample, tc.buildid, tc.sections)
+		}
+		// The collector appends the fp stack, the sample, then the
+		// build-id stack, each a section in that order.
+		for _, f := range prog.Fields {
+			want := map[kind]int{kindUserStack: 0, kindUserSample: 1, kindUserBuildID: 2}[f.kind]
+			if !tc.fp && f.kind != kindUserStack {
+				want--
+			}
+			if tc.sample == 0 && f.kind == kindUserBuildID {
+				want--
+			}
+			if f.fetch != want {
+				t.Errorf("%v: %s in section %d, want %d", tc.fields, f.Expr, f.fetch, want)
+			}
 		}
 		if tc.describeOf != "" && prog.Describe()[0] != tc.describeOf {
 			t.Errorf("%v: described as %q, want %q", tc.fields, prog.Describe()[0], tc.describeOf)
@@ -82,12 +104,43 @@ func TestUserSampleDecode(t *testing.T) {
 	}
 }
 
+// TestBuildIDStackDecode: the build-id section is struct
+// bpf_stack_build_id per frame: a build-id and offset, or an address where
+// the kernel could not read the build-id; an empty entry ends it.
+func TestBuildIDStackDecode(t *testing.T) {
+	prog, err := Compile(testProbes(t)["uret"], map[string]string{"us": "ustack(buildid)"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame := func(status uint32, id byte, v uint64) []byte {
+		b := make([]byte, 32)
+		le.LittleEndian.PutUint32(b, status)
+		for i := 4; i < 24; i++ {
+			b[i] = id
+		}
+		le.LittleEndian.PutUint64(b[24:], v)
+		return b
+	}
+	var sec []byte
+	sec = append(sec, frame(1, 0xab, 0x1234)...)
+	sec = append(sec, frame(2, 0, 0x7f0000001000)...)
+	sec = append(sec, frame(0, 0, 0)...)
+	sec = append(sec, frame(1, 0xcd, 0x99)...) // after the end
+	v := prog.Fields[0].Decode(nil, []collector.FieldData{{Bytes: sec}})
+	want := []usym.BuildIDFrame{{BuildID: usym.BuildID(strings.Repeat("ab", 20)), Offset: 0x1234}, {Addr: 0x7f0000001000}}
+	if v.Kind != Stack || !v.User || !reflect.DeepEqual(v.BuildIDs, want) {
+		t.Errorf("decoded %+v, want user build-id frames %+v", v, want)
+	}
+}
+
 // TestUserSampleKey: a dwarf stack cannot be a map key (it is unwound in
 // user space); ustack(fp) is the frame-pointer key.
 func TestUserSampleKey(t *testing.T) {
 	probe := testProbes(t)["uret"]
-	if _, err := CompileMapUpdate(probe, &Program{}, []string{"ustack(dwarf)"}, ""); err == nil || !strings.Contains(err.Error(), "cannot be a map key") {
-		t.Errorf("ustack(dwarf) key: %v", err)
+	for _, key := range []string{"ustack(dwarf)", "ustack(buildid)"} {
+		if _, err := CompileMapUpdate(probe, &Program{}, []string{key}, ""); err == nil || !strings.Contains(err.Error(), key+" is named in luatrace frame by frame") {
+			t.Errorf("%s key: %v", key, err)
+		}
 	}
 	u, err := CompileMapUpdate(probe, &Program{}, []string{"ustack(fp)"}, "")
 	if err != nil || u.Parts[0].Kind != collector.KeyUserStack {

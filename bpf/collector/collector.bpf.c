@@ -238,11 +238,13 @@ static __always_inline int lt_collect_as(void *ctx, struct lt_source *src, __u32
 		return 0;
 	}
 	if (spec->flags & LT_SPEC_KSTACK)
-		size = lt_append_stack(ctx, slot, size, 0);
+		size = lt_append_stack(ctx, slot, size, 0, sizeof(__u64));
 	if (spec->flags & LT_SPEC_USTACK)
-		size = lt_append_stack(ctx, slot, size, BPF_F_USER_STACK);
+		size = lt_append_stack(ctx, slot, size, BPF_F_USER_STACK, sizeof(__u64));
 	if (spec->flags & LT_SPEC_USAMPLE)
 		size = lt_append_usample(slot, size, spec->ustack_size);
+	if (spec->flags & LT_SPEC_USTACK_BUILDID)
+		size = lt_append_stack(ctx, slot, size, BPF_F_USER_STACK | BPF_F_USER_BUILD_ID, sizeof(struct bpf_stack_build_id));
 	hdr->size = size;
 
 	/* Never wake the reader: it drains on a timer (see reader.go), and a

@@ -326,6 +326,7 @@ enum lt_spec_flags {
 	LT_SPEC_NOTE_PROCESS = 1 << 13, /* user stacks: tell user space of each process first seen (seen.bpf.h) */
 	LT_SPEC_LATE = 1 << 14,       /* some field has a late source: fetched after the computed values */
 	LT_SPEC_TASK = 1 << 15,       /* tier 1's pid filter tests the thread id at task_offset of the tracepoint record */
+	LT_SPEC_USTACK_BUILDID = 1 << 16, /* append the user stack as build-id and file offset per frame */
 };
 
 /* Processes seen.bpf.h remembers having announced, and the probe id of

@@ -406,22 +406,23 @@ type collectorLtSpec struct {
 type collectorLtSpecFlags uint32
 
 const (
-	collectorLtSpecFlagsLT_SPEC_ACTIVE       collectorLtSpecFlags = 1
-	collectorLtSpecFlagsLT_SPEC_EMIT         collectorLtSpecFlags = 2
-	collectorLtSpecFlagsLT_SPEC_FILTER_TGID  collectorLtSpecFlags = 4
-	collectorLtSpecFlagsLT_SPEC_FILTER_COMM  collectorLtSpecFlags = 8
-	collectorLtSpecFlagsLT_SPEC_COMM_NOT     collectorLtSpecFlags = 16
-	collectorLtSpecFlagsLT_SPEC_KSTACK       collectorLtSpecFlags = 32
-	collectorLtSpecFlagsLT_SPEC_USTACK       collectorLtSpecFlags = 64
-	collectorLtSpecFlagsLT_SPEC_SAVE_ENTRY   collectorLtSpecFlags = 128
-	collectorLtSpecFlagsLT_SPEC_PAIRED       collectorLtSpecFlags = 256
-	collectorLtSpecFlagsLT_SPEC_COMM         collectorLtSpecFlags = 512
-	collectorLtSpecFlagsLT_SPEC_FOLLOW       collectorLtSpecFlags = 1024
-	collectorLtSpecFlagsLT_SPEC_STAMP        collectorLtSpecFlags = 2048
-	collectorLtSpecFlagsLT_SPEC_USAMPLE      collectorLtSpecFlags = 4096
-	collectorLtSpecFlagsLT_SPEC_NOTE_PROCESS collectorLtSpecFlags = 8192
-	collectorLtSpecFlagsLT_SPEC_LATE         collectorLtSpecFlags = 16384
-	collectorLtSpecFlagsLT_SPEC_TASK         collectorLtSpecFlags = 32768
+	collectorLtSpecFlagsLT_SPEC_ACTIVE         collectorLtSpecFlags = 1
+	collectorLtSpecFlagsLT_SPEC_EMIT           collectorLtSpecFlags = 2
+	collectorLtSpecFlagsLT_SPEC_FILTER_TGID    collectorLtSpecFlags = 4
+	collectorLtSpecFlagsLT_SPEC_FILTER_COMM    collectorLtSpecFlags = 8
+	collectorLtSpecFlagsLT_SPEC_COMM_NOT       collectorLtSpecFlags = 16
+	collectorLtSpecFlagsLT_SPEC_KSTACK         collectorLtSpecFlags = 32
+	collectorLtSpecFlagsLT_SPEC_USTACK         collectorLtSpecFlags = 64
+	collectorLtSpecFlagsLT_SPEC_SAVE_ENTRY     collectorLtSpecFlags = 128
+	collectorLtSpecFlagsLT_SPEC_PAIRED         collectorLtSpecFlags = 256
+	collectorLtSpecFlagsLT_SPEC_COMM           collectorLtSpecFlags = 512
+	collectorLtSpecFlagsLT_SPEC_FOLLOW         collectorLtSpecFlags = 1024
+	collectorLtSpecFlagsLT_SPEC_STAMP          collectorLtSpecFlags = 2048
+	collectorLtSpecFlagsLT_SPEC_USAMPLE        collectorLtSpecFlags = 4096
+	collectorLtSpecFlagsLT_SPEC_NOTE_PROCESS   collectorLtSpecFlags = 8192
+	collectorLtSpecFlagsLT_SPEC_LATE           collectorLtSpecFlags = 16384
+	collectorLtSpecFlagsLT_SPEC_TASK           collectorLtSpecFlags = 32768
+	collectorLtSpecFlagsLT_SPEC_USTACK_BUILDID collectorLtSpecFlags = 65536
 )
 
 type collectorLtStackKey uint32

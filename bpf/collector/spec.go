@@ -43,6 +43,11 @@ type Spec struct {
 	// this many bytes of user stack after the stacks (at most
 	// MaxUserSample), for unwinding in user space (see the unwind package).
 	UserSample int
+	// UserBuildIDStack appends the user stack, last, as the kernel's
+	// build-id frames (BPF_F_USER_BUILD_ID): each frame the build-id of
+	// its file and the offset in it, named after the process is gone
+	// without its mappings having been read.
+	UserBuildIDStack bool
 	// SaveEntry makes this the entry half of return probe PairID: it
 	// saves the arguments and time, and emits nothing.
 	SaveEntry bool
@@ -146,6 +151,7 @@ func (s *Spec) encode() (collectorLtSpec, error) {
 		{s.SaveEntry, collectorLtSpecFlagsLT_SPEC_SAVE_ENTRY},
 		{s.Paired, collectorLtSpecFlagsLT_SPEC_PAIRED},
 		{s.UserSample > 0, collectorLtSpecFlagsLT_SPEC_USAMPLE},
+		{s.UserBuildIDStack, collectorLtSpecFlagsLT_SPEC_USTACK_BUILDID},
 		{s.NotesProcesses(), collectorLtSpecFlagsLT_SPEC_NOTE_PROCESS},
 		{s.PID != 0 && s.Task != nil, collectorLtSpecFlagsLT_SPEC_TASK},
 		{s.late(), collectorLtSpecFlagsLT_SPEC_LATE},

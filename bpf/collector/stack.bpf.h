@@ -32,8 +32,13 @@ static __always_inline __u64 lt_stack_key(void *ctx, __u8 kind)
 	return (__u32)id;
 }
 
-/* Appends a stack as a field: header, then up to LT_MAX_STACK addresses. */
-static __always_inline __u32 lt_append_stack(void *ctx, struct lt_scratch *slot, __u32 cursor, __u64 flags)
+/*
+ * Appends a stack as a field: header, then up to LT_MAX_STACK frames of
+ * frame_size bytes: addresses, or with BPF_F_USER_BUILD_ID struct
+ * bpf_stack_build_id (the file's build-id and offset, or the address when
+ * the kernel could not read the build-id).
+ */
+static __always_inline __u32 lt_append_stack(void *ctx, struct lt_scratch *slot, __u32 cursor, __u64 flags, __u32 frame_size)
 {
 	if (cursor > LT_FIELD_CURSOR_MASK)
 		return cursor;
@@ -41,7 +46,7 @@ static __always_inline __u32 lt_append_stack(void *ctx, struct lt_scratch *slot,
 	__u64 at = cursor;
 	LT_BOUND(at);
 	struct lt_field_header *fh = (struct lt_field_header *)(slot->buf + at);
-	long n = bpf_get_stack(ctx, slot->buf + at + sizeof(*fh), LT_MAX_STACK * sizeof(__u64), flags);
+	long n = bpf_get_stack(ctx, slot->buf + at + sizeof(*fh), LT_MAX_STACK * frame_size, flags);
 	__u32 len = 0;
 	fh->status = LT_FIELD_FAULT;
 	if (n > 0) {

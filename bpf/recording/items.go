@@ -170,6 +170,9 @@ const (
 	// frames are in a Stack item of that id.
 	TypeKStackID = "kstack_id"
 	TypeUStackID = "ustack_id"
+	// TypeUBuildID is ustack(buildid): struct bpf_stack_build_id per
+	// frame, named through the recorded files of those build-ids.
+	TypeUBuildID = "ubuildid"
 )
 
 // Field sources: where a field's value is in a record.

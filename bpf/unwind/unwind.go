@@ -12,9 +12,7 @@
 package unwind
 
 import (
-	"container/list"
 	"encoding/binary"
-	"sync"
 
 	"github.com/luatrace/luatrace/bpf/usym"
 )
@@ -124,87 +122,6 @@ func (s Stack) PCs() []uint64 {
 	return pcs
 }
 
-// Stats counts an Unwinder's work.
-type Stats struct {
-	Tables        int // CFI tables parsed
-	TablesDropped int // tables dropped to stay under MaxTables
-	FDEs          int // FDEs in the tables now kept
-}
-
-// Unwinder unwinds samples, keeping parsed CFI per image (by build-id,
-// least recently used first out past MaxTables). It is safe for
-// concurrent use.
-type Unwinder struct {
-	// MaxFrames bounds a stack; DefaultMaxFrames when 0.
-	MaxFrames int
-	// MaxTables bounds the images whose CFI is kept; DefaultMaxTables
-	// when 0.
-	MaxTables int
-
-	mu     sync.Mutex
-	tables map[any]*list.Element // of *tableEntry, by build-id or *usym.Image
-	lru    list.List
-	stats  Stats
-}
-
-type tableEntry struct {
-	key any
-	t   *table
-}
-
-// NewUnwinder returns an Unwinder with the default bounds.
-func NewUnwinder() *Unwinder { return &Unwinder{} }
-
-// Stats returns the counters so far.
-func (u *Unwinder) Stats() Stats {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return u.stats
-}
-
-// table returns the parsed CFI of img.
-func (u *Unwinder) table(img *usym.Image) *table {
-	var key any = img
-	if img.BuildID != "" {
-		key = img.BuildID
-	}
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if u.tables == nil {
-		u.tables = map[any]*list.Element{}
-	}
-	if e, ok := u.tables[key]; ok {
-		u.lru.MoveToFront(e)
-		return e.Value.(*tableEntry).t
-	}
-	t := newTable(img)
-	u.tables[key] = u.lru.PushFront(&tableEntry{key: key, t: t})
-	u.stats.Tables++
-	u.stats.FDEs += t.fdes
-	max := u.MaxTables
-	if max <= 0 {
-		max = DefaultMaxTables
-	}
-	for u.lru.Len() > max {
-		old := u.lru.Remove(u.lru.Back()).(*tableEntry)
-		delete(u.tables, old.key)
-		u.stats.TablesDropped++
-		u.stats.FDEs -= old.t.fdes
-	}
-	return t
-}
-
-// Prepare parses the CFI of every image p maps that is not parsed yet, so
-// that the first unwinds in p do not pay for it (libc's takes a large part
-// of a second on a busy machine). Unwind does it on demand otherwise.
-func (u *Unwinder) Prepare(p *usym.Process) {
-	for _, m := range p.Mappings {
-		if m.Image != nil {
-			u.table(m.Image)
-		}
-	}
-}
-
 // Unwind walks the stack of s in process p.
 func (u *Unwinder) Unwind(p *usym.Process, s *Sample, mode Mode) Stack {
 	max := u.MaxFrames
@@ -266,9 +183,11 @@ func (u *Unwinder) step(p *usym.Process, s *Sample, regs *Regs, returnAddr, firs
 	m := p.Find(look)
 	if m != nil && m.Image != nil {
 		if vaddr, ok := m.VAddr(look); ok {
-			if r := u.table(m.Image).row(vaddr); r != nil {
-				next, end := cfiStep(s, regs, r)
-				return next, FromCFI, r.signal, end
+			if t := u.table(m.Image); t != nil {
+				if r := t.row(vaddr); r != nil {
+					next, end := cfiStep(s, regs, r)
+					return next, FromCFI, r.signal, end
+				}
 			}
 		}
 	}

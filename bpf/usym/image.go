@@ -29,6 +29,7 @@ type Image struct {
 	closer    io.Closer // nil for images read from memory
 	elf       *elf.File
 	rootDir   string   // /proc/PID/root of the first process seen mapping it
+	debugOnly bool     // a separate debug file standing in for its stripped original
 	debugDirs []string // where to look for separate debug info
 	// noted, when set, is told each symbol a lookup found (Store.TrackSymbols).
 	noted func(*Image, addrSymbol)
@@ -44,7 +45,6 @@ type Image struct {
 	debugDone bool
 	debug     *elf.File // separate debug info, nil when none was found
 	debugFile io.Closer
-	lines     *lineTable
 }
 
 // addrSymbol is a function symbol in an address-sorted table.
@@ -107,6 +107,25 @@ func (img *Image) VAddr(fileOff uint64) (uint64, bool) {
 	return 0, false
 }
 
+// debugVAddr turns a file offset of the original into a link-time address
+// for an image that is only the original's separate debug file, whose
+// program headers keep the segments' addresses but not their offsets.
+// ld.bfd and gold place code at the offset its address has from the first
+// segment's (page-aligned), and that is the guess; lld does not, and a
+// guess outside every executable section is refused rather than named.
+func (img *Image) debugVAddr(fileOff uint64) (uint64, bool) {
+	if len(img.loads) == 0 {
+		return 0, false
+	}
+	vaddr := fileOff + img.loads[0].Vaddr&^0xfff
+	for _, s := range img.elf.Sections {
+		if s.Flags&elf.SHF_EXECINSTR != 0 && vaddr >= s.Addr && vaddr < s.Addr+s.Size {
+			return vaddr, true
+		}
+	}
+	return 0, false
+}
+
 // FileOffset turns a link-time address into a file offset; ok is false
 // outside its loaded segments.
 func (img *Image) FileOffset(vaddr uint64) (uint64, bool) {
@@ -136,15 +155,27 @@ func (img *Image) debugELFLocked() *elf.File {
 	return img.debug
 }
 
+// LoadSymbols reads the symbol table now, which Symbol does on first use
+// otherwise: ahead of the first stack of a process just seen.
+func (img *Image) LoadSymbols() {
+	img.mu.Lock()
+	defer img.mu.Unlock()
+	img.loadSymbolsLocked()
+}
+
+func (img *Image) loadSymbolsLocked() {
+	if !img.symsDone {
+		img.symsDone = true
+		img.syms = img.readSymbols()
+	}
+}
+
 // Symbol returns the function containing link-time address vaddr: its
 // name (demangled) and start address.
 func (img *Image) Symbol(vaddr uint64) (name string, start uint64, ok bool) {
 	img.mu.Lock()
 	defer img.mu.Unlock()
-	if !img.symsDone {
-		img.symsDone = true
-		img.syms = img.readSymbols()
-	}
+	img.loadSymbolsLocked()
 	syms := img.syms
 	i := sort.Search(len(syms), func(i int) bool { return syms[i].start > vaddr }) - 1
 	if i < 0 {
@@ -158,27 +189,6 @@ func (img *Image) Symbol(vaddr uint64) (name string, start uint64, ok bool) {
 		img.noted(img, s)
 	}
 	return s.name, s.start, true
-}
-
-// Line returns the source file and line of link-time address vaddr from
-// the DWARF line tables of the image or its debug file; ok is false when
-// there are none.
-func (img *Image) Line(vaddr uint64) (file string, line int, ok bool) {
-	img.mu.Lock()
-	defer img.mu.Unlock()
-	if img.elf == nil {
-		return "", 0, false // a recorded stand-in: symbols only
-	}
-	if img.lines == nil {
-		src := img.elf
-		if src.Section(".debug_info") == nil {
-			if d := img.debugELFLocked(); d != nil {
-				src = d
-			}
-		}
-		img.lines = newLineTable(src)
-	}
-	return img.lines.find(vaddr)
 }
 
 // readSymbols builds the address table from .symtab (the image's or, when

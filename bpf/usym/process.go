@@ -1,7 +1,6 @@
 package usym
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"os"
@@ -60,8 +59,6 @@ type Frame struct {
 	Offset  uint64  // Addr minus the function's start
 	Module  string  // file of the mapping, "" when unmapped
 	BuildID BuildID // the module's build-id, when it has one
-	File    string  // source file, "" when there is no line info
-	Line    int     // source line, 0 when unknown
 }
 
 // Resolve symbolizes addr.
@@ -105,14 +102,14 @@ func (p *Process) resolve(addr, look uint64) Frame {
 	return f
 }
 
-// symbolize fills f's function and line for link-time address look; vaddr
-// is f.Addr in link-time addresses, from which the offset is counted.
+// symbolize fills f's function for link-time address look; vaddr is
+// f.Addr in link-time addresses, from which the offset is counted. Source
+// lines (Image.Line) are not looked up: no output shows them, and reading
+// a library's DWARF line tables (libc's debug file: a large part of a
+// second on a busy machine) held up the first stack of a process.
 func (img *Image) symbolize(f *Frame, look, vaddr uint64) {
 	if name, start, ok := img.Symbol(look); ok {
 		f.Sym, f.Offset = name, vaddr-start
-	}
-	if file, line, ok := img.Line(look); ok {
-		f.File, f.Line = file, line
 	}
 }
 
@@ -122,36 +119,6 @@ type mapsEntry struct {
 	perms              string
 	path               string
 	buildID            BuildID // recorded mappings: the file must have it
-}
-
-// readMapsFile parses the executable, file-backed (or vDSO) lines of
-// /proc/PID/maps.
-func readMapsFile(pid int) ([]mapsEntry, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid))
-	if err != nil {
-		return nil, err
-	}
-	var out []mapsEntry
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		// start-end perms offset dev inode path; the path may hold spaces.
-		f := strings.SplitN(sc.Text(), " ", 6)
-		if len(f) < 6 || !strings.Contains(f[1], "x") {
-			continue
-		}
-		path := strings.TrimLeft(f[5], " ")
-		if !strings.HasPrefix(path, "/") && path != vdsoName {
-			continue
-		}
-		lo, hi, _ := strings.Cut(f[0], "-")
-		start, err1 := strconv.ParseUint(lo, 16, 64)
-		end, err2 := strconv.ParseUint(hi, 16, 64)
-		off, err3 := strconv.ParseUint(f[2], 16, 64)
-		if err1 == nil && err2 == nil && err3 == nil {
-			out = append(out, mapsEntry{start: start, end: end, offset: off, perms: f[1], path: path})
-		}
-	}
-	return out, nil
 }
 
 // processStartTime reads field 22 of /proc/PID/stat; the command name

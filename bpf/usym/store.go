@@ -26,6 +26,10 @@ const (
 	// resnapshotAfter limits re-reading the maps of a running process
 	// whose snapshot misses an address (a library dlopen'ed since).
 	resnapshotAfter = time.Second
+	// resnapshotForBuildID limits re-reading them for a build-id frame of
+	// a file the snapshot does not map (taken before an exec, or a file
+	// it could not open): once per frame would be a /proc read each.
+	resnapshotForBuildID = 50 * time.Millisecond
 )
 
 // Config sets a Store's bounds; zero fields take the defaults.
@@ -295,7 +299,8 @@ func (s *Store) refresh(p *Process) *Process {
 // ResolveBuildID symbolizes a frame the kernel gave as build-id and file
 // offset (BPF_F_USER_BUILD_ID): through an image of that build-id some
 // snapshot opened, else through its separate debug file, which keeps the
-// program headers and symbols of the original.
+// symbols and segment addresses of the original but not its file offsets
+// (see Image.debugVAddr).
 func (s *Store) ResolveBuildID(fr BuildIDFrame) Frame {
 	f := Frame{Addr: fr.Offset, BuildID: fr.BuildID}
 	if fr.BuildID == "" {
@@ -307,10 +312,54 @@ func (s *Store) ResolveBuildID(fr BuildIDFrame) Frame {
 		return f
 	}
 	f.Module = img.Path
-	if vaddr, ok := img.VAddr(fr.Offset); ok {
+	vaddr, ok := img.VAddr(fr.Offset)
+	if !ok && img.debugOnly {
+		vaddr, ok = img.debugVAddr(fr.Offset)
+	}
+	if ok {
 		img.symbolize(&f, vaddr, vaddr)
 	}
 	return f
+}
+
+// ResolveBuildIDOf symbolizes a build-id frame of process pid: as
+// ResolveBuildID, and when no file of that build-id is open, through pid's
+// mappings: its snapshot (taken now if there is none), or a new one if
+// that snapshot maps no file of that build-id and the same process still
+// runs (it had not mapped it yet: a library loaded, or the program exec'd
+// since), at most every resnapshotForBuildID.
+func (s *Store) ResolveBuildIDOf(pid int, fr BuildIDFrame) Frame {
+	f := s.ResolveBuildID(fr)
+	if f.Module != "" || fr.BuildID == "" {
+		return f
+	}
+	p := s.Process(pid)
+	if p == nil {
+		return f
+	}
+	s.mu.Lock()
+	stale := !s.recorded && p.exited.IsZero() && !p.maps(fr.BuildID) && s.cfg.Now().Sub(p.Taken) >= resnapshotForBuildID
+	s.mu.Unlock()
+	if !stale {
+		return f
+	}
+	if start, err := processStartTime(pid); err != nil || start != p.StartTime {
+		return f
+	}
+	if _, err := s.Snapshot(pid); err != nil {
+		return f
+	}
+	return s.ResolveBuildID(fr)
+}
+
+// maps reports whether the snapshot maps a file of build-id id.
+func (p *Process) maps(id BuildID) bool {
+	for _, m := range p.Mappings {
+		if m.Image != nil && m.Image.BuildID == id {
+			return true
+		}
+	}
+	return false
 }
 
 // imageByBuildID returns the image of that build-id, opening its debug
@@ -338,7 +387,7 @@ func (s *Store) imageByBuildID(id BuildID) *Image {
 			f.Close()
 			continue
 		}
-		img.key, img.debugDirs, img.debugDone = string(id), s.cfg.DebugDirs, true
+		img.key, img.debugDirs, img.debugDone, img.debugOnly = string(id), s.cfg.DebugDirs, true, true
 		s.noting(img)
 		img.idleFrom = s.cfg.Now()
 		s.images[img.key] = img

@@ -393,6 +393,9 @@ func Value(L *lua.LState, v capture.Value, syms *stack.Symbols, pid int) lua.LVa
 			}
 			return stack.New(L, syms, syms.StackByID(v.StackID), v.User, pid)
 		}
+		if v.BuildIDs != nil {
+			return stack.NewBuildID(L, syms, v.BuildIDs, pid)
+		}
 		return stack.New(L, syms, v.Frames, v.User, pid)
 	case capture.Int:
 		return value.Int(int64(v.N))

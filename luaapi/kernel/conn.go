@@ -41,13 +41,14 @@ type Conn struct {
 	done     chan struct{}
 	errs     io.Writer
 
-	ids         idPool                         // owner goroutine only
-	slots       [collector.MaxProbes]slotState // by slot; shared with the reader
-	queued      atomic.Int64                   // events waiting for Lua
-	queuedBytes atomic.Int64                   // and their size
-	draining    atomic.Bool                    // StopReading: deliver the rest
-	closing     atomic.Bool                    // Close: deliver nothing
-	stopOnce    sync.Once
+	ids           idPool                         // owner goroutine only
+	slots         [collector.MaxProbes]slotState // by slot; shared with the reader
+	queued        atomic.Int64                   // events waiting for Lua
+	queuedBytes   atomic.Int64                   // and their size
+	maxQueueBytes atomic.Int64                   // QueueBytes, or QueueBytesUnwinding
+	draining      atomic.Bool                    // StopReading: deliver the rest
+	closing       atomic.Bool                    // Close: deliver nothing
+	stopOnce      sync.Once
 }
 
 // Options configure the connection.
@@ -96,6 +97,7 @@ func Open(opts Options, out Outlet) (*Conn, error) {
 		}
 	}
 	c := &Conn{Col: col, stop: make(chan struct{}), done: make(chan struct{}), errs: opts.Errors}
+	c.maxQueueBytes.Store(QueueBytes)
 	if c.errs == nil {
 		c.errs = io.Discard
 	}

@@ -32,15 +32,20 @@ type Stack struct {
 }
 
 type frame struct {
-	addr   uint64
-	sym    string
-	offset uint64
-	module string
+	addr    uint64 // with buildID: the offset in the file
+	sym     string
+	offset  uint64
+	module  string
+	buildID string // a build-id frame's file (ustack(buildid))
 }
 
 // Symbols resolve addresses for the owner goroutine; each table loads on
 // first use, or the kernel's ahead of it (PreloadKernel).
 type Symbols struct {
+	// Stop, once closed (a Ctrl-C), makes unwinds stop waiting for unwind
+	// tables still being parsed; see unwind.Unwinder.Stop.
+	Stop <-chan struct{}
+
 	kernelOnce sync.Once
 	kernel     *ksym.Table
 	userOnce   sync.Once
@@ -51,6 +56,7 @@ type Symbols struct {
 	userStacks atomic.Bool
 	// What unwinding cost and how it ended, for Report.
 	unwound, truncated, unwindNanos atomic.Int64
+	slowestUnwind                   atomic.Int64 // ns
 	// lastReap is when Observe last had the store reap exited processes
 	// (reader goroutine only).
 	lastReap time.Time
@@ -124,7 +130,7 @@ func (s *Symbols) PreloadKernel() { go s.Kernel() }
 func (s *Symbols) User() *usym.Symbolizer {
 	s.userOnce.Do(func() {
 		s.user = usym.NewSymbolizer()
-		s.unwinder = unwind.NewUnwinder()
+		s.unwinder = &unwind.Unwinder{Stop: s.Stop}
 		s.preparing = make(chan struct{}, maxPreparing)
 	})
 	return s.user
@@ -143,9 +149,14 @@ func (s *Symbols) WantUserStacks(unwinding bool) {
 // prepare loads p's symbol tables and, for dwarf stacks, its unwind
 // tables, in the background, so that the events of a process just
 // announced do not wait for them on the Lua goroutine (where a Ctrl-C
-// gives them half a second). Past maxPreparing at once, the tables load on
-// first use instead.
+// gives them half a second). For dwarf stacks the unwinder's queue does
+// it (every image once, the one an unwind waits for first); otherwise, past
+// maxPreparing at once, the symbols load on first use instead.
 func (s *Symbols) prepare(p *usym.Process) {
+	if s.unwinding.Load() {
+		s.unwinder.Prepare(p)
+		return
+	}
 	select {
 	case s.preparing <- struct{}{}:
 	default:
@@ -155,11 +166,8 @@ func (s *Symbols) prepare(p *usym.Process) {
 		defer func() { <-s.preparing }()
 		for _, m := range p.Mappings {
 			if m.Image != nil {
-				m.Image.Symbol(0)
+				m.Image.LoadSymbols()
 			}
-		}
-		if s.unwinding.Load() {
-			s.unwinder.Prepare(p)
 		}
 	}()
 }
@@ -194,7 +202,9 @@ func (s *Symbols) Observe(batch []collector.Record) {
 				s.prepare(p)
 			}
 		case pid != last:
-			store.Process(int(pid))
+			if p := store.Process(int(pid)); p != nil && s.unwinding.Load() {
+				s.unwinder.Prepare(p) // its announcement was lost
+			}
 		}
 		last = pid
 	}
@@ -210,7 +220,11 @@ func (s *Symbols) Unwind(pid int, sample *unwind.Sample) (*usym.Process, unwind.
 	}
 	start := time.Now()
 	st := s.unwinder.Unwind(p, sample, unwind.DWARF)
-	s.unwindNanos.Add(int64(time.Since(start)))
+	took := int64(time.Since(start))
+	s.unwindNanos.Add(took)
+	if took > s.slowestUnwind.Load() {
+		s.slowestUnwind.Store(took) // the Lua goroutine's only
+	}
 	s.unwound.Add(1)
 	if st.End == unwind.EndTruncated {
 		s.truncated.Add(1)
@@ -232,9 +246,12 @@ func (s *Symbols) Report(w io.Writer, verbose bool) {
 	case n > 1:
 		fmt.Fprintf(w, "luatrace: %d processes exited before their mappings were read: their user frames are shown as addresses\n", n)
 	}
+	if n := s.unwinder.Stats().NotReady; n > 0 {
+		fmt.Fprintf(w, "luatrace: %d user frames after the stop were unwound by frame pointer: their unwind tables were still being read\n", n)
+	}
 	if n := s.unwound.Load(); verbose && n > 0 {
-		fmt.Fprintf(w, "luatrace: unwound %d user stacks, %.1f µs each; %d reached the end of the copied stack (a larger ustack(dwarf, SIZE) goes further)\n",
-			n, float64(s.unwindNanos.Load())/float64(n)/1e3, s.truncated.Load())
+		fmt.Fprintf(w, "luatrace: unwound %d user stacks, %.1f µs each (slowest %.1f ms); %d reached the end of the copied stack (a larger ustack(dwarf, SIZE) goes further)\n",
+			n, float64(s.unwindNanos.Load())/float64(n)/1e3, float64(s.slowestUnwind.Load())/1e6, s.truncated.Load())
 	}
 }
 
@@ -297,8 +314,29 @@ func NewUnwound(L *lua.LState, syms *Symbols, sample *unwind.Sample, pid int) *l
 	return Type.Wrap(L, st)
 }
 
+// NewBuildID names a user stack the kernel gave as build-id frames
+// (ustack(buildid)) and returns the stack userdata. A frame is named
+// through a file of its build-id luatrace has open (mapped by a process
+// it snapshotted) or the separate debug info of that build-id; failing
+// both, through pid's mappings while it runs (usym.Store.ResolveBuildIDOf).
+// A frame the kernel gave as an address is resolved in pid's snapshot.
+func NewBuildID(L *lua.LState, syms *Symbols, frames []usym.BuildIDFrame, pid int) *lua.LUserData {
+	store := syms.User().Store()
+	st := &Stack{frames: make([]frame, len(frames))}
+	for i, bf := range frames {
+		var uf usym.Frame
+		if bf.BuildID == "" {
+			uf = syms.User().Resolve(pid, bf.Addr)
+		} else {
+			uf = store.ResolveBuildIDOf(pid, bf)
+		}
+		st.frames[i] = frame{addr: uf.Addr, sym: uf.Sym, offset: uf.Offset, module: uf.Module, buildID: string(uf.BuildID)}
+	}
+	return Type.Wrap(L, st)
+}
+
 // Open registers the stack metatable: tostring, # and s[i] (a frame table
-// with addr, sym, offset and module).
+// with addr, sym, offset, module and, for ustack(buildid), buildid).
 func Open(L *lua.LState) {
 	mt := Type.Metatable(L)
 	L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int {
@@ -326,6 +364,9 @@ func Open(L *lua.LState) {
 		if fr.module != "" {
 			t.RawSetString("module", lua.LString(fr.module))
 		}
+		if fr.buildID != "" {
+			t.RawSetString("buildid", lua.LString(fr.buildID))
+		}
 		L.Push(t)
 		return 1
 	}))
@@ -337,9 +378,12 @@ func (st *Stack) String() string {
 	var b strings.Builder
 	b.WriteByte('\n')
 	for _, fr := range st.frames {
-		if fr.sym != "" {
+		switch {
+		case fr.sym != "":
 			fmt.Fprintf(&b, "        %s+%d\n", fr.sym, fr.offset)
-		} else {
+		case fr.buildID != "":
+			fmt.Fprintf(&b, "        %s+0x%x\n", fr.buildID, fr.addr)
+		default:
 			fmt.Fprintf(&b, "        0x%x\n", fr.addr)
 		}
 	}

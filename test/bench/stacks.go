@@ -27,6 +27,7 @@ type stackRun struct {
 	bpfNanos     uint64  // their time in the program
 	luatraceCPU  float64 // luatrace's CPU seconds, startup included
 	unwindMicros float64 // per stack, from luatrace -v
+	slowestMilli float64 // the slowest stack's unwind
 	workloadCPU  float64 // the workload's CPU seconds during the run
 }
 
@@ -59,23 +60,23 @@ func benchStacks(lt, dir string, seconds, rounds int) {
 		}
 	}
 	fmt.Printf("profile -U -F 99 --call-graph MODE SECONDS on all CPUs, %d s, with a busy 2-thread workload without frame pointers, %d rounds interleaved\n\n", seconds, rounds)
-	fmt.Printf("%-6s %8s %6s %9s %11s %9s %11s %16s %14s\n", "mode", "samples", "lost", "workload", "per CPU-s", "BPF runs", "BPF ns/run", "luatrace µs/smp", "unwind µs/smp")
+	fmt.Printf("%-6s %8s %6s %9s %11s %9s %11s %16s %14s %15s\n", "mode", "samples", "lost", "workload", "per CPU-s", "BPF runs", "BPF ns/run", "luatrace µs/smp", "unwind µs/smp", "slowest unw ms")
 	for _, mode := range modes {
 		for _, run := range runs[mode] {
-			unwind := "-"
+			unwind, slowest := "-", "-"
 			if run.unwindMicros > 0 {
-				unwind = fmt.Sprintf("%.1f", run.unwindMicros)
+				unwind, slowest = fmt.Sprintf("%.1f", run.unwindMicros), fmt.Sprintf("%.1f", run.slowestMilli)
 			}
-			fmt.Printf("%-6s %8d %6d %9d %11.1f %9d %11.0f %16.1f %14s\n", mode, run.samples, run.lost, run.workload,
+			fmt.Printf("%-6s %8d %6d %9d %11.1f %9d %11.0f %16.1f %14s %15s\n", mode, run.samples, run.lost, run.workload,
 				float64(run.workload)/run.workloadCPU, run.bpfRuns, float64(run.bpfNanos)/float64(max(run.bpfRuns, 1)),
-				1e6*run.luatraceCPU/float64(max(run.samples, 1)), unwind)
+				1e6*run.luatraceCPU/float64(max(run.samples, 1)), unwind, slowest)
 		}
 	}
 }
 
 var (
 	lostLine   = regexp.MustCompile(`lost (\d+) of \d+ events`)
-	unwindLine = regexp.MustCompile(`unwound \d+ user stacks, ([\d.]+) µs each`)
+	unwindLine = regexp.MustCompile(`unwound \d+ user stacks, ([\d.]+) µs each \(slowest ([\d.]+) ms\)`)
 )
 
 func profileRun(lt, workload, mode string, seconds int) (stackRun, error) {
@@ -122,6 +123,7 @@ func profileRun(lt, workload, mode string, seconds int) (stackRun, error) {
 			}
 			if m := unwindLine.FindStringSubmatch(stderr.String()); m != nil {
 				run.unwindMicros, _ = strconv.ParseFloat(m[1], 64)
+				run.slowestMilli, _ = strconv.ParseFloat(m[2], 64)
 			}
 			return run, nil
 		case <-tick.C:

@@ -309,9 +309,11 @@ probe("BEGIN", function() print("ready") end)`)
 		naps, napUS, wallUS, napTotal, toolTotal, napBlocks, oneBlocks, btBlocks, btTotal)
 	// A nap whose timer expires before the thread gets to sleep (it was
 	// preempted in between, which a busy machine does to a few) does not
-	// block: its time is in another block, or in none.
-	if napBlocks > naps || napBlocks < naps*9/10 {
-		t.Errorf("%d blocks under do_nanosleep, want %d at most and nearly as many:\n%s", napBlocks, naps, oneText)
+	// block: its time is in another block, or in none. A nap woken before
+	// its timer (do_nanosleep loops) blocks twice: bpftrace counted those
+	// too (1001 of 1000 under load).
+	if napBlocks > naps+naps/100 || napBlocks < naps*9/10 {
+		t.Errorf("%d blocks under do_nanosleep, want about %d:\n%s", napBlocks, naps, oneText)
 	}
 	// Each block is rounded down to whole µs.
 	if least := naps * (napUS - 1); napTotal < least || napTotal > wallUS {
