@@ -1,6 +1,7 @@
 package luaapi
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -143,6 +144,23 @@ func (r *Runtime) recordProcess(rec collector.Record, b binding) {
 		}
 	}
 	r.recordStacksByID(rec, b.capture)
+	if b.capture.UserStack {
+		for _, v := range b.capture.DecodeUserStacks(rec) {
+			r.resolveUser(int(rec.PID()), v.Frames)
+		}
+	}
+}
+
+// resolveUser symbolizes a user stack's frames through the Store while
+// the process's snapshot is there, so that the symbols they need are
+// written before the record (recordUserSymbols), whether or not the
+// callback looks at them: a replay may name them where the recorded
+// binaries are gone.
+func (r *Runtime) resolveUser(pid int, frames []uint64) {
+	u := r.syms.User()
+	for _, a := range frames {
+		u.Resolve(pid, a)
+	}
 }
 
 // recordEvent writes a record. It runs after the record's callback, so
@@ -153,6 +171,7 @@ func (r *Runtime) recordEvent(rec collector.Record) {
 	if w.failed {
 		return
 	}
+	r.recordUserSymbols()
 	r.recordErr(w.w.WriteRecord(rec))
 	if now := time.Now(); now.Sub(w.dropsAt) >= dropsEvery {
 		w.dropsAt = now
@@ -182,6 +201,9 @@ func (r *Runtime) recordStacksByID(rec collector.Record, prog *capture.Program) 
 		frames := r.syms.StackByID(v.StackID)
 		if v.User && v.PID != 0 {
 			r.recordStackMappings(uint32(v.PID), frames, rec.Timestamp())
+		}
+		if v.User {
+			r.resolveUser(cmp.Or(v.PID, int(rec.PID())), frames)
 		}
 		st := recording.Stack{ID: v.StackID}
 		for _, a := range frames {
@@ -243,6 +265,24 @@ func (r *Runtime) recordKernelSymbols() {
 	r.recordErr(r.rec.w.AddSymbols(st))
 }
 
+// recordUserSymbols writes the user symbols frames were resolved with
+// since it last ran, each once, so that a replay names them without the
+// traced binaries (usym.Store.TrackSymbols). Callbacks and END resolve
+// frames, so it runs before the record or tick whose callback did, and
+// with the final counters (after END).
+func (r *Runtime) recordUserSymbols() {
+	for _, o := range r.syms.User().Store().TakeSymbols() {
+		st := recording.SymbolTable{Object: o.Path, BuildID: string(o.BuildID)}
+		for _, sg := range o.Segments {
+			st.Segments = append(st.Segments, recording.Segment{Offset: recording.Hex(sg.Offset), VAddr: recording.Hex(sg.VAddr), Size: sg.Size})
+		}
+		for _, sym := range o.Symbols {
+			st.Symbols = append(st.Symbols, recording.Symbol{Addr: recording.Hex(sym.Value), Size: sym.Size, Name: sym.Name})
+		}
+		r.recordErr(r.rec.w.AddSymbols(st))
+	}
+}
+
 // processMappings reads pid's executable mappings with the build-ids of
 // their files.
 func processMappings(pid uint32, comm string, ts uint64) (recording.Mappings, bool) {
@@ -296,6 +336,7 @@ func (r *Runtime) recordTick(p *Probe) {
 	if r.rec == nil || r.rec.failed || r.play != nil {
 		return
 	}
+	r.recordUserSymbols()
 	r.recordErr(r.rec.w.WriteTick(recording.Tick{Time: recording.Now(), Group: r.rec.group(p)}))
 }
 
@@ -313,6 +354,7 @@ func (r *Runtime) recordDrops() {
 	if r.rec == nil || r.rec.failed {
 		return
 	}
+	r.recordUserSymbols()
 	d := append([]recording.ProbeDrops(nil), r.rec.drops...)
 	for i := range d {
 		if r.conn != nil {

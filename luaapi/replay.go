@@ -406,6 +406,8 @@ func (r *Runtime) replayItem(it any) {
 	case *recording.SymbolTable:
 		if x.Object == "[kernel]" {
 			r.syms.UseKernel(kernelTable(x))
+		} else {
+			r.syms.User().Store().AddRecordedSymbols(userSymbols(x))
 		}
 	case *recording.Mappings:
 		var maps []usym.RecordedMapping
@@ -468,6 +470,18 @@ func kernelTable(st *recording.SymbolTable) *ksym.Table {
 		syms = append(syms, ksym.Symbol{Addr: uint64(s.Addr), Name: name, Module: strings.TrimSuffix(mod, "]"), Type: 'T'})
 	}
 	return ksym.NewTable(syms)
+}
+
+// userSymbols turns a recorded user object's symbols back into usym's.
+func userSymbols(st *recording.SymbolTable) usym.ObjectSymbols {
+	o := usym.ObjectSymbols{Path: st.Object, BuildID: usym.BuildID(st.BuildID)}
+	for _, sg := range st.Segments {
+		o.Segments = append(o.Segments, usym.Segment{Offset: uint64(sg.Offset), VAddr: uint64(sg.VAddr), Size: sg.Size})
+	}
+	for _, s := range st.Symbols {
+		o.Symbols = append(o.Symbols, usym.Symbol{Name: s.Name, Value: uint64(s.Addr), Size: s.Size})
+	}
+	return o
 }
 
 // Now is the recording's time: the latest record's or tick's (the time

@@ -165,6 +165,7 @@ func New(opts Options) *Runtime {
 	if opts.Record != nil {
 		r.rec = &recorder{w: opts.Record, pids: map[uint32]bool{}, stacks: map[uint32]bool{}, mapped: map[uint32][]recording.Mapping{}, groups: map[*Probe]int{}}
 		r.host = host.Recording(r.recordAnswer)
+		r.syms.User().Store().TrackSymbols()
 	}
 	if opts.Replay != nil {
 		r.play = newPlayer(opts.Replay)

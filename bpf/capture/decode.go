@@ -4,6 +4,7 @@ import (
 	"bytes"
 	le "encoding/binary"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/luatrace/luatrace/bpf/collector"
@@ -253,10 +254,22 @@ func (p *Program) StacksByID() (kernel, user bool) {
 // DecodeStacksByID decodes a record's stacks stored by id, for a recording
 // to keep their frames.
 func (p *Program) DecodeStacksByID(rec collector.Record) []Value {
+	return p.decodeKinds(rec, kindKernelStackID, kindUserStackID)
+}
+
+// DecodeUserStacks decodes a record's user stacks given as frames (not
+// by id, not ustack(dwarf) samples), for a recording to keep their
+// symbols.
+func (p *Program) DecodeUserStacks(rec collector.Record) []Value {
+	return p.decodeKinds(rec, kindUserStack)
+}
+
+// decodeKinds decodes the fields of the given kinds.
+func (p *Program) decodeKinds(rec collector.Record, kinds ...kind) []Value {
 	var out []Value
 	var data []collector.FieldData
 	for _, f := range p.Fields {
-		if f.kind != kindKernelStackID && f.kind != kindUserStackID {
+		if !slices.Contains(kinds, f.kind) {
 			continue
 		}
 		if data == nil {

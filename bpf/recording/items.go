@@ -274,16 +274,30 @@ type Stack struct {
 }
 
 // SymbolTable is the function symbols of one object, for symbolizing
-// where the object itself will not be available.
+// where the object itself will not be available. The kernel's table is
+// written whole, once; a user object's (since 1.2) holds the symbols its
+// frames were named with, in tables written as new ones are hit, each
+// symbol once: all tables of a build-id add up to what it needs.
 type SymbolTable struct {
 	// Object is the file's path, or "[kernel]" for the kernel (kallsyms)
 	// or "[module NAME]".
 	Object  string `json:"object"`
 	BuildID string `json:"build_id,omitempty"`
+	// Segments are a user object's loaded segments (since 1.2): they turn
+	// a mapping's file offsets into the addresses its Symbols use.
+	Segments []Segment `json:"segments,omitempty"`
 	// Symbols are sorted by address. User objects' addresses are the
 	// file's virtual addresses (as in its symbol table); the kernel's are
 	// run-time addresses.
 	Symbols []Symbol `json:"symbols"`
+}
+
+// Segment is a PT_LOAD program header of a user object: Size bytes at
+// file offset Offset are linked at VAddr.
+type Segment struct {
+	Offset Hex    `json:"offset"`
+	VAddr  Hex    `json:"vaddr"`
+	Size   uint64 `json:"size"`
 }
 
 // Symbol is one function.

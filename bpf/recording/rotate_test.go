@@ -254,3 +254,65 @@ func TestSeriesRejectsForeignFile(t *testing.T) {
 		t.Log(err)
 	}
 }
+
+// TestRotationKeepsUserSymbols: the user symbol tables of one build-id
+// each add symbols, so every file of a rotated recording repeats them
+// all, and the series passes each on once.
+func TestRotationKeepsUserSymbols(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rec")
+	w, err := Create(path, testHeader(t), Options{MaxSize: 8 << 10, FlushBytes: 2 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables := []SymbolTable{
+		{Object: "/bin/busy", BuildID: "0011", Symbols: []Symbol{{Addr: 0x1100, Size: 16, Name: "main"}}},
+		{Object: "/bin/busy", BuildID: "0011", Symbols: []Symbol{{Addr: 0x1200, Size: 8, Name: "spin"}}},
+	}
+	for _, st := range tables {
+		if err := w.AddSymbols(st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recs := synthetic.Records(3000, 2, 3)
+	for i := 0; i < len(recs); i += 50 {
+		if err := w.WriteRecords(recs[i : i+50]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	names := func(items []item) []string {
+		var out []string
+		for _, it := range items {
+			if st, ok := it.v.(*SymbolTable); ok {
+				out = append(out, st.Symbols[0].Name)
+			}
+		}
+		return out
+	}
+	want := []string{"main", "spin"}
+	files := countFiles(t, path)
+	if files < 2 {
+		t.Fatalf("%d files; the records should fill several", files)
+	}
+	for seq := 0; seq < files; seq++ {
+		r, err := Open(FileName(path, seq))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := names(readAll(t, r))
+		r.Close()
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("file %d holds the symbols %v, want %v", seq, got, want)
+		}
+	}
+	s, err := OpenSeries(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got := names(readAll(t, s)); !reflect.DeepEqual(got, want) {
+		t.Errorf("series passed on the symbols %v, want %v once each", got, want)
+	}
+}

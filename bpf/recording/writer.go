@@ -260,9 +260,9 @@ func stickyKey(v any) string {
 	case *Mappings:
 		return "mappings " + strconv.FormatUint(uint64(x.PID), 10)
 	case SymbolTable:
-		return "symbols " + x.Object + " " + x.BuildID
+		return x.stickyKey()
 	case *SymbolTable:
-		return "symbols " + x.Object + " " + x.BuildID
+		return x.stickyKey()
 	case Drops, *Drops:
 		return "drops"
 	case Answer:
@@ -271,6 +271,16 @@ func stickyKey(v any) string {
 		return "answer " + x.Question + " " + x.Arg
 	}
 	return ""
+}
+
+// stickyKey: the kernel's table is one; a user object's tables each add
+// symbols, told apart by their first.
+func (t SymbolTable) stickyKey() string {
+	k := "symbols " + t.Object + " " + t.BuildID
+	if t.BuildID != "" && len(t.Symbols) > 0 {
+		k += " " + strconv.FormatUint(uint64(t.Symbols[0].Addr), 16)
+	}
+	return k
 }
 
 // AddScript records the script that is running.

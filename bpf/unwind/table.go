@@ -3,6 +3,7 @@ package unwind
 import (
 	"debug/elf"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -68,6 +69,10 @@ type table struct {
 // the image or of its separate debug file.
 func newTable(img *usym.Image) *table {
 	t := &table{rows: map[uint64]*row{}}
+	if img.ELF() == nil {
+		t.err = errors.New("no CFI: the file is not on this machine (a replay)")
+		return t
+	}
 	var errs []string
 	if s := img.ELF().Section(".eh_frame"); s != nil && s.Type != elf.SHT_NOBITS {
 		fdes, err := parseSection(s, s.Addr)

@@ -31,6 +31,8 @@ type Image struct {
 	rootDir   string   // /proc/PID/root of the first process seen mapping it
 	debugOnly bool     // a separate debug file standing in for its stripped original
 	debugDirs []string // where to look for separate debug info
+	// noted, when set, is told each symbol a lookup found (Store.TrackSymbols).
+	noted func(*Image, addrSymbol)
 
 	// Store bookkeeping, guarded by Store.mu.
 	refs     int
@@ -80,12 +82,18 @@ func OpenImage(r io.ReaderAt, path string) (*Image, error) {
 }
 
 // ELF returns the parsed headers of the file; its sections read from the
-// open file.
+// open file. It is nil for a replay's stand-in of a file that is not
+// here (recordedsyms.go).
 func (img *Image) ELF() *elf.File { return img.elf }
 
 // ReadAt reads the file's bytes at offset off (code, for checking return
 // addresses).
-func (img *Image) ReadAt(p []byte, off int64) (int, error) { return img.r.ReadAt(p, off) }
+func (img *Image) ReadAt(p []byte, off int64) (int, error) {
+	if img.r == nil {
+		return 0, errStandIn
+	}
+	return img.r.ReadAt(p, off)
+}
 
 // VAddr turns a file offset into the address the file was linked for (what
 // its symbols and unwind tables use); ok is false outside its loaded
@@ -138,7 +146,7 @@ func (img *Image) DebugELF() *elf.File {
 }
 
 func (img *Image) debugELFLocked() *elf.File {
-	if !img.debugDone {
+	if !img.debugDone && img.elf != nil {
 		img.debugDone = true
 		if img.elf.Section(".symtab") == nil || img.elf.Section(".debug_info") == nil {
 			img.debug, img.debugFile = findDebugFile(img)
@@ -176,6 +184,9 @@ func (img *Image) Symbol(vaddr uint64) (name string, start uint64, ok bool) {
 	s := syms[i]
 	if s.size != 0 && vaddr >= s.start+s.size {
 		return "", 0, false
+	}
+	if img.noted != nil {
+		img.noted(img, s)
 	}
 	return s.name, s.start, true
 }

@@ -40,7 +40,9 @@ func (s *Store) Install(pid int, maps []RecordedMapping) *Process {
 }
 
 // recordedImage finds or opens the image of a recorded mapping: the file
-// at its path, if it has the recorded build-id (s.mu held).
+// at its path, if it has the recorded build-id, else a stand-in serving
+// the symbols the recording carries for that build-id (recordedsyms.go)
+// (s.mu held).
 func (s *Store) recordedImage(e mapsEntry) *Image {
 	if e.buildID != "" {
 		if img := s.images[string(e.buildID)]; img != nil {
@@ -48,8 +50,11 @@ func (s *Store) recordedImage(e mapsEntry) *Image {
 		}
 	}
 	img := s.openImage(e.path, "", e.path)
-	if img == nil || (e.buildID != "" && img.BuildID != e.buildID) {
-		return nil
+	if img != nil && (e.buildID == "" || img.BuildID == e.buildID) {
+		return img
 	}
-	return img
+	if e.buildID != "" {
+		return s.recordedStandIn(e.path, e.buildID)
+	}
+	return nil
 }

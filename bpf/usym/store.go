@@ -80,6 +80,8 @@ type Store struct {
 	// recorded processes are gone, their pids may be someone else's), so
 	// /proc is never read. See recorded.go.
 	recorded bool
+	// used notes the symbols frames were resolved with (TrackSymbols).
+	used *usedSymbols
 }
 
 // fileKey identifies a file's contents cheaply: same device, inode, size
@@ -210,6 +212,7 @@ func (s *Store) openImage(path, root string, vias ...string) *Image {
 		return nil
 	}
 	img.debugDirs = s.cfg.DebugDirs
+	s.noting(img)
 	img.key = string(img.BuildID)
 	if img.key == "" {
 		img.key = fmt.Sprintf("%s@%x", path, key)
@@ -390,6 +393,7 @@ func (s *Store) imageByBuildID(id BuildID) *Image {
 			continue
 		}
 		img.key, img.debugDirs, img.debugDone, img.debugOnly = string(id), s.cfg.DebugDirs, true, true
+		s.noting(img)
 		img.idleFrom = s.cfg.Now()
 		s.images[img.key] = img
 		s.stats.ImagesOpened++
@@ -440,7 +444,9 @@ func (s *Store) expireLocked(now time.Time) {
 	}
 	var idle []*Image
 	for key, img := range s.images {
-		if img.refs > 0 {
+		// A replay's stand-in (recordedsyms.go) holds symbols the
+		// recording writes once: dropped, they would not come back.
+		if img.refs > 0 || img.elf == nil {
 			continue
 		}
 		if now.Sub(img.idleFrom) >= s.cfg.Retention {

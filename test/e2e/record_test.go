@@ -356,6 +356,52 @@ probe("tracepoint:syscalls:sys_enter_clock_nanosleep", { fields = { ks = "kstack
 	}
 }
 
+// TestReplayStacksWithoutBinaries: user stacks replay named as the live
+// run named them once the traced binary is deleted, from the symbols the
+// recording carries: stacks a callback printed, and stacks only an
+// in-kernel map kept, named at END.
+func TestReplayStacksWithoutBinaries(t *testing.T) {
+	requireRoot(t)
+	dir := t.TempDir()
+	naps := filepath.Join(dir, "naps")
+	copyFile(t, bin(t, "naps"), naps, 0o755)
+	tests := []struct {
+		name, script string
+		want         []string // in the live output, so the replay's naming is checked
+	}{
+		{"callback", `probe("uprobe:` + naps + `:lt_nap", { fields = { us = "ustack" } }, function(e) printf("nap\n%s\n", tostring(e.us)) end)`,
+			[]string{"lt_nap+0", "main+", "__libc_start_call_main+"}},
+		{"map key", `local m = map.count{ key = "ustack" }
+probe("uprobe:` + naps + `:lt_nap", { into = m })
+probe("END", function() print(m) end)`,
+			[]string{"lt_nap+0", "main+"}},
+	}
+	var files []string
+	lives := map[string]string{}
+	for _, tt := range tests {
+		file := filepath.Join(t.TempDir(), "stacks.ltrec")
+		live := luatrace(t, "record", "-o", file, "-c", naps+" 2 20", "-e", tt.script).expectOK(t)
+		for _, w := range tt.want {
+			if !strings.Contains(live.stdout, w) {
+				t.Fatalf("%s: live stacks lack %q:\n%s", tt.name, w, live.stdout)
+			}
+		}
+		files = append(files, file)
+		lives[file] = live.stdout
+	}
+	if err := os.Remove(naps); err != nil {
+		t.Fatal(err)
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := luatrace(t, "replay", files[i]).expectOK(t)
+			if got.stdout != lives[files[i]] {
+				t.Errorf("replay without %s differs\nlive:\n%s\nreplay:\n%s", naps, lives[files[i]], got.stdout)
+			}
+		})
+	}
+}
+
 // TestRecordRotates: --max-size splits a recording into FILE, FILE.1, ...
 // and the replay reads them as one, to exactly the live output.
 func TestRecordRotates(t *testing.T) {
