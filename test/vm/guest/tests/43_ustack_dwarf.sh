@@ -15,12 +15,15 @@ case $(uname -r) in
 	;;
 *)
 	out=$(luatrace -c "qsortcmp 1500" profile --call-graph dwarf -U -F 99 -f)
-	# "qsortcmp;...;main;work;...;cmp N": most samples.
-	counts=$(echo "$out" | awk '{n = $NF; all += n} /;main;work;.*;cmp [0-9]+$/ {full += n} END {print (all >= 5 && 2 * full > all) ? "most" : full " of " all}')
+	# Samples inside qsort (cmp, msort_with_tmp, memcpy under it...): at
+	# least 9 in 10 unwind through qsort and work to main, and some have
+	# the leaf cmp. Which leaf is hottest depends on the emulator (under
+	# TCG memcpy can outweigh cmp), so the leaf's share is not tested.
+	counts=$(echo "$out" | awk '{n = $NF} /;_*qsort_r;|;msort_with_tmp|;cmp [0-9]+$/ {inside += n; if (/;main;work;/) full += n; if (/;main;work;.*;cmp [0-9]+$/) cmp += n} END {print (inside >= 5 && 10 * full >= 9 * inside && cmp > 0) ? "most" : full " of " inside " (" cmp " at cmp)"}')
 	if [ "$counts" != most ]; then
 		echo "$out"
 	fi
-	expect_eq "dwarf: samples with cmp <- qsort <- work <- main" "$counts" most
+	expect_eq "dwarf: samples in qsort unwound through work to main" "$counts" most
 	;;
 esac
 # qsortcmp runs 3 s so that it still runs when the event is handled: this
