@@ -29,7 +29,6 @@ type Image struct {
 	closer    io.Closer // nil for images read from memory
 	elf       *elf.File
 	rootDir   string   // /proc/PID/root of the first process seen mapping it
-	debugOnly bool     // a separate debug file standing in for its stripped original
 	debugDirs []string // where to look for separate debug info
 	// noted, when set, is told each symbol a lookup found (Store.TrackSymbols).
 	noted func(*Image, addrSymbol)
@@ -65,6 +64,11 @@ func newImage(r io.ReaderAt, closer io.Closer, path, rootDir string) (*Image, er
 		if ph.Type == elf.PT_LOAD {
 			img.loads = append(img.loads, ph.ProgHeader)
 		}
+	}
+	// Its build-id frames and a recording's symbols of it need the offsets
+	// of the original.
+	if guessed, ok := debugOnlyLoads(ef, img.loads); ok {
+		img.loads = guessed
 	}
 	return img, nil
 }
@@ -107,23 +111,29 @@ func (img *Image) VAddr(fileOff uint64) (uint64, bool) {
 	return 0, false
 }
 
-// debugVAddr turns a file offset of the original into a link-time address
-// for an image that is only the original's separate debug file, whose
-// program headers keep the segments' addresses but not their offsets.
-// ld.bfd and gold place code at the offset its address has from the first
-// segment's (page-aligned), and that is the guess; lld does not, and a
-// guess outside every executable section is refused rather than named.
-func (img *Image) debugVAddr(fileOff uint64) (uint64, bool) {
-	if len(img.loads) == 0 {
-		return 0, false
+// debugOnlyLoads returns the segments of a separate debug file
+// (objcopy --only-keep-debug: its executable sections are SHT_NOBITS)
+// standing in for its stripped original, as the original's file offsets
+// map to addresses: the debug file keeps the segments' addresses but not
+// their offsets. ld.bfd and gold place code at the offset its address has
+// from the first segment's (page-aligned), and that is the guess, one
+// segment per executable section; lld does not, and an offset outside
+// every executable section is not named. ok is false for other files.
+func debugOnlyLoads(ef *elf.File, loads []elf.ProgHeader) (guessed []elf.ProgHeader, ok bool) {
+	if len(loads) == 0 {
+		return nil, false
 	}
-	vaddr := fileOff + img.loads[0].Vaddr&^0xfff
-	for _, s := range img.elf.Sections {
-		if s.Flags&elf.SHF_EXECINSTR != 0 && vaddr >= s.Addr && vaddr < s.Addr+s.Size {
-			return vaddr, true
+	base := loads[0].Vaddr &^ 0xfff
+	for _, s := range ef.Sections {
+		if s.Flags&elf.SHF_EXECINSTR == 0 || s.Size == 0 {
+			continue
 		}
+		if s.Type != elf.SHT_NOBITS || s.Addr < base {
+			return nil, false
+		}
+		guessed = append(guessed, elf.ProgHeader{Type: elf.PT_LOAD, Flags: elf.PF_R | elf.PF_X, Off: s.Addr - base, Vaddr: s.Addr, Filesz: s.Size, Memsz: s.Size})
 	}
-	return 0, false
+	return guessed, len(guessed) > 0
 }
 
 // FileOffset turns a link-time address into a file offset; ok is false
