@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -121,22 +120,14 @@ func TestProfileCallGraphBuildIDAfterExit(t *testing.T) {
 // before luatrace continues, and returns the profile.
 func profileExitedWhileStopped(t *testing.T, debugRoot, exe string) string {
 	t.Helper()
-	work := exec.Command("sh", "-c", "read go && exec "+exe+" 300")
-	in, err := work.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := work.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { work.Process.Kill(); work.Wait() })
+	work, release := startOnLine(t, "exec "+exe+" 300")
 	argv := debugNamespaceArgs(t, debugRoot, "-p", strconv.Itoa(work.Process.Pid), "profile", "--call-graph", "buildid", "-U", "-F", "99")
 	l := startLiveCmd(t, "Sampling", exec.Command(argv[0], argv[1:]...))
 	if err := l.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.cmd.Process.Signal(syscall.SIGCONT) })
-	io.WriteString(in, "go\n")
+	release()
 	if err := work.Wait(); err != nil {
 		t.Fatalf("qsortcmp: %v", err)
 	}
