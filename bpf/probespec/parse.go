@@ -49,7 +49,7 @@ func Parse(raw string) (Spec, error) {
 // print as no name at all. Paths may have spaces.
 func (s *Spec) checkNames() error {
 	for _, n := range []struct{ what, name string }{
-		{"module", s.Module}, {"function", s.Func}, {"provider", s.Provider}, {"group", s.Group}, {"name", s.Name},
+		{"module", s.Module}, {"function", s.Func}, {"provider", s.Provider}, {"group", s.Group}, {"event", s.Name},
 	} {
 		if strings.ContainsFunc(n.name, unicode.IsSpace) {
 			return fmt.Errorf("%s name %q has white space; names have none", n.what, n.name)

@@ -90,6 +90,8 @@ func TestParseErrors(t *testing.T) {
 		{"k: +0", `function name " " has white space; names have none`},
 		{"tracepoint:sys calls:x", `group name "sys calls" has white space`},
 		{"usdt:/bin/x:my provider:p", `provider name "my provider" has white space`},
+		{"tracepoint:sched: sched_switch", `event name " sched_switch" has white space`},
+		{"usdt:/bin/x:p:my probe", `event name "my probe" has white space`},
 		{"uprobe:malloc", "want uprobe:BINARY:FUNCTION"},
 		{"uprobe:/bin/sh:", "want uprobe:BINARY:FUNCTION"},
 		{"uprobe:/bin/sh:0xzz", `address "0xzz"`},

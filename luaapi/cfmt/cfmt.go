@@ -134,7 +134,7 @@ func Append(L *lua.LState, dst []byte, format string, args []lua.LValue) ([]byte
 			return dst, fmt.Errorf("invalid conversion '%s' to 'printf' (width and precision are at most %d)", shorten(format[start:end]), MaxWidth)
 		}
 		if i >= len(format) {
-			return dst, fmt.Errorf("invalid conversion '%s' to 'printf' (incomplete at the end of the format)", format[start:])
+			return dst, fmt.Errorf("invalid conversion '%s' to 'printf' (incomplete at the end of the format)", shorten(format[start:]))
 		}
 		s.verb = format[i]
 		i++
@@ -143,7 +143,7 @@ func Append(L *lua.LState, dst []byte, format string, args []lua.LValue) ([]byte
 			continue
 		}
 		if !isVerb(s.verb) {
-			return dst, fmt.Errorf("invalid conversion '%s' to 'printf'", format[start:i])
+			return dst, fmt.Errorf("invalid conversion '%s' to 'printf'", shorten(format[start:i]))
 		}
 		v, n, err := arg()
 		if err != nil {
@@ -316,10 +316,18 @@ func OverWide(format string) (conv string, found bool) {
 	return "", false
 }
 
-// shorten keeps a quoted conversion readable when its digits run long.
+// shorten keeps a quoted conversion readable when its digits run long or
+// it holds control bytes.
 func shorten(s string) string {
 	if len(s) > 24 {
-		return s[:20] + "..." + s[len(s)-1:]
+		s = s[:20] + "..." + s[len(s)-1:]
 	}
-	return s
+	return escaped(s)
+}
+
+// escaped writes control bytes and invalid UTF-8 as Go escapes (\n,
+// \x01), so that a conversion such as "%z\n" stays on the error's line.
+func escaped(s string) string {
+	q := strconv.Quote(s)
+	return strings.ReplaceAll(q[1:len(q)-1], `\"`, `"`)
 }
