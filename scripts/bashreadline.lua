@@ -14,7 +14,7 @@
 --   09:38:31 6688   exit
 
 local args = require("args")
-local o = args.parse(arg, {s = "string", d = "number"})
+local o = args.parse(arg, {s = "string", d = "number"}, {})
 
 probe("BEGIN", function() printf("%-8s %-6s %s\n", "TIME", "PID", "COMMAND") end)
 probe("uretprobe:" .. (o.s or "/bin/bash") .. ":readline", {fields = {line = "str(retval)"}, filter = "retval != 0"},

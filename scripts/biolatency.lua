@@ -18,7 +18,7 @@
 
 local args = require("args")
 local block = require("block")
-local o = args.parse(arg, {m = "flag", D = "flag", d = "number"})
+local o = args.parse(arg, {m = "flag", D = "flag", d = "number"}, {})
 
 local unit = o.m and "msecs" or "usecs"
 local div = o.m and 1e6 or 1e3

@@ -15,7 +15,7 @@
 
 local args = require("args")
 local block = require("block")
-local o = args.parse(arg, {d = "number"})
+local o = args.parse(arg, {d = "number"}, {})
 local start
 
 probe("BEGIN", function()

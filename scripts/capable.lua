@@ -16,7 +16,7 @@
 --   09:34:10 0      31700  chown            0    CAP_CHOWN            -     allow
 
 local args = require("args")
-local o = args.parse(arg, {p = "number", x = "flag", d = "number"})
+local o = args.parse(arg, {p = "pid", x = "flag", d = "number"}, {})
 
 -- include/uapi/linux/capability.h
 local names = {[0] = "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",

@@ -36,11 +36,7 @@
 --   @usecs_stats: count 56, average 3583, total 200700
 
 local sched = require("sched")
-local o = require("args").parse(arg, {O = "flag", m = "flag", P = "flag", p = "number", d = "number"})
-if o[1] ~= nil then
-  io.stderr:write("cpudist: takes no positional argument (got '" .. o[1] .. "'); see cpudist -h\n")
-  exit(2)
-end
+local o = require("args").parse(arg, {O = "flag", m = "flag", P = "flag", p = "pid", d = "number"}, {})
 
 -- On-CPU stints run from switching in (next) to switching out (prev);
 -- off-CPU ones the other way round.

@@ -29,15 +29,10 @@
 local net = require("net")
 local top = require("top")
 
-local verbose, bytes = false, 256
-for _, a in ipairs(arg) do
-  if a == "-v" then
-    verbose = true
-  elseif tonumber(a) and tonumber(a) >= 64 and tonumber(a) <= 4096 then
-    bytes = tonumber(a)
-  else
-    error("usage: dropwatch.lua [-v] [BYTES], BYTES from 64 to 4096; got " .. a, 0)
-  end
+local o = require("args").parse(arg, {v = "flag"}, {{"BYTES", "number"}})
+local verbose, bytes = o.v, o[1] or 256
+if bytes < 64 or bytes > 4096 then
+  error("usage: dropwatch.lua [-v] [BYTES], BYTES from 64 to 4096; got " .. bytes, 0)
 end
 
 -- Drop reason names without the common prefix, as the tracepoint prints

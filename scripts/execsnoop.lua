@@ -20,7 +20,7 @@
 --   0.000    48122   48100   ls                 0 /usr/bin/ls -l /tmp
 --   0.003    48123   48100   sh                -2 /usr/local/bin/nosuch --help
 
-local o = require("args").parse(arg, {x = "flag"})
+local o = require("args").parse(arg, {x = "flag"}, {{"SECONDS", "number"}})
 local seconds = tonumber(o[1])
 
 -- The arguments are read by three probes per system call, 8 captures

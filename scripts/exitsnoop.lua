@@ -18,7 +18,7 @@
 
 local args = require("args")
 local signals = require("signals")
-local o = args.parse(arg, {t = "flag", x = "flag", T = "flag", p = "number", d = "number"})
+local o = args.parse(arg, {t = "flag", x = "flag", T = "flag", p = "pid", d = "number"}, {})
 
 local opts = {fields = {
   code = "curtask->exit_code",

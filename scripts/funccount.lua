@@ -18,7 +18,7 @@
 --   tracepoint:syscalls:sys_enter_getpid                 500
 --   tracepoint:syscalls:sys_enter_getppid                500
 
-local o = require("args").parse(arg, {p = "number", i = "number", d = "number"})
+local o = require("args").parse(arg, {p = "pid", i = "number", d = "number"})
 local pattern = o[1]
 if pattern == nil or o[2] ~= nil then
   io.stderr:write("funccount: give one PATTERN of probes to count; see funccount -h\n")

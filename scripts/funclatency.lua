@@ -21,7 +21,7 @@
 --
 --   @msecs_stats: count 5, average 20, total 100
 
-local o = require("args").parse(arg, {u = "flag", m = "flag", p = "number", d = "number"})
+local o = require("args").parse(arg, {u = "flag", m = "flag", p = "pid", d = "number"})
 local target = o[1]
 if target == nil or o[2] ~= nil then
   io.stderr:write("funclatency: give one FUNCTION to time; see funclatency -h\n")

@@ -15,7 +15,7 @@
 --   09:33:56 31505  getent                 0.99 localhost
 
 local args = require("args")
-local o = args.parse(arg, {p = "number", L = "string", d = "number"})
+local o = args.parse(arg, {p = "pid", L = "string", d = "number"}, {})
 local libc = o.L or "libc"
 
 probe("BEGIN", function() printf("%-8s %-6s %-16s %10s %s\n", "TIME", "PID", "COMM", "LATms", "HOST") end)

@@ -16,7 +16,7 @@
 
 local args = require("args")
 local signals = require("signals")
-local o = args.parse(arg, {x = "flag", p = "number", s = "string", d = "number"})
+local o = args.parse(arg, {x = "flag", p = "pid", s = "string", d = "number"}, {})
 
 local want_sig = o.s and (tonumber(o.s) or signals.number(o.s))
 if o.s and not want_sig then

@@ -20,6 +20,7 @@
 
 local net = require("net")
 local proc = require("proc")
+require("args").parse(arg, {}, {})
 
 local function header()
   printf("%-7s %-16s %-40s %5s %7s %s\n", "PID", "COMM", "ADDRESS", "PORT", "BACKLOG", "NETNS")

@@ -12,7 +12,7 @@
 --   12:50:02 331    dd               md0
 
 local args = require("args")
-local o = args.parse(arg, {d = "number"})
+local o = args.parse(arg, {d = "number"}, {})
 
 -- A bio names its block device since 5.12, its disk before.
 local disk = {disk = "str(((struct bio *)arg1)->bi_bdev->bd_disk->disk_name)"}

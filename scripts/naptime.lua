@@ -13,7 +13,7 @@
 --   09:32:21 29717  luatrace         29722  sleep            0.250
 
 local args = require("args")
-local o = args.parse(arg, {p = "number", d = "number"})
+local o = args.parse(arg, {p = "pid", d = "number"}, {})
 
 probe("BEGIN", function()
   printf("%-8s %-6s %-16s %-6s %-16s %s\n", "TIME", "PPID", "PCOMM", "PID", "COMM", "SECONDS")

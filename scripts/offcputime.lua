@@ -56,14 +56,13 @@
 
 local sched = require("sched")
 local stacks = require("stacks")
-local o = require("args").parse(arg, {p = "number", t = "number", u = "flag", k = "flag", U = "flag", K = "flag",
-  f = stacks.formats, m = "number", M = "number", d = "number", ["call-graph"] = "string"})
+local o = require("args").parse(arg, {p = "pid", t = "pid", u = "flag", k = "flag", U = "flag", K = "flag",
+  f = stacks.formats, m = "number", M = "number", d = "number", ["call-graph"] = "string"}, {{"SECONDS", "number"}})
 local callgraph, ustack = stacks.callgraph("offcputime", o["call-graph"])
 local function usage(msg)
   io.stderr:write("offcputime: " .. msg .. "; see offcputime -h\n")
   exit(2)
 end
-if o[2] ~= nil or (o[1] ~= nil and type(o[1]) ~= "number") then usage("takes one positional argument, SECONDS") end
 local seconds = o.d or o[1]
 local picked = 0
 for _, set in ipairs({o.p, o.t, o.u, o.k}) do if set then picked = picked + 1 end end

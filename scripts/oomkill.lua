@@ -14,7 +14,7 @@
 
 local args = require("args")
 local proc = require("proc")
-local o = args.parse(arg, {d = "number"})
+local o = args.parse(arg, {d = "number"}, {})
 
 alias("oom:victim", {
   doc = "the OOM killer chose a victim: victim (pid), total_vm and rss (kB) where the kernel tells (6.8+)",

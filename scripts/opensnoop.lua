@@ -25,7 +25,7 @@
 local args = require("args")
 local flags = require("flags")
 local syscalls = require("syscalls")
-local o = args.parse(arg, {T = "flag", U = "flag", x = "flag", e = "flag", p = "number", u = "number", n = "string", d = "number"})
+local o = args.parse(arg, {T = "flag", U = "flag", x = "flag", e = "flag", p = "pid", u = "number", n = "string", d = "number"}, {})
 
 local start
 

@@ -12,7 +12,7 @@
 --   09:32:22 PIDs/sec: 3
 
 local args = require("args")
-local o = args.parse(arg, {p = "number", d = "number"})
+local o = args.parse(arg, {p = "pid", d = "number"}, {})
 
 local n = 0
 local function report()

@@ -39,7 +39,7 @@
 --   busy;_start;__libc_start_main;main;clock_gettime 1
 
 local stacks = require("stacks")
-local o = require("args").parse(arg, {F = "number", U = "flag", K = "flag", p = "number", f = stacks.formats, ["call-graph"] = "string"})
+local o = require("args").parse(arg, {F = "number", U = "flag", K = "flag", p = "pid", f = stacks.formats, ["call-graph"] = "string"}, {{"SECONDS", "number"}})
 local hz, seconds = o.F or 49, o[1]
 if hz < 1 or hz ~= math.floor(hz) then
   io.stderr:write("profile: -F needs a whole number of samples per second, got " .. tostring(hz) .. "; see profile -h\n")

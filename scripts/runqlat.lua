@@ -33,11 +33,7 @@
 --   @usecs_stats: count 1391, average 53, total 74815
 
 local sched = require("sched")
-local o = require("args").parse(arg, {m = "flag", p = "number", d = "number"})
-if o[1] ~= nil then
-  io.stderr:write("runqlat: takes no positional argument (got '" .. o[1] .. "'); see runqlat -h\n")
-  exit(2)
-end
+local o = require("args").parse(arg, {m = "flag", p = "pid", d = "number"}, {})
 
 local latency = sched.histogram(o.m, "since(queued[args.next_pid])")
 local function only(field) return o.p and string.format("args.%s == %d", field, o.p) or nil end

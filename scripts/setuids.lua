@@ -17,7 +17,7 @@
 
 local args = require("args")
 local syscalls = require("syscalls")
-local o = args.parse(arg, {p = "number", d = "number"})
+local o = args.parse(arg, {p = "pid", d = "number"}, {})
 
 probe("BEGIN", function()
   printf("%-8s %-6s %-16s %-6s %-16s %s\n", "TIME", "PID", "COMM", "UID", "SYSCALL", "ARGS (RET)")

@@ -26,17 +26,19 @@
 local pcap = require("pcap")
 local net = require("net")
 
-local path = arg[1]
+local given = require("args").parse(arg, {}, {{"FILE", "string"}, {"OPTION", "string"}, {"OPTION", "string"},
+  {"OPTION", "string"}, {"OPTION", "string"}})
+local path = given[1]
 if not path or path:find("=") then
   error("usage: skb_pcap.lua FILE [snaplen=N] [dev=NAME] [count=N] [format=pcapng]", 0)
 end
 local opts = { snaplen = 1500, format = "pcap" }
-for i = 2, #arg do
-  local k, v = arg[i]:match("^(%w+)=(.+)$")
+for i = 2, #given do
+  local k, v = given[i]:match("^(%w+)=(.+)$")
   if k == "snaplen" or k == "count" then
     v = tonumber(v)
   elseif k ~= "dev" and k ~= "format" then
-    error("unknown option " .. arg[i] .. "; use snaplen=N, dev=NAME, count=N or format=pcap|pcapng", 0)
+    error("unknown option " .. given[i] .. "; use snaplen=N, dev=NAME, count=N or format=pcap|pcapng", 0)
   end
   opts[k] = v
 end

@@ -35,7 +35,7 @@
 --   ]: 1000
 
 local stacks = require("stacks")
-local o = require("args").parse(arg, {U = "flag", P = "flag", p = "number", d = "number", f = stacks.formats, ["call-graph"] = "string"})
+local o = require("args").parse(arg, {U = "flag", P = "flag", p = "pid", d = "number", f = stacks.formats, ["call-graph"] = "string"})
 local event = o[1]
 if event == nil or o[2] ~= nil then
   io.stderr:write("stackcount: give one EVENT whose stacks to count; see stackcount -h\n")

@@ -15,7 +15,7 @@
 
 local args = require("args")
 local syscalls = require("syscalls")
-local o = args.parse(arg, {t = "flag", x = "flag", p = "number", d = "number"})
+local o = args.parse(arg, {t = "flag", x = "flag", p = "pid", d = "number"}, {})
 
 local start
 

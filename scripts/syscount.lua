@@ -33,7 +33,7 @@
 --   2000039 system calls
 
 local syscalls = require("syscalls")
-local o = require("args").parse(arg, {P = "flag", L = "flag", m = "flag", x = "flag", e = "string", T = "number", d = "number"})
+local o = require("args").parse(arg, {P = "flag", L = "flag", m = "flag", x = "flag", e = "string", T = "number", d = "number"}, {{"SECONDS", "number"}, {"TOP", "number"}})
 local seconds, top = o.d or tonumber(o[1]), o.T or tonumber(o[2]) or 10
 
 local event, filter = "sys_enter", nil

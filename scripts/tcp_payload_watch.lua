@@ -27,14 +27,15 @@
 
 local net = require("net")
 
-local port = tonumber(arg[1] or 80)
-local needle = arg[2] or "x-aws-ec2-metadata-token"
-local size = tonumber(arg[3] or 512)
+local o = require("args").parse(arg, {}, {{"PORT", "number"}, {"STRING", "string"}, {"SIZE", "number"}})
+local port = o[1] or 80
+local needle = o[2] or "x-aws-ec2-metadata-token"
+local size = o[3] or 512
 if not port or port < 1 or port > 65535 or port ~= math.floor(port) then
-  error("usage: tcp_payload_watch.lua [PORT] [STRING] [SIZE]; PORT must be 1..65535, got " .. tostring(arg[1]), 0)
+  error("usage: tcp_payload_watch.lua [PORT] [STRING] [SIZE]; PORT must be 1..65535, got " .. tostring(port), 0)
 end
 if not size or size < 1 or size > 32752 then
-  error("SIZE must be from 1 to 32752 bytes, got " .. tostring(arg[3]), 0)
+  error("SIZE must be from 1 to 32752 bytes, got " .. tostring(size), 0)
 end
 needle = needle:lower()
 

@@ -25,7 +25,7 @@
 
 local net = require("net")
 local tcpsock = require("tcpsock")
-local o = require("args").parse(arg, {t = "flag", P = "number"})
+local o = require("args").parse(arg, {t = "flag", P = "number"}, {{"SECONDS", "number"}})
 local port = o.P and math.floor(o.P)
 
 -- At the return of inet_csk_accept: the new socket.

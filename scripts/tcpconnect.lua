@@ -17,7 +17,7 @@
 --   0.000    25711   tcpclient        4  127.0.0.1                40200  127.0.0.1                40123
 
 local tcpsock = require("tcpsock")
-local o = require("args").parse(arg, {t = "flag", p = "number", P = "number"})
+local o = require("args").parse(arg, {t = "flag", p = "pid", P = "number"}, {{"SECONDS", "number"}})
 
 local filter = "args.newstate == " .. tcpsock.SYN_SENT .. " && args.protocol == " .. tcpsock.IPPROTO_TCP
 if o.P then filter = filter .. " && args.dport == " .. math.floor(o.P) end

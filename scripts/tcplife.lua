@@ -26,7 +26,7 @@
 --   27041   tcpclient        4  127.0.0.1                40210  127.0.0.1                40123  0      300    0.36
 
 local tcpsock = require("tcpsock")
-local o = require("args").parse(arg, {t = "flag", p = "number", L = "number", D = "number"})
+local o = require("args").parse(arg, {t = "flag", p = "pid", L = "number", D = "number"}, {{"SECONDS", "number"}})
 
 local row = tcpsock.columns(o.t, "%-7d %-16s %-2d %-24s %-6d %-24s %-6d %-6d %-6d %.2f\n",
   "PID", "COMM", "IP", "LADDR", "LPORT", "RADDR", "RPORT", "TX_KB", "RX_KB", "MS")

@@ -22,7 +22,7 @@
 --   4  127.0.0.1:40305      <-> 127.0.0.1:40304      1
 
 local tcpsock = require("tcpsock")
-local o = require("args").parse(arg, {c = "flag"})
+local o = require("args").parse(arg, {c = "flag"}, {{"SECONDS", "number"}})
 
 -- The two ends of the segment's connection, as "addr:port" each.
 local function ends(a)

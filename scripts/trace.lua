@@ -26,7 +26,7 @@
 
 local args = require("args")
 local stacks = require("stacks")
-local o = args.parse(arg, {p = "number", n = "string", M = "number", T = "flag", ["call-graph"] = "string"})
+local o = args.parse(arg, {p = "pid", n = "string", M = "number", T = "flag", ["call-graph"] = "string"})
 local _, ustack = stacks.callgraph("trace", o["call-graph"])
 if not o[1] then
   io.stderr:write("trace: give at least one 'PROBE [(FILTER)] [\"FORMAT\", EXPR...]'; see trace -h\n")
@@ -56,6 +56,10 @@ end
 -- optional "format" and its expressions.
 local function parseTrace(text)
   local spec, rest = text:match("^%s*(%S+)%s*(.-)%s*$")
+  if spec == nil then
+    io.stderr:write("trace: an argument is empty; give 'PROBE [(FILTER)] [\"FORMAT\", EXPR...]'; see trace -h\n")
+    exit(2)
+  end
   local filter
   if rest:sub(1, 1) == "(" then
     local depth, stop = 0, nil

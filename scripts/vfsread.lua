@@ -13,7 +13,7 @@
 --   PID     COMM             FILE                      BYTES   OFFSET  DATA
 --   4711    dd               known.txt                    16       16  "hello-vm-capture"
 
-local o = require("args").parse(arg, {})
+local o = require("args").parse(arg, {}, {{"PID", "number"}, {"BYTES", "number"}})
 local pid, bytes = tonumber(o[1]) or 0, tonumber(o[2]) or 64
 local opts = {
   fields = {

@@ -19,7 +19,7 @@
 
 local args = require("args")
 local vfs = require("vfs")
-local o = args.parse(arg, {p = "number", i = "number"})
+local o = args.parse(arg, {p = "pid", i = "number"}, {{"COUNT", "number"}})
 local interval, count = o.i or 1, o[1]
 
 local calls, shown, lines = {}, {}, 0 -- name -> kernel count, count at the last line

@@ -24,7 +24,7 @@
 
 local proc = require("proc")
 
-local target = arg[1]
+local target = require("args").parse(arg, {}, {{"PATH", "string"}})[1]
 if not target or target == "" then
   error("usage: whodeletes.lua PATH", 0)
 end

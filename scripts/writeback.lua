@@ -16,7 +16,7 @@
 --   09:37:10 254:0    363      sync             10.387
 
 local args = require("args")
-local o = args.parse(arg, {d = "number"})
+local o = args.parse(arg, {d = "number"}, {})
 
 -- enum wb_reason, as the tracepoint's format prints it.
 local reasons = {[0] = "background", "vmscan", "sync", "periodic", "laptop_timer",

@@ -23,13 +23,44 @@ local function fail(name, msg)
   exit(2)
 end
 
-local function convert(name, letter, kind, v)
+-- finite is tonumber(v) when v is a number other than nan or +-inf.
+local function finite(v)
+  local n = tonumber(v)
+  if n == nil or n ~= n or n == math.huge or n == -math.huge then return nil end
+  return n
+end
+
+-- convert checks v against kind; what names it in the error ("-p", "SECONDS").
+local function convert(name, what, kind, v)
   if kind == "number" then
-    local n = tonumber(v)
-    if n == nil then fail(name, "-" .. letter .. " needs a number, got '" .. v .. "'") end
+    local n = finite(v)
+    if n == nil then fail(name, what .. " needs a number, got '" .. v .. "'") end
+    return n
+  elseif kind == "pid" then
+    local n = finite(v)
+    if n == nil or n < 1 or n ~= math.floor(n) then
+      fail(name, what .. " needs a process id (a whole number from 1), got '" .. v .. "'")
+    end
     return n
   end
   return v
+end
+
+-- checkPositional refuses positional arguments past the list of
+-- {NAME, kind} pairs and converts the others by kind from raw, as given
+-- (a "string" stays "1e3").
+local function checkPositional(name, out, raw, list)
+  local extra = out[#list + 1]
+  if extra ~= nil then
+    if #list == 0 then fail(name, "takes no positional argument, got '" .. tostring(extra) .. "'") end
+    local names = {}
+    for _, p in ipairs(list) do names[#names + 1] = p[1] end
+    fail(name, "takes at most " .. #list .. " positional argument" .. (#list > 1 and "s" or "") .. " ("
+      .. table.concat(names, " ") .. "), got '" .. tostring(extra) .. "' too")
+  end
+  for i, p in ipairs(list) do
+    if raw[i] ~= nil then out[i] = convert(name, p[1], p[2], raw[i]) end
+  end
 end
 
 -- isChoice reports whether v is one of an option's choices.
@@ -41,7 +72,8 @@ local function isChoice(choices, v)
 end
 
 --- Parses argv (the script's arg table) by spec, a table of option letter
---- = "flag" | "number" | "string" | a list of choices. Returns a table
+--- = "flag" | "number" | "pid" | "string" | a list of choices ("number" is
+--- finite, "pid" a whole number from 1). Returns a table
 --- with each given option's value (true for flags) under its letter and
 --- the positional arguments at 1, 2, ... Option values may be attached
 --- ("-p123") or separate ("-p 123"); flags combine ("-xT"); "--" ends the
@@ -49,16 +81,21 @@ end
 --- of them, else the first choice ("-f" alone, "-f pprof"). Names longer
 --- than a letter are long options, "--name value" or "--name=value"
 --- (perf's "--call-graph dwarf"). Positional arguments that look like
---- numbers are numbers.
-function M.parse(argv, spec)
+--- numbers are numbers. positional, when given, lists the positional
+--- arguments a script takes as {NAME, kind} pairs, e.g.
+--- {{"SECONDS", "number"}}; more than listed, or one not of its kind, is
+--- refused ({} takes none). Whether they are required is the script's
+--- to check.
+function M.parse(argv, spec, positional)
   local name = tostring(argv[0] or "script"):gsub("^.*/", ""):gsub("%.lua$", "")
-  local out, i, positional = {}, 1, false
+  local out, raw, i, onlyPositional = {}, {}, 1, false
   while argv[i] ~= nil do
     local a = argv[i]
-    if positional or a:sub(1, 1) ~= "-" or a == "-" then
-      out[#out + 1] = tonumber(a) or a
+    if onlyPositional or a:sub(1, 1) ~= "-" or a == "-" then
+      raw[#raw + 1] = a
+      out[#raw] = finite(a) or a
     elseif a == "--" then
-      positional = true
+      onlyPositional = true
     elseif a == "-h" or a == "--help" then
       io.write(script.usage())
       exit(0)
@@ -86,7 +123,7 @@ function M.parse(argv, spec)
         if type(kind) == "table" and not isChoice(kind, v) then
           fail(name, "--" .. long .. " takes " .. table.concat(kind, " or ") .. ", got '" .. v .. "'")
         end
-        out[long] = convert(name, "-" .. long, kind, v)
+        out[long] = convert(name, "--" .. long, kind, v)
       end
     else
       local j = 2
@@ -118,13 +155,14 @@ function M.parse(argv, spec)
             v = argv[i]
             if v == nil then fail(name, "-" .. letter .. " needs a value") end
           end
-          out[letter] = convert(name, letter, kind, v)
+          out[letter] = convert(name, "-" .. letter, kind, v)
           break
         end
       end
     end
     i = i + 1
   end
+  if positional then checkPositional(name, out, raw, positional) end
   return out
 end
 

@@ -207,7 +207,17 @@ func badInputs() []badInput {
 		{name: "doc of a missing module", args: []string{"doc", "nosuchmodule"}, code: 2, msg: `no module "nosuchmodule"`},
 		{name: "internal switch in the environment", env: []string{"LUATRACE_EXEC_CHILD=1"}, args: e(`print("ran")`), code: 0, msg: `^$`},
 		{name: "tool option unknown", args: []string{"opensnoop", "--zzz"}, code: 2, msg: `--zzz`},
-		{name: "tool option not a number", args: []string{"opensnoop", "-p", "abc"}, code: 2, msg: `^opensnoop: -p needs a number, got 'abc'`},
+		{name: "tool option not a number", args: []string{"opensnoop", "-d", "abc"}, code: 2, msg: `^opensnoop: -d needs a number, got 'abc'`},
+		{name: "tool -p negative", args: []string{"runqlat", "-p", "-5"}, code: 2, msg: `^runqlat: -p needs a process id \(a whole number from 1\), got '-5'`},
+		{name: "tool positional where none is taken", args: []string{"opensnoop", "x"}, code: 2, msg: `^opensnoop: takes no positional argument, got 'x'`},
+		{name: "tool positionals past the usage", args: []string{"syscount", "1", "2", "3"}, code: 2, msg: `^syscount: takes at most 2 positional arguments \(SECONDS TOP\), got '3' too`},
+		{name: "tool positional nan", args: []string{"execsnoop", "nan"}, code: 2, msg: `^execsnoop: SECONDS needs a number, got 'nan'`},
+		{name: "tool -h: listen", args: []string{"listen", "-h"}, code: 0, msg: `^$`},
+		{name: "tool -h: whodeletes (not a PATH)", args: []string{"whodeletes", "-h"}, code: 0, msg: `^$`},
+		{name: "tool -h: skb_pcap (not a FILE)", args: []string{"skb_pcap", "-h"}, code: 0, msg: `^$`},
+		{name: "tool -h: dropwatch", args: []string{"dropwatch", "-h"}, code: 0, msg: `^$`},
+		{name: "tool -h: tcp_payload_watch", args: []string{"tcp_payload_watch", "-h"}, code: 0, msg: `^$`},
+		{name: "trace of an empty argument", args: []string{"trace", ""}, code: 2, msg: `^trace: an argument is empty; give 'PROBE`},
 	}
 }
 
