@@ -88,6 +88,10 @@ func NewReader(r io.Reader) (*Reader, error) {
 		if rd.err != nil {
 			return nil, rd.err
 		}
+		if rd.ending.Corrupt {
+			// A damaged first frame is not a recorder stopped early.
+			return nil, fmt.Errorf("recording is damaged before its header (%s); it cannot be replayed", rd.ending.Reason)
+		}
 		return nil, errors.New("recording has no header (the recorder stopped before writing it)")
 	}
 	rd.header = *rd.item.(*Header)

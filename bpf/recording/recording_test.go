@@ -260,6 +260,7 @@ func TestOpenErrors(t *testing.T) {
 		{"text", []byte("hello, this is not a recording at all"), "bad magic"},
 		{"newer major version", major2, "format version 2.0 is not supported"},
 		{"header only", appendFileHeader(nil), "has no header"},
+		{"damaged first frame", damagedFirstFrame(t), "recording is damaged before its header (frame at byte 16: "},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -324,4 +325,24 @@ func TestUnknownItemsSkipped(t *testing.T) {
 	if r.Header().Version != "1.7" {
 		t.Errorf("header %+v", r.Header())
 	}
+}
+
+// damagedFirstFrame is a closed recording with a byte of its first frame,
+// the one holding the recording header, flipped.
+func damagedFirstFrame(t *testing.T) []byte {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "rec")
+	w, err := Create(p, testHeader(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[fileHeaderSize+frameHeaderSize+2] ^= 0xff
+	return b
 }
