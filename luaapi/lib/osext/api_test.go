@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/sys/unix"
@@ -48,32 +49,59 @@ func TestExecute(t *testing.T) {
 
 // TestExecuteStopped: a command still running when the script is stopped
 // (its context ends) gets SIGINT, so os.execute returns instead of waiting
-// for it; the shell's trap says it was SIGINT.
+// for it: a shell's trap sees SIGINT, and a shell waiting for a command
+// (which defers its own SIGINT until the command ends) ends with it.
 func TestExecuteStopped(t *testing.T) {
-	L := lua.NewState()
-	defer L.Close()
-	Open(L, &host.Host{})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	L.SetContext(ctx)
-	dir := t.TempDir()
-	ready := filepath.Join(dir, "ready")
-	if err := unix.Mkfifo(ready, 0o600); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name string
+		// command writes a line to {ready} once it waits; {dir} is a
+		// folder for what it tells.
+		command string
+		// got, when set, is what the command must write to {dir}/got.
+		got string
+	}{
+		{"trap", `trap 'kill $s; echo INT > {dir}/got; exit 1' INT; sleep 3600 & s=$!; echo > {ready}; wait`, "INT"},
+		{"shell waiting for a command", `sh -c 'echo > {ready}; exec sleep 3600'`, ""},
+		{"shell waiting, more commands after", `sh -c 'echo > {ready}; exec sleep 3600'; echo after > {dir}/got`, ""},
 	}
-	go func() {
-		// The shell writes a line once its trap is set: then stop.
-		if b, err := os.ReadFile(ready); err == nil && len(b) > 0 {
-			cancel()
-		}
-	}()
-	code := `return os.execute("trap 'kill $s; echo INT > ` + dir + `/got; exit 1' INT; sleep 3600 & s=$!; echo > ` + ready + `; wait")`
-	if err := L.DoString(code); err != nil && !strings.Contains(err.Error(), "context canceled") {
-		t.Fatal(err)
-	}
-	got, err := os.ReadFile(filepath.Join(dir, "got"))
-	if err != nil || strings.TrimSpace(string(got)) != "INT" {
-		t.Errorf("the command's trap wrote %q, %v; want INT", got, err)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			L := lua.NewState()
+			defer L.Close()
+			Open(L, &host.Host{})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			L.SetContext(ctx)
+			dir := t.TempDir()
+			ready := filepath.Join(dir, "ready")
+			if err := unix.Mkfifo(ready, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			go func() {
+				// The command writes a line once it waits: then stop.
+				if b, err := os.ReadFile(ready); err == nil && len(b) > 0 {
+					cancel()
+				}
+			}()
+			command := strings.NewReplacer("{dir}", dir, "{ready}", ready).Replace(tc.command)
+			done := make(chan error, 1)
+			go func() { done <- L.DoString(`return os.execute("` + strings.ReplaceAll(command, `"`, `\"`) + `")`) }()
+			select {
+			case err := <-done:
+				if err != nil && !strings.Contains(err.Error(), "context canceled") {
+					t.Fatal(err)
+				}
+			case <-time.After(time.Minute): // only a hang gets here; the command sleeps an hour
+				t.Fatal("os.execute still waits for its command a minute after the stop")
+			}
+			got, err := os.ReadFile(filepath.Join(dir, "got"))
+			if tc.got == "" && err == nil {
+				t.Errorf("the command went on after the stop: it wrote %q", got)
+			}
+			if tc.got != "" && (err != nil || strings.TrimSpace(string(got)) != tc.got) {
+				t.Errorf("the command wrote %q, %v; want %s", got, err, tc.got)
+			}
+		})
 	}
 }
 
