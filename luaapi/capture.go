@@ -19,6 +19,7 @@ import (
 	"github.com/luatrace/luatrace/luaapi/event"
 	"github.com/luatrace/luatrace/luaapi/kernel"
 	"github.com/luatrace/luatrace/luaapi/maps"
+	"github.com/luatrace/luatrace/luaapi/value"
 )
 
 var fieldName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -39,7 +40,7 @@ func parseFields(v lua.LValue) (map[string]string, error) {
 		expr, isStr := v.(lua.LString)
 		switch {
 		case !ok || !fieldName.MatchString(string(name)):
-			err = fmt.Errorf("field names must be Lua names, got %s", k.String())
+			err = fmt.Errorf("field names must be Lua names, got %s", value.Describe(k))
 		case event.Reserved(string(name)):
 			err = &diag.Error{Msg: fmt.Sprintf("field name %q is taken by the event itself", string(name)), Hint: "choose another", Kind: diag.ErrScript}
 		case !isStr:

@@ -16,6 +16,7 @@ import (
 	"github.com/luatrace/luatrace/luaapi/diag"
 	"github.com/luatrace/luatrace/luaapi/maps"
 	"github.com/luatrace/luatrace/luaapi/udata"
+	"github.com/luatrace/luatrace/luaapi/value"
 )
 
 // probeType is the handle probe() returns.
@@ -252,7 +253,7 @@ func parseProbeOptions(t *lua.LTable) (parsedOptions, error) {
 		case "filter":
 			s, ok := v.(lua.LString)
 			if !ok || len(s) == 0 {
-				err = fmt.Errorf(`option filter must be an expression string such as "retval > 0", got %s`, v.Type())
+				err = fmt.Errorf(`option filter must be an expression string such as "retval > 0", got %s`, value.Describe(v))
 				return
 			}
 			po.filter = string(s)

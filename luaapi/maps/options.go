@@ -10,6 +10,7 @@ import (
 	"github.com/luatrace/luatrace/bpf/collector"
 	"github.com/luatrace/luatrace/luaapi/aggtext"
 	"github.com/luatrace/luatrace/luaapi/diag"
+	"github.com/luatrace/luatrace/luaapi/value"
 )
 
 // DefaultEntries is how many keys a map holds unless the script says
@@ -74,7 +75,7 @@ func parseOptions(kindName string, kind aggtext.Kind, opts *lua.LTable) (*Map, e
 			if s, ok := v.(lua.LString); ok && s != "" {
 				m.value = string(s)
 			} else {
-				err = fmt.Errorf(`value must be an expression string such as "duration / 1000", got %s`, v.Type())
+				err = fmt.Errorf(`value must be an expression string such as "duration / 1000", got %s`, value.Describe(v))
 			}
 		case name == "name":
 			m.name = strings.TrimPrefix(v.String(), "@")

@@ -93,12 +93,14 @@ func luaHex(L *lua.LState) int {
 func check(L *lua.LState, n int) uint64 {
 	v, ok := ToUint64(L.Get(n))
 	if !ok {
-		L.ArgError(n, "expected an integer or a \"0x...\" string, got "+describe(L.Get(n)))
+		L.ArgError(n, "expected an integer or a \"0x...\" string, got "+Describe(L.Get(n)))
 	}
 	return v
 }
 
-func describe(v lua.LValue) string {
+// Describe names a value in an error's "got ...": a string quoted (so an
+// empty one shows), a number as it prints, anything else by its type.
+func Describe(v lua.LValue) string {
 	if s, ok := v.(lua.LString); ok {
 		return strconv.Quote(string(s))
 	}
