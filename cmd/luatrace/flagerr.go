@@ -18,6 +18,8 @@ var flagValues = map[string]string{
 	"f":       "text or json",
 	"I":       "a folder",
 	"metrics": "an address such as 127.0.0.1:9435",
+	// as checkMaxProbes says it
+	"max-probes": "a probe count from 1 to 8190",
 }
 
 // The flag package's error texts (Go 1.21 and later).

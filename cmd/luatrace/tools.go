@@ -15,6 +15,9 @@ import (
 // that names an embedded tool runs the tool (tool is true), as a command
 // name runs a program: ./NAME runs a file of that name instead.
 func loadScript(name string) (code string, tool bool, err error) {
+	if name == "" {
+		return "", false, errors.New("the script's name is an empty string; give a script file or a tool of luatrace (see luatrace --list-tools)")
+	}
 	bare := !strings.Contains(name, "/") && !strings.HasSuffix(name, ".lua")
 	if src, ok := scripts.Source(name); ok && bare {
 		return string(src), true, nil

@@ -199,6 +199,8 @@ func badInputs() []badInput {
 		{name: "-o to a directory", args: []string{"-o", "{dir}", "-e", "print(1)"}, code: 2, msg: `cannot write output file {dir}: is a directory`},
 		{name: "-o in a missing folder", args: []string{"-o", "/nonexistent/dir/out", "-e", "print(1)"}, code: 2, msg: `cannot write output file /nonexistent/dir/out: no such file or directory`},
 		{name: "-f unknown", args: []string{"-f", "bogus", "-e", "print(1)"}, code: 2, msg: `unknown output format "bogus" for -f`},
+		{name: "script named by an empty string", args: []string{""}, code: 2, msg: `^luatrace: the script's name is an empty string; give a script file or a tool`},
+		{name: "--max-probes not a number", args: []string{"--max-probes", "abc", "-e", "exit()"}, code: 2, msg: `^luatrace: -max-probes needs a probe count from 1 to 8190, got "abc"`},
 		{name: "missing script", args: []string{"/no/such/script.lua"}, code: 2, msg: `cannot read script /no/such/script.lua: no such file or directory`},
 		{name: "script is a directory", args: []string{"{dir}"}, code: 2, msg: `cannot read script {dir}: is a directory`},
 		{name: "script is a binary", args: []string{"{ufuncs}"}, code: 2, msg: `{ufuncs}:1:`},
