@@ -450,8 +450,11 @@ func (c *compiler) argsField(x member) (val, error) {
 			if fld.Name != x.name {
 				continue
 			}
-			if fld.DataLoc || fld.ArrayLen > 0 || fld.Size > 8 {
-				return val{}, c.errorf(x, "args.%s is already decoded in e.args.%s; capture only pointers and numbers from tracepoint fields", x.name, x.name)
+			if fld.ArrayLen > 0 && !fld.DataLoc {
+				return tracepointArray(fld), nil
+			}
+			if fld.DataLoc || fld.Size > 8 {
+				return val{}, c.errorf(x, "args.%s is already decoded in e.args.%s; capture only pointers, numbers and fixed arrays from tracepoint fields", x.name, x.name)
 			}
 			t := formatType(fld.Type, fld.Size, fld.Signed)
 			return val{f: collector.Fetch{Source: collector.FromTracepoint, TracepointOffset: uint16(fld.Offset), TracepointSize: uint8(fld.Size)},
@@ -462,6 +465,18 @@ func (c *compiler) argsField(x member) (val, error) {
 		return val{}, c.errorf(x, "this probe has no named arguments (no BTF or tracepoint format); use argN")
 	}
 	return val{}, c.errorf(x, "no argument args.%s%s; this probe has: %s", x.name, suggest.Phrase(x.name, names), strings.Join(names, ", "))
+}
+
+// tracepointArray captures a fixed array of the tracepoint record where it
+// lies: a char array as a string (as e.args decodes it), any other as its
+// bytes, all of them (tcp:*'s __u8 saddr_v6[16]), which a map key can hold.
+func tracepointArray(fld tracefs.Field) val {
+	f := collector.Fetch{Source: collector.FromTracepointAddress, TracepointOffset: uint16(fld.Offset),
+		Op: collector.OpBuf, MaxLen: fld.Size, LenField: collector.NoLenField}
+	if tracefs.IsCharType(fld.Type) {
+		f.Op = collector.OpStr
+	}
+	return val{f: f}
 }
 
 // load turns an lvalue pointer into its value: one more pointer load.
