@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -153,20 +154,29 @@ func TestTcplifeTool(t *testing.T) {
 // TestTcpretransTool: synretrans has its second SYN dropped by a full
 // accept queue, so the kernel retransmits it once after the 1 s initial
 // RTO: a row with both ends and state SYN_SENT, or with -c a count of 1
-// for that connection at exit.
+// for that connection at exit (counted in the kernel). Recorded, the -c
+// run replays to the same output: the map is rebuilt from the events,
+// its address keys whole.
 func TestTcpretransTool(t *testing.T) {
 	requireRoot(t)
 	tests := []struct {
 		flags         []string
+		record        bool
 		ready, header string
 		want          func(l, r string) []string
 	}{
-		{nil, "TIME ", "", func(l, r string) []string { return []string{"4", l, "R>", r, "SYN_SENT"} }},
-		{[]string{"-c"}, "Tracing retransmits", "IP ", func(l, r string) []string { return []string{"4", l, "<->", r, "1"} }},
+		{nil, false, "TIME ", "", func(l, r string) []string { return []string{"4", l, "R>", r, "SYN_SENT"} }},
+		{[]string{"-c"}, false, "Tracing retransmits", "IP ", func(l, r string) []string { return []string{"4", l, "<->", r, "1"} }},
+		{[]string{"-c"}, true, "Tracing retransmits", "IP ", func(l, r string) []string { return []string{"4", l, "<->", r, "1"} }},
 	}
 	for _, tc := range tests {
 		port, lport := strconv.Itoa(freePort(t)), strconv.Itoa(freePort(t))
-		l := startLive(t, tc.ready, append([]string{"tcpretrans"}, tc.flags...)...)
+		args := append([]string{"tcpretrans"}, tc.flags...)
+		file := filepath.Join(t.TempDir(), "tcpretrans.ltrec")
+		if tc.record {
+			args = append([]string{"record", "-o", file}, args...)
+		}
+		l := startLive(t, tc.ready, args...)
 		if out, err := exec.Command(bin(t, "synretrans"), port, lport).CombinedOutput(); err != nil {
 			t.Fatalf("synretrans: %v: %s", err, out)
 		}
@@ -192,6 +202,12 @@ func TestTcpretransTool(t *testing.T) {
 		}
 		if want := tc.want(local, remote); !slices.Equal(row, want) {
 			t.Errorf("%v: row %q, want %q\n%s", tc.flags, row, want, strings.Join(l.seen, "\n"))
+		}
+		if tc.record {
+			live := strings.Join(l.seen, "\n") + "\n"
+			if replayed := luatrace(t, "replay", file).expectOK(t); replayed.stdout != live {
+				t.Errorf("replay differs from the live run\nlive:\n%s\nreplay:\n%s\nstderr:\n%s", live, replayed.stdout, replayed.stderr)
+			}
 		}
 	}
 }
