@@ -323,7 +323,17 @@ func scalarKind(t btf.Type) (kind, bool) {
 	return kindInt, false
 }
 
+// emit adds a fetch, or reuses an identical one: a recorded map's key
+// parts are also hidden fields, and a probe has only MaxFields fetches.
+// Strings are never shared, as their length is cut to fit where used.
 func (c *compiler) emit(f collector.Fetch) int {
+	if f.Op != collector.OpStr && !f.Late() {
+		for i, g := range c.prog.Fetches {
+			if g == f {
+				return i
+			}
+		}
+	}
 	c.prog.Fetches = append(c.prog.Fetches, f)
 	return len(c.prog.Fetches) - 1
 }

@@ -61,7 +61,7 @@ func TestFeedAggregatesAsTheKernel(t *testing.T) {
 // kernel's key holds is cut as the kernel cuts it, and a buffer part is
 // kept whole (zeros and all, 64 bytes too) and shown as bpftrace shows
 // buf(), so a replayed map has the live one's keys
-// (TestReplayReadsRecordedHost compares them end to end).
+// (TestReplayReadsRecordedHost and TestTcpretransReplay compare them end to end).
 func TestRecordedKeyParts(t *testing.T) {
 	long := strings.Repeat("a", 100)
 	addr := []byte{127, 0, 0, 1}

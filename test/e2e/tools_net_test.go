@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -154,7 +155,8 @@ func TestTcplifeTool(t *testing.T) {
 // accept queue, so the kernel retransmits it once after the 1 s initial
 // RTO, and exits once it has: a row with both ends and state SYN_SENT, or
 // with -c a count of 1 for that connection at exit (counted in the
-// kernel).
+// kernel). Recorded, the -c run replays to the same output: the map is
+// rebuilt from the events, its address keys whole.
 //
 // The retransmission runs in a softirq, which may interrupt another BPF
 // program on that CPU (other tests', under make test); the kernel then
@@ -163,16 +165,18 @@ func TestTcplifeTool(t *testing.T) {
 func TestTcpretransTool(t *testing.T) {
 	requireRoot(t)
 	tests := []struct {
-		flags []string
-		ready string
-		want  func(l, r string) []string
+		flags  []string
+		record bool
+		ready  string
+		want   func(l, r string) []string
 	}{
-		{nil, "TIME ", func(l, r string) []string { return []string{"4", l, "R>", r, "SYN_SENT"} }},
-		{[]string{"-c"}, "Tracing retransmits", func(l, r string) []string { return []string{"4", l, "<->", r, "1"} }},
+		{nil, false, "TIME ", func(l, r string) []string { return []string{"4", l, "R>", r, "SYN_SENT"} }},
+		{[]string{"-c"}, false, "Tracing retransmits", func(l, r string) []string { return []string{"4", l, "<->", r, "1"} }},
+		{[]string{"-c"}, true, "Tracing retransmits", func(l, r string) []string { return []string{"4", l, "<->", r, "1"} }},
 	}
 	for _, tc := range tests {
 		for attempt := 1; ; attempt++ {
-			row, want, l := tcpretransRun(t, tc.flags, tc.ready, tc.want)
+			row, want, l := tcpretransRun(t, tc.flags, tc.record, tc.ready, tc.want)
 			if slices.Equal(row, want) {
 				break
 			}
@@ -188,11 +192,17 @@ func TestTcpretransTool(t *testing.T) {
 
 // tcpretransRun runs tcpretrans with flags over one synretrans and
 // returns the row of its connection (without TIME and PID), the row
-// wanted and the run.
-func tcpretransRun(t *testing.T, flags []string, ready string, want func(l, r string) []string) ([]string, []string, *liveRun) {
+// wanted and the run. With record, it also checks that the recording
+// replays to the live output.
+func tcpretransRun(t *testing.T, flags []string, record bool, ready string, want func(l, r string) []string) ([]string, []string, *liveRun) {
 	t.Helper()
 	port, lport := strconv.Itoa(freePort(t)), strconv.Itoa(freePort(t))
-	l := startLive(t, ready, append([]string{"tcpretrans"}, flags...)...)
+	args := append([]string{"tcpretrans"}, flags...)
+	file := filepath.Join(t.TempDir(), "tcpretrans.ltrec")
+	if record {
+		args = append([]string{"record", "-o", file}, args...)
+	}
+	l := startLive(t, ready, args...)
 	if out, err := exec.Command(bin(t, "synretrans"), port, lport).CombinedOutput(); err != nil {
 		t.Fatalf("synretrans: %v: %s", err, out)
 	}
@@ -207,6 +217,12 @@ func tcpretransRun(t *testing.T, flags []string, ready string, want func(l, r st
 	}
 	if len(row) == 7 && regexp.MustCompile(`^\d\d:\d\d:\d\d$`).MatchString(row[0]) {
 		row = row[2:]
+	}
+	if record {
+		live := strings.Join(l.seen, "\n") + "\n"
+		if replayed := luatrace(t, "replay", file).expectOK(t); replayed.stdout != live {
+			t.Errorf("replay differs from the live run\nlive:\n%s\nreplay:\n%s\nstderr:\n%s", live, replayed.stdout, replayed.stderr)
+		}
 	}
 	return row, want(local, remote), l
 }
