@@ -181,6 +181,40 @@ format:
 	}
 }
 
+// TestFetchesShared: fields reading the same value share one fetch (a
+// recorded map's key parts are also hidden fields, and a probe has
+// MaxFields fetches); strings are never shared, as each is cut to fit
+// where it is used.
+func TestFetchesShared(t *testing.T) {
+	f, err := tracefs.ParseFormat(`name: sys_enter_openat
+ID: 1
+format:
+	field:unsigned short common_type;	offset:0;	size:2;	signed:0;
+	field:int dfd;	offset:16;	size:8;	signed:0;
+	field:const char * filename;	offset:24;	size:8;	signed:0;
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		fields  map[string]string
+		fetches int
+	}{
+		{map[string]string{"a": "args.dfd", "b": "args.dfd", "c": "args.dfd + 1"}, 1},
+		{map[string]string{"a": "args.dfd", "b": "args.filename"}, 2},
+		{map[string]string{"a": "str(args.filename)", "b": "str(args.filename)"}, 2},
+	}
+	for _, tc := range tests {
+		prog, err := Compile(Probe{Format: f, UserPointers: true}, tc.fields)
+		if err != nil {
+			t.Fatalf("%v: %v", tc.fields, err)
+		}
+		if len(prog.Fetches) != tc.fetches {
+			t.Errorf("%v: %d fetches, want %d: %q", tc.fields, len(prog.Fetches), tc.fetches, prog.Describe())
+		}
+	}
+}
+
 // TestTracepointArrays: a fixed array of a tracepoint record is read
 // where it lies: a char array as a string, any other as all its bytes,
 // which a map key holds whole (tcpretrans -c keys on saddr_v6).
