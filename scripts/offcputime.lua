@@ -4,7 +4,7 @@
 --
 -- Usage: luatrace offcputime [-p PID | -t TID | -u | -k] [-U | -K] [-f [FORMAT]]
 --                            [-m MIN_US] [-M MAX_US] [-d SECONDS | SECONDS]
---                            [--call-graph fp|dwarf[,SIZE]]
+--                            [--call-graph fp|dwarf[,SIZE]|buildid]
 --   -p PID      only this process (its threads)
 --   -t TID      only this thread
 --   -u          only user threads (no kernel threads)
@@ -18,11 +18,13 @@
 --   -m MIN_US   leave out blocks shorter than MIN_US (default 1)
 --   -M MAX_US   leave out blocks longer than MAX_US
 --   -d SECONDS, SECONDS  stop after SECONDS (default: Ctrl-C)
---   --call-graph fp|dwarf[,SIZE]
+--   --call-graph fp|dwarf[,SIZE]|buildid
 --               how user stacks are walked, as perf's option: fp (the
 --               default) follows frame pointers in the kernel; dwarf copies
 --               SIZE bytes of stack (default 8192) per switch and unwinds
---               them in luatrace with the binaries' CFI
+--               them in luatrace with the binaries' CFI; buildid follows
+--               frame pointers, each frame as its file's build-id and
+--               offset, named without reading the process
 --
 -- At sched_switch the thread that leaves is stamped in the kernel with its
 -- stacks, command and pid; at the sched_switch that puts it back, the time
@@ -33,8 +35,8 @@
 -- still off the CPU when tracing stops are left out. Stacks are listed
 -- kernel frames first, then "--", then user frames (bcc's -d layout).
 --
--- With --call-graph dwarf the user stack is unwound in luatrace, so it
--- cannot be a kernel map key: each switch-out then sends its stacks to
+-- With --call-graph dwarf or buildid the user stack is unwound or named in
+-- luatrace, so it cannot be a kernel map key: each switch-out then sends its stacks to
 -- luatrace and the pairing is done there (past the event queue switches
 -- are dropped, and luatrace reports how many at exit).
 --
@@ -85,7 +87,7 @@ if o.M then within = within .. " && " .. us .. " <= " .. o.M end
 -- Blocks as they are printed: rows of {ks, us (frames, innermost first),
 -- comm, pid, value}, least first.
 local rows
-if callgraph ~= "dwarf" then
+if callgraph == "fp" then
   local saved, key = {"away[args.prev_pid]", "comm", "pid"}, {}
   if not o.U then saved[#saved + 1] = "kstack" key[#key + 1] = back .. ".kstack" end
   if not o.K then saved[#saved + 1] = "ustack" key[#key + 1] = back .. ".ustack" end

@@ -1,19 +1,22 @@
 -- profile: sample stacks on every CPU at a fixed rate, for flame graphs.
 --
--- Usage: luatrace profile [-F HZ] [-U | -K] [-p PID] [--call-graph fp|dwarf[,SIZE]]
+-- Usage: luatrace profile [-F HZ] [-U | -K] [-p PID] [--call-graph fp|dwarf[,SIZE]|buildid]
 --                         [-f [folded|pprof|svg]] [SECONDS]
 --   -F HZ     samples per second per CPU (default 49)
 --   -U        user stacks only
 --   -K        kernel stacks only
 --   -p PID    only this process
---   --call-graph fp|dwarf[,SIZE]
+--   --call-graph fp|dwarf[,SIZE]|buildid
 --             how user stacks are walked, as perf's option: fp (the
 --             default) follows frame pointers in the kernel, which stops
 --             at the first code built without them (most distributions'
 --             binaries and libraries); dwarf copies the registers and SIZE
 --             bytes of the user stack (default 8192) at each sample and
 --             unwinds them in luatrace with the binaries' .eh_frame or
---             .debug_frame, through code with or without frame pointers
+--             .debug_frame, through code with or without frame pointers;
+--             buildid follows frame pointers too, each frame given by the
+--             kernel as its file's build-id and offset, named without
+--             reading the process (see "User stacks" in the README)
 --   -f [FORMAT]
 --             folded (the default of -f): one "comm;frame;...;frame count"
 --             line per stack (outermost frame first, user then kernel
@@ -25,7 +28,8 @@
 -- With frame pointers, samples are counted in the kernel per (kernel
 -- stack, user stack, process name); only the totals reach luatrace, at
 -- the end. With --call-graph dwarf each sample reaches luatrace (about
--- 8 KiB each), which unwinds and counts it; samples the event queue could
+-- 8 KiB each), which unwinds and counts it, and with --call-graph buildid
+-- (32 bytes a frame) names and counts it; samples the event queue could
 -- not take are reported at exit. User frames are named from the mappings
 -- luatrace read when it first saw the process, so processes that exited
 -- are symbolized too.
@@ -58,9 +62,10 @@ if not o.f then
   end)
 end
 
-if mode == "dwarf" and not o.K then
-  -- Each sample carries the user registers and stack: unwound and counted
-  -- here, per (kernel stack, user stack, pid, process name).
+if mode ~= "fp" and not o.K then
+  -- Each sample carries the user registers and stack (dwarf), or its
+  -- build-id frames: unwound or named, and counted here, per (kernel
+  -- stack, user stack, pid, process name).
   local fields = {us = ustack}
   if not o.U then fields.ks = "kstack" end
   local counts, texts = stacks.counter(), {}

@@ -1,6 +1,6 @@
 -- stackcount: count the distinct stacks that lead to an event.
 --
--- Usage: luatrace stackcount [-U] [-P] [-p PID] [-d SECONDS] [--call-graph fp|dwarf[,SIZE]]
+-- Usage: luatrace stackcount [-U] [-P] [-p PID] [-d SECONDS] [--call-graph fp|dwarf[,SIZE]|buildid]
 --                            [-f [folded|pprof|svg]] EVENT
 --   EVENT       a probe spec (tracepoint:sched:sched_switch,
 --               uprobe:/bin/bash:readline) or a kernel function (kprobe)
@@ -8,12 +8,14 @@
 --   -P          one count per process name and stack
 --   -p PID      only this process
 --   -d SECONDS  stop after SECONDS (default: Ctrl-C or the -c command's exit)
---   --call-graph fp|dwarf[,SIZE]
+--   --call-graph fp|dwarf[,SIZE]|buildid
 --               how user stacks (-U) are walked, as perf's option: fp (the
 --               default) follows frame pointers in the kernel; dwarf copies
 --               SIZE bytes of stack (default 8192) per event and unwinds
 --               them in luatrace with the binaries' CFI, through code
---               built without frame pointers
+--               built without frame pointers; buildid follows frame
+--               pointers, each frame as its file's build-id and offset,
+--               named without reading the process
 --   -f [FORMAT] folded (the default of -f): "frame;...;frame count" lines,
 --               outermost first (the process name first with -P); pprof:
 --               a profile for go tool pprof; svg: a flame graph. Send the
@@ -21,8 +23,9 @@
 --
 -- Stacks and counts are kept in the kernel (no event per hit reaches
 -- luatrace) and printed at the end, least frequent first, as bpftrace does.
--- With --call-graph dwarf every hit reaches luatrace to be unwound and
--- counted there; hits the event queue could not take are reported at exit.
+-- With --call-graph dwarf or buildid every hit reaches luatrace to be
+-- unwound or named and counted there; hits the event queue could not take
+-- are reported at exit.
 --
 -- Example output (luatrace -c ./getppid_loop stackcount tracepoint:syscalls:sys_enter_getppid):
 --   @[
@@ -50,8 +53,9 @@ local function stopAfterSeconds()
   end
 end
 
-if o.U and mode == "dwarf" then
-  -- Each hit carries the user registers and stack: unwound and counted here.
+if o.U and mode ~= "fp" then
+  -- Each hit carries the user registers and stack, or its build-id
+  -- frames: unwound or named, and counted here.
   local counts = stacks.counter()
   probe(event, {pid = o.p, fields = {us = ustack}}, function(e)
     if o.f then

@@ -4,17 +4,19 @@
 -- arguments, where EXPR are capture expressions (args.NAME, argN, retval,
 -- str(...), ->, ...) and FILTER a kernel filter.
 --
--- Usage: luatrace trace [-p PID] [-n NAME] [-M MAX] [-T] [--call-graph fp|dwarf[,SIZE]]
+-- Usage: luatrace trace [-p PID] [-n NAME] [-M MAX] [-T] [--call-graph fp|dwarf[,SIZE]|buildid]
 --                       'PROBE ...' ['PROBE ...' ...]
 --   -p PID   only this process
 --   -n NAME  only commands whose name contains NAME
 --   -M MAX   stop after MAX lines
 --   -T       print a timestamp (seconds since the start)
---   --call-graph fp|dwarf[,SIZE]
+--   --call-graph fp|dwarf[,SIZE]|buildid
 --            print the user stack under each line, walked as perf's
 --            option says: fp follows frame pointers in the kernel; dwarf
 --            copies SIZE bytes of stack (default 8192) per hit and unwinds
---            them in luatrace with the binaries' CFI
+--            them in luatrace with the binaries' CFI; buildid follows
+--            frame pointers, each frame as its file's build-id and offset
+--            (BUILDID+0xOFFSET where luatrace cannot name it)
 --
 -- Example output (luatrace trace -n cat 'tracepoint:syscalls:sys_enter_openat (args.flags != 0) "%s flags=%x", str(args.filename), args.flags',
 -- while running cat /etc/hostname):

@@ -18,24 +18,36 @@ local M = {}
 M.formats = {"folded", "pprof", "svg"}
 
 --- Checks a --call-graph value, perf's spelling: "fp" (frame pointers,
---- the default) or "dwarf" with an optional stack size in bytes
---- ("dwarf,16384"). Returns the mode and the ustack expression a probe
---- captures the user stack with; a bad value stops the tool (exit 2).
+--- the default), "dwarf" with an optional stack size in bytes
+--- ("dwarf,16384") or "buildid" (frame pointers, each frame as its file's
+--- build-id and offset). Returns the mode and the ustack expression a
+--- probe captures the user stack with; a bad value stops the tool (exit 2).
+--- In the modes other than fp the stack is a field, not a map key: each
+--- hit reaches luatrace.
 function M.callgraph(tool, value)
   if value == nil or value == "fp" then return "fp", "ustack" end
+  if value == "buildid" then return "buildid", "ustack(buildid)" end
   local mode, size = value:match("^(%a+),?(%d*)$")
   if mode == "dwarf" then
     if size ~= "" then return "dwarf", "ustack(dwarf, " .. size .. ")" end
     return "dwarf", "ustack(dwarf)"
   end
-  io.stderr:write(tool .. ": --call-graph takes fp or dwarf[,SIZE], got '" .. tostring(value) .. "'; see " .. tool .. " -h\n")
+  io.stderr:write(tool .. ": --call-graph takes fp, dwarf[,SIZE] or buildid, got '" .. tostring(value) .. "'; see " .. tool .. " -h\n")
   exit(2)
 end
 
+-- unnamed is a frame without a symbol as stacks print it: a build-id
+-- frame's "BUILDID+0xOFFSET", else its address.
+local function unnamed(f)
+  if f.buildid then return f.buildid .. "+" .. hex(f.addr) end
+  return hex(f.addr)
+end
+
 -- name is a frame's symbol, else the user symbol in process pid (pid nil
--- for kernel stacks), else its address.
+-- for kernel stacks; a build-id frame was already looked up), else as
+-- unnamed.
 local function name(f, pid)
-  return f.sym or (pid and usym(pid, f.addr)) or hex(f.addr)
+  return f.sym or (pid and not f.buildid and usym(pid, f.addr)) or unnamed(f)
 end
 
 --- Appends a captured stack's frames to out (a new list when nil),
@@ -62,7 +74,7 @@ function M.lines(stack)
   local out = {"\n"}
   for i = 1, #stack do
     local f = stack[i]
-    out[#out + 1] = "    " .. (f.sym and (f.sym .. "+" .. f.offset) or hex(f.addr)) .. "\n"
+    out[#out + 1] = "    " .. (f.sym and (f.sym .. "+" .. f.offset) or unnamed(f)) .. "\n"
   end
   return table.concat(out)
 end

@@ -72,10 +72,25 @@ func TestResolveBuildIDThroughDebugFile(t *testing.T) {
 			}
 			store := NewStore(Config{DebugDirs: c.dirs})
 			defer store.Close()
-			got := store.ResolveBuildID(BuildIDFrame{BuildID: img.BuildID, Offset: off})
+			store.TrackSymbols()
+			fr := BuildIDFrame{BuildID: img.BuildID, Offset: off}
+			got := store.ResolveBuildID(fr)
 			// libc's qsort_r has an alias, __qsort_r.
 			if !strings.HasSuffix(got.Sym, c.fn) || got.Offset != 1 || !strings.HasSuffix(got.Module, ".debug") {
 				t.Errorf("offset %#x of %s: %s+%d (module %q), want %s+1 from its debug file", off, c.file, got.Sym, got.Offset, got.Module, c.fn)
+			}
+
+			// A recording of the lookup names the frame alike where the
+			// debug file is gone: its segments are the original's.
+			replay := NewStore(Config{DebugDirs: []string{t.TempDir()}})
+			defer replay.Close()
+			replay.UseRecordedProcesses()
+			for _, o := range store.TakeSymbols() {
+				o.Path = filepath.Join(t.TempDir(), "gone.debug")
+				replay.AddRecordedSymbols(o)
+			}
+			if again := replay.ResolveBuildID(fr); again.Sym != got.Sym || again.Offset != got.Offset {
+				t.Errorf("replayed offset %#x of %s: %s+%d, want %s+%d as recorded", off, c.file, again.Sym, again.Offset, got.Sym, got.Offset)
 			}
 		})
 	}

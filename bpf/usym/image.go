@@ -29,7 +29,6 @@ type Image struct {
 	closer    io.Closer // nil for images read from memory
 	elf       *elf.File
 	rootDir   string   // /proc/PID/root of the first process seen mapping it
-	debugOnly bool     // a separate debug file standing in for its stripped original
 	debugDirs []string // where to look for separate debug info
 	// noted, when set, is told each symbol a lookup found (Store.TrackSymbols).
 	noted func(*Image, addrSymbol)
@@ -52,6 +51,10 @@ type addrSymbol struct {
 	name        string
 	start, size uint64
 	rank        int // bindRank, to prefer one alias
+	// demangled: name is demangled. Names are demangled when a lookup
+	// first finds them: demangling a big C++ library's every name was two
+	// thirds of reading its table (libLLVM-15: 35086 symbols, ~600 ms).
+	demangled bool
 }
 
 // newImage wraps an opened ELF file.
@@ -65,6 +68,11 @@ func newImage(r io.ReaderAt, closer io.Closer, path, rootDir string) (*Image, er
 		if ph.Type == elf.PT_LOAD {
 			img.loads = append(img.loads, ph.ProgHeader)
 		}
+	}
+	// Its build-id frames and a recording's symbols of it need the offsets
+	// of the original.
+	if guessed, ok := debugOnlyLoads(ef, img.loads); ok {
+		img.loads = guessed
 	}
 	return img, nil
 }
@@ -107,23 +115,29 @@ func (img *Image) VAddr(fileOff uint64) (uint64, bool) {
 	return 0, false
 }
 
-// debugVAddr turns a file offset of the original into a link-time address
-// for an image that is only the original's separate debug file, whose
-// program headers keep the segments' addresses but not their offsets.
-// ld.bfd and gold place code at the offset its address has from the first
-// segment's (page-aligned), and that is the guess; lld does not, and a
-// guess outside every executable section is refused rather than named.
-func (img *Image) debugVAddr(fileOff uint64) (uint64, bool) {
-	if len(img.loads) == 0 {
-		return 0, false
+// debugOnlyLoads returns the segments of a separate debug file
+// (objcopy --only-keep-debug: its executable sections are SHT_NOBITS)
+// standing in for its stripped original, as the original's file offsets
+// map to addresses: the debug file keeps the segments' addresses but not
+// their offsets. ld.bfd and gold place code at the offset its address has
+// from the first segment's (page-aligned), and that is the guess, one
+// segment per executable section; lld does not, and an offset outside
+// every executable section is not named. ok is false for other files.
+func debugOnlyLoads(ef *elf.File, loads []elf.ProgHeader) (guessed []elf.ProgHeader, ok bool) {
+	if len(loads) == 0 {
+		return nil, false
 	}
-	vaddr := fileOff + img.loads[0].Vaddr&^0xfff
-	for _, s := range img.elf.Sections {
-		if s.Flags&elf.SHF_EXECINSTR != 0 && vaddr >= s.Addr && vaddr < s.Addr+s.Size {
-			return vaddr, true
+	base := loads[0].Vaddr &^ 0xfff
+	for _, s := range ef.Sections {
+		if s.Flags&elf.SHF_EXECINSTR == 0 || s.Size == 0 {
+			continue
 		}
+		if s.Type != elf.SHT_NOBITS || s.Addr < base {
+			return nil, false
+		}
+		guessed = append(guessed, elf.ProgHeader{Type: elf.PT_LOAD, Flags: elf.PF_R | elf.PF_X, Off: s.Addr - base, Vaddr: s.Addr, Filesz: s.Size, Memsz: s.Size})
 	}
-	return 0, false
+	return guessed, len(guessed) > 0
 }
 
 // FileOffset turns a link-time address into a file offset; ok is false
@@ -181,12 +195,15 @@ func (img *Image) Symbol(vaddr uint64) (name string, start uint64, ok bool) {
 	if i < 0 {
 		return "", 0, false
 	}
-	s := syms[i]
+	s := &syms[i]
 	if s.size != 0 && vaddr >= s.start+s.size {
 		return "", 0, false
 	}
+	if !s.demangled {
+		s.name, s.demangled = demangle.Filter(s.name), true
+	}
 	if img.noted != nil {
-		img.noted(img, s)
+		img.noted(img, *s)
 	}
 	return s.name, s.start, true
 }
@@ -252,8 +269,8 @@ func bindRank(b elf.SymBind) int {
 	return 1
 }
 
-// sortSymbols sorts by address and keeps one symbol per address, demangled:
-// the largest (an alias with size 0 loses to the sized one), then the one
+// sortSymbols sorts by address and keeps one symbol per address: the
+// largest (an alias with size 0 loses to the sized one), then the one
 // of the best binding.
 func sortSymbols(syms []addrSymbol) []addrSymbol {
 	sort.SliceStable(syms, func(i, j int) bool {
@@ -270,7 +287,6 @@ func sortSymbols(syms []addrSymbol) []addrSymbol {
 		if len(out) > 0 && out[len(out)-1].start == s.start {
 			continue
 		}
-		s.name = demangle.Filter(s.name)
 		out = append(out, s)
 	}
 	return out

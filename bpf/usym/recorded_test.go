@@ -2,6 +2,8 @@ package usym
 
 import (
 	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -101,6 +103,12 @@ func TestRecordedSymbols(t *testing.T) {
 		t.Errorf("second TakeSymbols = %+v, want nothing new", again)
 	}
 	id := objs[0].BuildID
+	// A copy without its symbol table (and no debug file): the recorded
+	// symbols name its frames.
+	stripped := filepath.Join(t.TempDir(), "stripped")
+	if out, err := exec.Command("strip", "--strip-all", "-o", stripped, exe).CombinedOutput(); err != nil {
+		t.Fatalf("strip: %v\n%s", err, out)
+	}
 	gone := objs[0]
 	gone.Path = t.TempDir() + "/deleted"
 	mapping := []RecordedMapping{{Start: base, End: base + 1<<20, Path: gone.Path, BuildID: id}}
@@ -114,11 +122,12 @@ func TestRecordedSymbols(t *testing.T) {
 		{"symbols before mappings", true, false, gone.Path, gone.Path},
 		{"symbols before mappings, idle past retention", true, true, gone.Path, gone.Path},
 		{"file still there", false, false, exe, exe},
+		{"file there without its symbols", false, false, stripped, stripped},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			now := time.Unix(1000, 0)
-			s := NewStore(Config{Now: func() time.Time { return now }})
+			s := NewStore(Config{Now: func() time.Time { return now }, DebugDirs: []string{t.TempDir()}})
 			defer s.Close()
 			s.UseRecordedProcesses()
 			o := gone

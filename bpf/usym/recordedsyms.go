@@ -106,7 +106,10 @@ func (s *Store) noting(img *Image) {
 
 // AddRecordedSymbols gives a Store of recorded processes the symbols a
 // recording carries for an object. They serve the mappings of its
-// build-id whose file is not on this machine, installed before or after.
+// build-id, installed before or after: with the file's own symbols when
+// the file is on this machine (which may lack the debug info they came
+// from: libc's internal functions are in libc6-dbg's files), alone when
+// it is not.
 func (s *Store) AddRecordedSymbols(o ObjectSymbols) {
 	if o.BuildID == "" {
 		return
@@ -114,16 +117,14 @@ func (s *Store) AddRecordedSymbols(o ObjectSymbols) {
 	s.mu.Lock()
 	img := s.recordedImage(mapsEntry{path: o.Path, buildID: o.BuildID})
 	s.mu.Unlock()
-	if img.elf != nil {
-		return // the file itself is here, with all its symbols
-	}
 	img.mu.Lock()
 	defer img.mu.Unlock()
-	if len(img.loads) == 0 {
+	if img.elf == nil && len(img.loads) == 0 {
 		for _, sg := range o.Segments {
 			img.loads = append(img.loads, elfLoad(sg))
 		}
 	}
+	img.loadSymbolsLocked()
 	for _, sym := range o.Symbols {
 		img.syms = append(img.syms, addrSymbol{name: sym.Name, start: sym.Value, size: sym.Size})
 	}

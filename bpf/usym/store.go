@@ -300,7 +300,7 @@ func (s *Store) refresh(p *Process) *Process {
 // offset (BPF_F_USER_BUILD_ID): through an image of that build-id some
 // snapshot opened, else through its separate debug file, which keeps the
 // symbols and segment addresses of the original but not its file offsets
-// (see Image.debugVAddr).
+// (see debugOnlyLoads).
 func (s *Store) ResolveBuildID(fr BuildIDFrame) Frame {
 	f := Frame{Addr: fr.Offset, BuildID: fr.BuildID}
 	if fr.BuildID == "" {
@@ -312,11 +312,7 @@ func (s *Store) ResolveBuildID(fr BuildIDFrame) Frame {
 		return f
 	}
 	f.Module = img.Path
-	vaddr, ok := img.VAddr(fr.Offset)
-	if !ok && img.debugOnly {
-		vaddr, ok = img.debugVAddr(fr.Offset)
-	}
-	if ok {
+	if vaddr, ok := img.VAddr(fr.Offset); ok {
 		img.symbolize(&f, vaddr, vaddr)
 	}
 	return f
@@ -392,7 +388,7 @@ func (s *Store) imageByBuildID(id BuildID) *Image {
 			f.Close()
 			continue
 		}
-		img.key, img.debugDirs, img.debugDone, img.debugOnly = string(id), s.cfg.DebugDirs, true, true
+		img.key, img.debugDirs, img.debugDone = string(id), s.cfg.DebugDirs, true
 		s.noting(img)
 		img.idleFrom = s.cfg.Now()
 		s.images[img.key] = img

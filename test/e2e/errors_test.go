@@ -244,6 +244,7 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"opensnoop", "--zzz"}, `opensnoop: unknown option --zzz (options are single letters, e.g. -p PID); see opensnoop -h`},
 		{[]string{"opensnoop", "-Z"}, `opensnoop: unknown option -Z; see opensnoop -h`},
 		{[]string{"opensnoop", "-\x1b"}, `opensnoop: unknown option -\x1b; see opensnoop -h`},
+		{[]string{"profile", "--call-graph", "lbr"}, `profile: --call-graph takes fp, dwarf[,SIZE] or buildid, got 'lbr'; see profile -h`},
 	}
 	for _, tc := range tests {
 		oneLine(t, luatrace(t, tc.args...), 2, tc.want)

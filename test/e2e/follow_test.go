@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -163,22 +162,14 @@ func TestFollowPID(t *testing.T) {
 		want  int
 	}{{nil, n}, {[]string{"--no-follow"}, 0}} {
 		t.Run(fmt.Sprint(tc.flags), func(t *testing.T) {
-			// The shell waits for a line, then runs the workload as its child.
-			target := exec.Command("sh", "-c", "read line; "+bin(t, "syscalls")+" "+strconv.Itoa(n)+"; :")
-			in, err := target.StdinPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := target.Start(); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { target.Process.Kill(); target.Wait() })
+			// The shell runs the workload as its child.
+			target, release := startOnLine(t, bin(t, "syscalls")+" "+strconv.Itoa(n)+"; :")
 			pid := target.Process.Pid
 			script := countInKernel("tracepoint:syscalls:sys_enter_getppid", "comm") + `
 probe("BEGIN", function() print("ready") end)`
 			cmd, rd, stderr := runUntilReady(t, append(tc.flags, "-p", strconv.Itoa(pid), "-e", script)...)
 			held := testenv.HeldBPF(t, cmd.Process.Pid)
-			io.WriteString(in, "go\n")
+			release()
 			rest, _ := io.ReadAll(rd)
 			if err := cmd.Wait(); err != nil {
 				t.Fatalf("luatrace: %v\nstderr:\n%s", err, stderr)

@@ -120,6 +120,23 @@ func startHeld(t *testing.T, workload string, args ...string) (*exec.Cmd, int, f
 	return cmd, pid, func() { io.WriteString(in, "go\n") }
 }
 
+// startOnLine starts a shell that runs script once it reads a line,
+// which release writes: a process whose pid a tracer can be given before
+// it runs anything. It is killed at the end of the test if still running.
+func startOnLine(t *testing.T, script string) (cmd *exec.Cmd, release func()) {
+	t.Helper()
+	cmd = exec.Command("sh", "-c", "read line; "+script)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd, func() { io.WriteString(in, "go\n") }
+}
+
 // startLuatrace starts luatrace with its output piped, and its input too
 // when stdin is set (else it reads /dev/null); it is killed at the end of
 // the test if still running.

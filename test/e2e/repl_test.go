@@ -42,7 +42,8 @@ func TestREPLSession(t *testing.T) {
 		t.Errorf("multi-line chunk with a local: =total printed %q", out)
 	}
 
-	term.enter(`h = probe("tracepoint:syscalls:sys_enter_getppid", function(e) printf("hit %d\n", e.pid) end)`, "lua> ", wait)
+	// Only the workload's calls: other jobs on the machine call getppid too.
+	term.enter(`h = probe("tracepoint:syscalls:sys_enter_getppid", {comm = "syscalls"}, function(e) printf("hit %d\n", e.pid) end)`, "lua> ", wait)
 	workload := exec.Command(bin(t, "syscalls"), "3")
 	if err := workload.Run(); err != nil {
 		t.Fatal(err)

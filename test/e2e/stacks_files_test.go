@@ -133,12 +133,21 @@ func installDebugInfo(t *testing.T, exe string, strip bool) string {
 // debugRoot is /usr/lib/debug.
 func inDebugNamespace(t *testing.T, debugRoot string, args ...string) result {
 	t.Helper()
+	argv := debugNamespaceArgs(t, debugRoot, args...)
+	return runBounded(t, build(t), nil, argv[0], argv[1:]...)
+}
+
+// debugNamespaceArgs is the command line that runs luatrace with args in
+// a mount namespace where debugRoot is /usr/lib/debug; luatrace keeps the
+// command's process id (each step execs the next).
+func debugNamespaceArgs(t *testing.T, debugRoot string, args ...string) []string {
+	t.Helper()
 	quoted := make([]string, len(args))
 	for i, a := range args {
 		quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
 	}
-	return runBounded(t, build(t), nil, "unshare", "-m", "sh", "-c",
-		"mount --bind "+debugRoot+" /usr/lib/debug && exec "+bin(t, "luatrace")+" "+strings.Join(quoted, " "))
+	return []string{"unshare", "-m", "sh", "-c",
+		"mount --bind " + debugRoot + " /usr/lib/debug && exec " + bin(t, "luatrace") + " " + strings.Join(quoted, " ")}
 }
 
 // buildID reads the GNU build-id of an ELF file, in hex.

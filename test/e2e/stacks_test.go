@@ -222,42 +222,61 @@ func TestProfileFlameGraph(t *testing.T) {
 }
 
 // TestCallGraphTools: stackcount, trace and offcputime take
-// --call-graph dwarf and unwind user stacks through code without frame
-// pointers.
+// --call-graph dwarf, and unwind user stacks through code without frame
+// pointers, and --call-graph buildid, and name the kernel's build-id
+// frames of a program built with frame pointers (up to libc's start code,
+// built without them).
 func TestCallGraphTools(t *testing.T) {
 	requireRoot(t)
-	exe := qsortNoFP(t)
+	tests := []struct {
+		mode string
+		exe  string
+		// stackcount's stacks of work, all called from main.
+		fromMain *regexp.Regexp
+	}{
+		{"dwarf", qsortNoFP(t), regexp.MustCompile(`^qsortcmp;(_start;)?__libc_start_main;__libc_start_call_main;main;work$`)},
+		{"buildid", gccWorkload(t, "qsortcmp", "-O2", "-fno-omit-frame-pointer"), regexp.MustCompile(`^qsortcmp;(.*;)?__libc_start_call_main;main;work$`)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.mode, func(t *testing.T) {
+			exe := tt.exe
+			// stackcount -U: every call of work comes from main.
+			r := luatrace(t, "-c", exe+" 200", "stackcount", "-U", "-P", "-f", "--call-graph", tt.mode, "uprobe:"+exe+":work").expectOK(t)
+			stacks, _, total := folded(t, r)
+			for _, s := range stacks {
+				if !tt.fromMain.MatchString(s) {
+					t.Errorf("stackcount: stack %q, want work called from main", s)
+				}
+			}
+			if total == 0 {
+				t.Errorf("stackcount counted no call of work:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+			}
 
-	// stackcount -U: every call of work comes from main.
-	r := luatrace(t, "-c", exe+" 200", "stackcount", "-U", "-P", "-f", "--call-graph", "dwarf", "uprobe:"+exe+":work").expectOK(t)
-	stacks, _, total := folded(t, r)
-	fromMain := regexp.MustCompile(`^qsortcmp;(_start;)?__libc_start_main;__libc_start_call_main;main;work$`)
-	for _, s := range stacks {
-		if !fromMain.MatchString(s) {
-			t.Errorf("stackcount: stack %q, want work called from main", s)
-		}
-	}
-	if total == 0 {
-		t.Errorf("stackcount counted no call of work:\n%s\nstderr:\n%s", r.stdout, r.stderr)
-	}
+			// trace: the user stack under each line.
+			r = luatrace(t, "-c", exe+" 200", "trace", "-M", "2", "--call-graph", tt.mode, `uprobe:`+exe+`:work "seed %d", arg0`).expectOK(t)
+			if !regexp.MustCompile(`(?m)work +seed 1\n    work\+0\n    main\+\d+\n    __libc_start_call_main\+\d+\n`).MatchString(r.stdout) {
+				t.Errorf("trace --call-graph %s:\n%s", tt.mode, r.stdout)
+			}
 
-	// trace: the user stack under each line.
-	r = luatrace(t, "-c", exe+" 200", "trace", "-M", "2", "--call-graph", "dwarf", `uprobe:`+exe+`:work "seed %d", arg0`).expectOK(t)
-	if !regexp.MustCompile(`(?m)work +seed 1\n    work\+0\n    main\+\d+\n    __libc_start_call_main\+\d+\n`).MatchString(r.stdout) {
-		t.Errorf("trace --call-graph dwarf:\n%s", r.stdout)
-	}
-
-	// offcputime: the user stack of each nap under its kernel stack. It
-	// ends by itself (-d) rather than by a Ctrl-C, whose half-second grace
-	// a loaded machine may spend parsing libc's CFI for the first stack.
-	work, pid, release := startHeld(t, "bursts", "10", "0", "20")
-	l := startLive(t, "Tracing off-CPU", "offcputime", "--call-graph", "dwarf", "-p", strconv.Itoa(pid), "-d", "3")
-	release()
-	if err := work.Wait(); err != nil {
-		t.Fatalf("bursts: %v", err)
-	}
-	text := strings.Join(l.wait(t), "\n")
-	if !regexp.MustCompile(`    schedule\n(?:    .*\n)*    --\n    (?:__)?(?:clock_)?nanosleep\n(?:    .*\n)*    main\n`).MatchString(text) {
-		t.Errorf("offcputime --call-graph dwarf: no nap with its user stack up to main:\n%s\nstderr:\n%s", text, l.stderr.String())
+			// offcputime: the user stack of each nap under its kernel
+			// stack (with build-id frames, libc's nanosleep: frame
+			// pointers end there). It ends by itself (-d) rather than by a
+			// Ctrl-C, whose half-second grace a loaded machine may spend
+			// parsing libc's CFI for the first stack.
+			work, pid, release := startHeld(t, "bursts", "10", "0", "20")
+			l := startLive(t, "Tracing off-CPU", "offcputime", "--call-graph", tt.mode, "-p", strconv.Itoa(pid), "-d", "3")
+			release()
+			if err := work.Wait(); err != nil {
+				t.Fatalf("bursts: %v", err)
+			}
+			text := strings.Join(l.wait(t), "\n")
+			nap := `    schedule\n(?:    .*\n)*    --\n    (?:__)?(?:clock_)?nanosleep\n`
+			if tt.mode == "dwarf" {
+				nap += `(?:    .*\n)*    main\n`
+			}
+			if !regexp.MustCompile(nap).MatchString(text) {
+				t.Errorf("offcputime --call-graph %s: no nap with its user stack:\n%s\nstderr:\n%s", tt.mode, text, l.stderr.String())
+			}
+		})
 	}
 }
