@@ -22,6 +22,11 @@ func (r *Runtime) reportDrops() {
 		reportLoss(r, spec, t.stats, t.queue, 0)
 	}
 	r.reportStamps()
+	if n, err := c.Env.Skipped(); err != nil {
+		fmt.Fprintf(r.stderr, "luatrace: %v\n", err)
+	} else if n > 0 {
+		fmt.Fprintf(r.stderr, "luatrace: the kernel skipped %d probe hits: they came while another BPF program ran on the same CPU (an interrupt during it), and the kernel runs one at a time\n", n)
+	}
 	if r.opts.PID != 0 && r.opts.Follow {
 		if n, err := c.Col.Untraced(); err == nil && n > 0 {
 			fmt.Fprintf(r.stderr, "luatrace: %d processes started under process %d were not traced: at most %d are followed at once\n", n, r.opts.PID, collector.MaxTraced)

@@ -365,10 +365,11 @@ func (r *Runtime) feedMaps(rec collector.Record, b replayBinding) {
 		for i, k := range f.keys {
 			if k < 0 {
 				key[i] = lua.LString(b.target.Name)
-			} else {
-				key[i] = event.Value(r.L, b.capture.Fields[k].Decode(rec, data), r.syms, int(rec.PID()))
+				text[i] = maps.KeyText(key[i])
+				continue
 			}
-			text[i] = maps.KeyText(key[i])
+			v := b.capture.Fields[k].Decode(rec, data)
+			key[i], text[i] = maps.RecordedKeyPart(v, event.Value(r.L, v, r.syms, int(rec.PID())))
 		}
 		v := int64(1)
 		if f.value >= 0 {

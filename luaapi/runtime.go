@@ -234,6 +234,7 @@ func (r *Runtime) RunScript(name, code string) (int, error) {
 		r.runBegin()
 	}
 	r.started = true
+	kernel.StartupDone()
 	r.publishMaps()
 	if !r.exited && !r.Stopping() && r.opts.Started != nil {
 		r.opts.Started()

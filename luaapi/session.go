@@ -13,6 +13,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/luatrace/luatrace/luaapi/diag"
+	"github.com/luatrace/luatrace/luaapi/kernel"
 	"github.com/luatrace/luatrace/luaapi/repl"
 )
 
@@ -43,6 +44,7 @@ func (r *Runtime) RunREPL() int {
 	stop := r.opts.Stop
 	s := r.session
 	r.started = true
+	kernel.StartupDone()
 	r.L.SetGlobal("arg", r.L.NewTable())
 	r.prompt()
 	for !r.exited && !r.stopping {

@@ -17,7 +17,9 @@
 --   TIME     PID     IP LADDR:LPORT          T> RADDR:RPORT          STATE
 --   11:08:55 29166   4  127.0.0.1:40303      R> 127.0.0.1:40302      SYN_SENT
 --
--- With -c, at exit:
+-- With -c, the retransmissions are counted in the kernel per connection
+-- (family, addresses and ports), exact at any rate, and printed at exit,
+-- most first (ties by IP version, then local and remote end):
 --   IP LADDR:LPORT             RADDR:RPORT          RETRANSMITS
 --   4  127.0.0.1:40305      <-> 127.0.0.1:40304      1
 
@@ -31,22 +33,33 @@ local function ends(a)
 end
 
 if o.c then
-  local counts, order = {}, {}
+  -- Counted in the kernel, one row per connection. A key has at most 4
+  -- parts: the ports share one, and the addresses are the _v6 fields,
+  -- which hold an IPv4 socket's as v4-mapped addresses.
+  local counts = map.count{key = {"args.family", "args.saddr_v6", "args.daddr_v6", "args.sport * 65536 + args.dport"}}
   probe("BEGIN", function() print("Tracing retransmits... Hit Ctrl-C to end.") end)
-  probe("tracepoint:tcp:tcp_retransmit_skb", function(e)
-    local l, r = ends(e.args)
-    local key = l .. " " .. r
-    if counts[key] == nil then
-      order[#order + 1] = {key = key, ipver = tcpsock.ipver(e.args), l = l, r = r}
-      counts[key] = 0
-    end
-    counts[key] = counts[key] + 1
-  end)
+  probe("tracepoint:tcp:tcp_retransmit_skb", {into = counts})
   probe("END", function()
-    printf("\n%-2s %-20s    %-20s %s\n", "IP", "LADDR:LPORT", "RADDR:RPORT", "RETRANSMITS")
-    for _, c in ipairs(order) do
-      printf("%-2d %-20s <-> %-20s %d\n", c.ipver, c.l, c.r, counts[c.key])
+    local rows = {}
+    for _, it in ipairs(counts:items()) do
+      local family, ports = it.key[1], it.key[4]
+      local args = {family = family, saddr_v6 = it.key[2], daddr_v6 = it.key[3]}
+      local laddr, raddr = tcpsock.addrs_v6(args)
+      rows[#rows + 1] = {ipver = tcpsock.ipver(args), count = it.value,
+        l = tcpsock.endpoint(laddr, math.floor(ports / 65536)), r = tcpsock.endpoint(raddr, ports % 65536)}
     end
+    -- Most retransmits first, as bcc; ties by IP version, then ends.
+    table.sort(rows, function(a, b)
+      if a.count ~= b.count then return a.count > b.count end
+      if a.ipver ~= b.ipver then return a.ipver < b.ipver end
+      if a.l ~= b.l then return a.l < b.l end
+      return a.r < b.r
+    end)
+    printf("\n%-2s %-20s    %-20s %s\n", "IP", "LADDR:LPORT", "RADDR:RPORT", "RETRANSMITS")
+    for _, c in ipairs(rows) do
+      printf("%-2d %-20s <-> %-20s %d\n", c.ipver, c.l, c.r, c.count)
+    end
+    counts:clear() -- printed above, not again at exit
   end)
 else
   probe("BEGIN", function()

@@ -32,6 +32,16 @@ function M.addrs(args)
   return text(args.saddr), text(args.daddr)
 end
 
+--- addrs_v6(args): addrs from the _v6 fields alone, as raw bytes
+--- (strings, from a map key): an IPv4 socket's are v4-mapped
+--- (::ffff:a.b.c.d), so its address is their last 4 bytes.
+function M.addrs_v6(args)
+  if args.family == net.AF_INET6 then
+    return ntop(args.saddr_v6), ntop(args.daddr_v6)
+  end
+  return ntop(args.saddr_v6:sub(13)), ntop(args.daddr_v6:sub(13))
+end
+
 --- endpoint(addr, port): "addr:port", with IPv6 addresses in brackets.
 function M.endpoint(addr, port)
   if addr:find(":") then addr = "[" .. addr .. "]" end

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/btf"
@@ -50,6 +51,10 @@ type Env struct {
 	// SingleLinks turns multi-target links off: every target gets its
 	// own link, as on kernels without them.
 	SingleLinks bool
+
+	// skipped counts the kernel's skipped runs (Skipped) of programs
+	// already closed with their attachments.
+	skipped atomic.Uint64
 
 	mu sync.Mutex
 	// sharedOn lists tracepoints running the shared tracepoint program: a
@@ -115,6 +120,15 @@ type Target struct {
 	syscall *syscallRoute
 }
 
+// Skipped is how many probe hits the kernel did not run any program of
+// the environment for, because a BPF program was already running on that
+// CPU (see collector.Collector.Skipped): those of the programs closed with
+// their attachments, and of the collector's shared ones.
+func (e *Env) Skipped() (uint64, error) {
+	n, err := e.Collector.Skipped()
+	return n + e.skipped.Load(), err
+}
+
 // Attachment is an attached target; Close detaches it.
 type Attachment struct {
 	ID     uint32
@@ -147,6 +161,9 @@ func (a *Attachment) Close() error {
 		errs = append(errs, f.Close())
 	}
 	for _, p := range a.progs {
+		if st, err := p.Stats(); err == nil {
+			a.env.skipped.Add(st.RecursionMisses)
+		}
 		errs = append(errs, p.Close())
 	}
 	if a.route != nil {

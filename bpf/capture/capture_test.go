@@ -175,8 +175,103 @@ format:
 	if prog.Fields[0].size != 4 || !prog.Fields[0].signed {
 		t.Errorf("int dfd in an 8-byte slot must decode as a signed 4-byte value: %+v", prog.Fields[0])
 	}
-	if _, err := Compile(p, map[string]string{"c": "args.comm"}); err == nil || !strings.Contains(err.Error(), "already decoded in e.args.comm") {
-		t.Errorf("char array field: %v", err)
+	// A char array is text, as e.args decodes it (other arrays: TestTracepointArrays).
+	if prog, err := Compile(p, map[string]string{"c": "args.comm"}); err != nil || prog.Describe()[0] != "c = args.comm: &tp[40] strk(16)" || prog.Fields[0].kind != kindString {
+		t.Errorf("char array field: %v %q", err, prog.Describe())
+	}
+}
+
+// TestFetchesShared: fields reading the same value share one fetch (a
+// recorded map's key parts are also hidden fields, and a probe has
+// MaxFields fetches); strings are never shared, as each is cut to fit
+// where it is used.
+func TestFetchesShared(t *testing.T) {
+	f, err := tracefs.ParseFormat(`name: sys_enter_openat
+ID: 1
+format:
+	field:unsigned short common_type;	offset:0;	size:2;	signed:0;
+	field:int dfd;	offset:16;	size:8;	signed:0;
+	field:const char * filename;	offset:24;	size:8;	signed:0;
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		fields  map[string]string
+		fetches int
+	}{
+		{map[string]string{"a": "args.dfd", "b": "args.dfd", "c": "args.dfd + 1"}, 1},
+		{map[string]string{"a": "args.dfd", "b": "args.filename"}, 2},
+		{map[string]string{"a": "str(args.filename)", "b": "str(args.filename)"}, 2},
+	}
+	for _, tc := range tests {
+		prog, err := Compile(Probe{Format: f, UserPointers: true}, tc.fields)
+		if err != nil {
+			t.Fatalf("%v: %v", tc.fields, err)
+		}
+		if len(prog.Fetches) != tc.fetches {
+			t.Errorf("%v: %d fetches, want %d: %q", tc.fields, len(prog.Fetches), tc.fetches, prog.Describe())
+		}
+	}
+}
+
+// TestTracepointArrays: a fixed array of a tracepoint record is read
+// where it lies: a char array as a string, any other as all its bytes,
+// which a map key holds whole (tcpretrans -c keys on saddr_v6).
+func TestTracepointArrays(t *testing.T) {
+	p := formatProbe(t, "inet_sock_set_state", nil)
+	fields := []struct {
+		expr, describe string
+		kind           kind
+	}{
+		{"args.saddr", "&tp[32] bufk(4)", kindBytes},
+		{"args.saddr_v6", "&tp[40] bufk(16)", kindBytes},
+	}
+	for _, tc := range fields {
+		prog, err := Compile(p, map[string]string{"a": tc.expr})
+		if err != nil {
+			t.Errorf("%s: %v", tc.expr, err)
+			continue
+		}
+		if got := prog.Describe(); len(got) != 1 || got[0] != "a = "+tc.expr+": "+tc.describe || prog.Fields[0].kind != tc.kind {
+			t.Errorf("%s: %q kind %d, want %q kind %d", tc.expr, got, prog.Fields[0].kind, tc.describe, tc.kind)
+		}
+	}
+	keys := []struct {
+		keys   []string
+		widths []int // per part
+		err    string
+	}{
+		{[]string{"args.family", "args.saddr_v6", "args.daddr_v6", "args.sport"}, []int{8, 16, 16, 8}, ""},
+		{[]string{"args.saddr"}, []int{4}, ""},
+		{[]string{"buf(args.skaddr, 16)"}, []int{16}, ""},
+		{[]string{"buf(args.skaddr, 65)"}, nil, "a buffer key has a constant size of at most 64 bytes"},
+		{[]string{"buf(args.skaddr, args.sport)"}, nil, "a buffer key has a constant size"},
+		{[]string{"args.saddr + 1"}, nil, "only numbers can be computed with"},
+	}
+	for _, tc := range keys {
+		u, err := CompileMapUpdate(p, &Program{}, tc.keys, "")
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("keys %q: %v, want %q", tc.keys, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("keys %q: %v", tc.keys, err)
+			continue
+		}
+		offset := 0
+		for i, d := range u.Decode {
+			buffer := tc.widths[i] != 8 || strings.Contains(tc.keys[i], "addr")
+			if d.Width != tc.widths[i] || d.Offset != offset || (d.Kind == KeyBuffer) != buffer {
+				t.Errorf("keys %q: part %d is kind %d, %d bytes at %d; want %d bytes at %d, buffer %v", tc.keys, i, d.Kind, d.Width, d.Offset, tc.widths[i], offset, buffer)
+			}
+			offset += (tc.widths[i] + 7) &^ 7
+		}
+		if u.KeyBytes != offset+8 {
+			t.Errorf("keys %q: %d bytes, want %d", tc.keys, u.KeyBytes, offset+8)
+		}
 	}
 }
 

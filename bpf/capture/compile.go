@@ -323,7 +323,17 @@ func scalarKind(t btf.Type) (kind, bool) {
 	return kindInt, false
 }
 
+// emit adds a fetch, or reuses an identical one: a recorded map's key
+// parts are also hidden fields, and a probe has only MaxFields fetches.
+// Strings are never shared, as their length is cut to fit where used.
 func (c *compiler) emit(f collector.Fetch) int {
+	if f.Op != collector.OpStr && !f.Late() {
+		for i, g := range c.prog.Fetches {
+			if g == f {
+				return i
+			}
+		}
+	}
 	c.prog.Fetches = append(c.prog.Fetches, f)
 	return len(c.prog.Fetches) - 1
 }
@@ -450,8 +460,11 @@ func (c *compiler) argsField(x member) (val, error) {
 			if fld.Name != x.name {
 				continue
 			}
-			if fld.DataLoc || fld.ArrayLen > 0 || fld.Size > 8 {
-				return val{}, c.errorf(x, "args.%s is already decoded in e.args.%s; capture only pointers and numbers from tracepoint fields", x.name, x.name)
+			if fld.ArrayLen > 0 && !fld.DataLoc {
+				return tracepointArray(fld), nil
+			}
+			if fld.DataLoc || fld.Size > 8 {
+				return val{}, c.errorf(x, "args.%s is already decoded in e.args.%s; capture only pointers, numbers and fixed arrays from tracepoint fields", x.name, x.name)
 			}
 			t := formatType(fld.Type, fld.Size, fld.Signed)
 			return val{f: collector.Fetch{Source: collector.FromTracepoint, TracepointOffset: uint16(fld.Offset), TracepointSize: uint8(fld.Size)},
@@ -462,6 +475,18 @@ func (c *compiler) argsField(x member) (val, error) {
 		return val{}, c.errorf(x, "this probe has no named arguments (no BTF or tracepoint format); use argN")
 	}
 	return val{}, c.errorf(x, "no argument args.%s%s; this probe has: %s", x.name, suggest.Phrase(x.name, names), strings.Join(names, ", "))
+}
+
+// tracepointArray captures a fixed array of the tracepoint record where it
+// lies: a char array as a string (as e.args decodes it), any other as its
+// bytes, all of them (tcp:*'s __u8 saddr_v6[16]), which a map key can hold.
+func tracepointArray(fld tracefs.Field) val {
+	f := collector.Fetch{Source: collector.FromTracepointAddress, TracepointOffset: uint16(fld.Offset),
+		Op: collector.OpBuf, MaxLen: fld.Size, LenField: collector.NoLenField}
+	if tracefs.IsCharType(fld.Type) {
+		f.Op = collector.OpStr
+	}
+	return val{f: f}
 }
 
 // load turns an lvalue pointer into its value: one more pointer load.

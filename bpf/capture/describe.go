@@ -20,6 +20,8 @@ func describeFetch(fetches []collector.Fetch, i int) string {
 		b.WriteString("retval")
 	case collector.FromTracepoint:
 		fmt.Fprintf(&b, "tp[%d:%d]", f.TracepointOffset, f.TracepointSize)
+	case collector.FromTracepointAddress:
+		fmt.Fprintf(&b, "&tp[%d]", f.TracepointOffset)
 	case collector.FromField:
 		fmt.Fprintf(&b, "field%d", f.Index)
 	case collector.FromCurtask:

@@ -24,6 +24,9 @@ const (
 	// KeyLiteral is a string constant ("reads"): the same for every event,
 	// so it takes no bytes in the kernel's key and decodes to Literal.
 	KeyLiteral
+	// KeyBuffer is a buffer of a constant size (buf(p, 16), a tracepoint's
+	// __u8 array): all Width bytes, zeros included, as a Lua string.
+	KeyBuffer
 )
 
 // KeyPart is one part of a compiled map key: Width bytes at Offset.
@@ -161,7 +164,7 @@ func (c *compiler) keyPart(src string) (collector.KeyPart, KeyPart, error) {
 				KeyPart{Kind: KeyString, Width: width}, nil
 		} else if err == nil && v.f.Op == collector.OpBuf {
 			c.restore(saved)
-			return collector.KeyPart{}, KeyPart{}, c.errorf(tree, "a buffer cannot be a key; use str() or a number")
+			return c.bufferKey(tree, v)
 		}
 		c.restore(saved)
 	}
@@ -178,6 +181,20 @@ func (c *compiler) keyPart(src string) (collector.KeyPart, KeyPart, error) {
 	}
 	return collector.KeyPart{Kind: collector.KeyValue, Operand: v.op, Size: v.size, Signed: v.signed},
 		KeyPart{Kind: kind, Width: 8, Size: int(v.size)}, nil
+}
+
+// bufferKey makes a key part of a buffer of a constant size: all its
+// bytes, so that keys differing after a zero byte (addresses) stay apart.
+func (c *compiler) bufferKey(tree node, v val) (collector.KeyPart, KeyPart, error) {
+	if v.f.LenField != collector.NoLenField || v.f.MaxLen > collector.MaxKeyBytes {
+		return collector.KeyPart{}, KeyPart{}, c.errorf(tree, "a buffer key has a constant size of at most %d bytes (buf(p, 16)); use str() or a number", collector.MaxKeyBytes)
+	}
+	f, err := c.fieldOf("", tree)
+	if err != nil {
+		return collector.KeyPart{}, KeyPart{}, err
+	}
+	return collector.KeyPart{Kind: collector.KeyBytes, Operand: collector.Operand(f.fetch), Size: uint8(v.f.MaxLen)},
+		KeyPart{Kind: KeyBuffer, Width: v.f.MaxLen}, nil
 }
 
 // isCharArray: a char array in memory, which fieldOf captures as a string.

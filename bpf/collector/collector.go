@@ -97,8 +97,8 @@ type Options struct {
 
 // DefaultRingBytes is the default ring buffer size: 8 MiB absorb 800 MB/s
 // (at 100 bytes a record, 8M events/s, four times what one Lua callback
-// keeps up with). The reader maps the buffer twice, so its size counts
-// double in luatrace's resident memory.
+// keeps up with). The reader maps it (ring.go), so its size counts in
+// luatrace's resident memory.
 const DefaultRingBytes = 8 << 20
 
 // Collector owns the shared maps and the loaded entry programs.
@@ -288,8 +288,7 @@ func (c *Collector) needLocked(names []string) (map[string]*ebpf.Map, error) {
 // EventsCreated is closed once the ring buffer exists: a program that
 // sends records has loaded (or NewReader was called). A script whose
 // probes only update maps never gets there, so it needs no reader and no
-// mapping of the ring buffer, which costs twice its size in resident
-// memory (it is mapped twice, for records that wrap around).
+// mapping of the ring buffer, which costs its size in resident memory.
 func (c *Collector) EventsCreated() <-chan struct{} { return c.eventsMade }
 
 // Close releases the maps and every program the collector loaded. Links

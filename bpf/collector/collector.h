@@ -59,9 +59,10 @@ enum lt_fetch_source {
 	LT_SRC_CURTASK = 4, /* the current task_struct pointer */
 	LT_SRC_CGROUP = 5,  /* the current cgroup v2 id */
 	LT_SRC_REG = 6,     /* the pt_regs word at byte tp_offset (USDT arguments) */
+	LT_SRC_TP_ADDR = 7, /* the address of byte tp_offset of the tracepoint record (its arrays) */
 	/* Late sources, fetched after the computed values (LT_SPEC_LATE): */
-	LT_SRC_SLOT = 7,    /* computed slot index (a since(), say) */
-	LT_SRC_STAMPED = 8, /* the address of what the since() in slot index read (op at offsets[0]) */
+	LT_SRC_SLOT = 8,    /* computed slot index (a since(), say) */
+	LT_SRC_STAMPED = 9, /* the address of what the since() in slot index read (op at offsets[0]) */
 };
 
 /* What a field does at the address its derefs reached. */

@@ -177,8 +177,9 @@ const (
 	collectorLtFetchSourceLT_SRC_CURTASK collectorLtFetchSource = 4
 	collectorLtFetchSourceLT_SRC_CGROUP  collectorLtFetchSource = 5
 	collectorLtFetchSourceLT_SRC_REG     collectorLtFetchSource = 6
-	collectorLtFetchSourceLT_SRC_SLOT    collectorLtFetchSource = 7
-	collectorLtFetchSourceLT_SRC_STAMPED collectorLtFetchSource = 8
+	collectorLtFetchSourceLT_SRC_TP_ADDR collectorLtFetchSource = 7
+	collectorLtFetchSourceLT_SRC_SLOT    collectorLtFetchSource = 8
+	collectorLtFetchSourceLT_SRC_STAMPED collectorLtFetchSource = 9
 )
 
 type collectorLtFieldHeader struct {

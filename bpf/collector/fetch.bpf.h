@@ -109,6 +109,13 @@ __attribute__((noinline)) int lt_fetch_field(__u32 cpu, __u32 idx, __u32 i, __u3
 		if (f->tp_size < 8)
 			v &= (1ULL << ((f->tp_size & 7) * 8)) - 1;
 		break;
+	case LT_SRC_TP_ADDR:
+		/* An array in the record (tcp:*'s saddr_v6): read where it is. */
+		if (slot->ev.tp)
+			v = (__u64)slot->ev.tp + f->tp_offset;
+		else
+			err = -EINVAL;
+		break;
 	case LT_SRC_FIELD:
 		v = slot->vals[a & (LT_MAX_FIELDS - 1)];
 		break;

@@ -31,6 +31,10 @@ const (
 	// arguments live in any register. Only probes with registers
 	// (kprobe, uprobe, profile) have it; elsewhere the field faults.
 	FromRegister = Source(collectorLtFetchSourceLT_SRC_REG)
+	// FromTracepointAddress is the address of byte TracepointOffset of
+	// the raw record: an array field (tcp:*'s saddr_v6), read where it
+	// is with OpBuf.
+	FromTracepointAddress = Source(collectorLtFetchSourceLT_SRC_TP_ADDR)
 	// FromSlot is computed slot Index: a since() read, say. It is a late
 	// source, as FromStamped: its field's section is reserved in order
 	// and filled in after the computed values.

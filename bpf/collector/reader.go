@@ -3,11 +3,8 @@ package collector
 import (
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"time"
-
-	"github.com/cilium/ebpf/ringbuf"
 )
 
 // Reader drains the ring buffer in batches, on a timer: every Poll it
@@ -18,7 +15,9 @@ import (
 // reader would spin (measured: tens of thousands of extra syscalls a
 // second under a raw_syscalls probe).
 type Reader struct {
-	rd *ringbuf.Reader
+	// mu guards ring: Close unmaps it while no drain reads it.
+	mu   sync.Mutex
+	ring *ring
 	// Poll bounds how long a record may sit in the ring buffer.
 	Poll time.Duration
 	// MaxBatch bounds how many records one delivery carries.
@@ -44,11 +43,11 @@ func (c *Collector) NewReader() (*Reader, error) {
 	if err := c.need(collectorMapEvents); err != nil {
 		return nil, err
 	}
-	rd, err := ringbuf.NewReader(c.events)
+	rg, err := openRing(c.events)
 	if err != nil {
 		return nil, fmt.Errorf("open ring buffer: %w", err)
 	}
-	return &Reader{rd: rd, Poll: 10 * time.Millisecond, MaxBatch: 512, stop: make(chan struct{})}, nil
+	return &Reader{ring: rg, Poll: 10 * time.Millisecond, MaxBatch: 512, stop: make(chan struct{})}, nil
 }
 
 // Stop makes Run deliver every record already in the ring buffer and
@@ -58,11 +57,18 @@ func (r *Reader) Stop() error {
 	return nil
 }
 
-// Close releases the ring buffer; a running Run returns at once, dropping
-// what it has not delivered. Use Stop first to drain.
+// Close releases the ring buffer; a running Run returns at its next read,
+// dropping what it has not delivered. Use Stop first to drain.
 func (r *Reader) Close() error {
 	r.Stop()
-	return r.rd.Close()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ring == nil {
+		return nil
+	}
+	err := r.ring.close()
+	r.ring = nil
+	return err
 }
 
 // Run delivers batches of records until Stop or Close. deliver returns
@@ -73,7 +79,6 @@ func (r *Reader) Close() error {
 // meanwhile (losses are counted per probe in the kernel).
 func (r *Reader) Run(deliver func([]Record) (kept bool)) error {
 	var (
-		rec   ringbuf.Record
 		slab  []byte
 		batch []Record
 		start int // where the batch begins in slab
@@ -94,27 +99,28 @@ func (r *Reader) Run(deliver func([]Record) (kept bool)) error {
 	// it filled at least one batch, i.e. whether more is likely queued.
 	drain := func() (full bool, err error) {
 		defer flush()
-		// Never wait: data is there. A deadline already past when a
-		// record is read only matters to one still being written.
-		r.rd.SetDeadline(time.Now())
-		for r.rd.AvailableBytes() > 0 {
-			switch err := r.rd.ReadInto(&rec); {
-			case err == nil:
-			case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, ringbuf.ErrFlushed):
-				return full, nil // a record still being written: next round
-			case errors.Is(err, ringbuf.ErrClosed), errors.Is(err, os.ErrClosed):
-				return false, ringbuf.ErrClosed
-			default:
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.ring == nil {
+			return false, errRingClosed
+		}
+		for {
+			rec, ok, err := r.ring.next()
+			if err != nil {
 				return false, fmt.Errorf("read ring buffer: %w", err)
 			}
-			n := len(rec.RawSample)
+			if !ok {
+				return full, nil // empty, or a record still being written: next round
+			}
+			n := rec.len()
 			if cap(slab)-len(slab) < n {
 				// A batch may span two slabs; what it holds of the new
 				// one starts at 0, which is where a rewind goes.
 				slab, start = make([]byte, 0, max(slabSize, n)), 0
 			}
 			at := len(slab)
-			slab = append(slab, rec.RawSample...)
+			slab = r.ring.appendData(slab, rec)
+			r.ring.consume(rec)
 			if batch == nil {
 				// Room for a burst; a flood's batches grow past it by
 				// doubling. MaxBatch at once was 12 KiB of garbage for
@@ -128,13 +134,12 @@ func (r *Reader) Run(deliver func([]Record) (kept bool)) error {
 				full = true
 			}
 		}
-		return full, nil
 	}
 	timer := time.NewTimer(r.Poll)
 	defer timer.Stop()
 	for {
 		full, err := drain()
-		if errors.Is(err, ringbuf.ErrClosed) {
+		if errors.Is(err, errRingClosed) {
 			return nil
 		}
 		if err != nil {
@@ -150,7 +155,7 @@ func (r *Reader) Run(deliver func([]Record) (kept bool)) error {
 			// Probes are detached: what is queued now is all there will be.
 			for {
 				full, err := drain()
-				if err != nil && !errors.Is(err, ringbuf.ErrClosed) {
+				if err != nil && !errors.Is(err, errRingClosed) {
 					return err
 				}
 				if !full || err != nil {

@@ -20,6 +20,17 @@ type Field struct {
 	ArrayLen int  // element count for fixed arrays such as char comm[16]
 }
 
+// IsCharType reports whether a C type names a character, so that an
+// array of it holds text (char comm[16]) rather than bytes (__u8
+// saddr[4]).
+func IsCharType(ctype string) bool {
+	switch strings.TrimPrefix(strings.TrimSpace(ctype), "const ") {
+	case "char", "unsigned char", "signed char":
+		return true
+	}
+	return false
+}
+
 // Format is a tracepoint's record layout.
 type Format struct {
 	Group, Name string

@@ -15,6 +15,7 @@ import (
 
 	"github.com/luatrace/luatrace/luaapi"
 	"github.com/luatrace/luatrace/luaapi/diag"
+	"github.com/luatrace/luatrace/luaapi/kernel"
 	"github.com/luatrace/luatrace/luaapi/output"
 )
 
@@ -26,6 +27,7 @@ func main() {
 		execChild()
 		return
 	}
+	kernel.StartupGC() // until the script has started: luaapi calls StartupDone
 	stopProfile := startProfile()
 	status := dispatch(os.Args[1:], os.Stdout, os.Stderr)
 	stopProfile()

@@ -1,6 +1,10 @@
 package event
 
-import "github.com/cilium/ebpf/btf"
+import (
+	"github.com/cilium/ebpf/btf"
+
+	"github.com/luatrace/luatrace/bpf/tracefs"
+)
 
 // isStringPointer: a BTF parameter whose type is a pointer to a C char
 // type (const char *), the address of a string. Pointers to u8 and other
@@ -11,7 +15,7 @@ func isStringPointer(t btf.Type) bool {
 		return false
 	}
 	i, ok := btf.QualifiedType(ptr.Target).(*btf.Int)
-	return ok && isCharType(i.Name)
+	return ok && tracefs.IsCharType(i.Name)
 }
 
 // btfTypeName is how C spells a string pointer parameter's type.

@@ -40,7 +40,7 @@ func decodeTracepoint(L *lua.LState, t *lua.LTable, f *tracefs.Format, data []by
 // to pointers such as "const char *const *".
 func isCharPointer(ctype string) bool {
 	base, ok := strings.CutSuffix(strings.TrimSpace(ctype), "*")
-	return ok && !strings.Contains(base, "*") && isCharType(strings.TrimSpace(strings.ReplaceAll(base, "__user", "")))
+	return ok && !strings.Contains(base, "*") && tracefs.IsCharType(strings.TrimSpace(strings.ReplaceAll(base, "__user", "")))
 }
 
 func decodeField(L *lua.LState, fld tracefs.Field, data []byte) lua.LValue {
@@ -64,7 +64,7 @@ func decodeField(L *lua.LState, fld tracefs.Field, data []byte) lua.LValue {
 			return lua.LNil
 		}
 		return lua.LString(cString(data[off : off+n]))
-	case fld.ArrayLen > 0 && isCharType(fld.Type):
+	case fld.ArrayLen > 0 && tracefs.IsCharType(fld.Type):
 		return lua.LString(cString(raw))
 	case fld.ArrayLen > 0:
 		elem := fld.Size / fld.ArrayLen
@@ -104,14 +104,6 @@ func decodeInt(b []byte, signed bool) lua.LValue {
 		return value.Uint(le.Uint64(b))
 	}
 	return lua.LNil
-}
-
-func isCharType(t string) bool {
-	switch strings.TrimPrefix(t, "const ") {
-	case "char", "unsigned char", "signed char":
-		return true
-	}
-	return false
 }
 
 // intWidths gives the size and signedness of the C integer types that

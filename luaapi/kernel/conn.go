@@ -108,7 +108,7 @@ func Open(opts Options, out Outlet) (*Conn, error) {
 
 // awaitRecords opens the reader and runs it once a program that sends
 // records has loaded; a script whose probes only update maps never maps
-// the ring buffer, which costs twice its size in resident memory.
+// the ring buffer, which costs its size in resident memory.
 func (c *Conn) awaitRecords(out Outlet) {
 	select {
 	case <-c.Col.EventsCreated():

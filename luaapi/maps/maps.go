@@ -272,6 +272,8 @@ func (mod *Module) decodeKey(L *lua.LState, m *Map, key []byte) ([]lua.LValue, [
 				s = s[:i]
 			}
 			vals, texts = append(vals, lua.LString(s)), append(texts, s)
+		case capture.KeyBuffer:
+			vals, texts = append(vals, lua.LString(b)), append(texts, BufferText(b))
 		case capture.KeyLiteral:
 			vals, texts = append(vals, lua.LString(d.Literal)), append(texts, d.Literal)
 		case capture.KeyProbe:

@@ -128,6 +128,8 @@ func (s servedMap) labelValues(key []byte, probes map[uint32]string) []string {
 			out = append(out, metrics.LabelValue(name))
 		case capture.KeyLiteral:
 			out = append(out, metrics.LabelValue(d.Literal))
+		case capture.KeyBuffer:
+			out = append(out, metrics.LabelValue(BufferText(b)))
 		case capture.KeyKernelStack, capture.KeyUserStack:
 			id, pid := collector.StackKey(binary.LittleEndian.Uint64(b))
 			addrs, err := s.kernel.Stack(id)

@@ -155,3 +155,17 @@ func (mod *Module) PrintUnprinted(L *lua.LState) {
 		}
 	}
 }
+
+// BufferText shows a buffer key part as bpftrace shows buf(): printable
+// ASCII as it is, every other byte as \xNN (@[gp\x00\x00]).
+func BufferText(b []byte) string {
+	var t strings.Builder
+	for _, c := range b {
+		if c >= 0x20 && c < 0x7f {
+			t.WriteByte(c)
+		} else {
+			fmt.Fprintf(&t, "\\x%02x", c)
+		}
+	}
+	return t.String()
+}

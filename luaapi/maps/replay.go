@@ -5,6 +5,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/luatrace/luatrace/bpf/capture"
 	"github.com/luatrace/luatrace/bpf/collector"
 	"github.com/luatrace/luatrace/luaapi/aggtext"
 )
@@ -38,16 +39,10 @@ func (m *Map) Linear() aggtext.Linear { return m.lin }
 const MaxKeyString = collector.MaxKeyBytes - 1
 
 // Feed applies one replayed update: the key's parts as Lua values and as
-// text (what the kernel key would decode to), and the value (1 for a
-// count). Keys beyond the map's max are counted as lost, as the kernel
-// counts them.
+// text (what the kernel key would decode to: RecordedKeyPart), and the
+// value (1 for a count). Keys beyond the map's max are counted as lost,
+// as the kernel counts them.
 func (m *Map) Feed(key []lua.LValue, text []string, v int64) {
-	for i, part := range key {
-		// As the kernel key holds it: a string part is cut to its width.
-		if s, ok := part.(lua.LString); ok && len(s) > MaxKeyString {
-			key[i], text[i] = s[:MaxKeyString], string(s[:MaxKeyString])
-		}
-	}
 	if m.fed == nil {
 		m.fed = map[string]*mapRow{}
 	}
@@ -80,4 +75,19 @@ func KeyText(v lua.LValue) string {
 		return keyStackText(v)
 	}
 	return keyText(v)
+}
+
+// RecordedKeyPart is a recorded value v (lv as a Lua value) as a kernel
+// key part holds it, and its text: a string cut to the key's width, a
+// buffer whole and shown as bpftrace shows buffers, anything else as
+// KeyText shows it.
+func RecordedKeyPart(v capture.Value, lv lua.LValue) (lua.LValue, string) {
+	switch {
+	case v.Kind == capture.Bytes:
+		return lv, BufferText(v.B)
+	case v.Kind == capture.String && len(v.B) > MaxKeyString:
+		s := string(v.B[:MaxKeyString])
+		return lua.LString(s), s
+	}
+	return lv, KeyText(lv)
 }

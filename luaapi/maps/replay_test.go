@@ -7,6 +7,8 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/luatrace/luatrace/bpf/capture"
+	"github.com/luatrace/luatrace/bpf/collector"
 	"github.com/luatrace/luatrace/luaapi/output"
 	"github.com/luatrace/luatrace/luaapi/stack"
 )
@@ -55,26 +57,51 @@ func TestFeedAggregatesAsTheKernel(t *testing.T) {
 	}
 }
 
-// TestFeedCutsLongStrings: a string key part longer than the kernel's key
-// holds is cut as the kernel cuts it, so a replayed map has the live one's
-// keys (TestReplayReadsRecordedHost compares them end to end).
-func TestFeedCutsLongStrings(t *testing.T) {
-	L := lua.NewState()
-	defer L.Close()
-	var out, errs bytes.Buffer
-	New(output.New(&out, output.Text), &errs, &stack.Symbols{}).Open(L)
-	if err := L.DoString(`m = map.count{ key = "str(args.filename)" }`); err != nil {
-		t.Fatal(err)
-	}
-	m, _ := Type.Of(L.GetGlobal("m"))
+// TestRecordedKeyParts: a recorded string key part longer than the
+// kernel's key holds is cut as the kernel cuts it, and a buffer part is
+// kept whole (zeros and all, 64 bytes too) and shown as bpftrace shows
+// buf(), so a replayed map has the live one's keys
+// (TestReplayReadsRecordedHost and TestTcpretransReplay compare them end to end).
+func TestRecordedKeyParts(t *testing.T) {
 	long := strings.Repeat("a", 100)
-	m.Feed([]lua.LValue{lua.LString(long)}, []string{long}, 1)
-	m.Feed([]lua.LValue{lua.LString(long + "b")}, []string{long + "b"}, 1)
-	if err := L.DoString(`got = m:get("` + long[:63] + `")`); err != nil {
-		t.Fatal(err)
+	addr := []byte{127, 0, 0, 1}
+	wide := []byte(strings.Repeat("b", collector.MaxKeyBytes))
+	tests := []struct {
+		key   string
+		parts []capture.Value
+		get   string // m:get's argument, Lua
+		count string
+		text  string // of the first part
+	}{
+		{`"str(args.filename)"`, []capture.Value{{Kind: capture.String, B: []byte(long)}, {Kind: capture.String, B: []byte(long + "b")}},
+			`"` + long[:63] + `"`, "2", long[:63]},
+		{`"args.saddr"`, []capture.Value{{Kind: capture.Bytes, B: addr}, {Kind: capture.Bytes, B: []byte{127, 0, 0, 2}}},
+			`"\127\0\0\1"`, "1", `\x7f\x00\x00\x01`},
+		{`"args.wide"`, []capture.Value{{Kind: capture.Bytes, B: wide}, {Kind: capture.Bytes, B: wide}},
+			`"` + string(wide) + `"`, "2", string(wide)},
 	}
-	if got := L.GetGlobal("got").String(); got != "2" {
-		t.Errorf("count under the 63-byte key = %s, want 2 (both cut to it)", got)
+	for _, tc := range tests {
+		L := lua.NewState()
+		var out, errs bytes.Buffer
+		New(output.New(&out, output.Text), &errs, &stack.Symbols{}).Open(L)
+		if err := L.DoString(`m = map.count{ key = ` + tc.key + ` }`); err != nil {
+			t.Fatal(err)
+		}
+		m, _ := Type.Of(L.GetGlobal("m"))
+		for i, v := range tc.parts {
+			part, text := RecordedKeyPart(v, lua.LString(v.B))
+			if i == 0 && text != tc.text {
+				t.Errorf("%s: text %q, want %q", tc.key, text, tc.text)
+			}
+			m.Feed([]lua.LValue{part}, []string{text}, 1)
+		}
+		if err := L.DoString(`got = m:get(` + tc.get + `)`); err != nil {
+			t.Fatal(err)
+		}
+		if got := L.GetGlobal("got").String(); got != tc.count {
+			t.Errorf("%s: count under the first key = %s, want %s", tc.key, got, tc.count)
+		}
+		L.Close()
 	}
 }
 

@@ -11,7 +11,8 @@
 // With -old, every luatrace row is measured for that binary too, in the
 // same rounds: a before/after comparison at the same moment.
 //
-// With -stacks it measures sampled stacks instead (stacks.go).
+// With -startup it measures startup alone; with -stacks, sampled stacks
+// instead (stacks.go).
 package main
 
 import (
@@ -45,6 +46,7 @@ func main() {
 	floodCalls := flag.Int("flood", 3_000_000, "getppid calls of the throughput runs")
 	stacks := flag.Bool("stacks", false, "measure profile --call-graph fp and dwarf instead (see stacks.go)")
 	seconds := flag.Int("seconds", 5, "-stacks: seconds per profile run")
+	startupOnly := flag.Bool("startup", false, "measure startup only (wall, CPU, peak RSS), not per-event cost or throughput")
 	flag.Parse()
 	log.SetFlags(0)
 	if os.Geteuid() != 0 {
@@ -101,6 +103,9 @@ func main() {
 	}
 	// Startup first, while the machine is as quiet as it will get.
 	startupTable(binaries, *rounds)
+	if *startupOnly {
+		return
+	}
 
 	// Each configuration's run sits between an untraced run and a floor
 	// run of its own: ratios come from neighbours, so drift over the

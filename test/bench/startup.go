@@ -25,6 +25,9 @@ func startupCases(binaries []luatraceBinary) []startupCase {
 	var cases []startupCase
 	for _, b := range binaries {
 		cases = append(cases,
+			// The floor: exec, Go's runtime and package inits, the Lua
+			// state, exit; what every probe row pays before the kernel.
+			startupCase{b.label + ", no probe (floor)", b.path, []string{"-e", `exit()`}},
 			startupCase{b.label + ", callback", b.path, []string{"-e", `probe("` + tracepoint + `", function(e) end); exit()`}},
 			startupCase{b.label + ", probe without callback", b.path, []string{"-e", `probe("` + tracepoint + `"); exit()`}},
 			startupCase{b.label + ", map.count{key=comm}", b.path, []string{"-e", `c = map.count{key="comm"}; probe("` + tracepoint + `", {into = c}); exit()`}})

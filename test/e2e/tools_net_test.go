@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -152,48 +153,78 @@ func TestTcplifeTool(t *testing.T) {
 
 // TestTcpretransTool: synretrans has its second SYN dropped by a full
 // accept queue, so the kernel retransmits it once after the 1 s initial
-// RTO: a row with both ends and state SYN_SENT, or with -c a count of 1
-// for that connection at exit.
+// RTO, and exits once it has: a row with both ends and state SYN_SENT, or
+// with -c a count of 1 for that connection at exit (counted in the
+// kernel). Recorded, the -c run replays to the same output: the map is
+// rebuilt from the events, its address keys whole.
+//
+// The retransmission runs in a softirq, which may interrupt another BPF
+// program on that CPU (other tests', under make test); the kernel then
+// skips ours, and luatrace says so at exit. Only then is a case run
+// again, up to 3 times.
 func TestTcpretransTool(t *testing.T) {
 	requireRoot(t)
 	tests := []struct {
-		flags         []string
-		ready, header string
-		want          func(l, r string) []string
+		flags  []string
+		record bool
+		ready  string
+		want   func(l, r string) []string
 	}{
-		{nil, "TIME ", "", func(l, r string) []string { return []string{"4", l, "R>", r, "SYN_SENT"} }},
-		{[]string{"-c"}, "Tracing retransmits", "IP ", func(l, r string) []string { return []string{"4", l, "<->", r, "1"} }},
+		{nil, false, "TIME ", func(l, r string) []string { return []string{"4", l, "R>", r, "SYN_SENT"} }},
+		{[]string{"-c"}, false, "Tracing retransmits", func(l, r string) []string { return []string{"4", l, "<->", r, "1"} }},
+		{[]string{"-c"}, true, "Tracing retransmits", func(l, r string) []string { return []string{"4", l, "<->", r, "1"} }},
 	}
 	for _, tc := range tests {
-		port, lport := strconv.Itoa(freePort(t)), strconv.Itoa(freePort(t))
-		l := startLive(t, tc.ready, append([]string{"tcpretrans"}, tc.flags...)...)
-		if out, err := exec.Command(bin(t, "synretrans"), port, lport).CombinedOutput(); err != nil {
-			t.Fatalf("synretrans: %v: %s", err, out)
-		}
-		local, remote := "127.0.0.1:"+lport, "127.0.0.1:"+port
-		ours := func(s string) bool { return slices.Contains(strings.Fields(s), local) }
-		var row []string
-		if tc.header == "" {
-			row = strings.Fields(l.await(t, "a retransmit from "+local, ours))
-			l.stop(t)
-			if len(row) == 7 && regexp.MustCompile(`^\d\d:\d\d:\d\d$`).MatchString(row[0]) {
-				row = row[2:]
+		for attempt := 1; ; attempt++ {
+			row, want, l := tcpretransRun(t, tc.flags, tc.record, tc.ready, tc.want)
+			if slices.Equal(row, want) {
+				break
 			}
-		} else {
-			rest := l.stop(t)
-			for _, line := range rest {
-				if ours(line) {
-					row = strings.Fields(line)
-				}
+			if attempt < 3 && strings.Contains(l.stderr.String(), "the kernel skipped") {
+				t.Logf("%v: the kernel skipped the retransmission (%s); again", tc.flags, strings.TrimSpace(l.stderr.String()))
+				continue
 			}
-			if len(rest) < 2 || !strings.HasPrefix(rest[1], tc.header) {
-				t.Errorf("%v: no %q header at exit: %q", tc.flags, tc.header, rest)
-			}
-		}
-		if want := tc.want(local, remote); !slices.Equal(row, want) {
-			t.Errorf("%v: row %q, want %q\n%s", tc.flags, row, want, strings.Join(l.seen, "\n"))
+			t.Errorf("%v: row %q, want %q\nstdout:\n%s\nstderr:\n%s", tc.flags, row, want, strings.Join(l.seen, "\n"), l.stderr.String())
+			break
 		}
 	}
+}
+
+// tcpretransRun runs tcpretrans with flags over one synretrans and
+// returns the row of its connection (without TIME and PID), the row
+// wanted and the run. With record, it also checks that the recording
+// replays to the live output.
+func tcpretransRun(t *testing.T, flags []string, record bool, ready string, want func(l, r string) []string) ([]string, []string, *liveRun) {
+	t.Helper()
+	port, lport := strconv.Itoa(freePort(t)), strconv.Itoa(freePort(t))
+	args := append([]string{"tcpretrans"}, flags...)
+	file := filepath.Join(t.TempDir(), "tcpretrans.ltrec")
+	if record {
+		args = append([]string{"record", "-o", file}, args...)
+	}
+	l := startLive(t, ready, args...)
+	if out, err := exec.Command(bin(t, "synretrans"), port, lport).CombinedOutput(); err != nil {
+		t.Fatalf("synretrans: %v: %s", err, out)
+	}
+	local, remote := "127.0.0.1:"+lport, "127.0.0.1:"+port
+	var row []string
+	// The retransmission was sent when synretrans exited: its event is
+	// queued or counted, and the stop delivers it before END.
+	for _, line := range l.stop(t) {
+		if f := strings.Fields(line); slices.Contains(f, local) {
+			row = f
+		}
+	}
+	if len(row) == 7 && regexp.MustCompile(`^\d\d:\d\d:\d\d$`).MatchString(row[0]) {
+		row = row[2:]
+	}
+	if record {
+		live := strings.Join(l.seen, "\n") + "\n"
+		if replayed := luatrace(t, "replay", file).expectOK(t); replayed.stdout != live {
+			t.Errorf("replay differs from the live run\nlive:\n%s\nreplay:\n%s\nstderr:\n%s", live, replayed.stdout, replayed.stderr)
+		}
+	}
+	return row, want(local, remote), l
 }
 
 func TestGethostlatencyTool(t *testing.T) {
