@@ -20,7 +20,6 @@ import (
 	"regexp"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -194,7 +193,7 @@ func newState() *lua.LState {
 //
 // Interrupt (Ctrl-C) cuts every phase short: Lua code stops at its next
 // instruction, queued events are dropped and counted, and END runs with
-// EndDeadline to finish. The status is then what it would have been had
+// halt.EndDeadline to finish. The status is then what it would have been had
 // the script ended there: Ctrl-C is how a trace is meant to end.
 func (r *Runtime) RunScript(name, code string) (int, error) {
 	defer r.L.Close()
@@ -340,28 +339,16 @@ func (r *Runtime) runBegin() {
 	}
 }
 
-// EndDeadline is the least time END probes have after a Ctrl-C before
-// they are interrupted too. END is where tools print what they gathered
-// (reading maps, symbolizing stacks), which on a loaded machine took more
-// than a second: cutting it loses the run's output, so it gets seconds,
-// and a second Ctrl-C is the way out sooner.
-const EndDeadline = 5 * time.Second
-
 // runEnd runs the END probes in order; an error in one is reported, the
 // rest still run, and the status becomes 1 (unless exit() chose one).
-// Before a Ctrl-C, END runs for as long as it takes, and a Ctrl-C gives
-// it StopGrace more; after one, it has EndDeadline.
+// END runs for as long as it takes until a Ctrl-C, then until
+// halt.EndDeadline after it, whether the signal came before END began or
+// while it ran; cut, the status is 1.
 func (r *Runtime) runEnd() {
 	defer r.L.RemoveContext()
-	var ctx context.Context = r.halt.Drain
-	if r.Stopping() {
-		c, cancel := context.WithTimeout(context.Background(), EndDeadline)
-		defer cancel()
-		ctx = c
-	}
-	r.L.SetContext(ctx)
+	r.L.SetContext(r.halt.End)
 	for _, fn := range r.end {
-		if ctx.Err() != nil {
+		if r.halt.End.Over() {
 			return
 		}
 		if !r.call(fn, "END", nil, false) && r.exitCode == 0 {
@@ -425,7 +412,7 @@ func (r *Runtime) noteInterrupted(what string, err error) {
 		fmt.Fprintf(r.stderr, "luatrace: interrupted %s%s\n", what, at)
 		return
 	}
-	fmt.Fprintf(r.stderr, "luatrace: %s did not finish within %v of the stop; interrupted%s\n", what, EndDeadline, at)
+	fmt.Fprintf(r.stderr, "luatrace: %s did not finish within %v of the stop; interrupted%s\n", what, halt.EndDeadline, at)
 }
 
 // errorPosition splits "file:line: text".

@@ -12,7 +12,8 @@ func (r *Runtime) StopRequested() <-chan struct{} { return r.halt.Run.Done() }
 // Interrupt is what Ctrl-C means. In a script run it ends the trace now:
 // the main chunk or BEGIN is interrupted, attaching stops, probes detach,
 // callbacks and events already queued get StopGrace to finish (then they
-// are interrupted, or dropped and counted), and END runs with EndDeadline.
+// are interrupted, or dropped and counted), and END runs until
+// halt.EndDeadline after the stop.
 // At the REPL it cancels the running line or ends follow mode. Safe from
 // any goroutine.
 func (r *Runtime) Interrupt() {

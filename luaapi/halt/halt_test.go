@@ -7,8 +7,9 @@ import (
 	"time"
 )
 
-// TestRequest: a request stops the run at once and the drain later; the
-// contexts say why (ErrInterrupted), and a second request changes nothing.
+// TestRequest: a request stops the run at once, the drain later and END
+// last; the contexts say why (ErrInterrupted, ErrEndCut), and a second
+// request changes nothing.
 func TestRequest(t *testing.T) {
 	h := New()
 	if h.Run.Over() || h.Drain.Over() || h.Run.Err() != nil {
@@ -26,6 +27,18 @@ func TestRequest(t *testing.T) {
 	}
 	if !errors.Is(h.Drain.Err(), ErrInterrupted) {
 		t.Errorf("drain err %v", h.Drain.Err())
+	}
+	// END outlasts the drain, then is cut with its own error.
+	if h.End.Over() {
+		t.Fatal("END was cut with the drain")
+	}
+	select {
+	case <-h.End.Done():
+	case <-time.After(2 * EndDeadline):
+		t.Fatal("END was never cut")
+	}
+	if !errors.Is(h.End.Err(), ErrEndCut) {
+		t.Errorf("END err %v", h.End.Err())
 	}
 	// Coroutines derive their contexts from these: they end with them.
 	child, cancel := context.WithCancel(h.Run)

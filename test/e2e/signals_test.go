@@ -197,6 +197,10 @@ probe("interval:ms:1", function() printf("%s\n", string.rep("x", 1000)) end)`,
 probe("interval:ms:10", function() end)
 probe("END", function() io.stderr:write("end ran\n") while true do end end)`,
 			want: []string{"end ran", "luatrace: the END probe did not finish within 5s of the stop; interrupted at -e:3"}},
+		{name: "END running when the signal comes", status: 1, // exit() started END, not the signal
+			script: `probe("BEGIN", function() exit() end)
+probe("END", function() io.stderr:write("ready\n") while true do end end)`,
+			want: []string{"luatrace: the END probe did not finish within 5s of the stop; interrupted at -e:2"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
