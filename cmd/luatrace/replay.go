@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/luatrace/luatrace/bpf/recording"
 	"github.com/luatrace/luatrace/luaapi"
@@ -81,7 +83,7 @@ type replayRun struct {
 func replayFile(rr replayRun) int {
 	series, err := recording.OpenSeries(rr.file)
 	if err != nil {
-		return fail(rr.stderr, badInput(fmt.Errorf("cannot replay %s: %w", rr.file, err)))
+		return fail(rr.stderr, badInput(openRecordingError(rr.file, err)))
 	}
 	defer series.Close()
 	rp := luaapi.OpenReplay(series, rr.file)
@@ -157,4 +159,18 @@ func openSeriesScript(file string) (*recording.Script, error) {
 	}
 	defer series.Close()
 	return luaapi.OpenReplay(series, file).Script(), nil
+}
+
+// openRecordingError says in one sentence why file cannot be replayed,
+// naming it once (the recording package's errors name it too).
+func openRecordingError(file string, err error) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("cannot replay %s: there is no such file (nor rotated %s.N files); check the path", file, file)
+	case errors.Is(err, syscall.EISDIR):
+		return fmt.Errorf("cannot replay %s: it is a directory; give a file luatrace record wrote", file)
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("cannot replay %s: permission denied; make it readable to this user", file)
+	}
+	return fmt.Errorf("cannot replay %s: %s", file, strings.TrimPrefix(err.Error(), file+": "))
 }

@@ -75,9 +75,10 @@ func TestReplayBadFiles(t *testing.T) {
 		code int
 		want string
 	}{
-		{"missing", filepath.Join(dir, "nothing.ltrec"), 2, "cannot replay"},
-		{"not a recording", write("text.ltrec", []byte("hello, this is not a recording at all\n")), 2, "not a luatrace recording"},
-		{"empty", write("empty.ltrec", nil), 2, "not a luatrace recording"},
+		{"missing", filepath.Join(dir, "nothing.ltrec"), 2, "luatrace: cannot replay " + filepath.Join(dir, "nothing.ltrec") + ": there is no such file (nor rotated " + filepath.Join(dir, "nothing.ltrec") + ".N files); check the path\n"},
+		{"directory", dir, 2, "luatrace: cannot replay " + dir + ": it is a directory; give a file luatrace record wrote\n"},
+		{"not a recording", write("text.ltrec", []byte("hello, this is not a recording at all\n")), 2, "luatrace: cannot replay " + filepath.Join(dir, "text.ltrec") + ": not a luatrace recording (bad magic)\n"},
+		{"empty", write("empty.ltrec", nil), 2, "luatrace: cannot replay " + filepath.Join(dir, "empty.ltrec") + ": not a luatrace recording (shorter than its file header)\n"},
 		{"cut short", write("cut.ltrec", fixture[:len(fixture)-7]), 0, "was cut short"},
 		{"damaged", write("damaged.ltrec", corrupt), 2, "(checksum mismatch), before its script"},
 	}
