@@ -151,7 +151,10 @@ func TestCompileErrors(t *testing.T) {
 	}
 }
 
-func TestCompileTracepoint(t *testing.T) {
+// openatProbe is a tracepoint probe on a record shaped like
+// sys_enter_openat's, with a char array added.
+func openatProbe(t *testing.T) Probe {
+	t.Helper()
 	f, err := tracefs.ParseFormat(`name: sys_enter_openat
 ID: 1
 format:
@@ -163,7 +166,11 @@ format:
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := Probe{Format: f, UserPointers: true}
+	return Probe{Format: f, UserPointers: true}
+}
+
+func TestCompileTracepoint(t *testing.T) {
+	p := openatProbe(t)
 	prog, err := Compile(p, map[string]string{"path": "str(args.filename)", "dfd": "args.dfd"})
 	if err != nil {
 		t.Fatal(err)
@@ -186,16 +193,6 @@ format:
 // MaxFields fetches); strings are never shared, as each is cut to fit
 // where it is used.
 func TestFetchesShared(t *testing.T) {
-	f, err := tracefs.ParseFormat(`name: sys_enter_openat
-ID: 1
-format:
-	field:unsigned short common_type;	offset:0;	size:2;	signed:0;
-	field:int dfd;	offset:16;	size:8;	signed:0;
-	field:const char * filename;	offset:24;	size:8;	signed:0;
-`)
-	if err != nil {
-		t.Fatal(err)
-	}
 	tests := []struct {
 		fields  map[string]string
 		fetches int
@@ -205,7 +202,7 @@ format:
 		{map[string]string{"a": "str(args.filename)", "b": "str(args.filename)"}, 2},
 	}
 	for _, tc := range tests {
-		prog, err := Compile(Probe{Format: f, UserPointers: true}, tc.fields)
+		prog, err := Compile(openatProbe(t), tc.fields)
 		if err != nil {
 			t.Fatalf("%v: %v", tc.fields, err)
 		}
